@@ -1,0 +1,326 @@
+"""Load and validate sources.yaml: every problem reported at once, each with file, line and key."""
+
+from __future__ import annotations
+
+import difflib
+import ipaddress
+import re
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+from urllib.parse import urlsplit
+
+import yaml
+
+from kb.errors import ConfigError, Problem
+
+SLUG_RE = re.compile(r"^[a-z0-9][a-z0-9-]{0,62}$")
+
+
+@dataclass(frozen=True)
+class UrlRule:
+    """A URL prefix, or a regular expression when written ``re:…``."""
+
+    raw: str
+    regex: re.Pattern[str] | None = None
+
+    @classmethod
+    def parse(cls, raw: str) -> "UrlRule":
+        if raw.startswith("re:"):
+            return cls(raw, re.compile(raw[3:]))
+        return cls(raw)
+
+    def matches(self, url: str) -> bool:
+        if self.regex is not None:
+            return self.regex.search(url) is not None
+        return url.startswith(self.raw)
+
+
+def _any(rules: tuple[UrlRule, ...], url: str) -> bool:
+    return any(rule.matches(url) for rule in rules)
+
+
+@dataclass(frozen=True)
+class Source:
+    """One configured source (a site or part of a site) and its crawl rules."""
+
+    id: str
+    name: str
+    organisation: str
+    start_urls: tuple[str, ...]
+    allow: tuple[UrlRule, ...] = ()
+    deny: tuple[UrlRule, ...] = ()
+    follow_only: tuple[UrlRule, ...] = ()
+    sitemaps: tuple[str, ...] = ()
+    max_pages: int = 1000
+    max_depth: int = 8
+    max_time: float = 3600.0
+    delay: float = 1.0
+    allow_private_network: bool = False
+    delomraden: tuple[str, ...] = ()
+    doc_type: str | None = None
+    malgrupp: tuple[str, ...] = ()
+    content_selector: str | None = None
+    drop_selectors: tuple[str, ...] = ()
+    enabled: bool = True
+    line: int | None = None
+
+    def in_scope(self, url: str) -> bool:
+        """May the crawler visit this URL (allow and not deny)?"""
+        return _any(self.allow, url) and not _any(self.deny, url)
+
+    def indexable(self, url: str) -> bool:
+        """May a page at this URL be stored for search (in scope and not follow-only)?"""
+        return self.in_scope(url) and not _any(self.follow_only, url)
+
+
+# key -> (kind, default, help). The README's sources.yaml table is written from this.
+SOURCE_KEYS: dict[str, tuple[str, Any, str]] = {
+    "id": ("slug", None, "unique slug, e.g. `nck` (required)"),
+    "name": ("str", None, "display name (required)"),
+    "organisation": ("str", None, "organisation facet value (required)"),
+    "start_urls": ("urls", None, "where the crawl starts (required, http/https)"),
+    "allow": ("rules", "the start URLs' hosts", "URL prefixes the crawl may visit; `re:` for a regex"),
+    "deny": ("rules", [], "URL prefixes or `re:` rules never visited"),
+    "follow_only": ("rules", [], "pages followed for links but not indexed (hubs, listings)"),
+    "sitemaps": ("urls", [], "sitemap or sitemap-index URLs (robots.txt Sitemap: lines are added)"),
+    "max_pages": ("int", 1000, "pages fetched per run at most"),
+    "max_depth": ("int", 8, "link depth from a start URL"),
+    "max_time": ("float", 3600.0, "seconds per run for this source"),
+    "delay": ("float", 1.0, "seconds between requests to a host; a larger robots.txt Crawl-delay wins"),
+    "allow_private_network": ("bool", False, "allow loopback/private addresses (demo and tests only)"),
+    "delomraden": ("slugs", [], "sub-area hints from the taxonomy, added to every document"),
+    "doc_type": ("str", None, "override the detected type of material for every document"),
+    "malgrupp": ("slugs", [], "override the detected target groups"),
+    "content_selector": ("str", None, "CSS selector of the main content"),
+    "drop_selectors": ("strs", [], "CSS selectors removed before extraction"),
+    "enabled": ("bool", True, "false skips the source"),
+}
+REQUIRED = ("id", "name", "organisation", "start_urls")
+
+
+class _Collector:
+    def __init__(self, file: str) -> None:
+        self.file = file
+        self.problems: list[Problem] = []
+
+    def add(self, node: yaml.Node | None, key: str, value: object, message: str, severity: str = "error") -> None:
+        line = node.start_mark.line + 1 if node is not None else None
+        self.problems.append(Problem(self.file, line, key, value, message, severity))
+
+
+def _did_you_mean(word: str, choices: list[str]) -> str:
+    close = difflib.get_close_matches(word, choices, n=1, cutoff=0.6)
+    return f" (menade du '{close[0]}'?)" if close else ""
+
+
+def _scalar(node: yaml.Node) -> Any:
+    return yaml.safe_load(yaml.serialize(node))
+
+
+def _check_url(c: _Collector, node: yaml.Node, key: str, value: Any) -> str | None:
+    if not isinstance(value, str):
+        c.add(node, key, value, "expected a URL string")
+        return None
+    parts = urlsplit(value)
+    if parts.scheme not in ("http", "https") or not parts.hostname:
+        c.add(node, key, value, "expected an absolute http:// or https:// URL")
+        return None
+    return value
+
+
+def _items(c: _Collector, node: yaml.Node, key: str) -> list[tuple[yaml.Node, Any]]:
+    """A list value as (node, value) pairs; a lone scalar is accepted as a one-item list."""
+    if isinstance(node, yaml.SequenceNode):
+        return [(item, _scalar(item)) for item in node.value]
+    if isinstance(node, yaml.ScalarNode) and _scalar(node) is not None:
+        return [(node, _scalar(node))]
+    if isinstance(node, yaml.ScalarNode):
+        return []
+    c.add(node, key, None, "expected a list")
+    return []
+
+
+def _parse_source(c: _Collector, node: yaml.Node, index: int, known_slugs: set[str] | None) -> Source | None:
+    where = f"sources[{index}]"
+    if not isinstance(node, yaml.MappingNode):
+        c.add(node, where, None, "expected a mapping with id, name, organisation, start_urls")
+        return None
+    raw: dict[str, tuple[yaml.Node, yaml.Node]] = {}
+    for key_node, value_node in node.value:
+        key = str(_scalar(key_node))
+        if key in raw:
+            c.add(key_node, f"{where}.{key}", None, "duplicate key")
+        if key not in SOURCE_KEYS:
+            c.add(key_node, f"{where}.{key}", None, "unknown key" + _did_you_mean(key, list(SOURCE_KEYS)))
+            continue
+        raw[key] = (key_node, value_node)
+    sid = _scalar(raw["id"][1]) if "id" in raw else None
+    if isinstance(sid, str):
+        where = f"sources[{index}] ({sid})"
+    for key in REQUIRED:
+        if key not in raw:
+            c.add(node, f"{where}.{key}", None, "required key is missing")
+    before = len([p for p in c.problems if p.severity == "error"])
+    values: dict[str, Any] = {}
+    for key, (key_node, value_node) in raw.items():
+        kind, _default, _help = SOURCE_KEYS[key]
+        name = f"{where}.{key}"
+        if kind in ("urls", "rules", "slugs", "strs"):
+            out = []
+            for item_node, item in _items(c, value_node, name):
+                if kind == "urls":
+                    url = _check_url(c, item_node, name, item)
+                    if url:
+                        out.append(url)
+                elif kind == "rules":
+                    if not isinstance(item, str) or not item:
+                        c.add(item_node, name, item, "expected a URL prefix or 're:<regex>'")
+                    elif item.startswith("re:"):
+                        try:
+                            out.append(UrlRule.parse(item))
+                        except re.error as exc:
+                            c.add(item_node, name, item, f"invalid regular expression: {exc}")
+                    elif _check_url(c, item_node, name, item):
+                        out.append(UrlRule.parse(item))
+                elif kind == "slugs":
+                    if not isinstance(item, str) or not SLUG_RE.match(item):
+                        c.add(item_node, name, item, "expected a slug (a-z, 0-9, -)")
+                    elif key == "delomraden" and known_slugs is not None and item not in known_slugs:
+                        c.add(item_node, name, item, "not a sub-area in the taxonomy" + _did_you_mean(item, sorted(known_slugs)))
+                    else:
+                        out.append(item)
+                else:
+                    if not isinstance(item, str) or not item.strip():
+                        c.add(item_node, name, item, "expected a non-empty string")
+                    else:
+                        out.append(item)
+            values[key] = tuple(out)
+            continue
+        value = _scalar(value_node)
+        if kind == "slug":
+            if not isinstance(value, str) or not SLUG_RE.match(value):
+                c.add(value_node, name, value, "expected a slug: lowercase a-z, 0-9 and '-', at most 63 characters")
+            else:
+                values[key] = value
+        elif kind == "str":
+            if not isinstance(value, str) or not value.strip():
+                c.add(value_node, name, value, "expected a non-empty string")
+            else:
+                values[key] = value.strip()
+        elif kind == "int":
+            if isinstance(value, bool) or not isinstance(value, int) or value < 1:
+                c.add(value_node, name, value, "expected a whole number ≥ 1")
+            else:
+                values[key] = value
+        elif kind == "float":
+            if isinstance(value, bool) or not isinstance(value, (int, float)) or value < 0:
+                c.add(value_node, name, value, "expected a number of seconds ≥ 0")
+            else:
+                values[key] = float(value)
+        elif kind == "bool":
+            if not isinstance(value, bool):
+                c.add(value_node, name, value, "expected true or false")
+            else:
+                values[key] = value
+    if "start_urls" in values and not values["start_urls"] and "start_urls" in raw:
+        c.add(raw["start_urls"][1], f"{where}.start_urls", [], "expected at least one URL")
+    if len([p for p in c.problems if p.severity == "error"]) > before or any(k not in values for k in REQUIRED):
+        return None
+    if "allow" not in values or not values["allow"]:
+        hosts = []
+        for url in values["start_urls"]:
+            parts = urlsplit(url)
+            prefix = f"{parts.scheme}://{parts.netloc}/"
+            if prefix not in hosts:
+                hosts.append(prefix)
+        values["allow"] = tuple(UrlRule.parse(h) for h in hosts)
+    source = Source(line=node.start_mark.line + 1, **values)
+    _warn(c, node, where, source)
+    return source
+
+
+def _is_private_host(host: str) -> bool:
+    try:
+        return not ipaddress.ip_address(host).is_global
+    except ValueError:
+        return host in ("localhost",) or host.endswith(".localhost")
+
+
+def _warn(c: _Collector, node: yaml.Node, where: str, s: Source) -> None:
+    """Likely mistakes that are not errors."""
+    for url in s.start_urls:
+        if not any(rule.matches(url) for rule in s.allow):
+            c.add(node, f"{where}.start_urls", url, "start URL is outside 'allow' and will not be crawled", "warning")
+        elif any(rule.matches(url) for rule in s.deny):
+            c.add(node, f"{where}.start_urls", url, "start URL is blocked by 'deny'", "warning")
+        host = urlsplit(url).hostname or ""
+        if _is_private_host(host) and not s.allow_private_network:
+            c.add(node, f"{where}.start_urls", url, "loopback/private address: refused unless allow_private_network: true", "warning")
+
+
+def load_sources(path: Path | str, taxonomy_slugs: set[str] | None = None, text: str | None = None) -> tuple[list[Source], list[Problem]]:
+    """Parse sources.yaml; return (sources, warnings) or raise ConfigError listing every error."""
+    file = str(path)
+    if text is None:
+        try:
+            text = Path(path).read_text(encoding="utf-8")
+        except FileNotFoundError:
+            raise ConfigError([Problem(file, None, "sources", None, "file not found")]) from None
+        except (OSError, UnicodeDecodeError) as exc:
+            raise ConfigError([Problem(file, None, "sources", None, f"cannot read: {exc}")]) from None
+    if taxonomy_slugs is None:
+        from kb.taxonomy import load_taxonomy
+
+        taxonomy_slugs = set(load_taxonomy().slugs())
+    c = _Collector(file)
+    try:
+        root = yaml.compose(text, Loader=yaml.SafeLoader)
+    except yaml.YAMLError as exc:
+        mark = getattr(exc, "problem_mark", None)
+        line = mark.line + 1 if mark is not None else None
+        raise ConfigError([Problem(file, line, "yaml", None, f"not valid YAML: {getattr(exc, 'problem', exc)}")]) from None
+    if not isinstance(root, yaml.MappingNode):
+        raise ConfigError([Problem(file, 1, "sources", None, "expected a mapping with a top-level 'sources:' list")])
+    sources_node = None
+    for key_node, value_node in root.value:
+        key = _scalar(key_node)
+        if key == "sources":
+            sources_node = value_node
+        else:
+            c.add(key_node, str(key), None, "unknown top-level key" + _did_you_mean(str(key), ["sources"]))
+    if not isinstance(sources_node, yaml.SequenceNode):
+        c.add(sources_node or root, "sources", None, "expected a list of sources under 'sources:'")
+        raise ConfigError(c.problems)
+    result: list[Source] = []
+    seen: dict[str, int] = {}
+    for i, item in enumerate(sources_node.value):
+        source = _parse_source(c, item, i, taxonomy_slugs)
+        if source is None:
+            continue
+        if source.id in seen:
+            c.add(item, f"sources[{i}].id", source.id, f"duplicate id (first used on line {seen[source.id]})")
+            continue
+        seen[source.id] = source.line or 0
+        result.append(source)
+    _warn_overlaps(c, sources_node, result)
+    errors = [p for p in c.problems if p.severity == "error"]
+    if errors:
+        raise ConfigError(errors + [p for p in c.problems if p.severity != "error"])
+    return result, [p for p in c.problems if p.severity != "error"]
+
+
+def _warn_overlaps(c: _Collector, node: yaml.Node, sources: list[Source]) -> None:
+    for i, a in enumerate(sources):
+        for b in sources[i + 1 :]:
+            for url in b.start_urls:
+                if a.in_scope(url):
+                    c.problems.append(
+                        Problem(c.file, b.line, f"sources ({b.id}).start_urls", url, f"also in scope of source '{a.id}' (line {a.line}): pages may be crawled twice", "warning")
+                    )
+
+
+def sources_by_id(sources: list[Source]) -> dict[str, Source]:
+    return {s.id: s for s in sources}
+
+

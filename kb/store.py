@@ -1,0 +1,383 @@
+"""The SQLite document store: the source of truth for documents, per-URL fetch state and run reports.
+
+Every write that changes a document appends to ``changes`` so the index can be
+updated incrementally (``changes_since(seq)``) instead of rebuilt.
+"""
+
+from __future__ import annotations
+
+import json
+import sqlite3
+import threading
+from contextlib import contextmanager
+from dataclasses import asdict, fields
+from datetime import date, datetime, timezone
+from pathlib import Path
+from typing import Any, Iterator
+
+from kb.errors import StoreError
+from kb.models import CrawlReport, Document, FetchState, SourceReport
+
+SCHEMA_VERSION = 1
+
+SCHEMA = """
+CREATE TABLE IF NOT EXISTS documents (
+    url TEXT PRIMARY KEY,
+    source TEXT NOT NULL,
+    organisation TEXT NOT NULL,
+    title TEXT NOT NULL,
+    text TEXT NOT NULL,
+    format TEXT NOT NULL,
+    description TEXT NOT NULL DEFAULT '',
+    headings TEXT NOT NULL DEFAULT '[]',
+    published TEXT,
+    modified TEXT,
+    language TEXT NOT NULL DEFAULT 'sv',
+    page_count INTEGER,
+    size INTEGER NOT NULL DEFAULT 0,
+    content_hash TEXT NOT NULL,
+    simhash INTEGER NOT NULL DEFAULT 0,
+    dup_of TEXT,
+    locations TEXT NOT NULL DEFAULT '[]',
+    extra TEXT NOT NULL DEFAULT '{}',
+    first_seen TEXT NOT NULL,
+    last_changed TEXT NOT NULL
+);
+CREATE INDEX IF NOT EXISTS documents_source ON documents(source);
+CREATE INDEX IF NOT EXISTS documents_hash ON documents(content_hash);
+CREATE TABLE IF NOT EXISTS fetch_state (
+    url TEXT PRIMARY KEY,
+    source TEXT NOT NULL,
+    status TEXT NOT NULL,
+    http_status INTEGER,
+    etag TEXT,
+    last_modified TEXT,
+    content_hash TEXT,
+    first_seen TEXT,
+    last_fetched TEXT,
+    last_changed TEXT,
+    sitemap_lastmod TEXT,
+    failures INTEGER NOT NULL DEFAULT 0,
+    gone_count INTEGER NOT NULL DEFAULT 0,
+    reason TEXT
+);
+CREATE INDEX IF NOT EXISTS fetch_state_source ON fetch_state(source);
+CREATE TABLE IF NOT EXISTS changes (
+    seq INTEGER PRIMARY KEY AUTOINCREMENT,
+    url TEXT NOT NULL,
+    op TEXT NOT NULL
+);
+CREATE TABLE IF NOT EXISTS runs (
+    id INTEGER PRIMARY KEY AUTOINCREMENT,
+    kind TEXT NOT NULL,
+    started TEXT NOT NULL,
+    finished TEXT,
+    status TEXT NOT NULL DEFAULT 'running',
+    exit_code INTEGER,
+    summary TEXT NOT NULL DEFAULT '{}'
+);
+CREATE TABLE IF NOT EXISTS run_sources (
+    run_id INTEGER NOT NULL,
+    source TEXT NOT NULL,
+    report TEXT NOT NULL,
+    doc_count INTEGER NOT NULL DEFAULT 0,
+    PRIMARY KEY (run_id, source)
+);
+CREATE TABLE IF NOT EXISTS failures (
+    run_id INTEGER NOT NULL,
+    source TEXT NOT NULL,
+    url TEXT NOT NULL,
+    reason TEXT NOT NULL,
+    detail TEXT NOT NULL DEFAULT ''
+);
+CREATE INDEX IF NOT EXISTS failures_run ON failures(run_id, source);
+CREATE TABLE IF NOT EXISTS meta (key TEXT PRIMARY KEY, value TEXT NOT NULL);
+"""
+
+
+def utcnow() -> datetime:
+    return datetime.now(timezone.utc).replace(microsecond=0)
+
+
+def _iso(value: date | datetime | None) -> str | None:
+    return value.isoformat() if value is not None else None
+
+
+def _date(value: str | None) -> date | None:
+    return date.fromisoformat(value) if value else None
+
+
+def _dt(value: str | None) -> datetime | None:
+    return datetime.fromisoformat(value) if value else None
+
+
+class Store:
+    """A thread-safe handle on the SQLite store (one connection, WAL, serialised writes)."""
+
+    def __init__(self, path: Path | str) -> None:
+        self.path = Path(path)
+        try:
+            self.path.parent.mkdir(parents=True, exist_ok=True)
+            self._db = sqlite3.connect(str(self.path), check_same_thread=False, isolation_level=None, timeout=30)
+            self._db.row_factory = sqlite3.Row
+            self._db.execute("PRAGMA journal_mode=WAL")
+            self._db.execute("PRAGMA synchronous=NORMAL")
+            self._db.executescript(SCHEMA)
+        except (sqlite3.Error, OSError) as exc:
+            raise StoreError(f"cannot open store {self.path}: {exc}") from exc
+        self._lock = threading.RLock()
+        if self.get_meta("schema_version") is None:
+            self.set_meta("schema_version", str(SCHEMA_VERSION))
+
+    # -- plumbing -------------------------------------------------------
+    def close(self) -> None:
+        with self._lock:
+            self._db.close()
+
+    def __enter__(self) -> "Store":
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.close()
+
+    @contextmanager
+    def transaction(self) -> Iterator[sqlite3.Connection]:
+        """Serialised write transaction; rolls back on any exception."""
+        with self._lock:
+            try:
+                self._db.execute("BEGIN IMMEDIATE")
+            except sqlite3.Error as exc:
+                raise StoreError(f"store write failed: {exc}") from exc
+            try:
+                yield self._db
+            except BaseException:
+                self._db.execute("ROLLBACK")
+                raise
+            else:
+                try:
+                    self._db.execute("COMMIT")
+                except sqlite3.Error as exc:
+                    self._db.execute("ROLLBACK")
+                    raise StoreError(f"store commit failed: {exc}") from exc
+
+    def _query(self, sql: str, args: tuple[Any, ...] = ()) -> list[sqlite3.Row]:
+        with self._lock:
+            try:
+                return self._db.execute(sql, args).fetchall()
+            except sqlite3.Error as exc:
+                raise StoreError(f"store read failed: {exc}") from exc
+
+    def get_meta(self, key: str) -> str | None:
+        rows = self._query("SELECT value FROM meta WHERE key = ?", (key,))
+        return rows[0]["value"] if rows else None
+
+    def set_meta(self, key: str, value: str) -> None:
+        with self.transaction() as db:
+            db.execute("INSERT INTO meta(key, value) VALUES (?, ?) ON CONFLICT(key) DO UPDATE SET value = excluded.value", (key, value))
+
+    # -- documents ------------------------------------------------------
+    def put_document(self, doc: Document, now: datetime | None = None) -> str:
+        """Insert or update a document; returns 'new', 'changed' or 'unchanged'."""
+        now = now or utcnow()
+        with self.transaction() as db:
+            row = db.execute("SELECT content_hash, first_seen, last_changed FROM documents WHERE url = ?", (doc.url,)).fetchone()
+            if row is not None and row["content_hash"] == doc.content_hash:
+                # Metadata-only refresh (organisation rename, dup grouping) without a content change.
+                db.execute(
+                    "UPDATE documents SET organisation = ?, dup_of = ?, locations = ?, source = ? WHERE url = ?",
+                    (doc.organisation, doc.dup_of, json.dumps(doc.locations), doc.source, doc.url),
+                )
+                return "unchanged"
+            first_seen = row["first_seen"] if row is not None else _iso(now)
+            db.execute(
+                """INSERT OR REPLACE INTO documents (url, source, organisation, title, text, format, description,
+                   headings, published, modified, language, page_count, size, content_hash, simhash, dup_of,
+                   locations, extra, first_seen, last_changed)
+                   VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)""",
+                (
+                    doc.url, doc.source, doc.organisation, doc.title, doc.text, doc.format, doc.description,
+                    json.dumps(doc.headings, ensure_ascii=False), _iso(doc.published), _iso(doc.modified),
+                    doc.language, doc.page_count, doc.size, doc.content_hash, doc.simhash, doc.dup_of,
+                    json.dumps(doc.locations), json.dumps(doc.extra, ensure_ascii=False, default=str),
+                    first_seen, _iso(now),
+                ),
+            )
+            db.execute("INSERT INTO changes(url, op) VALUES (?, 'upsert')", (doc.url,))
+            return "changed" if row is not None else "new"
+
+    def delete_document(self, url: str) -> bool:
+        with self.transaction() as db:
+            cur = db.execute("DELETE FROM documents WHERE url = ?", (url,))
+            if cur.rowcount:
+                db.execute("INSERT INTO changes(url, op) VALUES (?, 'delete')", (url,))
+            return bool(cur.rowcount)
+
+    def mark_changed(self, url: str) -> None:
+        """Ask the index to re-read a document whose metadata changed (e.g. duplicate grouping)."""
+        with self.transaction() as db:
+            db.execute("INSERT INTO changes(url, op) VALUES (?, 'upsert')", (url,))
+
+    @staticmethod
+    def _row_to_document(row: sqlite3.Row) -> Document:
+        return Document(
+            url=row["url"], source=row["source"], organisation=row["organisation"], title=row["title"],
+            text=row["text"], format=row["format"], description=row["description"],
+            headings=json.loads(row["headings"]), published=_date(row["published"]),
+            modified=_date(row["modified"]), language=row["language"], page_count=row["page_count"],
+            size=row["size"], content_hash=row["content_hash"], simhash=row["simhash"], dup_of=row["dup_of"],
+            locations=json.loads(row["locations"]), extra=json.loads(row["extra"]),
+        )
+
+    def get_document(self, url: str) -> Document | None:
+        rows = self._query("SELECT * FROM documents WHERE url = ?", (url,))
+        return self._row_to_document(rows[0]) if rows else None
+
+    def iter_documents(self, source: str | None = None, batch: int = 500) -> Iterator[Document]:
+        """Every document in URL order, read in batches so memory stays flat."""
+        last = ""
+        while True:
+            if source is None:
+                rows = self._query("SELECT * FROM documents WHERE url > ? ORDER BY url LIMIT ?", (last, batch))
+            else:
+                rows = self._query("SELECT * FROM documents WHERE source = ? AND url > ? ORDER BY url LIMIT ?", (source, last, batch))
+            if not rows:
+                return
+            for row in rows:
+                yield self._row_to_document(row)
+            last = rows[-1]["url"]
+
+    def document_urls(self, source: str | None = None) -> set[str]:
+        if source is None:
+            return {r["url"] for r in self._query("SELECT url FROM documents")}
+        return {r["url"] for r in self._query("SELECT url FROM documents WHERE source = ?", (source,))}
+
+    def documents_by_hash(self, content_hash: str) -> list[str]:
+        return [r["url"] for r in self._query("SELECT url FROM documents WHERE content_hash = ? ORDER BY url", (content_hash,))]
+
+    def count_documents(self, source: str | None = None) -> int:
+        if source is None:
+            return int(self._query("SELECT COUNT(*) AS n FROM documents")[0]["n"])
+        return int(self._query("SELECT COUNT(*) AS n FROM documents WHERE source = ?", (source,))[0]["n"])
+
+    def counts_by(self, column: str) -> dict[str, int]:
+        if column not in ("source", "format", "organisation", "language"):
+            raise ValueError(column)
+        return {r[0] or "": r[1] for r in self._query(f"SELECT {column}, COUNT(*) FROM documents GROUP BY {column} ORDER BY 2 DESC")}
+
+    # -- incremental changes ---------------------------------------------
+    def last_change_seq(self) -> int:
+        return int(self._query("SELECT COALESCE(MAX(seq), 0) AS n FROM changes")[0]["n"])
+
+    def changes_since(self, seq: int) -> tuple[set[str], set[str], int]:
+        """(URLs to (re)index, URLs to delete, newest seq) for changes after ``seq``."""
+        upserts: set[str] = set()
+        deletes: set[str] = set()
+        newest = seq
+        for row in self._query("SELECT seq, url, op FROM changes WHERE seq > ? ORDER BY seq", (seq,)):
+            newest = row["seq"]
+            if row["op"] == "delete":
+                upserts.discard(row["url"])
+                deletes.add(row["url"])
+            else:
+                deletes.discard(row["url"])
+                upserts.add(row["url"])
+        return upserts, deletes, newest
+
+    # -- fetch state ----------------------------------------------------
+    def get_state(self, url: str) -> FetchState | None:
+        rows = self._query("SELECT * FROM fetch_state WHERE url = ?", (url,))
+        return self._row_to_state(rows[0]) if rows else None
+
+    @staticmethod
+    def _row_to_state(row: sqlite3.Row) -> FetchState:
+        return FetchState(
+            url=row["url"], source=row["source"], status=row["status"], http_status=row["http_status"],
+            etag=row["etag"], last_modified=row["last_modified"], content_hash=row["content_hash"],
+            first_seen=_dt(row["first_seen"]), last_fetched=_dt(row["last_fetched"]),
+            last_changed=_dt(row["last_changed"]), sitemap_lastmod=_dt(row["sitemap_lastmod"]),
+            failures=row["failures"], gone_count=row["gone_count"], reason=row["reason"],
+        )
+
+    def put_state(self, state: FetchState) -> None:
+        values = asdict(state)
+        for key in ("first_seen", "last_fetched", "last_changed", "sitemap_lastmod"):
+            values[key] = _iso(values[key])
+        names = [f.name for f in fields(FetchState)]
+        with self.transaction() as db:
+            db.execute(
+                f"INSERT OR REPLACE INTO fetch_state ({', '.join(names)}) VALUES ({', '.join('?' for _ in names)})",
+                tuple(values[n] for n in names),
+            )
+
+    def iter_states(self, source: str | None = None) -> list[FetchState]:
+        if source is None:
+            rows = self._query("SELECT * FROM fetch_state ORDER BY url")
+        else:
+            rows = self._query("SELECT * FROM fetch_state WHERE source = ? ORDER BY url", (source,))
+        return [self._row_to_state(r) for r in rows]
+
+    # -- runs -----------------------------------------------------------
+    def start_run(self, kind: str) -> int:
+        with self.transaction() as db:
+            cur = db.execute("INSERT INTO runs(kind, started) VALUES (?, ?)", (kind, _iso(utcnow())))
+            return int(cur.lastrowid or 0)
+
+    def save_source_report(self, run_id: int, report: SourceReport) -> None:
+        """Store one source's figures and its failures for a run (replacing earlier ones)."""
+        data = asdict(report)
+        data.pop("failures")
+        with self.transaction() as db:
+            db.execute("DELETE FROM failures WHERE run_id = ? AND source = ?", (run_id, report.source))
+            db.execute(
+                "INSERT OR REPLACE INTO run_sources(run_id, source, report, doc_count) VALUES (?, ?, ?, "
+                "(SELECT COUNT(*) FROM documents WHERE source = ?))",
+                (run_id, report.source, json.dumps(data, ensure_ascii=False), report.source),
+            )
+            db.executemany(
+                "INSERT INTO failures(run_id, source, url, reason, detail) VALUES (?, ?, ?, ?, ?)",
+                [(run_id, report.source, url, reason, detail[:500]) for url, reason, detail in report.failures],
+            )
+
+    def finish_run(self, run_id: int, status: str, exit_code: int | None = None, summary: dict[str, Any] | None = None) -> None:
+        with self.transaction() as db:
+            db.execute(
+                "UPDATE runs SET finished = ?, status = ?, exit_code = ?, summary = ? WHERE id = ?",
+                (_iso(utcnow()), status, exit_code, json.dumps(summary or {}, ensure_ascii=False, default=str), run_id),
+            )
+
+    def list_runs(self, limit: int = 20) -> list[dict[str, Any]]:
+        rows = self._query("SELECT * FROM runs ORDER BY id DESC LIMIT ?", (limit,))
+        return [dict(r) | {"summary": json.loads(r["summary"])} for r in rows]
+
+    def run_report(self, run_id: int) -> CrawlReport | None:
+        """Rebuild a stored run's per-source reports, failures included."""
+        runs = self._query("SELECT * FROM runs WHERE id = ?", (run_id,))
+        if not runs:
+            return None
+        report = CrawlReport(run_id=run_id, started=_dt(runs[0]["started"]), finished=_dt(runs[0]["finished"]))
+        for row in self._query("SELECT source, report FROM run_sources WHERE run_id = ? ORDER BY source", (run_id,)):
+            data = json.loads(row["report"])
+            sr = SourceReport(**{k: v for k, v in data.items() if k in {f.name for f in fields(SourceReport)}})
+            sr.failures = [
+                (f["url"], f["reason"], f["detail"])
+                for f in self._query("SELECT url, reason, detail FROM failures WHERE run_id = ? AND source = ? ORDER BY rowid", (run_id, row["source"]))
+            ]
+            report.sources[row["source"]] = sr
+        return report
+
+    def source_history(self, source: str, limit: int = 10) -> list[dict[str, Any]]:
+        """Newest first: run id, start time, run status and this source's figures."""
+        rows = self._query(
+            "SELECT r.id, r.started, r.status AS run_status, s.report, s.doc_count FROM run_sources s "
+            "JOIN runs r ON r.id = s.run_id WHERE s.source = ? ORDER BY r.id DESC LIMIT ?",
+            (source, limit),
+        )
+        return [{"run_id": r["id"], "started": r["started"], "run_status": r["run_status"], "doc_count": r["doc_count"], **json.loads(r["report"])} for r in rows]
+
+    def prune_runs(self, keep: int) -> None:
+        with self.transaction() as db:
+            cutoff = db.execute("SELECT id FROM runs ORDER BY id DESC LIMIT 1 OFFSET ?", (keep,)).fetchone()
+            if cutoff is not None:
+                for table in ("failures", "run_sources"):
+                    db.execute(f"DELETE FROM {table} WHERE run_id <= ?", (cutoff["id"],))
+                db.execute("DELETE FROM runs WHERE id <= ?", (cutoff["id"],))
