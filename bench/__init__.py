@@ -1,0 +1,1 @@
+"""Benchmarks: index build, search CPU, HTTP throughput and memory on real Swedish text."""
