@@ -14,6 +14,7 @@ import fcntl
 import json
 import logging
 import os
+import sqlite3
 import sys
 import time
 from contextlib import contextmanager
@@ -34,6 +35,39 @@ EXIT_TEMPFAIL = 75
 EXIT_CONFIG = 78
 
 FACETS = ("delomrade", "organisation", "doc_type", "malgrupp", "year", "format")
+RUNS_KEPT = 90  # stored run reports (about three months of nightly runs); older ones are pruned by `kb update`
+IO_ERRNOS = (errno.ENOSPC, errno.EIO, errno.EDQUOT, errno.EROFS, errno.EACCES, errno.EFBIG)
+
+
+def _os_cause(exc: BaseException) -> OSError | None:
+    """The OSError behind an exception (itself, its cause or context chain), if any."""
+    seen = 0
+    cur: BaseException | None = exc
+    while cur is not None and seen < 10:
+        if isinstance(cur, OSError):
+            return cur
+        cur = cur.__cause__ or cur.__context__
+        seen += 1
+    return None
+
+
+def exit_code_for(exc: BaseException) -> int:
+    """The documented exit code for an exception reaching the CLI boundary."""
+    if isinstance(exc, ConfigError):
+        return EXIT_CONFIG
+    if isinstance(exc, LockHeld):
+        return EXIT_TEMPFAIL
+    if isinstance(exc, PublishCheckFailed):
+        return EXIT_PARTIAL
+    os_exc = _os_cause(exc)
+    if os_exc is not None and (os_exc.errno in IO_ERRNOS or os_exc.errno is None and isinstance(exc, (StoreError, IndexBuildError))):
+        return EXIT_IOERR
+    text = str(exc).lower()
+    if isinstance(exc, (StoreError, IndexBuildError)) and any(w in text for w in ("disk", "no space", "full", "i/o")):
+        return EXIT_IOERR
+    if isinstance(exc, sqlite3.OperationalError) and any(w in text for w in ("disk", "full", "i/o")):
+        return EXIT_IOERR
+    return EXIT_PARTIAL
 
 
 def _configure_logging(verbosity: int) -> None:
@@ -91,21 +125,33 @@ def cmd_check(args: argparse.Namespace, settings: Settings) -> int:
     return EXIT_OK
 
 
-def _print_crawl_report(report: Any) -> None:
-    _out(f"Körning {report.run_id}:")
-    for sid, r in sorted(report.sources.items()):
-        _out(
-            f"  {sid}: {r.status}; hämtade {r.fetched}, nya {r.new}, ändrade {r.changed}, oförändrade {r.unchanged}, "
-            f"borttagna {r.removed}, misslyckade {r.failed} ({r.bytes / 1024:.0f} KiB, {r.seconds:.1f} s)"
-        )
-        for reason, n in sorted(r.failed_by_reason().items()):
-            _out(f"    {reason}: {n}")
-        for url, reason, detail in r.failures[:20]:
-            _out(f"      {reason}: {url} {detail}".rstrip())
-        if len(r.failures) > 20:
-            _out(f"      … och {len(r.failures) - 20} till (kb report --run {report.run_id})")
-        for note in r.notes:
-            _out(f"    obs: {note}")
+def _print_crawl_report(report: Any, run: dict[str, Any] | None = None) -> None:
+    from kb.report import format_run_report
+
+    _out(format_run_report(report, run))
+
+
+def _find_run(store: Any, run_id: int) -> dict[str, Any] | None:
+    for run in store.list_runs(limit=RUNS_KEPT * 4 + 10):
+        if run["id"] == run_id:
+            return dict(run)
+    return None
+
+
+def _record(store: Any, run_id: int, status: str, exit_code: int, extra: dict[str, Any] | None = None) -> None:
+    """Set a run's final status and exit code, merging ``extra`` into its summary; never raises (the disk may be full)."""
+    try:
+        run = _find_run(store, run_id)
+        summary = dict((run or {}).get("summary") or {})
+        summary.update(extra or {})
+        store.finish_run(run_id, status, exit_code, summary)
+    except Exception as exc:  # noqa: BLE001 — recording must not hide the real outcome
+        log.warning("could not record the outcome of run %s: %s", run_id, exc)
+
+
+def _any_failed(report: Any) -> bool:
+    """Did a source or document fail? (A source switched off with ``enabled: false`` is not a failure.)"""
+    return any(r.failed or r.status not in ("ok", "skipped") for r in report.sources.values())
 
 
 def _crawl(args: argparse.Namespace, settings: Settings, store: Any) -> Any:
@@ -126,11 +172,11 @@ def _crawl(args: argparse.Namespace, settings: Settings, store: Any) -> Any:
 def cmd_crawl(args: argparse.Namespace, settings: Settings) -> int:
     with update_lock(settings.lock_path), _open_store(settings) as store:
         report = _crawl(args, settings, store)
-    if not args.quiet:
-        _print_crawl_report(report)
-    if report.all_unreachable:
-        return EXIT_UNAVAILABLE
-    return EXIT_PARTIAL if report.any_failed else EXIT_OK
+        code = EXIT_UNAVAILABLE if report.all_unreachable else EXIT_PARTIAL if _any_failed(report) else EXIT_OK
+        _record(store, report.run_id, {EXIT_OK: "ok", EXIT_PARTIAL: "partial"}.get(code, "unreachable"), code)
+        if not args.quiet:
+            _print_crawl_report(report, _find_run(store, report.run_id))
+    return code
 
 
 def _index(args: argparse.Namespace, settings: Settings, store: Any) -> Any:
@@ -144,9 +190,42 @@ def _index(args: argparse.Namespace, settings: Settings, store: Any) -> Any:
     return build_and_publish(settings, store, sources, load_taxonomy(), full=getattr(args, "full", False))
 
 
+def _index_step(args: argparse.Namespace, settings: Settings, store: Any) -> Any:
+    """Build and publish the index as its own recorded run (kind 'index')."""
+    try:
+        run_id = store.start_run("index")
+    except StoreError as exc:
+        log.warning("could not record the index run: %s", exc)
+        run_id = None
+    started = time.monotonic()
+    try:
+        result = _index(args, settings, store)
+    except BaseException as exc:
+        code = exit_code_for(exc) if isinstance(exc, Exception) else 130
+        if run_id is not None:
+            status = "check_failed" if isinstance(exc, PublishCheckFailed) else "failed"
+            _record(store, run_id, status, code, {"error": str(exc)[:500], "seconds": round(time.monotonic() - started, 2)})
+        raise
+    if run_id is not None:
+        _record(store, run_id, "ok", EXIT_OK, {"index": str(result), "seconds": round(time.monotonic() - started, 2), **_result_summary(result)})
+    return result
+
+
+def _result_summary(result: Any) -> dict[str, Any]:
+    """JSON-safe fields of a BuildResult (whatever it carries)."""
+    out: dict[str, Any] = {}
+    for name in ("generation", "mode", "doc_count", "added", "updated", "deleted", "size_bytes"):
+        value = getattr(result, name, None)
+        if isinstance(value, (str, int, float, bool)) or value is None and hasattr(result, name):
+            out[name] = value
+        elif isinstance(value, Path):
+            out[name] = str(value)
+    return out
+
+
 def cmd_index(args: argparse.Namespace, settings: Settings) -> int:
     with update_lock(settings.lock_path), _open_store(settings) as store:
-        result = _index(args, settings, store)
+        result = _index_step(args, settings, store)
     if not args.quiet:
         _out(str(result))
     return EXIT_OK
@@ -155,15 +234,26 @@ def cmd_index(args: argparse.Namespace, settings: Settings) -> int:
 def cmd_update(args: argparse.Namespace, settings: Settings) -> int:
     with update_lock(settings.lock_path), _open_store(settings) as store:
         report = _crawl(args, settings, store)
-        if not args.quiet:
-            _print_crawl_report(report)
         if report.all_unreachable:
             log.error("every source was unreachable; the index is left untouched")
+            _record(store, report.run_id, "unreachable", EXIT_UNAVAILABLE, {"index": "orört: alla källor onåbara"})
+            if not args.quiet:
+                _print_crawl_report(report, _find_run(store, report.run_id))
             return EXIT_UNAVAILABLE
-        result = _index(args, settings, store)
+        code = EXIT_PARTIAL if _any_failed(report) else EXIT_OK
+        try:
+            result = _index_step(args, settings, store)
+        except Exception as exc:
+            _record(store, report.run_id, "index_failed", exit_code_for(exc), {"index": f"misslyckades: {str(exc)[:300]}"})
+            raise
+        _record(store, report.run_id, "partial" if code else "ok", code, {"index": str(result)})
+        try:
+            store.prune_runs(RUNS_KEPT)
+        except StoreError as exc:
+            log.warning("could not prune old run reports: %s", exc)
         if not args.quiet:
-            _out(str(result))
-    return EXIT_PARTIAL if report.any_failed else EXIT_OK
+            _print_crawl_report(report, _find_run(store, report.run_id))
+    return code
 
 
 def _parse_filters(items: Sequence[str]) -> dict[str, list[str]]:
@@ -247,6 +337,226 @@ def cmd_demo(args: argparse.Namespace, settings: Settings) -> int:
     return EXIT_OK
 
 
+def cmd_report(args: argparse.Namespace, settings: Settings) -> int:
+    from kb.report import format_run_report, run_report_dict
+
+    if not settings.store_path.exists():
+        sys.stderr.write(f"kb report: inga körningar ännu ({settings.store_path} finns inte)\n")
+        return EXIT_PARTIAL
+    with _open_store(settings) as store:
+        runs = store.list_runs(limit=RUNS_KEPT * 4 + 10)
+        if args.list:
+            if args.json:
+                _out(json.dumps(runs, ensure_ascii=False, indent=2, default=str))
+            else:
+                for run in runs:
+                    _out(f"{run['id']:>5}  {run['kind']:<7} {run['started']}  {run['status']:<12} slutkod {run['exit_code']}")
+            return EXIT_OK
+        if args.run is not None:
+            run = next((r for r in runs if r["id"] == args.run), None)
+            if run is None:
+                sys.stderr.write(f"kb report: ingen körning {args.run} (kb report --list visar de sparade)\n")
+                return EXIT_USAGE
+        else:
+            # the newest run that crawled something; index runs carry no per-source digest
+            run = next((r for r in runs if r["kind"] != "index"), None)
+            if run is None:
+                sys.stderr.write("kb report: ingen crawlkörning ännu\n")
+                return EXIT_PARTIAL
+        report = store.run_report(run["id"])
+    if report is None:  # pragma: no cover — the run was listed a moment ago
+        return EXIT_PARTIAL
+    if args.json:
+        _out(json.dumps(run_report_dict(report, run), ensure_ascii=False, indent=2, default=str))
+    else:
+        _out(format_run_report(report, run, max_urls=10_000))
+    return EXIT_OK
+
+
+def collect_stats(settings: Settings, store: Any) -> dict[str, Any]:
+    """Document counts per source/organisation/format from the store, and per sub-area/type/target group/year from the index."""
+    from kb.report import directory_size
+
+    stats: dict[str, Any] = {
+        "documents": store.count_documents(),
+        "store_bytes": sum(p.stat().st_size for p in settings.store_path.parent.glob(settings.store_path.name + "*") if p.is_file()),
+        "counts": {key: store.counts_by(key) for key in ("source", "organisation", "format")},
+        "index": None,
+    }
+    from index.publish import current_generation, read_generation_info
+
+    gen = current_generation(settings.index_root)
+    if gen is None:
+        return stats
+    info = dict(read_generation_info(gen) or {})
+    info.setdefault("generation", gen.name)
+    info["path"] = str(gen)
+    info["size_bytes"] = directory_size(gen)
+    stats["index"] = info
+    from index.search import SearchService
+
+    service = SearchService(settings)
+    try:
+        overview = service.facet_overview()
+    finally:
+        service.close()
+    for key in ("delomrade", "doc_type", "malgrupp", "year"):
+        values = overview.get(key) if isinstance(overview, dict) else None
+        if values:
+            pairs = [(v.value, v.count) if hasattr(v, "value") else (v["value"], v["count"]) for v in values]
+            if key == "year":
+                pairs.sort(reverse=True)
+            stats["counts"][key] = dict(pairs)
+    return stats
+
+
+def cmd_stats(args: argparse.Namespace, settings: Settings) -> int:
+    from kb.report import format_stats
+
+    if not settings.store_path.exists():
+        sys.stderr.write(f"kb stats: inget lager ännu ({settings.store_path}); kör kb update\n")
+        return EXIT_PARTIAL
+    with _open_store(settings) as store:
+        stats = collect_stats(settings, store)
+    if args.json:
+        _out(json.dumps(stats, ensure_ascii=False, indent=2, default=str))
+    else:
+        _out(format_stats(stats))
+    return EXIT_OK
+
+
+def test_url(settings: Settings, url: str, source_id: str | None = None) -> dict[str, Any]:
+    """Fetch one URL as the crawler would and describe what would be stored (no store, no index)."""
+    from crawler.extract import extract
+    from crawler.fetch import Fetcher
+    from crawler.robots import RobotsCache
+    from kb.classify import classify
+    from kb.errors import ExtractError, FetchError, Problem
+    from kb.models import Document
+    from kb.taxonomy import load_taxonomy
+
+    sources, _ = _load(settings)
+    if source_id is not None:
+        source = next((s for s in sources if s.id == source_id), None)
+        if source is None:
+            raise ConfigError([Problem(str(settings.sources), None, "--source", source_id, "no source with this id")])
+    else:
+        source = next((s for s in sources if s.in_scope(url)), None)
+    out: dict[str, Any] = {"url": url, "source": source.id if source else None, "would_store": False}
+    if source is None:
+        out["scope"] = "utanför alla källor: ingen källas allow-regel matchar (eller deny utesluter den)"
+        return out
+    in_scope, indexable = source.in_scope(url), source.indexable(url)
+    out["scope"] = (
+        "inom källan" if indexable else "följs för länkar men lagras inte (follow_only)" if in_scope else "utanför källan (allow/deny)"
+    )
+    allow_private = source.allow_private_network
+    with Fetcher(settings) as fetcher:
+        robots = RobotsCache(fetcher, settings).get(url, allow_private=allow_private)
+        out["robots"] = "tillåten" if robots.allowed(url, settings.user_agent) else f"spärrad av robots.txt {robots.reason}".rstrip()
+        if not in_scope or not robots.allowed(url, settings.user_agent):
+            return out
+        try:
+            result = fetcher.fetch(
+                url, allow_private=allow_private, raise_http=False,
+                hop_check=lambda hop: None if source.in_scope(hop) else "out_of_scope",
+            )
+        except FetchError as exc:
+            out["fetch_error"] = f"{exc.reason}: {exc.detail}".rstrip(": ")
+            return out
+    out.update({"http_status": result.status, "final_url": result.final_url, "content_type": result.content_type, "bytes": len(result.body)})
+    if result.redirects:
+        out["redirects"] = result.redirects
+    if result.status != 200:
+        return out
+    try:
+        ex = extract(
+            result.body, result.final_url, result.content_type,
+            content_selector=source.content_selector, drop_selectors=source.drop_selectors, timeout=settings.parse_timeout,
+        )
+    except ExtractError as exc:
+        out["extract_error"] = str(exc)
+        return out
+    doc = Document(
+        url=result.final_url, source=source.id, organisation=source.organisation, title=ex.title, text=ex.text,
+        format=ex.format, description=ex.description, headings=list(ex.headings), published=ex.published,
+        modified=ex.modified, language=ex.language, page_count=ex.page_count, size=len(result.body),
+    )
+    c = classify(doc, source, load_taxonomy())
+    links = [link.url for link in ex.links]
+    out.update(
+        {
+            "title": ex.title, "format": ex.format, "published": ex.published.isoformat() if ex.published else None,
+            "modified": ex.modified.isoformat() if ex.modified else None, "language": ex.language,
+            "page_count": ex.page_count, "description": ex.description, "headings": list(ex.headings)[:10],
+            "text_chars": len(ex.text), "excerpt": " ".join(ex.text.split())[:500],
+            "links": {"count": len(links), "first": links[:10]},
+            "noindex": ex.robots_noindex, "soft_404": ex.soft_404, "canonical": ex.canonical,
+            "doc_type": c.doc_type, "delomraden": list(c.delomraden), "scores": dict(c.scores),
+            "reasons": {k: list(v) for k, v in c.reasons.items()}, "explanation": c.explanation,
+            "malgrupp": list(c.malgrupp), "year": c.year,
+        }
+    )
+    out["would_store"] = indexable and not ex.robots_noindex and not ex.soft_404 and bool(ex.text.strip())
+    return out
+
+
+def _format_test_url(r: dict[str, Any]) -> str:
+    lines = [f"URL:        {r['url']}", f"Källa:      {r['source'] or '(ingen)'}", f"Scope:      {r['scope']}"]
+    labels = [
+        ("robots", "robots.txt"), ("fetch_error", "Hämtning"), ("http_status", "HTTP-status"), ("final_url", "Slutlig URL"),
+        ("content_type", "Innehållstyp"), ("extract_error", "Extrahering"), ("title", "Titel"), ("format", "Format"),
+        ("published", "Publicerad"), ("modified", "Uppdaterad"), ("page_count", "Sidor"), ("doc_type", "Typ"),
+        ("malgrupp", "Målgrupp"), ("year", "År"),
+    ]
+    for key, label in labels:
+        if key in r and r[key] not in (None, [], ""):
+            value = ", ".join(r[key]) if isinstance(r[key], list) else r[key]
+            lines.append(f"{label + ':':<12}{value}")
+    if "delomraden" in r:
+        lines.append("Delområden: " + (", ".join(f"{s} ({r['scores'].get(s, 0):.2f})" for s in r["delomraden"]) or "inga"))
+        for slug, reasons in r.get("reasons", {}).items():
+            lines.append(f"  {slug}: {'; '.join(reasons)}")
+        if r.get("explanation"):
+            lines.append(f"  {r['explanation']}")
+    if "links" in r:
+        lines.append(f"Länkar:     {r['links']['count']}")
+        lines.extend(f"  {u}" for u in r["links"]["first"][:5])
+    if "excerpt" in r:
+        lines.append(f"Text ({r['text_chars']} tecken): {r['excerpt'][:300]}")
+    lines.append("Skulle lagras: " + ("ja" if r["would_store"] else "nej"))
+    return "\n".join(lines)
+
+
+def cmd_test_url(args: argparse.Namespace, settings: Settings) -> int:
+    result = test_url(settings, args.url, args.source)
+    if args.json:
+        _out(json.dumps(result, ensure_ascii=False, indent=2, default=str))
+    else:
+        _out(_format_test_url(result))
+    return EXIT_OK if result["would_store"] else EXIT_PARTIAL
+
+
+def cmd_eval(args: argparse.Namespace, settings: Settings) -> int:
+    import dataclasses
+
+    from index.evaluate import format_eval, prepare_demo, run_eval
+
+    if args.current:
+        target = settings
+    else:
+        # never crawl the demo into the production data dir
+        target = prepare_demo(settings if args.data_dir_given else settings.replace(data_dir=Path("data/eval")))
+    report = run_eval(target)
+    if args.json:
+        data = report.to_json() if hasattr(report, "to_json") else dataclasses.asdict(report)
+        _out(json.dumps(data, ensure_ascii=False, indent=2, default=str))
+    else:
+        _out(format_eval(report))
+    passed = getattr(report, "passed", not getattr(report, "failures", []))
+    return EXIT_OK if passed else EXIT_PARTIAL
+
+
 # -- parser -------------------------------------------------------------------
 
 
@@ -284,6 +594,19 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--sort", choices=("relevans", "nyast"), default="relevans")
     p.add_argument("--filter", action="append", metavar="KEY=VALUE", help=f"facet filter, KEY one of {', '.join(FACETS)}")
     p.add_argument("--explain", action="store_true", help="show why each hit got its sub-areas")
+    p = add("report", cmd_report, "show a run's change digest per source (new, changed, removed, unchanged, failed)")
+    p.add_argument("--run", type=int, metavar="N", help="this run (default: the newest crawl)")
+    p.add_argument("--list", action="store_true", help="list the stored runs")
+    p.add_argument("--json", action="store_true", help="machine-readable output")
+    p = add("stats", cmd_stats, "documents per source, sub-area, type and year; index size and generation")
+    p.add_argument("--json", action="store_true", help="machine-readable output")
+    p = add("test-url", cmd_test_url, "fetch one URL as the crawler would and show what would be stored")
+    p.add_argument("url")
+    p.add_argument("--source", metavar="ID", help="use this source's rules (default: the source whose scope matches)")
+    p.add_argument("--json", action="store_true", help="machine-readable output")
+    p = add("eval", cmd_eval, "measure search quality on the demo corpus and its judged queries")
+    p.add_argument("--current", action="store_true", help="evaluate the configured index instead of a fresh demo build")
+    p.add_argument("--json", action="store_true", help="machine-readable output")
     p = add("serve", cmd_serve, "serve the web app")
     p.add_argument("--host", default="127.0.0.1")
     p.add_argument("--port", type=int, default=8000)
@@ -314,13 +637,11 @@ def main(argv: Sequence[str] | None = None) -> int:
     except PublishCheckFailed as exc:
         sys.stderr.write(f"kb: the new index failed its checks and was not published; the previous index keeps serving: {exc}\n")
         return EXIT_PARTIAL
-    except (StoreError, IndexBuildError) as exc:
-        sys.stderr.write(f"kb: {exc}\n")
-        cause = exc.__cause__
-        return EXIT_IOERR if isinstance(cause, OSError) or "disk" in str(exc).lower() else EXIT_PARTIAL
-    except OSError as exc:
-        sys.stderr.write(f"kb: I/O error: {exc}\n")
-        return EXIT_IOERR if exc.errno in (errno.ENOSPC, errno.EIO, errno.EDQUOT, errno.EROFS, errno.EACCES) else EXIT_PARTIAL
+    except (StoreError, IndexBuildError, OSError, sqlite3.Error) as exc:
+        code = exit_code_for(exc)
+        what = "I/O error (the previous index is intact)" if code == EXIT_IOERR else "error"
+        sys.stderr.write(f"kb: {what}: {exc}\n")
+        return code
     except KbError as exc:
         sys.stderr.write(f"kb: {exc}\n")
         return EXIT_PARTIAL
@@ -330,3 +651,7 @@ def main(argv: Sequence[str] | None = None) -> int:
 
 def entrypoint() -> None:
     sys.exit(main())
+
+
+if __name__ == "__main__":
+    entrypoint()

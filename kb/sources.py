@@ -148,6 +148,9 @@ def _parse_source(c: _Collector, node: yaml.Node, index: int, known_slugs: set[s
         return None
     raw: dict[str, tuple[yaml.Node, yaml.Node]] = {}
     for key_node, value_node in node.value:
+        if _scalar(key_node) == "id" and isinstance(value_node, yaml.ScalarNode) and isinstance(_scalar(value_node), str):
+            where = f"sources[{index}] ({_scalar(value_node)})"
+    for key_node, value_node in node.value:
         key = str(_scalar(key_node))
         if key in raw:
             c.add(key_node, f"{where}.{key}", None, "duplicate key")
@@ -187,7 +190,12 @@ def _parse_source(c: _Collector, node: yaml.Node, index: int, known_slugs: set[s
                     if not isinstance(item, str) or not SLUG_RE.match(item):
                         c.add(item_node, name, item, "expected a slug (a-z, 0-9, -)")
                     elif key == "delomraden" and known_slugs is not None and item not in known_slugs:
-                        c.add(item_node, name, item, "not a sub-area in the taxonomy" + _did_you_mean(item, sorted(known_slugs)))
+                        # A warning, not an error: a stale hint must not stop the nightly crawl.
+                        c.add(
+                            item_node, name, item,
+                            "not a sub-area in the taxonomy; the hint is ignored" + _did_you_mean(item, sorted(known_slugs)),
+                            "warning",
+                        )
                     else:
                         out.append(item)
                 else:
@@ -223,7 +231,7 @@ def _parse_source(c: _Collector, node: yaml.Node, index: int, known_slugs: set[s
                 c.add(value_node, name, value, "expected true or false")
             else:
                 values[key] = value
-    if "start_urls" in values and not values["start_urls"] and "start_urls" in raw:
+    if "start_urls" in values and not values["start_urls"] and "start_urls" in raw and not _items(_Collector(c.file), raw["start_urls"][1], ""):
         c.add(raw["start_urls"][1], f"{where}.start_urls", [], "expected at least one URL")
     if len([p for p in c.problems if p.severity == "error"]) > before or any(k not in values for k in REQUIRED):
         return None
@@ -236,7 +244,7 @@ def _parse_source(c: _Collector, node: yaml.Node, index: int, known_slugs: set[s
                 hosts.append(prefix)
         values["allow"] = tuple(UrlRule.parse(h) for h in hosts)
     source = Source(line=node.start_mark.line + 1, **values)
-    _warn(c, node, where, source)
+    _warn(c, node, where, source, raw)
     return source
 
 
@@ -247,16 +255,58 @@ def _is_private_host(host: str) -> bool:
         return host in ("localhost",) or host.endswith(".localhost")
 
 
-def _warn(c: _Collector, node: yaml.Node, where: str, s: Source) -> None:
-    """Likely mistakes that are not errors."""
+def _item_node(raw: dict[str, tuple[yaml.Node, yaml.Node]], key: str, value: str, fallback: yaml.Node, nth: int = 0) -> yaml.Node:
+    """The YAML node of the ``nth`` list item equal to ``value`` (for its line), else the key's value node, else ``fallback``."""
+    if key not in raw:
+        return fallback
+    value_node = raw[key][1]
+    if isinstance(value_node, yaml.SequenceNode):
+        matches = [item for item in value_node.value if isinstance(item, yaml.ScalarNode) and item.value == value]
+        if matches:
+            return matches[min(nth, len(matches) - 1)]
+    return value_node
+
+
+def _prefix(url: str) -> str:
+    parts = urlsplit(url)
+    return f"{parts.scheme}://{parts.netloc}/"
+
+
+def _warn(c: _Collector, node: yaml.Node, where: str, s: Source, raw: dict[str, tuple[yaml.Node, yaml.Node]] | None = None) -> None:
+    """Likely mistakes that are not errors: each names the line and, where it can, a likely fix."""
+    raw = raw or {}
+    key = f"{where}.start_urls"
+    denied = [url for url in s.start_urls if any(rule.matches(url) for rule in s.allow) and _any(s.deny, url)]
+    if s.start_urls and len(denied) == len(s.start_urls):
+        rules = sorted({rule.raw for url in denied for rule in s.deny if rule.matches(url)})
+        deny_node = _item_node(raw, "deny", rules[0], node) if rules else node
+        c.add(deny_node, f"{where}.deny", ", ".join(rules), "blocks every start URL: nothing of this source will be crawled", "warning")
+    seen: dict[str, int] = {}
     for url in s.start_urls:
+        item = _item_node(raw, "start_urls", url, node, seen.get(url, 0))
+        if url in seen:
+            seen[url] += 1
+            c.add(item, key, url, "duplicate start URL", "warning")
+            continue
+        seen[url] = 1
         if not any(rule.matches(url) for rule in s.allow):
-            c.add(node, f"{where}.start_urls", url, "start URL is outside 'allow' and will not be crawled", "warning")
-        elif any(rule.matches(url) for rule in s.deny):
-            c.add(node, f"{where}.start_urls", url, "start URL is blocked by 'deny'", "warning")
+            hint = _did_you_mean(_prefix(url), [r.raw for r in s.allow if r.regex is None])
+            if not hint:
+                hint = f" (lägg till '{_prefix(url)}' i allow?)"
+            c.add(item, key, url, "start URL is outside 'allow' and will not be crawled" + hint, "warning")
+        elif url in denied and len(denied) < len(s.start_urls):
+            c.add(item, key, url, "start URL is blocked by 'deny'", "warning")
         host = urlsplit(url).hostname or ""
         if _is_private_host(host) and not s.allow_private_network:
-            c.add(node, f"{where}.start_urls", url, "loopback/private address: refused unless allow_private_network: true", "warning")
+            c.add(item, key, url, "loopback/private address: refused unless allow_private_network: true", "warning")
+    public = [url for url in s.start_urls if not _is_private_host(urlsplit(url).hostname or "")]
+    if public and s.delay < 1.0:
+        delay_node = raw["delay"][1] if "delay" in raw else node
+        c.add(
+            delay_node, f"{where}.delay", s.delay,
+            "under 1 second between requests to a public host is impolite and may get the crawler blocked (menade du 1?)",
+            "warning",
+        )
 
 
 def load_sources(path: Path | str, taxonomy_slugs: set[str] | None = None, text: str | None = None) -> tuple[list[Source], list[Problem]]:
@@ -311,13 +361,25 @@ def load_sources(path: Path | str, taxonomy_slugs: set[str] | None = None, text:
 
 
 def _warn_overlaps(c: _Collector, node: yaml.Node, sources: list[Source]) -> None:
+    """Start URLs shared by two sources, or inside another source's scope: the same pages may be crawled twice."""
     for i, a in enumerate(sources):
         for b in sources[i + 1 :]:
-            for url in b.start_urls:
-                if a.in_scope(url):
-                    c.problems.append(
-                        Problem(c.file, b.line, f"sources ({b.id}).start_urls", url, f"also in scope of source '{a.id}' (line {a.line}): pages may be crawled twice", "warning")
-                    )
+            shared = sorted(set(a.start_urls) & set(b.start_urls))
+            for url in shared:
+                c.problems.append(
+                    Problem(c.file, b.line, f"sources ({b.id}).start_urls", url, f"duplicate start URL: also a start URL of source '{a.id}' (line {a.line})", "warning")
+                )
+            for first, second in ((a, b), (b, a)):
+                for url in second.start_urls:
+                    if url not in shared and first.in_scope(url):
+                        c.problems.append(
+                            Problem(
+                                c.file, second.line, f"sources ({second.id}).start_urls", url,
+                                f"also in scope of source '{first.id}' (line {first.line}): pages may be crawled twice; "
+                                f"add a 'deny' rule to one of them",
+                                "warning",
+                            )
+                        )
 
 
 def sources_by_id(sources: list[Source]) -> dict[str, Source]:

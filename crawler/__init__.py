@@ -1,0 +1,1 @@
+"""Crawler: fetch pages politely, extract their text, and store them."""

@@ -1,0 +1,1 @@
+"""The Whoosh search index: Swedish analysis, schema, building and atomic publishing."""

@@ -1,0 +1,94 @@
+"""Benchmark: ~10k regeringen.se documents through the real Store and build, then timed searches.
+
+Run: .venv/bin/python -m index.bench_search /tmp/kb-bench [N]   (the corpus is read in place, never copied)
+"""
+
+from __future__ import annotations
+
+import gzip
+import json
+import statistics
+import sys
+import time
+from pathlib import Path
+
+CORPUS = Path("/work/shared/corpora/regeringen-sv.jsonl.gz")
+QUERIES = [
+    "våld", "kvinnofrid", "hur anmäler man våld i nära relation", "hedersrelaterat våld och förtryck",
+    "VINR", "tvångsgifte", "sexköp", "könstympning", "prostitusion", "barnaktenskap", "valdsutovare",
+    '"mäns våld mot kvinnor"', "socialtjänsten stöd barn -skola", "jämställdhet", "budget",
+    "människohandel för sexuella ändamål", "regeringen beslutar", "polisen", "skyddat boende", "",
+]
+FILTERS = [{}, {"format": ["html"]}, {"year": ["2020", "2021"]}, {"delomrade": ["vald-i-nara-relationer"]}]
+
+
+def load(root: Path, n: int) -> None:
+    from datetime import date
+
+    from index.build import build_and_publish
+    from kb.models import Document
+    from kb.settings import load_settings
+    from kb.store import Store
+    from kb.taxonomy import load_taxonomy
+
+    settings = load_settings(env={}, data_dir=root)
+    store = Store(settings.store_path)
+    if store.count_documents() < n:
+        with gzip.open(CORPUS, "rt", encoding="utf-8") as fh:
+            for i, line in enumerate(fh):
+                if i >= n:
+                    break
+                row = json.loads(line)
+                store.put_document(Document(
+                    url=f"https://www.regeringen.se/bench/{row['id']}", source="regeringen", organisation="Regeringskansliet",
+                    title=str(row.get("title") or row["id"])[:300], text=str(row.get("text") or ""),
+                    published=date(2000 + i % 25, 1 + i % 12, 1) if i % 9 else None,
+                ))
+    started = time.perf_counter()
+    result = build_and_publish(settings, store, [], load_taxonomy(), full=True)
+    store.close()
+    sys.stdout.write(f"built {result} in {time.perf_counter() - started:.1f} s\n")
+
+
+def run(root: Path) -> None:
+    from index.search import SearchService
+    from kb.searchmodel import SearchRequest
+    from kb.settings import load_settings
+
+    settings = load_settings(env={}, data_dir=root)
+    started = time.perf_counter()
+    svc = SearchService(settings)
+    sys.stdout.write(f"open: {(time.perf_counter() - started) * 1000:.0f} ms, {svc.doc_count} docs\n")
+    requests = [SearchRequest(q=q, filters=f) for f in FILTERS for q in QUERIES]
+    for label in ("cold (no cache)", "cached"):
+        times = []
+        cpu = []
+        per_query: dict[str, list[float]] = {}
+        for _ in range(3):
+            if label.startswith("cold"):
+                svc._cache.clear()
+            for req in requests:
+                if label.startswith("cold"):
+                    svc._cache.clear()
+                t0, c0 = time.perf_counter(), time.process_time()
+                svc.search(req)
+                dt = (time.perf_counter() - t0) * 1000
+                times.append(dt)
+                cpu.append((time.process_time() - c0) * 1000)
+                per_query.setdefault(req.q or "(tom)", []).append(dt)
+        times.sort()
+        p95 = times[int(len(times) * 0.95) - 1]
+        sys.stdout.write(f"{label}: n={len(times)} median {statistics.median(times):.1f} ms, p95 {p95:.1f} ms, "
+                         f"max {times[-1]:.1f} ms, median CPU {statistics.median(cpu):.1f} ms\n")
+        if label.startswith("cold"):
+            for q, ts in sorted(per_query.items(), key=lambda kv: -statistics.median(kv[1])):
+                sys.stdout.write(f"   {statistics.median(ts):7.1f} ms  {q}\n")
+    svc.close()
+
+
+if __name__ == "__main__":
+    root = Path(sys.argv[1] if len(sys.argv) > 1 else "/tmp/kb-bench")
+    n = int(sys.argv[2]) if len(sys.argv) > 2 else 10_000
+    if "--no-build" not in sys.argv:
+        load(root, n)
+    run(root)

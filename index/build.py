@@ -1,0 +1,415 @@
+"""Build the Whoosh index from the store (full or incremental), check it and publish it atomically."""
+
+from __future__ import annotations
+
+import gc
+import io
+import json
+import logging
+import shutil
+import time
+import warnings
+from dataclasses import dataclass
+from datetime import date, datetime, timezone
+from pathlib import Path
+from typing import Any, Iterable
+
+from whoosh import index as whoosh_index
+from whoosh.query import And, Or, Query, Term
+
+from index.analysis import ANALYZER_VERSION, folded_analyzer, swedish_analyzer
+from index.publish import (
+    clean_incomplete,
+    current_generation,
+    new_generation_dir,
+    prune_generations,
+    publish,
+    read_generation_info,
+    remove_generation,
+    write_generation_info,
+)
+from index.schema import SCHEMA_VERSION, build_schema
+from kb.errors import IndexBuildError, KbError, PublishCheckFailed
+from kb.models import Document
+from kb.settings import Settings
+from kb.sources import Source
+from kb.store import Store
+from kb.taxonomy import Taxonomy
+
+log = logging.getLogger(__name__)
+
+DUPLICATES_FILE = "duplicates.json"  # {canonical URL: [duplicate URLs]} of the generation
+WRITER_LIMITMB = 256
+
+
+@dataclass
+class BuildResult:
+    """What one index build did."""
+
+    generation: str
+    mode: str  # "full" | "incremental"
+    doc_count: int
+    added: int
+    updated: int
+    deleted: int
+    seconds: float
+    size_bytes: int
+
+    def __str__(self) -> str:
+        kind = "fullständigt" if self.mode == "full" else "inkrementellt"
+        return (
+            f"Index {self.generation} publicerat ({kind}): {self.doc_count} dokument, "
+            f"{self.added} nya, {self.updated} ändrade, {self.deleted} borttagna, "
+            f"{self.size_bytes / 1_048_576:.1f} MB på {self.seconds:.1f} s"
+        )
+
+
+def _versions(taxonomy: Taxonomy) -> dict[str, str]:
+    return {"schema_version": SCHEMA_VERSION, "taxonomy_version": taxonomy.version, "analyzer_version": ANALYZER_VERSION}
+
+
+def _datetime(value: date | datetime | str | None) -> datetime | None:
+    if value is None or value == "":
+        return None
+    if isinstance(value, str):
+        try:
+            value = datetime.fromisoformat(value)
+        except ValueError:
+            return None
+    if isinstance(value, datetime):
+        return value.astimezone(timezone.utc).replace(tzinfo=None) if value.tzinfo else value
+    return datetime(value.year, value.month, value.day)
+
+
+def _duplicate_map(store: Store) -> dict[str, list[str]]:
+    """{canonical URL: sorted duplicate URLs} for every stored duplicate."""
+    groups: dict[str, list[str]] = {}
+    query = getattr(store, "_query", None)
+    if query is not None:
+        rows: Iterable[Any] = query("SELECT url, dup_of FROM documents WHERE dup_of IS NOT NULL ORDER BY url")
+        pairs = [(r["url"], r["dup_of"]) for r in rows]
+    else:  # pragma: no cover - a store without SQL access
+        pairs = [(d.url, d.dup_of) for d in store.iter_documents() if d.dup_of]
+    for url, canonical in pairs:
+        if canonical and canonical != url:
+            groups.setdefault(canonical, []).append(url)
+    return groups
+
+
+def _first_seen(store: Store, urls: Iterable[str] | None = None) -> dict[str, str]:
+    """first_seen per URL from the store (the Document model does not carry it)."""
+    query = getattr(store, "_query", None)
+    if query is None:  # pragma: no cover
+        return {}
+    if urls is None:
+        return {r["url"]: r["first_seen"] for r in query("SELECT url, first_seen FROM documents")}
+    out: dict[str, str] = {}
+    for url in urls:
+        rows = query("SELECT first_seen FROM documents WHERE url = ?", (url,))
+        if rows:
+            out[url] = rows[0]["first_seen"]
+    return out
+
+
+class _Indexer:
+    """Turns stored documents into Whoosh field dicts (classification happens here)."""
+
+    def __init__(self, sources: list[Source], taxonomy: Taxonomy) -> None:
+        from kb.classify import classify
+
+        self._classify = classify
+        self.sources = {s.id: s for s in sources}
+        self.taxonomy = taxonomy
+
+    def fields(self, doc: Document, duplicates: list[str], first_seen: str | None) -> dict[str, Any]:
+        source = self.sources.get(doc.source)
+        c = self._classify(doc, source, self.taxonomy)
+        headings = "\n".join(doc.headings)
+        out: dict[str, Any] = {
+            "url": doc.url,
+            "source": doc.source,
+            "organisation": source.organisation if source is not None else doc.organisation,
+            "title": doc.title,
+            "headings": headings,
+            "body": doc.text,
+            "folded": "\n".join((doc.title, headings, doc.text)),
+            "delomrade": ",".join(c.delomraden),
+            "delomrade_scores": dict(c.scores),
+            "explanation": c.explanation,
+            "doc_type": c.doc_type,
+            "malgrupp": ",".join(c.malgrupp),
+            "format": doc.format,
+            "dup_group": doc.url,
+            "duplicates": sorted(set(duplicates) | (set(doc.locations) - {doc.url})),
+            "size": doc.size,
+            "page_count": doc.page_count,
+            "description": doc.description,
+        }
+        if c.year:
+            out["year"] = str(c.year)
+        published = _datetime(doc.published)
+        if published is not None:
+            out["published"] = published
+        seen = _datetime(first_seen)
+        if seen is not None:
+            out["first_seen"] = seen
+        return out
+
+
+def _abandon(writer: Any) -> None:
+    """Cancel a failed writer and close every file it still holds (a failed flush, e.g. ENOSPC, leaves them open)."""
+    # Whoosh drops file objects it could not flush (ENOSPC); their ResourceWarning is noise here.
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", ResourceWarning)
+        try:
+            writer.cancel()
+        except Exception as exc:  # the build already failed; the original error is what matters
+            log.debug("writer.cancel() failed too: %s", exc)
+        _close_files(writer, set(), 0)
+        gc.collect()
+
+
+def _close_files(obj: Any, seen: set[int], depth: int) -> None:
+    """Close the io objects reachable from ``obj`` through Whoosh objects and containers."""
+    if id(obj) in seen or depth > 10:
+        return
+    seen.add(id(obj))
+    if isinstance(obj, io.IOBase):
+        try:
+            obj.close()
+        except OSError:
+            pass
+        return
+    children: list[Any] = []
+    if isinstance(obj, dict):
+        children = list(obj.values())
+    elif isinstance(obj, (list, tuple)):
+        children = list(obj)
+    elif hasattr(obj, "__dict__") and type(obj).__module__.startswith("whoosh"):
+        children = list(vars(obj).values())
+    for child in children:
+        _close_files(child, seen, depth + 1)
+
+
+def _close_files_in_traceback(exc: BaseException) -> None:
+    """A write that failed half-way (ENOSPC) leaves files open in Whoosh's frames; close them now."""
+    seen: set[int] = set()
+    tb = exc.__traceback__
+    while tb is not None:
+        if tb.tb_frame.f_globals.get("__name__", "").startswith("whoosh"):
+            for value in tb.tb_frame.f_locals.values():
+                _close_files(value, seen, 0)
+        tb = tb.tb_next
+
+
+def _writer(ix: Any, procs: int) -> Any:
+    if procs > 1:
+        return ix.writer(limitmb=WRITER_LIMITMB, procs=procs, multisegment=False)
+    return ix.writer(limitmb=WRITER_LIMITMB)
+
+
+def _full_build(gen: Path, settings: Settings, store: Store, indexer: _Indexer, dups: dict[str, list[str]]) -> int:
+    ix = whoosh_index.create_in(str(gen), build_schema())
+    first_seen = _first_seen(store)
+    writer = _writer(ix, settings.index_procs)
+    count = 0
+    try:
+        for doc in store.iter_documents():
+            if doc.dup_of and doc.dup_of != doc.url:
+                continue
+            writer.add_document(**indexer.fields(doc, dups.get(doc.url, []), first_seen.get(doc.url)))
+            count += 1
+        writer.commit()
+    except BaseException:
+        _abandon(writer)
+        raise
+    finally:
+        ix.close()
+    return count
+
+
+def _incremental_build(
+    gen: Path, prev: Path, prev_info: dict[str, Any], store: Store, indexer: _Indexer, dups: dict[str, list[str]]
+) -> tuple[int, int, int, int]:
+    """Copy the published generation and apply the store's changes; (added, updated, deleted, newest seq)."""
+    for item in prev.iterdir():
+        # Copies, not hardlinks: Whoosh rewrites the TOC and segment files of an index it opens.
+        if item.is_file() and item.name != "generation.json" and not item.name.endswith(".tmp"):
+            shutil.copy2(item, gen / item.name)
+    upserts, deletes, newest = store.changes_since(int(prev_info.get("change_seq", 0)))
+    old_dups = read_duplicates(prev)
+    # Canonicals whose duplicate list changed must be re-indexed too.
+    for canonical in set(old_dups) | set(dups):
+        if sorted(old_dups.get(canonical, [])) != sorted(dups.get(canonical, [])):
+            upserts.add(canonical)
+    upserts -= deletes
+    ix = whoosh_index.open_dir(str(gen))
+    added = updated = deleted = 0
+    writer = ix.writer(limitmb=WRITER_LIMITMB)
+    try:
+        with ix.searcher() as searcher:
+            present = {u for u in upserts | deletes if searcher.document_number(url=u) is not None}
+        first_seen = _first_seen(store, sorted(upserts))
+        for url in sorted(deletes):
+            if url in present:
+                writer.delete_by_term("url", url)
+                deleted += 1
+        for url in sorted(upserts):
+            doc = store.get_document(url)
+            if doc is None or (doc.dup_of and doc.dup_of != doc.url):
+                if url in present:
+                    writer.delete_by_term("url", url)
+                    deleted += 1
+                continue
+            writer.update_document(**indexer.fields(doc, dups.get(url, []), first_seen.get(url)))
+            if url in present:
+                updated += 1
+            else:
+                added += 1
+        writer.commit(optimize=False)
+    except BaseException:
+        _abandon(writer)
+        raise
+    finally:
+        ix.close()
+    return added, updated, deleted, newest
+
+
+def read_duplicates(gen: Path) -> dict[str, list[str]]:
+    """The duplicate map saved with a generation ({} when absent)."""
+    try:
+        data = json.loads((gen / DUPLICATES_FILE).read_text(encoding="utf-8"))
+    except (OSError, ValueError):
+        return {}
+    return data if isinstance(data, dict) else {}
+
+
+def canary_query(schema: Any, text: str) -> Query:
+    """Every analyzed term of ``text`` in title, body or the folded field (trusted settings input only)."""
+    per_field: list[Query] = []
+    for field, analyzer in (("title", swedish_analyzer()), ("body", swedish_analyzer()), ("folded", folded_analyzer())):
+        if field not in schema:
+            continue
+        terms = [Term(field, t.text) for t in analyzer(text, mode="query")]
+        if terms:
+            per_field.append(And(terms) if len(terms) > 1 else terms[0])
+    return Or(per_field)
+
+
+def _canary_hits(gen: Path, queries: tuple[str, ...]) -> dict[str, int]:
+    ix = whoosh_index.open_dir(str(gen))
+    try:
+        with ix.searcher() as searcher:
+            return {q: len(searcher.search(canary_query(ix.schema, q), limit=1)) for q in queries}
+    finally:
+        ix.close()
+
+
+def check_generation(gen: Path, settings: Settings, prev: Path | None, prev_info: dict[str, Any]) -> int:
+    """Sanity checks before publishing; returns the doc count or raises PublishCheckFailed."""
+    try:
+        ix = whoosh_index.open_dir(str(gen))
+        try:
+            with ix.searcher() as searcher:
+                doc_count = searcher.doc_count()
+                if doc_count:
+                    next(iter(searcher.all_stored_fields()))
+        finally:
+            ix.close()
+    except Exception as exc:  # any failure to open or read means: do not publish
+        raise PublishCheckFailed(f"det nya indexet går inte att läsa (the new index cannot be read): {exc}") from exc
+    prev_count = int(prev_info.get("doc_count", 0) or 0)
+    if prev is not None and prev_count > 0 and doc_count < settings.publish_min_share * prev_count:
+        raise PublishCheckFailed(
+            f"det nya indexet har {doc_count} dokument mot {prev_count} i det publicerade "
+            f"(under {settings.publish_min_share:.0%}; the new index is too small)"
+        )
+    if settings.canary_queries and prev is not None:
+        try:
+            before = _canary_hits(prev, settings.canary_queries)
+        except Exception as exc:  # the old index may be damaged: then it cannot vouch for anything
+            log.warning("could not run canary queries on the published index %s: %s", prev, exc)
+            before = {}
+        after = _canary_hits(gen, tuple(q for q, n in before.items() if n))
+        lost = [q for q, n in after.items() if n == 0]
+        if lost:
+            raise PublishCheckFailed(
+                "kontrollsökningar utan träffar i det nya indexet (canary queries lost their hits): " + ", ".join(lost)
+            )
+    return doc_count
+
+
+def _size(path: Path) -> int:
+    return sum(p.stat().st_size for p in path.iterdir() if p.is_file())
+
+
+def build_and_publish(
+    settings: Settings, store: Store, sources: list[Source], taxonomy: Taxonomy, full: bool = False
+) -> BuildResult:
+    """Build a new generation (incremental when possible), check it and publish it; prune old ones."""
+    started = time.monotonic()
+    root = settings.index_root
+    gen: Path | None = None
+    try:
+        root.mkdir(parents=True, exist_ok=True)
+        clean_incomplete(root)
+        prev = current_generation(root)
+        prev_info = read_generation_info(prev) if prev is not None else {}
+        versions = _versions(taxonomy)
+        incremental = (
+            not full
+            and prev is not None
+            and "change_seq" in prev_info
+            and all(prev_info.get(k) == v for k, v in versions.items())
+        )
+        if prev is not None and not incremental and not full:
+            log.info("index versions changed (%s → %s): full rebuild", {k: prev_info.get(k) for k in versions}, versions)
+        indexer = _Indexer(sources, taxonomy)
+        gen = new_generation_dir(root)
+        seq_at_start = store.last_change_seq()
+        dups = _duplicate_map(store)
+        if incremental:
+            assert prev is not None
+            added, updated, deleted, newest = _incremental_build(gen, prev, prev_info, store, indexer, dups)
+            change_seq = max(newest, int(prev_info["change_seq"]))
+        else:
+            added = _full_build(gen, settings, store, indexer, dups)
+            updated = deleted = 0
+            change_seq = seq_at_start
+        (gen / DUPLICATES_FILE).write_text(json.dumps(dups, ensure_ascii=False), encoding="utf-8")
+        doc_count = check_generation(gen, settings, prev, prev_info)
+        info = {
+            "generation": gen.name,
+            "built_at": datetime.now(timezone.utc).isoformat(timespec="seconds"),
+            "doc_count": doc_count,
+            "change_seq": change_seq,
+            "mode": "incremental" if incremental else "full",
+            **versions,
+        }
+        write_generation_info(gen, info)
+        publish(root, gen)
+    except KbError:
+        if gen is not None:
+            remove_generation(gen)
+        raise
+    except BaseException as exc:
+        _close_files_in_traceback(exc)
+        if gen is not None:
+            remove_generation(gen)
+        if isinstance(exc, Exception):
+            raise IndexBuildError(f"indexbygget misslyckades; det publicerade indexet är orört: {exc}") from exc
+        raise
+    try:
+        prune_generations(root, settings.keep_generations)
+    except OSError as exc:  # old generations left behind are harmless
+        log.warning("could not prune old index generations: %s", exc)
+    return BuildResult(
+        generation=gen.name,
+        mode="incremental" if incremental else "full",
+        doc_count=doc_count,
+        added=added,
+        updated=updated,
+        deleted=deleted,
+        seconds=round(time.monotonic() - started, 2),
+        size_bytes=_size(gen),
+    )

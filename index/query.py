@@ -1,0 +1,319 @@
+"""Safe parsing of the public search box into a bounded Whoosh query (words, "phrases", -exclusion, OR)."""
+
+from __future__ import annotations
+
+import logging
+import re
+import unicodedata
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any, Iterable, Sequence
+
+from whoosh import query as wq
+
+log = logging.getLogger(__name__)
+
+MAX_QUERY_CHARS = 256
+MAX_TERMS = 24
+# Field weights on top of the schema's field boosts (folded already has 0.5): folded ends up at 0.3.
+FIELD_WEIGHTS: tuple[tuple[str, float], ...] = (("title", 1.0), ("headings", 1.0), ("body", 1.0), ("folded", 0.6))
+SYNONYM_WEIGHT = 0.5
+PROXIMITY_WEIGHT = 0.5
+PROXIMITY_SLOP = 3
+MAX_PROXIMITY_PAIRS = 6
+COORDINATION = 0.9
+WORDLIST = Path("/usr/share/dict/swedish")
+
+NOTICE_TRUNCATED = "Sökfrågan var för lång och har kortats till {n} tecken."
+NOTICE_TOO_MANY_TERMS = "Sökfrågan hade för många ord; de första {n} används."
+
+# A word: letters/digits, optionally joined by - / & ' (e.g. "hbtqi-personer", "FGM/C").
+_WORD = r"[^\W_]+(?:[-/&'’][^\W_]+)*"
+_TOKEN = re.compile(r'(?P<neg>-)?"(?P<phrase>[^"]*)(?:"|$)|(?P<neg2>(?<![^\s(])-)?(?P<word>' + _WORD + r")")
+_WORD_RE = re.compile(_WORD)
+
+
+@dataclass(frozen=True)
+class Clause:
+    """A word or a phrase the user typed, possibly excluded with ``-`` or ``NOT``."""
+
+    words: tuple[str, ...]
+    phrase: bool = False
+    negated: bool = False
+
+    @property
+    def text(self) -> str:
+        return " ".join(self.words)
+
+
+@dataclass(frozen=True)
+class ParsedQuery:
+    """The cleaned query: what is searched, what is excluded, and a notice when it was cut."""
+
+    text: str
+    clauses: tuple[Clause, ...] = ()
+    notice: str | None = None
+
+    @property
+    def positive(self) -> list[Clause]:
+        return [c for c in self.clauses if not c.negated]
+
+    @property
+    def negative(self) -> list[Clause]:
+        return [c for c in self.clauses if c.negated]
+
+    @property
+    def words(self) -> list[str]:
+        """Every positive word in order (for highlighting and spelling)."""
+        return [w for c in self.positive for w in c.words]
+
+
+def clean_text(raw: str, max_chars: int = MAX_QUERY_CHARS) -> tuple[str, str | None]:
+    """NFC-normalise, drop control/format characters, collapse whitespace, truncate; returns (text, notice)."""
+    if not isinstance(raw, str):
+        raw = str(raw or "")
+    # Cap before the expensive steps so a megabyte of input costs nothing.
+    text = unicodedata.normalize("NFC", raw[: max_chars * 4])
+    text = "".join(" " if ch.isspace() else ch for ch in text if ch.isspace() or unicodedata.category(ch)[0] != "C")
+    text = " ".join(text.split())
+    notice = None
+    if len(text) > max_chars or len(" ".join(raw.split())) > max_chars * 4:
+        text = text[:max_chars].rstrip()
+        notice = NOTICE_TRUNCATED.format(n=max_chars)
+    return text, notice
+
+
+def parse(raw: str, max_chars: int = MAX_QUERY_CHARS, max_terms: int = MAX_TERMS) -> ParsedQuery:
+    """Parse user text; every other syntax character (``* ? [ ] : ^ ~ ( )``) only separates words."""
+    text, notice = clean_text(raw, max_chars)
+    clauses: list[Clause] = []
+    seen: set[tuple[tuple[str, ...], bool, bool]] = set()
+    n_words = 0
+    negate_next = False
+    cut = False
+    for m in _TOKEN.finditer(text):
+        if m.group("phrase") is not None:
+            words = tuple(_WORD_RE.findall(m.group("phrase")))
+            negated = bool(m.group("neg")) or negate_next
+            is_phrase = len(words) > 1
+        else:
+            word = m.group("word")
+            if word in ("OR", "AND", "ELLER", "OCH") and not m.group("neg2"):
+                continue  # words combine as OR with a coordination bonus anyway
+            if word == "NOT" and not m.group("neg2"):
+                negate_next = True
+                continue
+            words = (word,)
+            negated = bool(m.group("neg2")) or negate_next
+            is_phrase = False
+        negate_next = False
+        if not words:
+            continue
+        if n_words + len(words) > max_terms:
+            cut = True
+            words = words[: max_terms - n_words]
+            if not words:
+                break
+            is_phrase = is_phrase and len(words) > 1
+        key = (tuple(w.lower() for w in words), is_phrase, negated)
+        if key in seen:
+            continue
+        seen.add(key)
+        clauses.append(Clause(words, is_phrase, negated))
+        n_words += len(words)
+        if n_words >= max_terms and m.end() < len(text) and _TOKEN.search(text, m.end()):
+            cut = True
+            break
+    if cut and notice is None:
+        notice = NOTICE_TOO_MANY_TERMS.format(n=max_terms)
+    return ParsedQuery(text=text, clauses=tuple(clauses), notice=notice)
+
+
+# -- analysis ----------------------------------------------------------------
+
+def analyze(schema: Any, fieldname: str, text: str) -> list[tuple[str, int]]:
+    """(token text, position) pairs from the field's own analyzer in query mode."""
+    fieldobj = schema[fieldname]
+    analyzer = getattr(fieldobj, "analyzer", None)
+    if analyzer is None:
+        return [(text, 0)]
+    try:
+        return [(t.text, t.pos) for t in analyzer(text, mode="query", positions=True)]
+    except Exception:  # a broken analyzer must not take the search box down
+        log.exception("analyzer for %s failed on %r", fieldname, text)
+        return []
+
+
+def _supports_positions(schema: Any, fieldname: str) -> bool:
+    fmt = getattr(schema[fieldname], "format", None)
+    return bool(fmt is not None and fmt.supports("positions"))
+
+
+def field_query(schema: Any, fieldname: str, words: Sequence[str], phrase: bool, boost: float) -> wq.Query | None:
+    """A word or phrase in one field: Term, Phrase (ordered, positions) or And (no positions)."""
+    tokens = analyze(schema, fieldname, " ".join(words))
+    if not tokens:
+        return None
+    texts = [t for t, _ in tokens]
+    if len(set(texts)) == 1:
+        return wq.Term(fieldname, texts[0], boost=boost)
+    positions = [p for _, p in tokens]
+    ordered = all(b > a for a, b in zip(positions, positions[1:]))
+    if ordered and _supports_positions(schema, fieldname):
+        slop = max(1, max(b - a for a, b in zip(positions, positions[1:])))
+        return wq.Phrase(fieldname, texts, slop=slop, boost=boost)
+    # Same position (compound parts) or no positions: every token, any order.
+    return wq.And([wq.Term(fieldname, t) for t in dict.fromkeys(texts)], boost=boost)
+
+
+def clause_query(schema: Any, words: Sequence[str], phrase: bool, weight: float = 1.0,
+                 fields: Iterable[tuple[str, float]] = FIELD_WEIGHTS) -> wq.Query | None:
+    """One clause over every searchable field (summed, folded weighted down)."""
+    subs = []
+    for fieldname, fw in fields:
+        if fieldname not in schema:
+            continue
+        q = field_query(schema, fieldname, words, phrase, fw * weight)
+        if q is not None:
+            subs.append(q)
+    if not subs:
+        return None
+    return subs[0] if len(subs) == 1 else wq.Or(subs)
+
+
+# -- synonyms ---------------------------------------------------------------
+
+def _is_abbreviation(member: str) -> bool:
+    letters = [c for c in member if c.isalpha()]
+    return len(letters) >= 2 and all(c.isupper() for c in letters) and " " not in member
+
+
+def _ambiguous_abbreviations(abbrs: set[str], wordlist: Path = WORDLIST) -> set[str]:
+    """Lower-cased abbreviations that are also ordinary Swedish words ("vin"): these need capitals."""
+    lowered = {a.lower() for a in abbrs}
+    found: set[str] = set()
+    try:
+        with open(wordlist, encoding="utf-8", errors="replace") as fh:
+            for line in fh:
+                w = line.strip().lower()
+                if w in lowered:
+                    found.add(w)
+    except OSError:
+        return {a for a in lowered if len(a) <= 3}
+    return found
+
+
+@dataclass
+class SynonymTable:
+    """Query-time synonym groups (taxonomy synonyms + abbreviations), matched on analysed tokens."""
+
+    groups: list[list[tuple[str, tuple[str, ...], bool]]] = field(default_factory=list)
+    ambiguous: set[str] = field(default_factory=set)
+
+    @classmethod
+    def build(cls, groups: Iterable[Sequence[str]], schema: Any, fieldname: str = "body") -> "SynonymTable":
+        raw_groups = [list(dict.fromkeys(str(m).strip() for m in g if str(m).strip())) for g in groups]
+        abbrs = {m for g in raw_groups for m in g if _is_abbreviation(m)}
+        table = cls(ambiguous=_ambiguous_abbreviations(abbrs))
+        for g in raw_groups:
+            members = []
+            for m in g:
+                stems = tuple(t for t, _ in analyze(schema, fieldname, m)) if fieldname in schema else ()
+                if stems:
+                    members.append((m, stems, _is_abbreviation(m)))
+            if len(members) > 1:
+                table.groups.append(members)
+        return table
+
+    def expansions(self, schema: Any, parsed: ParsedQuery, fieldname: str = "body") -> list[str]:
+        """Other members of every group a positive clause (or run of words) matches."""
+        if not self.groups or fieldname not in schema:
+            return []
+        # (raw word, stem) sequence of the positive words in order.
+        seq: list[tuple[str, str]] = []
+        for w in parsed.words:
+            for t, _ in analyze(schema, fieldname, w)[:1]:
+                seq.append((w, t))
+        stems = [s for _, s in seq]
+        out: list[str] = []
+        typed = {w.lower() for w in parsed.words}
+        for members in self.groups:
+            matched = None
+            for text, mstems, is_abbr in members:
+                n = len(mstems)
+                for i in range(len(stems) - n + 1):
+                    if tuple(stems[i:i + n]) != mstems:
+                        continue
+                    if is_abbr:
+                        raw = seq[i][0]
+                        if raw.lower() != text.lower():
+                            continue
+                        if raw != text and (raw.lower() in self.ambiguous or len(raw) < 3):
+                            continue
+                    matched = text
+                    break
+                if matched:
+                    break
+            if matched:
+                for text, _, _ in members:
+                    if text != matched and text.lower() not in typed and text not in out:
+                        out.append(text)
+        return out
+
+
+# -- the whole query ------------------------------------------------------
+
+def _accentless_fields(schema: Any, reader: Any, words: Sequence[str]) -> tuple[tuple[str, float], ...]:
+    """Field weights for a word typed without å/ä/ö: when only the folded field knows it, trust folded fully."""
+    if reader is None or "folded" not in schema:
+        return FIELD_WEIGHTS
+    text = " ".join(words)
+    for fieldname in ("body", "title"):
+        if fieldname in schema and any(reader.doc_frequency(fieldname, t) for t, _ in analyze(schema, fieldname, text)):
+            return FIELD_WEIGHTS
+    return tuple((f, 2.0 if f == "folded" else w) for f, w in FIELD_WEIGHTS)
+
+
+def build_query(schema: Any, parsed: ParsedQuery, synonyms: SynonymTable | None = None,
+                extra_terms: Sequence[str] = (), reader: Any = None) -> wq.Query | None:
+    """Disjunction with a coordination bonus, synonym and proximity clauses, exclusions as AndNot.
+
+    Returns None when nothing searchable is left (e.g. only stop words); ``Every`` when only
+    exclusions were typed. ``extra_terms`` are spelling corrections added by the fuzzy fallback.
+    """
+    subs: list[wq.Query] = []
+    for c in parsed.positive:
+        q = clause_query(schema, c.words, c.phrase, fields=_accentless_fields(schema, reader, c.words))
+        if q is not None:
+            subs.append(q)
+    for word in extra_terms:
+        q = clause_query(schema, (word,), False, weight=0.8)
+        if q is not None:
+            subs.append(q)
+    if synonyms is not None:
+        for member in synonyms.expansions(schema, parsed):
+            words = tuple(_WORD_RE.findall(member))
+            q = clause_query(schema, words, len(words) > 1, weight=SYNONYM_WEIGHT)
+            if q is not None:
+                subs.append(q)
+    # Proximity: adjacent typed words near each other in the body or title earn a bonus.
+    if "body" in schema and _supports_positions(schema, "body"):
+        body_tokens = [t for c in parsed.positive if not c.phrase for w in c.words
+                       for t, _ in analyze(schema, "body", w)[:1]]
+        pairs = list(dict.fromkeys(zip(body_tokens, body_tokens[1:])))[:MAX_PROXIMITY_PAIRS]
+        for a, b in pairs:
+            if a != b:
+                subs.append(wq.Phrase("body", [a, b], slop=PROXIMITY_SLOP, boost=PROXIMITY_WEIGHT))
+    negatives = [q for c in parsed.negative if (q := clause_query(schema, c.words, c.phrase)) is not None]
+    positive: wq.Query
+    if not subs:
+        if parsed.positive:
+            return None  # only stop words or nothing the analyzer keeps
+        positive = wq.Every()
+    elif len(subs) == 1:
+        positive = subs[0]
+    else:
+        positive = wq.Or(subs, scale=COORDINATION)
+    if negatives:
+        return wq.AndNot(positive, negatives[0] if len(negatives) == 1 else wq.Or(negatives))
+    return positive

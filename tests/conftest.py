@@ -1,0 +1,38 @@
+"""Shared pytest fixtures: test settings under tmp_path and a Document factory."""
+
+from __future__ import annotations
+
+from datetime import date
+from pathlib import Path
+from typing import Any, Callable
+
+import pytest
+
+from kb.models import Document
+from kb.settings import Settings, load_settings
+
+
+@pytest.fixture
+def settings(tmp_path: Path) -> Settings:
+    """Settings isolated in tmp_path: environment ignored, data dir and sources.yaml under tmp_path."""
+    return load_settings(env={}, data_dir=tmp_path / "data", sources=tmp_path / "sources.yaml")
+
+
+def _make_document(**overrides: Any) -> Document:
+    values: dict[str, Any] = {
+        "url": "https://www.example.se/kvinnofrid/vald-i-nara-relationer",
+        "source": "exempel",
+        "organisation": "Exempelmyndigheten",
+        "title": "Våld i nära relationer",
+        "text": "Våld i nära relationer är ett folkhälsoproblem. Socialtjänsten ska erbjuda stöd till våldsutsatta kvinnor.",
+        "format": "html",
+        "published": date(2024, 5, 3),
+    }
+    values.update(overrides)
+    return Document(**values)
+
+
+@pytest.fixture
+def make_document() -> Callable[..., Document]:
+    """Factory: ``make_document(title=..., url=...)`` returns a Document with sensible Swedish defaults."""
+    return _make_document

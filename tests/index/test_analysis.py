@@ -1,0 +1,150 @@
+"""The Swedish analyzers: definite compounds, decompounding, folding, stop words, hyphens, abbreviations, pickling."""
+
+from __future__ import annotations
+
+import logging
+import pickle
+from pathlib import Path
+
+import pytest
+from whoosh import index as whoosh_index
+from whoosh.query import Term
+
+from index import analysis
+from index.analysis import analyze, folded_analyzer, load_lexicon, swedish_analyzer
+from index.schema import build_schema
+
+
+def q(text: str, folded: bool = False) -> list[str]:
+    return analyze(text, folded=folded, mode="query")
+
+
+def idx(text: str, folded: bool = False) -> set[str]:
+    return set(analyze(text, folded=folded, mode="index"))
+
+
+@pytest.mark.parametrize(
+    "definite, base",
+    [("barnfridsbrottet", "barnfridsbrott"), ("människohandeln", "människohandel"), ("kvinnojouren", "kvinnojour")],
+)
+def test_definite_compound_forms_share_the_stem(definite: str, base: str) -> None:
+    assert q(definite) == q(base)
+    assert len(q(definite)) == 1
+
+
+@pytest.mark.parametrize(
+    "compound, part",
+    [
+        ("kvinnofridsarbete", "kvinnofrid"),
+        ("kvinnofridsarbete", "arbete"),
+        ("tvångsgifte", "gifte"),
+        ("hedersvåldsutsatta", "hedersvåld"),
+        ("hedersvåldsutsatta", "heder"),
+        ("hedersvåldsutsatta", "våld"),
+        ("barnfridsbrottet", "brott"),
+        ("sexköpslagen", "sexköp"),
+    ],
+)
+def test_a_part_finds_the_compound(compound: str, part: str) -> None:
+    (part_term,) = q(part)
+    assert part_term in idx(compound)
+
+
+def test_a_compound_query_stays_whole_and_matches_the_compound() -> None:
+    # Query mode does not split: a compound query is precise, and it matches the indexed compound.
+    assert q("kvinnofridsarbete") == ["kvinnofridsarbet"]
+    assert "kvinnofridsarbet" in idx("Kvinnofridsarbetet i kommunen")
+    assert q("kvinnofridsarbete")[0] not in idx("kvinnofrid och arbete")
+
+
+@pytest.mark.parametrize("word, not_part", [("från", "rån"), ("hotell", "hot"), ("förslag", "lag")])
+def test_false_friends_are_not_split(word: str, not_part: str) -> None:
+    assert q(not_part)[0] not in idx(word)
+
+
+def test_folded_field_matches_queries_typed_without_diacritics() -> None:
+    doc = idx("Våld i nära relationer och tvångsäktenskap", folded=True)
+    for term in q("vald i nara relationer tvangsaktenskap", folded=True):
+        assert term in doc
+    assert all(ch not in "".join(doc) for ch in "åäö")
+    # The unfolded field keeps å/ä/ö apart: "vald" (chosen) is not "våld".
+    assert q("vald")[0] not in idx("våld")
+
+
+def test_stop_words_are_dropped_but_content_words_kept() -> None:
+    assert q("och det att i en av") == []
+    assert q("våld mot kvinnor") == ["våld", "kvinn"]
+    assert q("pa nar", folded=True) == []  # folded "på", "när"
+
+
+def test_hyphenated_coordination() -> None:
+    tokens = idx("Hälso- och sjukvården ska fråga om våld")
+    assert q("hälsa")[0] in tokens
+    assert q("sjukvård")[0] in tokens
+    assert q("hälsovård")[0] in tokens
+    assert q("vård")[0] in tokens
+    # A query written the same way matches the document's tokens.
+    assert set(q("hälso- och sjukvård")) <= tokens
+
+
+@pytest.mark.parametrize("text, token", [("VINR", "vinr"), ("FGM/C", "fgm/c"), ("NCK:s", "nck"), ("EU:s", "eu")])
+def test_abbreviations_are_kept(text: str, token: str) -> None:
+    assert q(f"Rutiner för {text} i regionen") == ["rutin", token, "region"]
+    assert token in idx(text)
+
+
+def test_slash_and_hyphen_parts_are_indexed() -> None:
+    tokens = idx("FGM/C och EU-kommissionen")
+    assert {"fgm/c", "fgm", "eu", "kommission"} <= tokens
+
+
+def test_positions_of_parts_equal_the_compound() -> None:
+    tokens = [(t.text, t.pos) for t in swedish_analyzer()("mot tvångsgifte nu", positions=True, mode="index")]
+    positions = {text: pos for text, pos in tokens}
+    assert positions["tvång"] == positions["gift"] == positions["tvångsgift"]
+
+
+def test_highlighting_tokens_keep_stopped_words_and_chars() -> None:
+    text = "Våld och tvångsgifte"
+    tokens = [(t.text, t.startchar, t.endchar) for t in swedish_analyzer()(text, chars=True, mode="index", removestops=False)]
+    assert ("gift", 9, 20) in tokens
+    assert any(t[0] == "och" for t in tokens)
+
+
+def test_missing_system_word_lists_degrade_to_the_shipped_list(tmp_path: Path, caplog: pytest.LogCaptureFixture) -> None:
+    with caplog.at_level(logging.WARNING, logger="index.analysis"):
+        lex = load_lexicon(analysis.CURATED_PATH, tmp_path / "nope.dic", tmp_path / "nope.txt")
+    assert "kvinnofrid" in lex.lemmas and "våld" in lex.lemmas
+    assert len(lex.sources) == 1
+    assert sum("missing" in r.getMessage() for r in caplog.records) == 2
+
+
+def test_system_word_lists_are_read_as_latin1_and_utf8() -> None:
+    lex = load_lexicon()
+    if len(lex.sources) < 3:
+        pytest.skip("wswedish or hunspell-sv not installed")
+    assert "äktenskap" in lex.lemmas  # hunspell (UTF-8)
+    assert "möjligheterna" in lex.forms  # wswedish (ISO-8859-1)
+
+
+def test_analyzers_pickle_small_and_round_trip() -> None:
+    for analyzer in (swedish_analyzer(), folded_analyzer()):
+        data = pickle.dumps(analyzer)
+        assert len(data) < 20_000
+        again = pickle.loads(data)
+        assert [t.text for t in again("Barnfridsbrottet", mode="index")] == [t.text for t in analyzer("Barnfridsbrottet", mode="index")]
+    assert swedish_analyzer() == pickle.loads(pickle.dumps(swedish_analyzer()))
+
+
+def test_index_toc_stays_small_and_reopens(tmp_path: Path) -> None:
+    ix = whoosh_index.create_in(str(tmp_path), build_schema())
+    with ix.writer() as w:
+        w.add_document(url="u1", title="Tvångsgifte", body="Hedersvåldsutsatta unga", folded="Tvångsgifte")
+    ix.close()
+    tocs = list(tmp_path.glob("*.toc"))
+    assert tocs and all(p.stat().st_size < 200_000 for p in tocs)
+    ix = whoosh_index.open_dir(str(tmp_path))
+    with ix.searcher() as s:
+        assert len(s.search(Term("body", q("våld")[0]))) == 1
+        assert len(s.search(Term("folded", q("tvangsgifte", folded=True)[0]))) == 1
+    ix.close()

@@ -1,0 +1,191 @@
+"""Full and incremental builds from a real store into real Whoosh indexes, and their checks."""
+
+from __future__ import annotations
+
+import errno
+import gc
+import warnings
+import json
+import secrets
+import subprocess
+from pathlib import Path
+from typing import Callable
+
+import pytest
+from whoosh import index as whoosh_index
+from whoosh.query import Every, Term
+
+from index import build as build_mod
+from index.analysis import analyze
+from index.build import BuildResult, build_and_publish
+from index.publish import current_generation, read_generation_info
+from kb.errors import IndexBuildError, PublishCheckFailed
+from kb.models import Document
+from kb.settings import Settings
+from kb.sources import Source
+from kb.store import Store
+from kb.taxonomy import Taxonomy
+
+
+def stored(settings: Settings) -> dict[str, dict]:
+    gen = current_generation(settings.index_root)
+    assert gen is not None
+    ix = whoosh_index.open_dir(str(gen))
+    try:
+        with ix.searcher() as s:
+            return {f["url"]: f for f in s.all_stored_fields()}
+    finally:
+        ix.close()
+
+
+def hits(settings: Settings, field: str, word: str) -> set[str]:
+    gen = current_generation(settings.index_root)
+    ix = whoosh_index.open_dir(str(gen))
+    try:
+        with ix.searcher() as s:
+            (term,) = analyze(word, folded=field == "folded", mode="query")
+            return {h["url"] for h in s.search(Term(field, term), limit=None)}
+    finally:
+        ix.close()
+
+
+def test_full_build_indexes_classified_documents(
+    settings: Settings, filled_store: Store, sources: list[Source], taxonomy: Taxonomy
+) -> None:
+    result = build_and_publish(settings, filled_store, sources, taxonomy)
+    assert isinstance(result, BuildResult)
+    assert (result.mode, result.doc_count, result.added) == ("full", 20, 20)
+    assert "20 dokument" in str(result) and result.size_bytes > 0
+    info = read_generation_info(current_generation(settings.index_root))
+    assert info["doc_count"] == 20 and info["change_seq"] == filled_store.last_change_seq()
+    assert info["taxonomy_version"] == taxonomy.version and info["generation"] == result.generation
+    docs = stored(settings)
+    doc = docs["https://example.se/doc/0000"]
+    assert doc["organisation"] == "NCK (källa)"  # from the source config
+    assert doc["delomrade"] and isinstance(doc["delomrade_scores"], dict) and doc["explanation"]
+    assert doc["year"] and doc["format"] == "html" and doc["published"].year == 2023
+    assert doc["first_seen"] is not None
+    # Decompounded body: "kvinnofrid" finds "Kvinnofridsarbete"; folded field without å/ä/ö.
+    assert "https://example.se/doc/0000" in hits(settings, "body", "kvinnofrid")
+    assert "https://example.se/doc/0001" in hits(settings, "body", "barnfridsbrott")
+    assert "https://example.se/doc/0000" in hits(settings, "folded", "vald")
+
+
+def test_unknown_source_keeps_stored_organisation_and_duplicates_are_grouped(
+    settings: Settings, store: Store, make_document: Callable[..., Document], taxonomy: Taxonomy
+) -> None:
+    canonical = make_document(source="gone", organisation="Gammal myndighet")
+    store.put_document(canonical)
+    store.put_document(make_document(dup_of=canonical.url, url="https://example.se/copy"))
+    build_and_publish(settings, store, [], taxonomy)
+    docs = stored(settings)
+    assert set(docs) == {canonical.url}
+    assert docs[canonical.url]["organisation"] == "Gammal myndighet"
+    assert docs[canonical.url]["duplicates"] == ["https://example.se/copy"]
+    assert docs[canonical.url]["dup_group"] == canonical.url
+
+
+def test_incremental_update_equals_a_full_build(
+    settings: Settings, filled_store: Store, sources: list[Source], taxonomy: Taxonomy, make_document: Callable[..., Document], tmp_path: Path
+) -> None:
+    build_and_publish(settings, filled_store, sources, taxonomy)
+    filled_store.put_document(make_document(url="https://example.se/new", title="Ny sida om sexköp"))
+    changed = filled_store.get_document("https://example.se/doc/0002")
+    assert changed is not None
+    changed.title, changed.text, changed.content_hash = "Ändrad titel om stalkning", "Stalkning är brottsligt.", ""
+    changed.__post_init__()
+    filled_store.put_document(changed)
+    filled_store.delete_document("https://example.se/doc/0003")
+    filled_store.put_document(make_document(url="https://example.se/dup", dup_of="https://example.se/doc/0004"))
+    result = build_and_publish(settings, filled_store, sources, taxonomy)
+    assert result.mode == "incremental"
+    assert (result.added, result.updated, result.deleted) == (1, 2, 1)  # doc/0004 re-indexed for its new duplicate
+    incremental = stored(settings)
+    assert incremental["https://example.se/doc/0002"]["title"] == "Ändrad titel om stalkning"
+    assert incremental["https://example.se/doc/0004"]["duplicates"] == ["https://example.se/dup"]
+    assert hits(settings, "body", "stalkning") == {"https://example.se/doc/0002"}
+    full = build_and_publish(settings, filled_store, sources, taxonomy, full=True)
+    assert full.mode == "full"
+    assert stored(settings).keys() == incremental.keys()
+    assert {u: (d["title"], d["duplicates"]) for u, d in stored(settings).items()} == {
+        u: (d["title"], d["duplicates"]) for u, d in incremental.items()
+    }
+
+
+def test_version_change_forces_full_rebuild(
+    settings: Settings, filled_store: Store, sources: list[Source], taxonomy: Taxonomy, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    build_and_publish(settings, filled_store, sources, taxonomy)
+    assert build_and_publish(settings, filled_store, sources, taxonomy).mode == "incremental"
+    monkeypatch.setattr(build_mod, "ANALYZER_VERSION", "test-next")
+    result = build_and_publish(settings, filled_store, sources, taxonomy)
+    assert result.mode == "full"
+    assert read_generation_info(current_generation(settings.index_root))["analyzer_version"] == "test-next"
+
+
+def test_too_small_index_is_not_published(
+    settings: Settings, filled_store: Store, sources: list[Source], taxonomy: Taxonomy
+) -> None:
+    first = build_and_publish(settings, filled_store, sources, taxonomy)
+    for n in range(15):
+        filled_store.delete_document(f"https://example.se/doc/{n:04d}")
+    with pytest.raises(PublishCheckFailed, match="5 dokument mot 20"):
+        build_and_publish(settings, filled_store, sources, taxonomy)
+    assert current_generation(settings.index_root).name == first.generation
+    assert len(stored(settings)) == 20
+    assert [p.name for p in settings.index_root.glob("gen-*")] == [first.generation]
+
+
+def test_lost_canary_query_is_not_published(
+    settings: Settings, store: Store, sources: list[Source], taxonomy: Taxonomy, make_document: Callable[..., Document]
+) -> None:
+    for n in range(4):
+        store.put_document(make_document(title="Om våld", text="Våld i nära relationer"))
+        store.put_document(make_document(title="Annat", text="Budget och skatter"))
+    first = build_and_publish(settings, store, sources, taxonomy)
+    for url in hits(settings, "body", "våld"):
+        store.put_document(make_document(url=url, title="Annat", text="Budget och skatter igen"))
+    with pytest.raises(PublishCheckFailed, match="våld"):
+        build_and_publish(settings, store, sources, taxonomy)
+    assert current_generation(settings.index_root).name == first.generation
+    assert hits(settings, "body", "våld")
+
+
+@pytest.fixture
+def small_index_fs(settings: Settings) -> Path:
+    """A 2 MB tmpfs mounted at the index root, so a big build really runs out of space."""
+    root = settings.index_root
+    root.mkdir(parents=True)
+    done = subprocess.run(["mount", "-t", "tmpfs", "-o", "size=2m", "tmpfs", str(root)], capture_output=True)
+    if done.returncode != 0:
+        pytest.skip(f"cannot mount a tmpfs here: {done.stderr.decode().strip()}")
+    yield root
+    subprocess.run(["umount", "-l", str(root)], check=False)
+
+
+def test_disk_full_raises_index_build_error_and_keeps_old_index(
+    settings: Settings, filled_store: Store, sources: list[Source], taxonomy: Taxonomy,
+    make_document: Callable[..., Document], small_index_fs: Path,
+) -> None:
+    first = build_and_publish(settings, filled_store, sources, taxonomy, full=True)
+    for n in range(6):  # stored-only bytes fill the disk without costing analysis time
+        filled_store.put_document(make_document(url=f"https://example.se/big/{n}", description=secrets.token_hex(250_000)))
+    with pytest.raises(IndexBuildError) as caught:
+        build_and_publish(settings, filled_store, sources, taxonomy, full=True)
+    assert isinstance(caught.value.__cause__, OSError) and caught.value.__cause__.errno == errno.ENOSPC
+    # Whoosh can leave a file object unclosed when a flush fails; collect it quietly here.
+    del caught
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", ResourceWarning)
+        gc.collect()
+    assert current_generation(settings.index_root).name == first.generation
+    assert len(stored(settings)) == 20
+    assert [p.name for p in small_index_fs.glob("gen-*")] == [first.generation]
+
+
+def test_generation_info_is_json_with_the_contract_keys(
+    settings: Settings, filled_store: Store, sources: list[Source], taxonomy: Taxonomy
+) -> None:
+    build_and_publish(settings, filled_store, sources, taxonomy)
+    raw = json.loads((settings.index_root / "current" / "generation.json").read_text())
+    assert {"generation", "built_at", "doc_count", "change_seq", "schema_version", "taxonomy_version", "analyzer_version"} <= raw.keys()

@@ -1,0 +1,92 @@
+"""The safe query language: what the public search box accepts, ignores and caps."""
+
+from __future__ import annotations
+
+from whoosh import query as wq
+
+from index.query import MAX_QUERY_CHARS, MAX_TERMS, SynonymTable, build_query, clean_text, parse
+from index.schema import build_schema
+
+
+def test_words_phrases_exclusion_and_or() -> None:
+    p = parse('våld "nära relation" -barn OR kvinnor NOT män')
+    assert [(c.words, c.phrase, c.negated) for c in p.clauses] == [
+        (("våld",), False, False),
+        (("nära", "relation"), True, False),
+        (("barn",), False, True),
+        (("kvinnor",), False, False),
+        (("män",), False, True),
+    ]
+    assert p.notice is None
+
+
+def test_syntax_characters_are_plain_separators() -> None:
+    p = parse("title:x *a* ??* content:[a TO ö] våld^2 hot~")
+    words = [w for c in p.clauses for w in c.words]
+    assert words == ["title", "x", "a", "content", "TO", "ö", "våld", "2", "hot"]
+    assert not any(c.negated or c.phrase for c in p.clauses)
+
+
+def test_unterminated_quote_is_a_phrase_to_the_end() -> None:
+    p = parse('"våld i nära')
+    assert p.clauses[0].words == ("våld", "i", "nära") and p.clauses[0].phrase
+
+
+def test_hyphenated_words_stay_whole_and_inner_minus_is_not_exclusion() -> None:
+    p = parse("hbtqi-personer FGM/C e-post")
+    assert [c.words for c in p.clauses] == [("hbtqi-personer",), ("FGM/C",), ("e-post",)]
+    assert not any(c.negated for c in p.clauses)
+
+
+def test_control_characters_removed_and_length_capped() -> None:
+    text, notice = clean_text("vå\x00ld\x1b[31m \u200b")
+    assert text == "våld[31m" and notice is None
+    p = parse("a" * 10_000)
+    assert len(p.text) == MAX_QUERY_CHARS and p.notice is not None and "kortats" in p.notice
+
+
+def test_term_cap_sets_notice() -> None:
+    p = parse(" ".join(f"o{i}" for i in range(40)))
+    assert sum(len(c.words) for c in p.clauses) == MAX_TERMS
+    assert p.notice is not None and str(MAX_TERMS) in p.notice
+
+
+def test_duplicates_collapse() -> None:
+    p = parse(" OR ".join(["våld"] * 20))
+    assert len(p.clauses) == 1 and p.notice is None
+
+
+def test_build_query_is_a_coordinated_disjunction_with_exclusions() -> None:
+    schema = build_schema()
+    q = build_query(schema, parse("våldsutövare behandling -kommun"))
+    assert isinstance(q, wq.AndNot)
+    positive = q.a
+    assert isinstance(positive, wq.Or) and positive.scale == 0.9
+    fields = {t.fieldname for t in positive.leaves() if isinstance(t, wq.Term)}
+    assert fields == {"title", "headings", "body", "folded"}
+    # no wildcard, fuzzy, range or regex query can come out of the box
+    for node in q.leaves():
+        assert isinstance(node, (wq.Term, wq.Phrase)), node
+
+
+def test_only_exclusions_search_everything_else_and_stop_words_nothing() -> None:
+    schema = build_schema()
+    q = build_query(schema, parse("-våld"))
+    assert isinstance(q, wq.AndNot) and isinstance(q.a, wq.Every)
+    assert build_query(schema, parse("och i på")) is None
+    assert isinstance(build_query(schema, parse("")), wq.Every)
+
+
+def test_synonyms_and_abbreviations_expand_with_lower_weight() -> None:
+    schema = build_schema()
+    table = SynonymTable.build([("tvångsgifte", "tvångsäktenskap"), ("VINR", "våld i nära relationer"), ("VIN", "fordonsidentitet")], schema)
+    assert table.expansions(schema, parse("tvångsgifte")) == ["tvångsäktenskap"]
+    assert table.expansions(schema, parse("tvångsäktenskapet")) == ["tvångsgifte"]
+    assert table.expansions(schema, parse("VINR stöd")) == ["våld i nära relationer"]
+    assert table.expansions(schema, parse("vinr")) == ["våld i nära relationer"]
+    # "vin" is an ordinary Swedish word: only the capitalised abbreviation expands
+    assert table.expansions(schema, parse("vin")) == []
+    assert table.expansions(schema, parse("VIN")) == ["fordonsidentitet"]
+    q = build_query(schema, parse("VINR"), table)
+    phrases = [n for n in q.leaves() if isinstance(n, wq.Phrase)]
+    assert phrases and all(p.boost < 1.0 for p in phrases)

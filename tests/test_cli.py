@@ -1,0 +1,200 @@
+"""The `kb` command without the network: check, report, stats, exit codes and output discipline."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import pytest
+
+from kb import cli
+from kb.models import SourceReport
+from kb.settings import Settings
+from kb.store import Store
+
+GOOD = """sources:
+  - id: nck
+    name: NCK
+    organisation: Nationellt centrum för kvinnofrid
+    start_urls: [https://nck.uu.se/]
+    delay: 2
+"""
+
+
+def run(settings: Settings, *argv: str) -> int:
+    return cli.main(["--data-dir", str(settings.data_dir), "--sources", str(settings.sources), *argv])
+
+
+def test_check_ok_prints_summary_and_exits_0(settings: Settings, capsys: pytest.CaptureFixture[str]) -> None:
+    settings.sources.write_text(GOOD, encoding="utf-8")
+    assert run(settings, "check") == 0
+    out, err = capsys.readouterr()
+    assert "1 källor, inga fel" in out and err == ""
+
+
+def test_check_quiet_is_silent(settings: Settings, capsys: pytest.CaptureFixture[str]) -> None:
+    settings.sources.write_text(GOOD, encoding="utf-8")
+    assert run(settings, "-q", "check") == 0
+    assert capsys.readouterr() == ("", "")
+
+
+def test_check_prints_warnings_with_lines(settings: Settings, capsys: pytest.CaptureFixture[str]) -> None:
+    settings.sources.write_text(GOOD.replace("delay: 2", "delay: 0"), encoding="utf-8")
+    assert run(settings, "check") == 0
+    out = capsys.readouterr().out
+    assert f"{settings.sources}:6: warning: sources[0] (nck).delay = 0.0:" in out
+    assert "1 varningar" in out
+
+
+def test_missing_sources_file_is_config_error_78(settings: Settings, capsys: pytest.CaptureFixture[str]) -> None:
+    assert run(settings, "check") == 78
+    out, err = capsys.readouterr()
+    assert out == ""
+    assert "file not found" in err and "1 fel i konfigurationen" in err
+
+
+def test_update_with_broken_config_exits_78_before_touching_anything(settings: Settings, capsys: pytest.CaptureFixture[str]) -> None:
+    settings.sources.write_text(GOOD.replace("delay: 2", "delay: soon"), encoding="utf-8")
+    assert run(settings, "-q", "update") == 78
+    assert "expected a number of seconds" in capsys.readouterr().err
+    assert not (settings.index_root / "current").exists()
+
+
+def test_lock_held_gives_75(settings: Settings, capsys: pytest.CaptureFixture[str]) -> None:
+    settings.sources.write_text(GOOD, encoding="utf-8")
+    with cli.update_lock(settings.lock_path):
+        for command in ("update", "crawl", "index"):
+            assert run(settings, "-q", command) == 75
+    assert "another kb run holds" in capsys.readouterr().err
+    # released: the lock can be taken again
+    with cli.update_lock(settings.lock_path):
+        pass
+
+
+def test_bad_filter_is_usage_error(settings: Settings, capsys: pytest.CaptureFixture[str]) -> None:
+    pytest.importorskip("index.search")
+    assert run(settings, "search", "våld", "--filter", "colour=red") == 2
+    assert "expected KEY=VALUE" in capsys.readouterr().err
+
+
+def _store_with_runs(settings: Settings) -> tuple[int, int]:
+    with Store(settings.store_path) as store:
+        first = store.start_run("crawl")
+        store.save_source_report(first, SourceReport("nck", fetched=3, new=3))
+        store.finish_run(first, "ok", 0)
+        second = store.start_run("crawl")
+        store.save_source_report(
+            second,
+            SourceReport(
+                "nck", fetched=5, new=1, changed=2, unchanged=1, removed=1, failed=3, status="partial",
+                failures=[("https://nck.uu.se/a", "http_404", ""), ("https://nck.uu.se/b", "http_404", ""),
+                          ("https://nck.uu.se/c.pdf", "krypterad", "lösenordsskyddad PDF")],
+            ),
+        )
+        store.save_source_report(second, SourceReport("bra", fetched=2, unchanged=2))
+        store.finish_run(second, "partial", 1, {"index": "gen-x: 40 dokument"})
+        idx = store.start_run("index")
+        store.finish_run(idx, "ok", 0)
+    return first, second
+
+
+def test_report_shows_newest_crawl_digest(settings: Settings, capsys: pytest.CaptureFixture[str]) -> None:
+    _first, second = _store_with_runs(settings)
+    assert run(settings, "report") == 0
+    out = capsys.readouterr().out
+    assert out.startswith(f"Körning {second} (")
+    assert ": partial, slutkod 1" in out.splitlines()[0]
+    assert "  nck: partial; nya 1, ändrade 2, borttagna 1, oförändrade 1, misslyckade 3" in out
+    assert "    http_404: 2\n      https://nck.uu.se/a\n      https://nck.uu.se/b\n" in out
+    assert "    krypterad: 1\n      https://nck.uu.se/c.pdf lösenordsskyddad PDF\n" in out
+    assert "  bra: ok; nya 0, ändrade 0, borttagna 0, oförändrade 2" in out
+    assert "  index: gen-x: 40 dokument" in out
+
+
+def test_report_json_and_run_selection(settings: Settings, capsys: pytest.CaptureFixture[str]) -> None:
+    first, second = _store_with_runs(settings)
+    assert run(settings, "report", "--run", str(first), "--json") == 0
+    data = json.loads(capsys.readouterr().out)
+    assert data["run_id"] == first and data["sources"]["nck"]["new"] == 3 and data["exit_code"] == 0
+    assert run(settings, "report", "--run", str(second), "--json") == 0
+    data = json.loads(capsys.readouterr().out)
+    assert data["sources"]["nck"]["failed_by_reason"]["http_404"]["count"] == 2
+    assert data["totals"] == {"new": 1, "changed": 2, "removed": 1, "unchanged": 3, "failed": 3}
+    assert run(settings, "report", "--run", "999") == 2
+    assert "ingen körning 999" in capsys.readouterr().err
+
+
+def test_report_list(settings: Settings, capsys: pytest.CaptureFixture[str]) -> None:
+    _store_with_runs(settings)
+    assert run(settings, "report", "--list") == 0
+    lines = capsys.readouterr().out.splitlines()
+    assert len(lines) == 3 and "index" in lines[0] and "slutkod 1" in lines[1]
+
+
+def test_report_without_store(settings: Settings, capsys: pytest.CaptureFixture[str]) -> None:
+    assert run(settings, "report") == 1
+    assert "inga körningar ännu" in capsys.readouterr().err
+    assert not settings.store_path.exists()
+
+
+def test_stats_without_index_counts_the_store(settings: Settings, capsys: pytest.CaptureFixture[str], make_document) -> None:  # type: ignore[no-untyped-def]
+    pytest.importorskip("index.publish")
+    with Store(settings.store_path) as store:
+        store.put_document(make_document())
+        store.put_document(make_document(url="https://bra.se/x.pdf", source="bra", organisation="Brå", format="pdf"))
+    assert run(settings, "stats", "--json") == 0
+    data = json.loads(capsys.readouterr().out)
+    assert data["documents"] == 2 and data["index"] is None
+    assert data["counts"]["source"] == {"exempel": 1, "bra": 1} or data["counts"]["source"] == {"bra": 1, "exempel": 1}
+    assert data["counts"]["format"]["pdf"] == 1
+    assert run(settings, "stats") == 0
+    out = capsys.readouterr().out
+    assert "Dokument i lagret: 2" in out and "inget ännu" in out and "Dokument per källa:" in out
+
+
+def test_exit_code_for_maps_errors() -> None:
+    import errno
+
+    from kb.errors import ConfigError, IndexBuildError, LockHeld, PublishCheckFailed, StoreError
+
+    assert cli.exit_code_for(ConfigError([])) == 78
+    assert cli.exit_code_for(LockHeld("x")) == 75
+    assert cli.exit_code_for(PublishCheckFailed("small")) == 1
+    assert cli.exit_code_for(OSError(errno.ENOSPC, "No space left on device")) == 74
+    try:
+        try:
+            raise OSError(errno.ENOSPC, "No space left on device")
+        except OSError as exc:
+            raise IndexBuildError("commit failed") from exc
+    except IndexBuildError as wrapped:
+        assert cli.exit_code_for(wrapped) == 74
+    assert cli.exit_code_for(StoreError("store write failed: database or disk is full")) == 74
+    assert cli.exit_code_for(IndexBuildError("no documents")) == 1
+
+
+def test_generated_tables_cover_every_key_and_setting() -> None:
+    from kb.report import settings_table_markdown, sources_table_markdown
+    from kb.settings import setting_help
+    from kb.sources import SOURCE_KEYS
+
+    table = sources_table_markdown()
+    for key in SOURCE_KEYS:
+        assert f"| `{key}` |" in table
+    table = settings_table_markdown()
+    for name, env, _default, _help in setting_help():
+        assert f"| `{name}` | `{env}` |" in table
+
+
+def test_operations_doc_has_the_generated_tables() -> None:
+    from kb.report import settings_table_markdown, sources_table_markdown
+
+    doc = (Path(__file__).resolve().parents[1] / "docs" / "OPERATIONS.md").read_text(encoding="utf-8")
+    assert sources_table_markdown() in doc, "docs/OPERATIONS.md is stale: run python -m kb.report --write-docs"
+    assert settings_table_markdown() in doc, "docs/OPERATIONS.md is stale: run python -m kb.report --write-docs"
+
+
+def test_repository_sources_yaml_passes_kb_check(capsys: pytest.CaptureFixture[str]) -> None:
+    path = Path(__file__).resolve().parents[1] / "sources.yaml"
+    assert cli.main(["--sources", str(path), "check"]) == 0
+    out = capsys.readouterr().out
+    assert out.strip().endswith("källor, inga fel")

@@ -1,0 +1,153 @@
+"""JSON API, OpenAPI, Atom feed, OpenSearch and cache headers over a real index."""
+
+from __future__ import annotations
+
+import json
+import xml.etree.ElementTree as ET
+from typing import Any
+
+from kb.searchmodel import SearchRequest
+
+from _web_corpus import BASE_URL
+
+ATOM = "{http://www.w3.org/2005/Atom}"
+
+
+def test_api_search_is_exactly_the_service_json(client: Any, service: Any) -> None:
+    r = client.get("/api/v1/search", params=[("q", "våld"), ("per_page", "5"), ("page", "2"), ("format", "html"), ("format", "pdf")])
+    assert r.status_code == 200
+    assert r.headers["content-type"] == "application/json"
+    expected = service.search(SearchRequest(q="våld", filters={"format": ["html", "pdf"]}, per_page=5, page=2)).to_json()
+    assert r.json() == json.loads(json.dumps(expected))
+    assert r.json()["per_page"] == 5 and len(r.json()["results"]) == 5
+
+
+def test_api_bad_parameters_are_problems(client: Any) -> None:
+    for params in ({"q": "våld", "per_page": "abc"}, {"per_page": "0"}, {"per_page": "51"}, {"page": "-1"},
+                   {"page": "1e9"}, {"sort": "evil"}, {"q": "a" * 1001}):
+        r = client.get("/api/v1/search", params=params)
+        assert r.status_code == 400, params
+        assert r.headers["content-type"] == "application/problem+json"
+        body = r.json()
+        assert set(body) == {"type", "title", "status", "detail"} and body["status"] == 400
+    assert "per_page" in client.get("/api/v1/search", params={"per_page": "abc"}).json()["detail"]
+
+
+def test_api_unknown_route_and_method_are_problems(client: Any) -> None:
+    r = client.get("/api/v1/nope")
+    assert r.status_code == 404 and r.headers["content-type"] == "application/problem+json"
+    r = client.post("/api/v1/search", data={"q": "x"})
+    assert r.status_code == 405 and r.headers["content-type"] == "application/problem+json"
+    assert r.headers["allow"] == "GET, HEAD"
+
+
+def test_openapi_document(client: Any) -> None:
+    r = client.get("/api/v1/openapi.json")
+    doc = r.json()
+    assert doc["openapi"].startswith("3.1")
+    assert set(doc["paths"]) == {"/api/v1/search", "/api/v1/suggest"}
+    params = {p["name"] for p in doc["paths"]["/api/v1/search"]["get"]["parameters"]}
+    assert {"q", "page", "per_page", "sort", "delomrade", "organisation", "doc_type", "malgrupp", "year", "format"} <= params
+    assert doc["servers"] == [{"url": BASE_URL}]
+    # every key the API returns is described
+    api = client.get("/api/v1/search", params={"q": "våld"}).json()
+    schema = doc["components"]["schemas"]
+    assert set(api) <= set(schema["SearchResponse"]["properties"])
+    assert set(api["results"][0]) <= set(schema["Hit"]["properties"])
+
+
+def test_suggest_api(client: Any) -> None:
+    r = client.get("/api/v1/suggest", params={"q": "kvinno"})
+    body = r.json()
+    assert body["query"] == "kvinno"
+    assert body["suggestions"] and all(s.startswith("kvinno") for s in body["suggestions"])
+    assert len(body["suggestions"]) <= 8
+    assert client.get("/api/v1/suggest", params={"q": ""}).json() == {"query": "", "suggestions": []}
+    assert client.get("/api/v1/suggest").status_code == 200
+
+
+def test_etag_and_304(client: Any) -> None:
+    for url in ("/sok?q=v%C3%A5ld", "/api/v1/search?q=v%C3%A5ld", "/sok.atom?q=v%C3%A5ld", "/delomrade/sexuellt-vald"):
+        r = client.get(url)
+        assert r.status_code == 200, url
+        etag = r.headers["etag"]
+        assert r.headers["cache-control"] == "public, max-age=60"
+        again = client.get(url, headers={"If-None-Match": etag})
+        assert again.status_code == 304, url
+        assert again.content == b"" and again.headers["etag"] == etag
+        assert client.get(url, headers={"If-None-Match": '"other"'}).status_code == 200
+    a = client.get("/sok?q=v%C3%A5ld").headers["etag"]
+    b = client.get("/sok?q=v%C3%A5ld&page=2").headers["etag"]
+    c = client.get("/api/v1/search?q=v%C3%A5ld").headers["etag"]
+    assert len({a, b, c}) == 3
+
+
+def test_etag_changes_with_the_index_generation(app: Any, client: Any) -> None:
+    web = app.state.web
+    before = client.get("/sok?q=v%C3%A5ld").headers["etag"]
+
+    class Renamed:
+        def __init__(self, inner: Any) -> None:
+            self.inner = inner
+
+        def __getattr__(self, name: str) -> Any:
+            return getattr(self.inner, name)
+
+        generation = "gen-other"
+
+    original = web.service
+    web.service = Renamed(original)
+    try:
+        after = client.get("/sok?q=v%C3%A5ld", headers={"If-None-Match": before})
+    finally:
+        web.service = original
+    assert after.status_code == 200 and after.headers["etag"] != before
+
+
+def test_atom_feed(client: Any) -> None:
+    r = client.get("/sok.atom", params={"q": "våld"})
+    assert r.status_code == 200
+    assert r.headers["content-type"] == "application/atom+xml; charset=utf-8"
+    root = ET.fromstring(r.content)
+    assert root.tag == f"{ATOM}feed"
+    self_link = root.find(f"{ATOM}link[@rel='self']").attrib["href"]
+    assert self_link == f"{BASE_URL}/sok.atom?q=v%C3%A5ld"
+    entries = root.findall(f"{ATOM}entry")
+    assert len(entries) > 10
+    updated = [e.find(f"{ATOM}updated").text for e in entries]
+    assert updated == sorted(updated, reverse=True), "newest first"
+    ids = [e.find(f"{ATOM}id").text for e in entries]
+    assert all(i.startswith("tag:") for i in ids) and len(set(ids)) == len(ids)
+    vag = next(e for e in entries if e.find(f"{ATOM}link").attrib["href"].endswith("/vald/vagledning"))
+    assert vag.find(f"{ATOM}id").text == "tag:www.socialstyrelsen.se,2024:/vald/vagledning"
+    assert vag.find(f"{ATOM}published").text == "2024-03-05T00:00:00Z"
+    assert vag.find(f"{ATOM}updated").text == "2024-03-05T00:00:00Z"
+    # ids are stable across requests and independent of the query
+    other = ET.fromstring(client.get("/sok.atom", params={"q": "vägledning"}).content)
+    assert "tag:www.socialstyrelsen.se,2024:/vald/vagledning" in [e.find(f"{ATOM}id").text for e in other.findall(f"{ATOM}entry")]
+
+
+def test_results_page_advertises_feed_and_opensearch(client: Any) -> None:
+    html = client.get("/sok", params={"q": "våld"}).text
+    assert '<link rel="alternate" type="application/atom+xml"' in html and 'href="/sok.atom?q=v%C3%A5ld"' in html
+    assert "Bevaka sökningen" in html
+    assert '<link rel="search" type="application/opensearchdescription+xml"' in html
+
+
+def test_opensearch_uses_base_url_never_host(client: Any) -> None:
+    r = client.get("/opensearch.xml", headers={"Host": "localhost"})
+    assert r.status_code == 200
+    root = ET.fromstring(r.content)
+    templates = [u.attrib["template"] for u in root.findall("{http://a9.com/-/spec/opensearch/1.1/}Url")]
+    assert f"{BASE_URL}/sok?q={{searchTerms}}" in templates
+    assert all(t.startswith(BASE_URL) for t in templates)
+    assert "localhost" not in r.text and "testserver" not in r.text
+    feed = client.get("/sok.atom?q=x", headers={"Host": "localhost"}).text
+    assert "localhost" not in feed
+
+
+def test_feed_leaves_out_undated_documents(client: Any) -> None:
+    html_hits = client.get("/sok", params={"q": "kontaktförbud"}).context["hits"]
+    assert any(h.url.endswith("/vald/kontaktforbud") and h.date_iso is None for h in html_hits)
+    feed = ET.fromstring(client.get("/sok.atom", params={"q": "kontaktförbud"}).content)
+    assert not any(e.find(f"{ATOM}link").attrib["href"].endswith("/kontaktforbud") for e in feed.findall(f"{ATOM}entry"))

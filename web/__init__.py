@@ -1,0 +1,1 @@
+"""The Swedish web UI, JSON API and feeds over the published search index (Starlette)."""

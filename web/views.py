@@ -1,0 +1,335 @@
+"""Typed template context built from search responses: URLs, facets, chips, hits, pagination, Swedish formatting."""
+
+from __future__ import annotations
+
+import math
+from dataclasses import dataclass, field
+from datetime import date, datetime, timezone
+from typing import Iterable, Mapping
+from urllib.parse import quote, urlencode, urlsplit
+
+from kb.searchmodel import FACET_KEYS, FACET_LABELS, FacetValue, Hit, SearchResponse
+from kb.taxonomy import Taxonomy
+
+MONTHS = ("januari", "februari", "mars", "april", "maj", "juni", "juli", "augusti", "september", "oktober", "november", "december")
+NBSP = "\u00a0"
+SORT_LABELS = {"relevans": "Relevans", "nyast": "Nyast"}
+
+
+# -- formatting ---------------------------------------------------------------
+
+
+def parse_date(value: str | None) -> date | None:
+    if not value:
+        return None
+    try:
+        return date.fromisoformat(value[:10])
+    except ValueError:
+        return None
+
+
+def swedish_date(value: date) -> str:
+    """5 mars 2024."""
+    return f"{value.day} {MONTHS[value.month - 1]} {value.year}"
+
+
+def swedish_number(n: int) -> str:
+    """57, 1 234 (non-breaking space as thousands separator)."""
+    return f"{n:,}".replace(",", NBSP)
+
+
+def swedish_size(size: int) -> str:
+    """1,2 MB / 350 kB / 900 byte."""
+    if size >= 1024 * 1024:
+        return f"{size / (1024 * 1024):.1f}".replace(".", ",") + f"{NBSP}MB"
+    if size >= 1024:
+        return f"{math.ceil(size / 1024)}{NBSP}kB"
+    return f"{size}{NBSP}byte"
+
+
+def quoted(text: str) -> str:
+    """Swedish quotation marks: ”text”."""
+    return f"\u201d{text}\u201d"
+
+
+def safe_href(url: str) -> str | None:
+    """The URL when it is http(s), else None (never link javascript: or data: from crawled data)."""
+    try:
+        scheme = urlsplit(url).scheme.lower()
+    except ValueError:
+        return None
+    return url if scheme in ("http", "https") else None
+
+
+# -- URLs ------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class SearchState:
+    """The user's search as parsed from the query string (already cleaned)."""
+
+    q: str = ""
+    filters: Mapping[str, tuple[str, ...]] = field(default_factory=dict)
+    sort: str = "relevans"
+    page: int = 1
+
+    def params(self, **changes: object) -> list[tuple[str, str]]:
+        q = str(changes.get("q", self.q))
+        filters = changes.get("filters", self.filters)
+        sort = str(changes.get("sort", self.sort))
+        page = int(changes.get("page", self.page))  # type: ignore[call-overload]
+        out: list[tuple[str, str]] = []
+        if q:
+            out.append(("q", q))
+        for key in FACET_KEYS:
+            for value in sorted(filters.get(key, ())):  # type: ignore[union-attr]
+                out.append((key, value))
+        if sort != "relevans":
+            out.append(("sort", sort))
+        if page > 1:
+            out.append(("page", str(page)))
+        return out
+
+    def url(self, path: str = "/sok", **changes: object) -> str:
+        params = self.params(**changes)
+        return path + ("?" + urlencode(params, quote_via=quote) if params else "")
+
+    def toggled(self, key: str, value: str) -> dict[str, tuple[str, ...]]:
+        current = set(self.filters.get(key, ()))
+        current ^= {value}
+        out = {k: tuple(v) for k, v in self.filters.items() if k != key}
+        if current:
+            out[key] = tuple(sorted(current))
+        return out
+
+    @property
+    def has_filters(self) -> bool:
+        return any(self.filters.values())
+
+
+# -- context types ------------------------------------------------------------------
+
+
+@dataclass
+class FacetOption:
+    value: str
+    label: str
+    count: int
+    selected: bool
+    toggle_url: str
+    input_id: str
+
+
+@dataclass
+class FacetGroup:
+    key: str
+    label: str
+    options: list[FacetOption]
+
+    @property
+    def selected_count(self) -> int:
+        return sum(1 for o in self.options if o.selected)
+
+
+@dataclass
+class Chip:
+    facet_label: str
+    label: str
+    remove_url: str
+
+
+@dataclass
+class Tag:
+    label: str
+    url: str
+
+
+@dataclass
+class HitView:
+    title: str
+    href: str | None
+    url: str
+    snippet: str  # HTML-safe from the service; the only field rendered with |safe
+    organisation: str
+    date_iso: str | None
+    date_text: str | None
+    format_text: str
+    doc_type: str
+    tags: list[Tag]
+    duplicates: list[tuple[str, str | None]]  # (url, href)
+    explanation: str
+
+
+@dataclass
+class PageLink:
+    number: int
+    url: str
+    current: bool
+
+
+@dataclass
+class Pagination:
+    page: int
+    last: int
+    prev_url: str | None
+    next_url: str | None
+    pages: list[PageLink | None]  # None = gap (…)
+
+
+@dataclass
+class SortLink:
+    key: str
+    label: str
+    url: str
+    current: bool
+
+
+@dataclass
+class Suggestion:
+    text: str
+    url: str
+
+
+# -- builders -------------------------------------------------------------------------
+
+
+def facet_groups(state: SearchState, facets: Mapping[str, list[FacetValue]], taxonomy: Taxonomy) -> list[FacetGroup]:
+    """Checkbox groups: zero-count values hidden unless selected, sorted by count, each with its toggle URL."""
+    groups: list[FacetGroup] = []
+    for key in FACET_KEYS:
+        values = list(facets.get(key, []))
+        seen = {v.value for v in values}
+        for selected in state.filters.get(key, ()):
+            if selected not in seen:  # keep a selected value visible so it can be unticked
+                values.append(FacetValue(selected, taxonomy.label(key, selected), 0, True))
+        options = []
+        for i, v in enumerate(sorted(values, key=lambda v: (-v.count, (v.label or v.value).lower()))):
+            selected = v.value in state.filters.get(key, ())
+            if v.count <= 0 and not selected:
+                continue
+            options.append(FacetOption(
+                value=v.value,
+                label=v.label or taxonomy.label(key, v.value),
+                count=v.count,
+                selected=selected,
+                toggle_url=state.url(filters=state.toggled(key, v.value), page=1),
+                input_id=f"f-{key}-{i}",
+            ))
+        if options:
+            groups.append(FacetGroup(key, FACET_LABELS[key], options))
+    return groups
+
+
+def chips(state: SearchState, taxonomy: Taxonomy) -> list[Chip]:
+    out = []
+    for key in FACET_KEYS:
+        for value in sorted(state.filters.get(key, ())):
+            out.append(Chip(FACET_LABELS[key], taxonomy.label(key, value), state.url(filters=state.toggled(key, value), page=1)))
+    return out
+
+
+def format_text(hit: Hit, taxonomy: Taxonomy) -> str:
+    """'PDF, 1,2 MB, 12 sidor' for documents; empty for web pages."""
+    if hit.format == "html":
+        return ""
+    parts = [taxonomy.label("format", hit.format)]
+    if hit.size:
+        parts.append(swedish_size(hit.size))
+    if hit.page_count:
+        parts.append(f"{hit.page_count} sida" if hit.page_count == 1 else f"{hit.page_count} sidor")
+    return ", ".join(parts)
+
+
+def hit_view(hit: Hit, taxonomy: Taxonomy) -> HitView:
+    published = parse_date(hit.published)
+    return HitView(
+        title=hit.title or hit.url,
+        href=safe_href(hit.url),
+        url=hit.url,
+        snippet=hit.snippet,
+        organisation=hit.organisation,
+        date_iso=published.isoformat() if published else None,
+        date_text=swedish_date(published) if published else None,
+        format_text=format_text(hit, taxonomy),
+        doc_type=taxonomy.label("doc_type", hit.doc_type) if hit.doc_type else "",
+        tags=[Tag(taxonomy.label("delomrade", s), f"/delomrade/{quote(s, safe='')}") for s in hit.delomraden],
+        duplicates=[(u, safe_href(u)) for u in hit.duplicates],
+        explanation=hit.explanation,
+    )
+
+
+def last_page(total: int, per_page: int) -> int:
+    return max(1, math.ceil(total / per_page))
+
+
+def pagination(state: SearchState, total: int, per_page: int, path: str = "/sok") -> Pagination | None:
+    last = last_page(total, per_page)
+    if last <= 1:
+        return None
+    page = min(state.page, last)
+    wanted = sorted({1, last, *range(max(1, page - 2), min(last, page + 2) + 1)})
+    pages: list[PageLink | None] = []
+    previous = 0
+    for n in wanted:
+        if n - previous > 1:
+            pages.append(None)
+        pages.append(PageLink(n, state.url(path, page=n), n == page))
+        previous = n
+    return Pagination(
+        page=page,
+        last=last,
+        prev_url=state.url(path, page=page - 1) if page > 1 else None,
+        next_url=state.url(path, page=page + 1) if page < last else None,
+        pages=pages,
+    )
+
+
+def sort_links(state: SearchState) -> list[SortLink]:
+    return [SortLink(k, label, state.url(sort=k, page=1), state.sort == k) for k, label in SORT_LABELS.items()]
+
+
+def status_message(response: SearchResponse, q: str) -> str:
+    """'Visar 1–10 av 57 träffar för ”våld”', '1 träff för ”x”', 'Inga träffar för ”x”' (documents when browsing)."""
+    total = response.total
+    what = f" för {quoted(q)}" if q else ""
+    one, many = ("träff", "träffar") if q else ("dokument", "dokument")
+    if total == 0:
+        return f"Inga {many}{what}"
+    if total == 1:
+        return f"1 {one}{what}"
+    first = (response.page - 1) * response.per_page + 1
+    last = min(total, first + len(response.results) - 1)
+    if first == 1 and last == total:
+        return f"{swedish_number(total)} {many}{what}"
+    return f"Visar {swedish_number(first)}–{swedish_number(last)} av {swedish_number(total)} {many}{what}"
+
+
+def tag_uri(url: str) -> str:
+    """A stable Atom id from a document URL (RFC 4151 tag: URI)."""
+    parts = urlsplit(url)
+    host = (parts.hostname or "okand").lower()
+    specific = quote(parts.path or "/", safe="/-._~!$&'()*+,;=:@")
+    if parts.query:
+        specific += "?" + quote(parts.query, safe="/-._~!$&'()*+,;=:@?")
+    return f"tag:{host},2024:{specific}"
+
+
+def generation_time(generation: str) -> datetime:
+    """Build time encoded in a generation name 'gen-20240305T120000Z-…' (now when unparseable)."""
+    for part in generation.split("-"):
+        for fmt in ("%Y%m%dT%H%M%SZ", "%Y%m%dT%H%M%S", "%Y%m%d%H%M%S"):
+            try:
+                return datetime.strptime(part, fmt).replace(tzinfo=timezone.utc)
+            except ValueError:
+                continue
+    return datetime.now(timezone.utc).replace(microsecond=0)
+
+
+def atom_time(value: date | datetime) -> str:
+    if isinstance(value, datetime):
+        return value.astimezone(timezone.utc).strftime("%Y-%m-%dT%H:%M:%SZ")
+    return f"{value.isoformat()}T00:00:00Z"
+
+
+def iter_selected(filters: Mapping[str, Iterable[str]]) -> list[tuple[str, str]]:
+    return [(k, v) for k in FACET_KEYS for v in sorted(filters.get(k, ()))]
