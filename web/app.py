@@ -6,10 +6,11 @@ import hashlib
 import logging
 import threading
 from collections import OrderedDict
+from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 from dataclasses import replace
 from pathlib import Path
-from typing import TYPE_CHECKING, Any, AsyncIterator
+from typing import TYPE_CHECKING, Any
 from urllib.parse import urlsplit
 
 import jinja2
@@ -25,7 +26,13 @@ from starlette.staticfiles import StaticFiles
 from starlette.templating import Jinja2Templates
 
 from kb.errors import ConfigError, KbError
-from kb.searchmodel import FACET_KEYS, MAX_PER_PAGE, SORTS, SearchRequest, SearchResponse
+from kb.searchmodel import (
+    FACET_KEYS,
+    MAX_PER_PAGE,
+    SORTS,
+    SearchRequest,
+    SearchResponse,
+)
 from kb.settings import Settings
 from kb.taxonomy import Taxonomy, load_taxonomy
 from web import views
@@ -118,7 +125,7 @@ def _static_version() -> str:
 class Web:
     """Holds the app's collaborators; its methods are the endpoints."""
 
-    def __init__(self, settings: Settings, service: "SearchService", taxonomy: Taxonomy) -> None:
+    def __init__(self, settings: Settings, service: SearchService, taxonomy: Taxonomy) -> None:
         self.settings = settings
         self.service = service
         self.taxonomy = taxonomy
@@ -236,8 +243,8 @@ class Web:
                 return self.busy_html(request)
         counts = {v.value: v.count for v in overview.get("delomrade", [])}
         areas = [
-            {"slug": c.slug, "label": c.label, "description": c.description, "count": counts.get(c.slug, 0),
-             "count_text": views.swedish_number(counts.get(c.slug, 0)), "url": f"/delomrade/{c.slug}"}
+            views.AreaCard(c.slug, c.label, c.description, counts.get(c.slug, 0), views.swedish_number(counts.get(c.slug, 0)),
+                           f"/delomrade/{c.slug}")
             for c in self.taxonomy.delomraden
         ]
         return self.render(request, "index.html", {
@@ -593,7 +600,7 @@ def openapi_document(base_url: str) -> dict[str, Any]:
     }
 
 
-def create_app(settings: Settings, service: "SearchService | None" = None) -> Starlette:
+def create_app(settings: Settings, service: SearchService | None = None) -> Starlette:
     """Build the web app; the search service is created from ``settings`` unless given (and then closed on shutdown)."""
     taxonomy = load_taxonomy()
     owned = service is None

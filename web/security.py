@@ -5,7 +5,8 @@ from __future__ import annotations
 import json
 import threading
 import unicodedata
-from typing import Any, Awaitable, Callable, MutableMapping
+from collections.abc import Awaitable, Callable, MutableMapping
+from typing import Any
 
 Scope = MutableMapping[str, Any]
 Message = MutableMapping[str, Any]

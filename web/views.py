@@ -3,9 +3,9 @@
 from __future__ import annotations
 
 import math
+from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
-from datetime import date, datetime, timezone
-from typing import Iterable, Mapping
+from datetime import UTC, date, datetime
 from urllib.parse import quote, urlencode, urlsplit
 
 from kb.searchmodel import FACET_KEYS, FACET_LABELS, FacetValue, Hit, SearchResponse
@@ -185,6 +185,16 @@ class SortLink:
 
 
 @dataclass
+class AreaCard:
+    slug: str
+    label: str
+    description: str
+    count: int
+    count_text: str
+    url: str
+
+
+@dataclass
 class Suggestion:
     text: str
     url: str
@@ -319,15 +329,15 @@ def generation_time(generation: str) -> datetime:
     for part in generation.split("-"):
         for fmt in ("%Y%m%dT%H%M%SZ", "%Y%m%dT%H%M%S", "%Y%m%d%H%M%S"):
             try:
-                return datetime.strptime(part, fmt).replace(tzinfo=timezone.utc)
+                return datetime.strptime(part, fmt).replace(tzinfo=UTC)
             except ValueError:
                 continue
-    return datetime.now(timezone.utc).replace(microsecond=0)
+    return datetime.now(UTC).replace(microsecond=0)
 
 
 def atom_time(value: date | datetime) -> str:
     if isinstance(value, datetime):
-        return value.astimezone(timezone.utc).strftime("%Y-%m-%dT%H:%M:%SZ")
+        return value.astimezone(UTC).strftime("%Y-%m-%dT%H:%M:%SZ")
     return f"{value.isoformat()}T00:00:00Z"
 
 

@@ -381,9 +381,7 @@ def clean_container(container: lxml.etree._Element) -> None:
         tag = el.tag.lower()
         role = (el.get("role") or "").lower()
         drop = False
-        if tag in DROP_TAGS or role in DROP_ROLES or _hidden(el):
-            drop = el not in keep
-        elif tag == "header":
+        if tag in DROP_TAGS or role in DROP_ROLES or _hidden(el) or tag == "header":
             drop = el not in keep
         elif tag == "form":
             drop = _text_len(el) < 1000 and el not in keep

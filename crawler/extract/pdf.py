@@ -5,7 +5,6 @@ from __future__ import annotations
 import io
 import logging
 import re
-from collections import Counter
 
 from crawler.extract import dates
 from crawler.extract.model import Extracted
@@ -138,7 +137,7 @@ def read_pages(body: bytes) -> tuple[list[str], dict[str, str], str]:
         return _pages_pypdf(body)
     except ExtractError:
         raise
-    except Exception as exc:  # noqa: BLE001 - pypdf raises many kinds on garbage
+    except Exception as exc:
         raise ExtractError("trasig", f"PDF-filen går inte att läsa: {first_error}") from exc
 
 

@@ -73,7 +73,7 @@ def serve(read_fd: int, write_fd: int, memory_limit: int | None) -> None:
             result = ("err", ExtractError("trasig", "för mycket minne"))
         except RecursionError:
             result = ("err", ExtractError("trasig", "för djup struktur"))
-        except Exception as exc:  # noqa: BLE001 - a parser bug must not take the crawl down
+        except Exception as exc:
             log.exception("extraction failed")
             result = ("err", ExtractError("trasig", f"{type(exc).__name__}: {exc}"[:300]))
         try:

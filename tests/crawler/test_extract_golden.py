@@ -10,7 +10,13 @@ from pathlib import Path
 import pytest
 
 from crawler.extract import extract
-from crawler.extract.measure import DEMO, FIXTURES, PLACEHOLDER_BASE, fill_placeholders, norm
+from crawler.extract.measure import (
+    DEMO,
+    FIXTURES,
+    PLACEHOLDER_BASE,
+    fill_placeholders,
+    norm,
+)
 
 MANIFEST = json.loads((DEMO / "manifest.json").read_text(encoding="utf-8"))
 FURNITURE: dict[str, list[str]] = json.loads((DEMO / "furniture.json").read_text(encoding="utf-8"))

@@ -8,7 +8,13 @@ import time
 import pytest
 
 from crawler.extract import ExtractError, extract, sniff_format
-from crawler.extract.html import MAX_HTML_BYTES, check_selector, decode_html, extract_html, strip_site_suffix
+from crawler.extract.html import (
+    MAX_HTML_BYTES,
+    check_selector,
+    decode_html,
+    extract_html,
+    strip_site_suffix,
+)
 from crawler.extract.worker import WorkerPool
 
 SWEDISH = "Våld i nära relationer drabbar många. Även äldre kvinnor utsätts för våld – ”hedersrelaterat” förtryck."

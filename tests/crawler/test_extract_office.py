@@ -12,8 +12,7 @@ from pptx import Presentation
 from pptx.enum.shapes import MSO_SHAPE
 from pptx.util import Inches
 
-from crawler.extract import ExtractError, extract
-from crawler.extract import office
+from crawler.extract import ExtractError, extract, office
 from crawler.extract.office import extract_docx, extract_pptx
 
 

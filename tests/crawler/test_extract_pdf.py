@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import io
-from datetime import date, datetime, timezone
+from datetime import UTC, date, datetime
 
 import pytest
 from fpdf import FPDF
@@ -38,7 +38,7 @@ class _Doc(FPDF):
 def make_pdf(pages: int = 4, *, title: str | None = "Handbok om våld i nära relationer",
              user_password: str | None = None, owner_only: bool = False) -> bytes:
     pdf = _Doc()
-    pdf.set_creation_date(datetime(2024, 6, 1, tzinfo=timezone.utc))
+    pdf.set_creation_date(datetime(2024, 6, 1, tzinfo=UTC))
     if title:
         pdf.set_title(title)
     if user_password is not None or owner_only:

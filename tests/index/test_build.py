@@ -13,7 +13,7 @@ from typing import Callable
 
 import pytest
 from whoosh import index as whoosh_index
-from whoosh.query import Every, Term
+from whoosh.query import Term
 
 from index import build as build_mod
 from index.analysis import analyze

@@ -2,19 +2,16 @@
 
 from __future__ import annotations
 
-import socket
-import threading
-import time
 import warnings
-from pathlib import Path
-from typing import Any, Iterator
+from collections.abc import Iterator
+from typing import Any
 
 import pytest
-import uvicorn
+from _web_corpus import BASE_URL, SOURCES_YAML, corpus, record_runs
+from _web_server import LiveServer
 
 from kb.settings import Settings, load_settings
 from kb.store import Store
-from _web_corpus import BASE_URL, SOURCES_YAML, record_runs, corpus
 from kb.taxonomy import load_taxonomy
 
 with warnings.catch_warnings():
@@ -66,34 +63,6 @@ def app(built_index: Settings, service: Any) -> Any:
 @pytest.fixture(scope="session")
 def client(app: Any) -> TestClient:
     return TestClient(app)
-
-
-class LiveServer:
-    """uvicorn serving the app on 127.0.0.1 in a background thread."""
-
-    def __init__(self, app: Any) -> None:
-        self.sock = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
-        self.sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
-        self.sock.bind(("127.0.0.1", 0))
-        self.port = self.sock.getsockname()[1]
-        self.url = f"http://127.0.0.1:{self.port}"
-        config = uvicorn.Config(app, log_level="warning", server_header=False, lifespan="off", access_log=False)
-        self.server = uvicorn.Server(config)
-        self.thread = threading.Thread(target=self.server.run, kwargs={"sockets": [self.sock]}, daemon=True)
-
-    def start(self) -> "LiveServer":
-        self.thread.start()
-        deadline = time.monotonic() + 10
-        while not self.server.started:
-            if time.monotonic() > deadline:
-                raise RuntimeError("uvicorn did not start")
-            time.sleep(0.02)
-        return self
-
-    def stop(self) -> None:
-        self.server.should_exit = True
-        self.thread.join(timeout=10)
-        self.sock.close()
 
 
 @pytest.fixture(scope="session")

@@ -6,9 +6,9 @@ import json
 import xml.etree.ElementTree as ET
 from typing import Any
 
-from kb.searchmodel import SearchRequest
-
 from _web_corpus import BASE_URL
+
+from kb.searchmodel import SearchRequest
 
 ATOM = "{http://www.w3.org/2005/Atom}"
 

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import http.client
 import json
 import re
 import threading
@@ -13,11 +12,11 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+from _web_corpus import IMG, SCRIPT
+from _web_server import LiveServer, raw_get
 
 from web.app import TEMPLATES_DIR, build_environment, create_app
 from web.security import CSP
-
-from _web_corpus import IMG, SCRIPT
 
 XSS = [SCRIPT, IMG, "'onmouseover=alert(1) x='", "javascript:alert(1)", "</title><script>alert(1)</script>"]
 PATHOLOGICAL = [
@@ -43,7 +42,7 @@ def _security_headers_ok(headers: Any, where: str) -> None:
     assert headers.get("referrer-policy") == "strict-origin-when-cross-origin", where
     assert headers.get("x-frame-options") == "DENY", where
     assert "camera=()" in headers.get("permissions-policy", ""), where
-    assert "server" not in {k.lower() for k in headers.keys()}, where
+    assert "server" not in {k.lower() for k in headers}, where
 
 
 # -- XSS ------------------------------------------------------------------------------
@@ -321,21 +320,7 @@ class SlowService:
         return self.inner.search(request)
 
 
-def _raw_get(port: int, target: str, host: str = "127.0.0.1", method: str = "GET") -> tuple[int, dict[str, str], bytes]:
-    conn = http.client.HTTPConnection("127.0.0.1", port, timeout=10)
-    try:
-        conn.putrequest(method, target, skip_host=True, skip_accept_encoding=True)
-        conn.putheader("Host", host)
-        conn.endheaders()
-        resp = conn.getresponse()
-        return resp.status, {k.lower(): v for k, v in resp.getheaders()}, resp.read()
-    finally:
-        conn.close()
-
-
 def test_burst_beyond_the_limit_gets_quick_503s_on_uvicorn(built_index: Any, service: Any) -> None:
-    from conftest import LiveServer
-
     slow = SlowService(service)
     server = LiveServer(create_app(built_index.replace(max_concurrent_searches=2, cache_size=0), slow)).start()
     try:
@@ -344,7 +329,7 @@ def test_burst_beyond_the_limit_gets_quick_503s_on_uvicorn(built_index: Any, ser
             assert slow.entered.acquire(timeout=5) and slow.entered.acquire(timeout=5)
             started = time.monotonic()
             with ThreadPoolExecutor(max_workers=20) as burst:
-                results = list(burst.map(lambda i: _raw_get(server.port, f"/sok?q=burst{i}"), range(40)))
+                results = list(burst.map(lambda i: raw_get(server.port, f"/sok?q=burst{i}"), range(40)))
             elapsed = time.monotonic() - started
             assert [status for status, _, _ in results] == [503] * 40
             assert all(headers.get("retry-after") for _, headers, _ in results)
@@ -362,7 +347,7 @@ def test_burst_beyond_the_limit_gets_quick_503s_on_uvicorn(built_index: Any, ser
 @pytest.mark.parametrize("target", ["/static/../app.py", "/static/../../kb/settings.py", "/static/%2e%2e/app.py",
                                     "/static/..%2f..%2fkb%2fsettings.py", "/static/../templates/base.html", "/../../etc/passwd"])
 def test_static_traversal_on_uvicorn(live_server: Any, target: str) -> None:
-    status, headers, body = _raw_get(live_server.port, target)
+    status, headers, body = raw_get(live_server.port, target)
     assert status in (400, 404), target
     assert b"create_app" not in body and b"class Settings" not in body and b"root:" not in body and b"{% block" not in body
     _security_headers_ok(headers, target)
@@ -372,7 +357,7 @@ def test_static_traversal_on_uvicorn(live_server: Any, target: str) -> None:
                                     "/sok?q=" + "%28" * 5000, "/sok?page=1e9&q=a", "/delomrade/%ff%fe", "/sok?q=a%0d%0aSet-Cookie:%20x=1"])
 def test_broken_requests_on_uvicorn(live_server: Any, target: str) -> None:
     started = time.monotonic()
-    status, headers, _ = _raw_get(live_server.port, target)
+    status, headers, _ = raw_get(live_server.port, target)
     assert status in (200, 400, 404), (target, status)
     assert time.monotonic() - started < 2
     assert "set-cookie" not in headers
@@ -380,20 +365,20 @@ def test_broken_requests_on_uvicorn(live_server: Any, target: str) -> None:
 
 
 def test_uvicorn_host_header_server_header_and_methods(live_server: Any) -> None:
-    status, headers, _ = _raw_get(live_server.port, "/", host="evil.example")
+    status, headers, _ = raw_get(live_server.port, "/", host="evil.example")
     assert status == 400
-    status, headers, body = _raw_get(live_server.port, "/")
+    status, headers, body = raw_get(live_server.port, "/")
     assert status == 200 and b'lang="sv"' in body
     assert "server" not in headers
     _security_headers_ok(headers, "uvicorn /")
-    status, headers, _ = _raw_get(live_server.port, "/sok", method="DELETE")
+    status, headers, _ = raw_get(live_server.port, "/sok", method="DELETE")
     assert status == 405
-    status, headers, body = _raw_get(live_server.port, "//evil.example/")
+    status, headers, body = raw_get(live_server.port, "//evil.example/")
     assert status == 404 and "location" not in headers
 
 
 def test_uvicorn_search_api_round_trip(live_server: Any) -> None:
-    status, headers, body = _raw_get(live_server.port, "/api/v1/search?q=v%C3%A5ld&per_page=3")
+    status, headers, body = raw_get(live_server.port, "/api/v1/search?q=v%C3%A5ld&per_page=3")
     assert status == 200
     data = json.loads(body)
     assert data["total"] > 10 and len(data["results"]) == 3
