@@ -177,7 +177,7 @@ def write_doc_tables(path: Path) -> bool:
 if __name__ == "__main__":
     import sys
 
-    target = Path(sys.argv[2] if len(sys.argv) > 2 else "docs/OPERATIONS.md")
+    target = Path(sys.argv[2] if len(sys.argv) > 2 else "README.md")
     if sys.argv[1:2] != ["--write-docs"]:
-        sys.exit("usage: python -m kb.report --write-docs [docs/OPERATIONS.md]")
+        sys.exit("usage: python -m kb.report --write-docs [README.md]")
     sys.stdout.write(f"{target}: {'updated' if write_doc_tables(target) else 'up to date'}\n")

@@ -185,12 +185,12 @@ def test_generated_tables_cover_every_key_and_setting() -> None:
         assert f"| `{name}` | `{env}` |" in table
 
 
-def test_operations_doc_has_the_generated_tables() -> None:
+def test_readme_has_the_generated_tables() -> None:
     from kb.report import settings_table_markdown, sources_table_markdown
 
-    doc = (Path(__file__).resolve().parents[1] / "docs" / "OPERATIONS.md").read_text(encoding="utf-8")
-    assert sources_table_markdown() in doc, "docs/OPERATIONS.md is stale: run python -m kb.report --write-docs"
-    assert settings_table_markdown() in doc, "docs/OPERATIONS.md is stale: run python -m kb.report --write-docs"
+    doc = (Path(__file__).resolve().parents[1] / "README.md").read_text(encoding="utf-8")
+    assert sources_table_markdown() in doc, "README.md is stale: run python -m kb.report --write-docs"
+    assert settings_table_markdown() in doc, "README.md is stale: run python -m kb.report --write-docs"
 
 
 def test_repository_sources_yaml_passes_kb_check(capsys: pytest.CaptureFixture[str]) -> None:

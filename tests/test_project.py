@@ -152,8 +152,8 @@ def test_readme_mentions_every_sources_key() -> None:
     assert [k for k in SOURCE_KEYS if f"`{k}`" not in text] == []
 
 
-def test_operations_doc_mentions_every_command_and_exit_code() -> None:
-    text = (ROOT / "docs" / "OPERATIONS.md").read_text(encoding="utf-8")
+def test_readme_documents_every_command_and_exit_code() -> None:
+    text = (ROOT / "README.md").read_text(encoding="utf-8")
     assert [c for c in _commands() if f"### `kb {c}" not in text] == []
     for code in ("0", "1", "2", "69", "74", "75", "78"):
         assert f"\n| {code} |" in text, code

@@ -325,7 +325,7 @@ def test_burst_beyond_the_limit_gets_quick_503s_on_uvicorn(built_index: Any, ser
     server = LiveServer(create_app(built_index.replace(max_concurrent_searches=2, cache_size=0), slow)).start()
     try:
         with ThreadPoolExecutor(max_workers=2) as holders:
-            held = [holders.submit(_raw_get, server.port, f"/api/v1/search?q=held{i}") for i in range(2)]
+            held = [holders.submit(raw_get, server.port, f"/api/v1/search?q=held{i}") for i in range(2)]
             assert slow.entered.acquire(timeout=5) and slow.entered.acquire(timeout=5)
             started = time.monotonic()
             with ThreadPoolExecutor(max_workers=20) as burst:
