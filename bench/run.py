@@ -171,7 +171,7 @@ def http_load(data_dir: Path, seconds: int, workers: int, concurrencies: list[in
     port = _free_port()
     env = dict(os.environ, KB_DATA_DIR=str(data_dir), KB_SOURCES=str(data_dir / "none.yaml"), KB_BASE_URL=f"http://127.0.0.1:{port}")
     server = subprocess.Popen(
-        [sys.executable, "-m", "uvicorn", "--factory", "bench.serve:app", "--host", "127.0.0.1", "--port", str(port),
+        [sys.executable, "-m", "uvicorn", "--factory", "web.app:app_from_env", "--host", "127.0.0.1", "--port", str(port),
          "--workers", str(workers), "--log-level", "warning", "--no-server-header", "--no-access-log"],
         cwd=ROOT, env=env, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE,
     )

@@ -38,7 +38,7 @@ from functools import lru_cache
 from pathlib import Path
 from typing import Any, Iterator
 
-from whoosh.analysis import CompositeAnalyzer, Filter, LowercaseFilter, RegexTokenizer, StopFilter
+from whoosh.analysis import Analyzer, CompositeAnalyzer, Filter, LowercaseFilter, RegexTokenizer, StopFilter, Token
 from whoosh.lang.stopwords import stoplists
 
 log = logging.getLogger(__name__)
@@ -385,6 +385,7 @@ class SwedishFilter(Filter):
 
 
 def _analyzer(fold_text: bool, decompound: bool) -> CompositeAnalyzer:
+    """The reference chain (tokenizer | lowercase | stop | SwedishFilter); ``SwedishAnalyzer`` is its fast twin."""
     stoplist = STOP_WORDS | {fold(w) for w in STOP_WORDS} if fold_text else STOP_WORDS
     chain = (
         RegexTokenizer(TOKEN_PATTERN)
@@ -396,14 +397,168 @@ def _analyzer(fold_text: bool, decompound: bool) -> CompositeAnalyzer:
     return chain
 
 
-def swedish_analyzer(decompound: bool = True) -> CompositeAnalyzer:
+# -- the fast analyzer --------------------------------------------------------
+MIN_TOKEN, MAX_TOKEN = 2, 60
+WORD_CACHE_SIZE = 200_000  # per process and flavour; cleared when full (the vocabulary is Zipfian)
+
+# Per raw token text: None for a stop word, else (lowercase text, output texts, head, dangling surface).
+# Output texts: the primary token first, then the compound parts (folded when the flavour folds, deduplicated).
+_Entry = tuple[str, tuple[str, ...], "str | None", "str | None"]
+_word_caches: dict[bool, dict[str, _Entry | None]] = {False: {}, True: {}}
+_TOKEN_RE = re.compile(TOKEN_PATTERN)
+_FOLDED_STOP_WORDS = STOP_WORDS | {fold(w) for w in STOP_WORDS}
+
+
+def _entry(raw: str, fold_text: bool) -> _Entry | None:
+    """What the reference chain does to one token, independent of its neighbours."""
+    text = raw.lower()
+    stops = _FOLDED_STOP_WORDS if fold_text else STOP_WORDS
+    if len(text) < MIN_TOKEN or len(text) > MAX_TOKEN or text in stops:
+        return None
+    dangling: str | None = None
+    if text.endswith("-"):
+        surface = text.rstrip("-")
+        mod = modifier_lemma(surface) if surface.isalpha() else None
+        primary, parts, head = analyse_word(mod[0] if mod else surface)
+        head, dangling = None, surface
+    else:
+        primary, parts, head = analyse_word(text)
+    out = [fold(primary) if fold_text else primary]
+    for part in parts:
+        folded = fold(part) if fold_text else part
+        if folded not in out:
+            out.append(folded)
+    return text, tuple(out), head, dangling
+
+
+class SwedishAnalyzer(Analyzer):
+    """Tokenizer, lowercase, stop words and ``SwedishFilter`` in one pass, with per-word results cached.
+
+    Produces exactly the tokens (texts, positions, chars, stopped flags) of the reference chain
+    ``_analyzer()``; the per-word work (stemming, definite forms, decompounding, folding) is done once
+    per distinct word and process. Only the two switches are pickled into the index TOC.
+    """
+
+    def __init__(self, decompound: bool = True, fold: bool = False) -> None:
+        self.decompound = decompound
+        self.fold = fold
+
+    def __getstate__(self) -> dict[str, Any]:
+        return {"decompound": self.decompound, "fold": self.fold}
+
+    def __setstate__(self, state: dict[str, Any]) -> None:
+        self.decompound = bool(state.get("decompound", True))
+        self.fold = bool(state.get("fold", False))
+
+    def __eq__(self, other: object) -> bool:
+        return type(other) is type(self) and self.__getstate__() == other.__getstate__()  # type: ignore[attr-defined]
+
+    def __hash__(self) -> int:
+        return hash((type(self).__name__, self.decompound, self.fold))
+
+    def __repr__(self) -> str:
+        return f"SwedishAnalyzer(decompound={self.decompound}, fold={self.fold})"
+
+    def __call__(  # noqa: C901 - one loop on purpose: this is the indexing hot path
+        self,
+        value: str,
+        positions: bool = False,
+        chars: bool = False,
+        keeporiginal: bool = False,
+        removestops: bool = True,
+        start_pos: int = 0,
+        start_char: int = 0,
+        tokenize: bool = True,
+        mode: str = "",
+        **kwargs: Any,
+    ) -> Iterator[Token]:
+        if not tokenize:
+            yield from _analyzer(self.fold, self.decompound)(
+                value, positions=positions, chars=chars, keeporiginal=keeporiginal, removestops=removestops,
+                start_pos=start_pos, start_char=start_char, tokenize=False, mode=mode, **kwargs,
+            )
+            return
+        fold_text = self.fold
+        cache = _word_caches[fold_text]
+        index_mode = self.decompound and mode == "index"
+        t = Token(positions, chars, removestops=removestops, mode=mode, **kwargs)
+        pos: int | None = None  # renumbered position of the last kept token (stop words removed)
+        pending: str | None = None  # dangling first part waiting for a compound ("hälso-")
+        pending_ttl = 0
+        for i, match in enumerate(_TOKEN_RE.finditer(value)):
+            raw = match.group(0)
+            try:
+                entry = cache[raw]
+            except KeyError:
+                if len(cache) >= WORD_CACHE_SIZE:
+                    cache.clear()
+                entry = cache[raw] = _entry(raw, fold_text)
+            t.boost = 1.0
+            if keeporiginal:
+                t.original = raw
+            if chars:
+                t.startchar = start_char + match.start()
+                t.endchar = start_char + match.end()
+            if entry is None:
+                if not removestops:
+                    t.text = raw.lower()
+                    t.stopped = True
+                    if positions:
+                        t.pos = start_pos + i
+                    yield t
+                continue
+            t.stopped = False
+            if positions:
+                pos = start_pos + i if pos is None else pos + 1
+                t.pos = pos
+            text, outs, head, dangling = entry
+            extra: str | None = None
+            if dangling is not None:
+                pending, pending_ttl = dangling, 3
+            elif pending is not None:
+                if head is not None and index_mode and "-" not in text:
+                    extra = analyse_word(pending + head)[0]
+                    if fold_text:
+                        extra = fold(extra)
+                    pending = None
+                else:
+                    pending_ttl -= 1
+                    if pending_ttl <= 0:
+                        pending = None
+            t.text = outs[0]
+            yield t
+            if index_mode:
+                for part in outs[1:]:
+                    t.text = part
+                    yield t
+                if extra is not None and extra not in outs:
+                    t.text = extra
+                    yield t
+
+
+def swedish_analyzer(decompound: bool = True) -> SwedishAnalyzer:
     """The analyzer of title, headings and body."""
-    return _analyzer(False, decompound)
+    return SwedishAnalyzer(decompound=decompound, fold=False)
 
 
-def folded_analyzer(decompound: bool = True) -> CompositeAnalyzer:
+def folded_analyzer(decompound: bool = True) -> SwedishAnalyzer:
     """Like ``swedish_analyzer`` but folds å/ä/ö and accents, for queries typed without them."""
-    return _analyzer(True, decompound)
+    return SwedishAnalyzer(decompound=decompound, fold=True)
+
+
+def reference_analyzer(folded: bool = False, decompound: bool = True) -> CompositeAnalyzer:
+    """The slow, filter-chain form of the analyzers (kept to check ``SwedishAnalyzer`` against)."""
+    return _analyzer(folded, decompound)
+
+
+@lru_cache(maxsize=65536)
+def compound_parts(word: str) -> tuple[str, ...]:
+    """Stems the index-time analyzer emits for one word besides its own stem (compound parts; () if none).
+
+    "hedersvåldsutsatta" → stems of hedersvåld, heder, våld, utsatta. Cached; for query-side decompounding.
+    """
+    tokens = [t.text for t in swedish_analyzer()(word, mode="index")]
+    return tuple(tokens[1:]) if len(tokens) > 1 else ()
 
 
 def analyze(text: str, *, folded: bool = False, mode: str = "index") -> list[str]:

@@ -87,8 +87,9 @@ def run(root: Path) -> None:
 
 
 if __name__ == "__main__":
-    root = Path(sys.argv[1] if len(sys.argv) > 1 else "/tmp/kb-bench")
-    n = int(sys.argv[2]) if len(sys.argv) > 2 else 10_000
+    args = [a for a in sys.argv[1:] if not a.startswith("--")]
+    root = Path(args[0] if args else "/tmp/kb-bench")
+    n = int(args[1]) if len(args) > 1 else 10_000
     if "--no-build" not in sys.argv:
         load(root, n)
     run(root)

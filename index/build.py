@@ -28,7 +28,7 @@ from index.publish import (
     remove_generation,
     write_generation_info,
 )
-from index.schema import SCHEMA_VERSION, build_schema
+from index.schema import SCHEMA_VERSION, build_schema, format_dscores
 from kb.errors import IndexBuildError, KbError, PublishCheckFailed
 from kb.models import Document
 from kb.settings import Settings
@@ -82,33 +82,13 @@ def _datetime(value: date | datetime | str | None) -> datetime | None:
 
 
 def _duplicate_map(store: Store) -> dict[str, list[str]]:
-    """{canonical URL: sorted duplicate URLs} for every stored duplicate."""
-    groups: dict[str, list[str]] = {}
-    query = getattr(store, "_query", None)
-    if query is not None:
-        rows: Iterable[Any] = query("SELECT url, dup_of FROM documents WHERE dup_of IS NOT NULL ORDER BY url")
-        pairs = [(r["url"], r["dup_of"]) for r in rows]
-    else:  # pragma: no cover - a store without SQL access
-        pairs = [(d.url, d.dup_of) for d in store.iter_documents() if d.dup_of]
-    for url, canonical in pairs:
-        if canonical and canonical != url:
-            groups.setdefault(canonical, []).append(url)
-    return groups
+    """{canonical URL: sorted duplicate URLs} for every stored duplicate (one query)."""
+    return store.duplicate_map()
 
 
 def _first_seen(store: Store, urls: Iterable[str] | None = None) -> dict[str, str]:
-    """first_seen per URL from the store (the Document model does not carry it)."""
-    query = getattr(store, "_query", None)
-    if query is None:  # pragma: no cover
-        return {}
-    if urls is None:
-        return {r["url"]: r["first_seen"] for r in query("SELECT url, first_seen FROM documents")}
-    out: dict[str, str] = {}
-    for url in urls:
-        rows = query("SELECT first_seen FROM documents WHERE url = ?", (url,))
-        if rows:
-            out[url] = rows[0]["first_seen"]
-    return out
+    """first_seen per URL from the store (the Document model does not carry it); batched queries."""
+    return store.first_seen_map(urls)
 
 
 class _Indexer:
@@ -145,6 +125,8 @@ class _Indexer:
             "page_count": doc.page_count,
             "description": doc.description,
         }
+        if c.scores:
+            out["dscores"] = format_dscores(c.scores)
         if c.year:
             out["year"] = str(c.year)
         published = _datetime(doc.published)

@@ -21,6 +21,11 @@ SYNONYM_WEIGHT = 0.5
 PROXIMITY_WEIGHT = 0.5
 PROXIMITY_SLOP = 3
 MAX_PROXIMITY_PAIRS = 6
+# Query-side decompounding: a typed compound also matches pages having all its parts (or adjacent
+# pairs of them), well below the whole word so pages using the compound itself still come first.
+DECOMPOUND_WEIGHT = 0.4
+DECOMPOUND_PAIR_WEIGHT = 0.25
+MAX_COMPOUND_PARTS = 4
 # Whoosh's CoordMatcher (Or(scale=...)) recomputes matching terms per document and cost +40-190 %
 # per search at 10k documents; BM25's sum over clauses already ranks pages matching more words higher.
 COORDINATION: float | None = None
@@ -263,6 +268,61 @@ class SynonymTable:
         return out
 
 
+# -- decompounding -----------------------------------------------------------
+
+def compound_atoms(word: str) -> list[str]:
+    """Stems of a typed compound's smallest parts in word order ([] when it is not a compound).
+
+    ``index.analysis.compound_parts`` gives every part the index emits, sub-compounds included
+    ("hedersvåldsutsatta" → hedersvåld, hed, våld, utsat, våldsutsat); parts containing another
+    part are dropped, so the atoms are hed, våld, utsat.
+    """
+    low = word.lower()
+    if not low.isalpha() or len(low) < 6:
+        return []
+    try:
+        from index.analysis import compound_parts
+
+        parts = [p for p in dict.fromkeys(compound_parts(low)) if p and len(p) >= 2]
+    except Exception:  # decompounding is a bonus: never let it break the search box
+        log.exception("decompounding %r failed", word)
+        return []
+    atoms = [p for p in parts if not any(o != p and o in p for o in parts)]
+    atoms.sort(key=lambda p: (low.find(p) if p in low else len(low), p))
+    return atoms[:MAX_COMPOUND_PARTS] if len(atoms) > 1 else []
+
+
+def decompound_queries(schema: Any, word: str) -> list[wq.Query]:
+    """For a compound: all its parts (AND) and each adjacent pair of parts (AND), in every field, down-weighted."""
+    atoms = compound_atoms(word)
+    if not atoms:
+        return []
+    from index.analysis import fold
+
+    groups: list[tuple[tuple[str, ...], float]] = [(tuple(atoms), DECOMPOUND_WEIGHT)]
+    if len(atoms) > 2:
+        groups += [((a, b), DECOMPOUND_PAIR_WEIGHT) for a, b in zip(atoms, atoms[1:])]
+    out: list[wq.Query] = []
+    for group, weight in groups:
+        for fieldname, fw in FIELD_WEIGHTS:
+            if fieldname not in schema:
+                continue
+            stems = list(dict.fromkeys(fold(t) if fieldname == "folded" else t for t in group))
+            if len(stems) > 1:
+                out.append(wq.And([wq.Term(fieldname, t) for t in stems], boost=fw * weight))
+    return out
+
+
+def proximity_pairs(schema: Any, parsed: ParsedQuery) -> list[tuple[str, str]]:
+    """Adjacent typed words (body stems) whose nearness earns a bonus in the top-K rerank."""
+    if "body" not in schema or not _supports_positions(schema, "body"):
+        return []
+    body_tokens = [t for c in parsed.positive if not c.phrase for w in c.words
+                   for t, _ in analyze(schema, "body", w)[:1]]
+    pairs = list(dict.fromkeys(zip(body_tokens, body_tokens[1:])))[:MAX_PROXIMITY_PAIRS]
+    return [(a, b) for a, b in pairs if a != b]
+
+
 # -- the whole query ------------------------------------------------------
 
 def _accentless_fields(schema: Any, reader: Any, words: Sequence[str]) -> tuple[tuple[str, float], ...]:
@@ -277,17 +337,22 @@ def _accentless_fields(schema: Any, reader: Any, words: Sequence[str]) -> tuple[
 
 
 def build_query(schema: Any, parsed: ParsedQuery, synonyms: SynonymTable | None = None,
-                extra_terms: Sequence[str] = (), reader: Any = None) -> wq.Query | None:
-    """Disjunction with a coordination bonus, synonym and proximity clauses, exclusions as AndNot.
+                extra_terms: Sequence[str] = (), reader: Any = None, proximity: bool = True,
+                decompound: bool = True) -> wq.Query | None:
+    """Disjunction of clauses: typed words, compound parts, synonyms, proximity; exclusions as AndNot.
 
     Returns None when nothing searchable is left (e.g. only stop words); ``Every`` when only
     exclusions were typed. ``extra_terms`` are spelling corrections added by the fuzzy fallback.
+    ``proximity=False`` leaves the proximity phrases out (the search service adds them in its
+    top-K rerank instead of checking positions for every match).
     """
     subs: list[wq.Query] = []
     for c in parsed.positive:
         q = clause_query(schema, c.words, c.phrase, fields=_accentless_fields(schema, reader, c.words))
         if q is not None:
             subs.append(q)
+        if decompound and not c.phrase and len(c.words) == 1:
+            subs.extend(decompound_queries(schema, c.words[0]))
     for word in extra_terms:
         q = clause_query(schema, (word,), False, weight=0.8)
         if q is not None:
@@ -298,14 +363,10 @@ def build_query(schema: Any, parsed: ParsedQuery, synonyms: SynonymTable | None 
             q = clause_query(schema, words, len(words) > 1, weight=SYNONYM_WEIGHT)
             if q is not None:
                 subs.append(q)
-    # Proximity: adjacent typed words near each other in the body or title earn a bonus.
-    if "body" in schema and _supports_positions(schema, "body"):
-        body_tokens = [t for c in parsed.positive if not c.phrase for w in c.words
-                       for t, _ in analyze(schema, "body", w)[:1]]
-        pairs = list(dict.fromkeys(zip(body_tokens, body_tokens[1:])))[:MAX_PROXIMITY_PAIRS]
-        for a, b in pairs:
-            if a != b:
-                subs.append(wq.Phrase("body", [a, b], slop=PROXIMITY_SLOP, boost=PROXIMITY_WEIGHT))
+    # Proximity: adjacent typed words near each other in the body earn a bonus.
+    if proximity:
+        for a, b in proximity_pairs(schema, parsed):
+            subs.append(wq.Phrase("body", [a, b], slop=PROXIMITY_SLOP, boost=PROXIMITY_WEIGHT))
     negatives = [q for c in parsed.negative if (q := clause_query(schema, c.words, c.phrase)) is not None]
     positive: wq.Query
     if not subs:

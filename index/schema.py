@@ -7,22 +7,55 @@ from whoosh.fields import DATETIME, ID, KEYWORD, STORED, TEXT, Schema
 from index.analysis import folded_analyzer, swedish_analyzer
 
 # Bump whenever fields change (forces a full rebuild).
-SCHEMA_VERSION = "1"
+# 2: body without character offsets, folded without positions, dscores column, url/dup_group columns.
+SCHEMA_VERSION = "2"
+
+# Fields with a column (sortable=True): readable per document without unpickling stored fields.
+COLUMN_FIELDS = ("url", "organisation", "doc_type", "year", "format", "published", "first_seen", "dup_group", "dscores")
+
+
+def format_dscores(scores: dict[str, float]) -> str:
+    """Sub-area scores as the compact column string "slug=0.83;slug2=0.4" (highest score first)."""
+    ranked = sorted(scores.items(), key=lambda kv: (-float(kv[1]), kv[0]))
+    return ";".join(f"{slug}={float(score):.4g}" for slug, score in ranked)
+
+
+def parse_dscores(value: str | bytes | None) -> dict[str, float]:
+    """Inverse of ``format_dscores`` (tolerates b"" and None from a column reader)."""
+    if not value:
+        return {}
+    if isinstance(value, bytes):
+        value = value.decode("utf-8")
+    out: dict[str, float] = {}
+    for item in value.split(";"):
+        slug, sep, score = item.partition("=")
+        if sep:
+            try:
+                out[slug] = float(score)
+            except ValueError:
+                continue
+    return out
 
 
 def build_schema(decompound: bool = True) -> Schema:
-    """The schema described in the index contract; ``decompound=False`` only for benchmarks."""
+    """The schema described in the index contract; ``decompound=False`` only for benchmarks.
+
+    Highlighting works on the stored body text, so ``body`` keeps positions (phrases) but no
+    character offsets; ``folded`` is a fallback scored as a bag of words (no positions: index/query.py
+    then matches its tokens with And instead of a phrase).
+    """
     swedish = swedish_analyzer(decompound=decompound)
     return Schema(
-        url=ID(stored=True, unique=True),
+        url=ID(stored=True, unique=True, sortable=True),
         source=ID(stored=True),
         organisation=ID(stored=True, sortable=True),
         title=TEXT(analyzer=swedish, stored=True, field_boost=3.0),
         headings=TEXT(analyzer=swedish, field_boost=2.0),
-        body=TEXT(analyzer=swedish, stored=True, chars=True, phrase=True),
-        folded=TEXT(analyzer=folded_analyzer(decompound=decompound), stored=False, field_boost=0.5),
+        body=TEXT(analyzer=swedish, stored=True, phrase=True),
+        folded=TEXT(analyzer=folded_analyzer(decompound=decompound), stored=False, phrase=False, field_boost=0.5),
         delomrade=KEYWORD(commas=True, stored=True, scorable=False, lowercase=False),
         delomrade_scores=STORED(),
+        dscores=ID(stored=False, sortable=True),
         explanation=STORED(),
         doc_type=ID(stored=True, sortable=True),
         malgrupp=KEYWORD(commas=True, stored=True),
@@ -30,7 +63,7 @@ def build_schema(decompound: bool = True) -> Schema:
         format=ID(stored=True, sortable=True),
         published=DATETIME(stored=True, sortable=True),
         first_seen=DATETIME(stored=True, sortable=True),
-        dup_group=ID(stored=True),
+        dup_group=ID(stored=True, sortable=True),
         duplicates=STORED(),
         size=STORED(),
         page_count=STORED(),

@@ -15,12 +15,17 @@ from datetime import date, datetime
 from pathlib import Path
 from typing import Any
 
+import numpy as np
 from whoosh import index as windex
 from whoosh import query as wq
+from whoosh.matching import FilterMatcher
+from whoosh.scoring import BM25F
+from whoosh.util.numeric import byte_to_length
 
 from index.facets import BitView, FacetTable, bits_from_docnums
 from index.highlight import snippet, term_pattern
-from index.query import SynonymTable, analyze, build_query, clean_text, parse
+from index.query import (PROXIMITY_SLOP, PROXIMITY_WEIGHT, SynonymTable, analyze, build_query, clean_text, parse,
+                         proximity_pairs)
 from kb.searchmodel import FacetValue, Hit, SearchRequest, SearchResponse
 from kb.settings import Settings
 from kb.taxonomy import Taxonomy, load_taxonomy
@@ -36,6 +41,8 @@ NATIONAL_WEIGHT = 0.05  # +5 % for national agencies' guidance
 DELOMRADE_WEIGHT = 0.5  # within a sub-area filter: score × (1 - w + w × sub-area score)
 FEW_HITS = 3  # fewer hits than this triggers the fuzzy fallback
 LOCAL_ORGANISATION_MARKERS = ("kommun", "region ", "regionen ", "landsting")
+TERM_CACHE_POSTINGS = 4_000_000  # per generation: postings (doc, score) kept for reuse, ~12 bytes each
+_BYTE_TO_LENGTH = np.array([byte_to_length(b) or 1 for b in range(256)], dtype=np.float64)
 
 NOTICE_UNAVAILABLE = "Sökindexet är inte byggt ännu. Försök igen senare."
 NOTICE_FUZZY = "Inga exakta träffar – visar träffar med liknande stavning."
@@ -80,6 +87,197 @@ def _iso(value: Any) -> str | None:
     return str(value) if value else None
 
 
+class _Unsupported(Exception):
+    """A query node the array evaluator does not handle (the Whoosh collector is used instead)."""
+
+
+class _Postings:
+    """Per-generation LRU of every term's (docnums, BM25F scores), computed exactly as Whoosh scores them.
+
+    Scoring all matches through Whoosh's collector costs Python calls per posting per query; here a
+    term is read block-wise once and its scores are vectors, so a query is a few numpy operations.
+    """
+
+    def __init__(self, searcher: Any, live: np.ndarray, max_postings: int = TERM_CACHE_POSTINGS) -> None:
+        self.searcher = searcher
+        self.reader = searcher.reader()
+        self.schema = searcher.schema
+        self.size = self.reader.doc_count_all()
+        self.live = live
+        self.max_postings = max_postings
+        weighting = searcher.weighting
+        self.B = float(getattr(weighting, "B", 0.75))
+        self.K1 = float(getattr(weighting, "K1", 1.2))
+        self._field_B: dict[str, float] = dict(getattr(weighting, "_field_B", {}))
+        self.bm25 = isinstance(weighting, BM25F)
+        self._lengths: dict[str, np.ndarray] = {}
+        self._cache: OrderedDict[tuple[str, str], tuple[np.ndarray, np.ndarray]] = OrderedDict()
+        self._held = 0
+        self._phrases: OrderedDict[tuple[str, tuple[str, ...], int], np.ndarray] = OrderedDict()
+
+    def lengths(self, fieldname: str) -> np.ndarray:
+        """Field length per document, decoded from Whoosh's one-byte length column."""
+        arr = self._lengths.get(fieldname)
+        if arr is None:
+            arr = np.ones(self.size, dtype=np.float64)
+            for leaf, offset in self.reader.leaf_readers():
+                n = leaf.doc_count_all()
+                col = None
+                perdoc = getattr(leaf, "_perdoc", None)
+                if perdoc is not None and hasattr(perdoc, "_cached_reader"):
+                    from whoosh.codec.whoosh3 import LENGTHS_COLUMN, _lenfield
+
+                    col = perdoc._cached_reader(_lenfield(fieldname), LENGTHS_COLUMN)
+                if col is not None and getattr(col, "_typecode", None) == "B" and hasattr(col, "_dbfile"):
+                    raw = col._dbfile.get(col._basepos, n)
+                    arr[offset:offset + n] = _BYTE_TO_LENGTH[np.frombuffer(raw, dtype=np.uint8)]
+                else:
+                    arr[offset:offset + n] = [leaf.doc_field_length(d, fieldname, 1) or 1 for d in range(n)]
+            self._lengths[fieldname] = arr
+        return arr
+
+    def _read(self, fieldname: str, text: str) -> tuple[np.ndarray, np.ndarray]:
+        ids: list[int] = []
+        weights: list[float] = []
+        for leaf, offset in self.reader.leaf_readers():
+            if (fieldname, text) not in leaf:
+                continue
+            m = leaf.postings(fieldname, text)
+            if isinstance(m, FilterMatcher):
+                m = m.child  # deleted documents are masked out below
+            start = len(ids)
+            if hasattr(m, "_read_ids") and hasattr(m, "_next_block"):
+                while m.is_active():  # Whoosh 3 codec: whole blocks at a time
+                    m._read_ids()
+                    m._read_weights()
+                    ids.extend(m._ids)
+                    weights.extend(m._weights)
+                    m._next_block()
+            else:
+                while m.is_active():
+                    ids.append(m.id())
+                    weights.append(m.weight())
+                    m.next()
+            if offset:
+                ids[start:] = [d + offset for d in ids[start:]]
+        docs = np.asarray(ids, dtype=np.int64)
+        w = np.asarray(weights, dtype=np.float64)
+        if len(docs):
+            keep = self.live[docs]
+            if not keep.all():
+                docs, w = docs[keep], w[keep]
+        return docs, w
+
+    def term(self, fieldname: str, text: str) -> tuple[np.ndarray, np.ndarray]:
+        """(docnums, scores) of one term; empty arrays when the index does not know it."""
+        key = (fieldname, text)
+        hit = self._cache.get(key)
+        if hit is not None:
+            self._cache.move_to_end(key)
+            return hit
+        if fieldname not in self.schema:
+            raise _Unsupported(fieldname)
+        docs, w = self._read(fieldname, text)
+        fieldobj = self.schema[fieldname]
+        if len(docs) and fieldobj.scorable and self.bm25:
+            idf = self.searcher.idf(fieldname, text)
+            avgfl = self.searcher.avg_field_length(fieldname) or 1
+            B = self._field_B.get(fieldname, self.B)
+            dl = self.lengths(fieldname)[docs]
+            scores = idf * ((w * (self.K1 + 1)) / (w + self.K1 * ((1 - B) + B * dl / avgfl)))
+        elif len(docs) and not self.bm25:
+            raise _Unsupported("weighting")
+        else:
+            scores = w  # unscorable fields: Whoosh's WeightScorer
+        entry = (docs, scores)
+        self._cache[key] = entry
+        self._held += len(docs)
+        while self._held > self.max_postings and len(self._cache) > 1:
+            _, (old, _s) = self._cache.popitem(last=False)
+            self._held -= len(old)
+        return entry
+
+    def phrase_docs(self, q: wq.Phrase) -> np.ndarray:
+        """Documents where the phrase occurs (Whoosh checks positions), cached per generation."""
+        key = (q.fieldname, tuple(q.words), int(q.slop))
+        hit = self._phrases.get(key)
+        if hit is None:
+            plain = wq.Phrase(q.fieldname, list(q.words), slop=q.slop)
+            hit = np.fromiter(self.searcher.docs_for_query(plain), dtype=np.int64)
+            self._phrases[key] = hit
+            if len(self._phrases) > 512:
+                self._phrases.popitem(last=False)
+        else:
+            self._phrases.move_to_end(key)
+        return hit
+
+    def positions(self, fieldname: str, text: str, docs: list[int]) -> dict[int, list[int]]:
+        """Positions of a term in the given (few) documents, skipping through its postings."""
+        out: dict[int, list[int]] = {}
+        if (fieldname, text) not in self.reader:
+            return out
+        m = self.reader.postings(fieldname, text)
+        for d in sorted(docs):
+            if not m.is_active():
+                break
+            m.skip_to(d)
+            if m.is_active() and m.id() == d:
+                out[d] = list(m.value_as("positions"))
+        return out
+
+    def evaluate(self, q: wq.Query) -> tuple[np.ndarray, np.ndarray]:
+        """(matched mask, score per document) with Whoosh's semantics: Or/And sum, AndNot keeps the left."""
+        n = self.size
+        if isinstance(q, wq.Term):
+            docs, scores = self.term(q.fieldname, q.text)
+            mask = np.zeros(n, dtype=bool)
+            mask[docs] = True
+            out = np.zeros(n, dtype=np.float64)
+            out[docs] = scores * q.boost
+            return mask, out
+        if isinstance(q, wq.Every):
+            return self.live.copy(), np.zeros(n, dtype=np.float64)
+        if isinstance(q, wq.AndNot):
+            mask, out = self.evaluate(q.a)
+            neg, _ = self.evaluate(q.b)
+            mask &= ~neg
+            out[~mask] = 0.0
+            return mask, out
+        if isinstance(q, (wq.Or, wq.And)) and type(q) in (wq.Or, wq.And):
+            if getattr(q, "scale", None) or getattr(q, "minmatch", 0):
+                raise _Unsupported("coordination")
+            subs = q.subqueries
+            if not subs:
+                return np.zeros(n, dtype=bool), np.zeros(n, dtype=np.float64)
+            mask, out = self.evaluate(subs[0])
+            for sub in subs[1:]:
+                m2, s2 = self.evaluate(sub)
+                if isinstance(q, wq.And):
+                    mask &= m2
+                else:
+                    mask |= m2
+                out += s2
+            if isinstance(q, wq.And):
+                out[~mask] = 0.0
+            if len(subs) > 1 and q.boost != 1.0:  # Whoosh ignores the boost of a one-child compound
+                out *= q.boost
+            return mask, out
+        if isinstance(q, wq.Phrase):
+            found = self.phrase_docs(q)
+            mask = np.zeros(n, dtype=bool)
+            mask[found] = True
+            out = np.zeros(n, dtype=np.float64)
+            if len(found):
+                for word in q.words:  # Whoosh scores a phrase as the sum of its terms
+                    docs, scores = self.term(q.fieldname, word)
+                    dense = np.zeros(n, dtype=np.float64)
+                    dense[docs] = scores
+                    out[found] += dense[found]
+                out *= q.boost
+            return mask, out
+        raise _Unsupported(type(q).__name__)
+
+
 class _Generation:
     """One opened index generation: searcher, facet table, synonyms, spelling vocabulary."""
 
@@ -94,9 +292,22 @@ class _Generation:
             self.meta = {}
         self.name = str(self.meta.get("generation") or path.name)
         started = time.perf_counter()
-        self.table = FacetTable.build(self.searcher.reader())
+        self.table = table = FacetTable.build(self.searcher.reader())
         self.synonyms = SynonymTable.build(taxonomy.synonym_groups(), self.schema)
-        self.doc_count = self.table.reps.bit_count()
+        self.doc_count = table.reps.bit_count()
+        size = self.size = table.size
+        self.live_mask = _mask_from_bits(table.live, size)
+        self.reps_mask = _mask_from_bits(table.reps, size)
+        self.rep = np.asarray(table.rep, dtype=np.int64)
+        self.dup_ids = np.nonzero(self.rep != np.arange(size))[0]
+        self.dup_reps = self.rep[self.dup_ids]
+        self.has_published = np.array([p is not None for p in table.published], dtype=bool)
+        self.published_ord = np.array([(p or date.min).toordinal() for p in table.published], dtype=np.int64)
+        self.first_seen_ord = np.array([(p or date.min).toordinal() for p in table.first_seen], dtype=np.int64)
+        self.postings = _Postings(self.searcher, self.live_mask)
+        reader = self.searcher.reader()
+        self.dscores = (reader.column_reader("dscores") if "dscores" in self.schema and reader.has_column("dscores")
+                        else None)
         self.overview: dict[str, list[FacetValue]] | None = None
         log.info("opened index %s (%d documents) in %.0f ms", self.name, self.doc_count,
                  (time.perf_counter() - started) * 1000)
@@ -106,6 +317,37 @@ class _Generation:
             self.searcher.close()
         finally:
             self.ix.close()
+
+
+def _mask_from_bits(bits: int, size: int) -> np.ndarray:
+    raw = bits.to_bytes((size >> 3) + 1, "little")
+    return np.unpackbits(np.frombuffer(raw, dtype=np.uint8), bitorder="little")[:size].astype(bool)
+
+
+def _bits_from_mask(mask: np.ndarray) -> int:
+    return int.from_bytes(np.packbits(mask, bitorder="little").tobytes(), "little")
+
+
+def _parse_dscores(value: Any) -> dict[str, float]:
+    """The ``dscores`` column value "slug=0.83;slug2=0.40" as a mapping."""
+    out: dict[str, float] = {}
+    for item in str(value or "").split(";"):
+        slug, _, num = item.partition("=")
+        try:
+            out[slug.strip()] = float(num)
+        except ValueError:
+            continue
+    return out
+
+
+def _near(first: list[int], second: list[int], slop: int) -> bool:
+    """Whoosh's ordered SpanNear: some position of the second word 1..slop after one of the first."""
+    later = sorted(second)
+    for p in first:
+        i = bisect.bisect_right(later, p)
+        if i < len(later) and later[i] - p <= slop:
+            return True
+    return False
 
 
 @dataclass
@@ -229,77 +471,130 @@ class SearchService:
             notice=ranked.notice,
         )
 
-    def _matches(self, gen: _Generation, q: wq.Query | None) -> list[tuple[float, int]]:
+    def _match(self, gen: _Generation, q: wq.Query | None) -> tuple[np.ndarray, np.ndarray]:
+        """(matched mask, score) over every document: array evaluation, Whoosh's collector as a fallback."""
         if q is None:
-            return []
-        if isinstance(q, wq.Every):
-            return [(0.0, d) for d in gen.searcher.reader().all_doc_ids()]
-        results = gen.searcher.search(q, limit=None)
-        return list(results.top_n)
+            return np.zeros(gen.size, dtype=bool), np.zeros(gen.size, dtype=np.float64)
+        try:
+            return gen.postings.evaluate(q)
+        except _Unsupported as exc:
+            log.debug("query %s scored by Whoosh (%s)", q, exc)
+        mask = np.zeros(gen.size, dtype=bool)
+        scores = np.zeros(gen.size, dtype=np.float64)
+        for score, d in gen.searcher.search(q, limit=None).top_n:
+            mask[d] = True
+            scores[d] = score
+        return mask, scores
+
+    @staticmethod
+    def _groups(gen: _Generation, mask: np.ndarray, scores: np.ndarray) -> tuple[int, np.ndarray]:
+        """Matched duplicate groups as a bitset of representatives, and each group's best score."""
+        grouped = mask.copy()
+        best = scores.copy()
+        if len(gen.dup_ids):
+            hit = mask[gen.dup_ids]
+            if hit.any():
+                grouped[gen.dup_reps[hit]] = True
+                np.maximum.at(best, gen.dup_reps[hit], scores[gen.dup_ids[hit]])
+        grouped &= gen.reps_mask
+        return _bits_from_mask(grouped), best
 
     def _rank(self, gen: _Generation, parsed: Any, request: SearchRequest) -> _Ranked:
         table = gen.table
         schema = gen.schema
         notices = [parsed.notice] if parsed.notice else []
-        q = build_query(schema, parsed, gen.synonyms, reader=gen.searcher.reader())
-        matches = self._matches(gen, q)
+        reader = gen.searcher.reader()
+        q = build_query(schema, parsed, gen.synonyms, reader=reader, proximity=False)
+        mask, scores = self._match(gen, q)
         allowed = table.allowed(request.filters)
-        rep = table.rep
-        matched = bits_from_docnums((rep[d] for _, d in matches), table.size) & table.reps
+        matched, best = self._groups(gen, mask, scores)
         final = table.apply(matched, allowed)
         corrections, suggestion = self._spelling(gen, parsed) if parsed.positive else ({}, None)
         if corrections and final.bit_count() < FEW_HITS:
-            fuzzy_q = build_query(schema, parsed, gen.synonyms, extra_terms=list(corrections.values()),
-                                  reader=gen.searcher.reader())
-            fuzzy = self._matches(gen, fuzzy_q)
-            fuzzy_matched = bits_from_docnums((rep[d] for _, d in fuzzy), table.size) & table.reps
+            fuzzy_q = build_query(schema, parsed, gen.synonyms, extra_terms=list(corrections.values()), reader=reader,
+                                  proximity=False)
+            f_mask, f_scores = self._match(gen, fuzzy_q)
+            fuzzy_matched, fuzzy_best = self._groups(gen, f_mask, f_scores)
             fuzzy_final = table.apply(fuzzy_matched, allowed)
             if fuzzy_final.bit_count() > final.bit_count():
-                matches, matched, final = fuzzy, fuzzy_matched, fuzzy_final
+                matched, best, final = fuzzy_matched, fuzzy_best, fuzzy_final
                 notices.append(NOTICE_FUZZY)
         facets = table.counts(matched, request.filters, allowed, self.taxonomy)
-        view = BitView(final)
-        docs = self._order(gen, matches, view, request, q is None or isinstance(q, wq.Every))
+        need = request.page * request.per_page
+        browse = q is None or isinstance(q, wq.Every)
+        docs = self._order(gen, best, _mask_from_bits(final, gen.size), request, browse, need,
+                           [] if browse else proximity_pairs(schema, parsed))
         stems = [t for w in list(parsed.words) + list(corrections.values()) + gen.synonyms.expansions(schema, parsed)
                  for t, _ in analyze(schema, "body", w)] if "body" in schema else []
         return _Ranked(total=final.bit_count(), docs=docs, suggestion=suggestion,
                        notice=" ".join(notices) or None, stems=stems, facets=facets)
 
-    def _order(self, gen: _Generation, matches: list[tuple[float, int]], view: BitView,
-               request: SearchRequest, browse: bool) -> list[tuple[float, int]]:
-        """Collapse duplicate groups, apply filters, then rank by adjusted score or by date."""
-        table = gen.table
-        seen: set[int] = set()
-        docs: list[tuple[float, int]] = []
-        for score, d in matches:
-            r = table.rep[d]
-            if r in seen or r not in view:
-                continue
-            seen.add(r)
-            docs.append((score, r))  # the group's canonical copy stands for all of it
+    def _order(self, gen: _Generation, scores: np.ndarray, final: np.ndarray, request: SearchRequest, browse: bool,
+               need: int, pairs: list[tuple[str, str]]) -> list[tuple[float, int]]:
+        """The first ``need`` results (representatives only): by adjusted score, by date, or newest first."""
+        cand = np.nonzero(final)[0]
+        if not len(cand):
+            return []
+        s = scores[cand]
         if request.sort == "nyast":
             # Undated last; within a date, the better match first.
-            docs.sort(key=lambda sd: (table.published[sd[1]] is None,
-                                      -(table.published[sd[1]] or date.min).toordinal(), -sd[0]))
-            return docs
+            order = np.lexsort((cand, -s, -gen.published_ord[cand], ~gen.has_published[cand]))[:need]
+            return [(float(scores[d]), int(d)) for d in cand[order]]
         if browse:
-            docs.sort(key=lambda sd: (-(table.first_seen[sd[1]] or date.min).toordinal(), sd[1]))
-            return docs
+            order = np.lexsort((cand, -gen.first_seen_ord[cand]))[:need]
+            return [(float(scores[d]), int(d)) for d in cand[order]]
+        k = max(RERANK_DEPTH, need)
+        if len(cand) > k:
+            part = np.argpartition(-s, k - 1)[:k]
+            cand, s = cand[part], s[part]
+        top = cand[np.lexsort((cand, -s))]
+        head = [int(d) for d in top[:RERANK_DEPTH]]
+        bonus = self._proximity(gen, head, pairs)
+        table = gen.table
         today = date.today()
-        head = docs[:RERANK_DEPTH]
         delomraden = request.filters.get("delomrade", [])
         adjusted: list[tuple[float, int]] = []
-        for score, d in head:
+        for d in head:
             factor = 1.0 + FRESHNESS_WEIGHT * _freshness(table.published[d], today)
             if _is_national(table.organisation[d]):
                 factor += NATIONAL_WEIGHT
             if delomraden:
-                scores = gen.searcher.stored_fields(d).get("delomrade_scores") or {}
-                best = max((float(scores.get(s, 0.0)) for s in delomraden), default=0.0)
+                sub = self._sub_area_scores(gen, d)
+                best = max((float(sub.get(slug, 0.0)) for slug in delomraden), default=0.0)
                 factor *= 1.0 - DELOMRADE_WEIGHT + DELOMRADE_WEIGHT * min(1.0, max(0.0, best))
-            adjusted.append((score * factor, d))
+            adjusted.append(((float(scores[d]) + bonus.get(d, 0.0)) * factor, d))
         adjusted.sort(key=lambda sd: (-sd[0], sd[1]))
-        return adjusted + docs[RERANK_DEPTH:]
+        return adjusted + [(float(scores[d]), int(d)) for d in top[RERANK_DEPTH:need]]
+
+    @staticmethod
+    def _sub_area_scores(gen: _Generation, d: int) -> dict[str, float]:
+        if gen.dscores is not None:
+            return _parse_dscores(gen.dscores[d])
+        stored = gen.searcher.stored_fields(d).get("delomrade_scores") or {}
+        return {str(k): float(v) for k, v in stored.items()}
+
+    @staticmethod
+    def _proximity(gen: _Generation, head: list[int], pairs: list[tuple[str, str]]) -> dict[int, float]:
+        """Whoosh's proximity-phrase score (words 1..slop apart, in order) for the top hits only."""
+        bonus: dict[int, float] = {}
+        if not pairs or not head:
+            return bonus
+        postings = gen.postings
+        head_arr = np.asarray(sorted(head), dtype=np.int64)
+        for a, b in pairs:
+            da, sa = postings.term("body", a)
+            db, sb = postings.term("body", b)
+            both = head_arr[np.isin(head_arr, da) & np.isin(head_arr, db)]
+            if not len(both):
+                continue
+            docs = [int(d) for d in both]
+            pa = postings.positions("body", a, docs)
+            pb = postings.positions("body", b, docs)
+            for d in docs:
+                if d in pa and d in pb and _near(pa[d], pb[d], PROXIMITY_SLOP):
+                    score = sa[np.searchsorted(da, d)] + sb[np.searchsorted(db, d)]
+                    bonus[d] = bonus.get(d, 0.0) + PROXIMITY_WEIGHT * float(score)
+        return bonus
 
     # -- spelling -------------------------------------------------------------
     def _spelling(self, gen: _Generation, parsed: Any) -> tuple[dict[str, str], str | None]:

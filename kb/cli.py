@@ -300,8 +300,14 @@ def cmd_serve(args: argparse.Namespace, settings: Settings) -> int:
 
     from web.app import create_app
 
-    app = create_app(settings)
-    uvicorn.run(app, host=args.host, port=args.port, log_level="warning", server_header=False, workers=None)
+    if args.workers > 1:
+        # Worker processes build their own app from KB_* variables; pass on what the flags chose.
+        os.environ["KB_DATA_DIR"] = str(settings.data_dir)
+        os.environ["KB_SOURCES"] = str(settings.sources)
+        uvicorn.run("web.app:app_from_env", factory=True, host=args.host, port=args.port, workers=args.workers,
+                    log_level="warning", server_header=False, access_log=False)
+        return EXIT_OK
+    uvicorn.run(create_app(settings), host=args.host, port=args.port, log_level="warning", server_header=False, access_log=False)
     return EXIT_OK
 
 
@@ -610,6 +616,7 @@ def build_parser() -> argparse.ArgumentParser:
     p = add("serve", cmd_serve, "serve the web app")
     p.add_argument("--host", default="127.0.0.1")
     p.add_argument("--port", type=int, default=8000)
+    p.add_argument("--workers", type=int, default=1, help="worker processes sharing the published index (default 1)")
     p = add("demo", cmd_demo, "start the demo sites, crawl and index them, and serve the UI")
     p.add_argument("--host", default="127.0.0.1")
     p.add_argument("--port", type=int, default=8000)

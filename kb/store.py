@@ -13,7 +13,7 @@ from contextlib import contextmanager
 from dataclasses import asdict, fields
 from datetime import date, datetime, timezone
 from pathlib import Path
-from typing import Any, Iterator
+from typing import Any, Iterable, Iterator
 
 from kb.errors import StoreError
 from kb.models import CrawlReport, Document, FetchState, SourceReport
@@ -263,6 +263,27 @@ class Store:
         if column not in ("source", "format", "organisation", "language"):
             raise ValueError(column)
         return {r[0] or "": r[1] for r in self._query(f"SELECT {column}, COUNT(*) FROM documents GROUP BY {column} ORDER BY 2 DESC")}
+
+    def first_seen_map(self, urls: Iterable[str] | None = None) -> dict[str, str]:
+        """{url: first_seen ISO string} for every document, or for ``urls`` only (one query per 500)."""
+        if urls is None:
+            return {r["url"]: r["first_seen"] for r in self._query("SELECT url, first_seen FROM documents")}
+        wanted = sorted(set(urls))
+        out: dict[str, str] = {}
+        for i in range(0, len(wanted), 500):
+            chunk = tuple(wanted[i : i + 500])
+            marks = ",".join("?" * len(chunk))
+            for r in self._query(f"SELECT url, first_seen FROM documents WHERE url IN ({marks})", chunk):
+                out[r["url"]] = r["first_seen"]
+        return out
+
+    def duplicate_map(self) -> dict[str, list[str]]:
+        """{canonical URL: its duplicate URLs in URL order} for every stored duplicate."""
+        groups: dict[str, list[str]] = {}
+        for r in self._query("SELECT url, dup_of FROM documents WHERE dup_of IS NOT NULL AND dup_of != url ORDER BY url"):
+            if r["dup_of"]:
+                groups.setdefault(r["dup_of"], []).append(r["url"])
+        return groups
 
     # -- incremental changes ---------------------------------------------
     def last_change_seq(self) -> int:

@@ -639,3 +639,10 @@ def create_app(settings: Settings, service: SearchService | None = None) -> Star
     app.router.redirect_slashes = False  # no redirects at all: nothing to abuse as an open redirect
     app.state.web = web
     return app
+
+
+def app_from_env() -> Starlette:
+    """ASGI factory for several worker processes: `uvicorn --factory web.app:app_from_env --workers 2` (settings from KB_*)."""
+    from kb.settings import load_settings
+
+    return create_app(load_settings())
