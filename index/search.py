@@ -22,7 +22,7 @@ from whoosh.matching import FilterMatcher
 from whoosh.scoring import BM25F
 from whoosh.util.numeric import byte_to_length
 
-from index.facets import BitView, FacetTable, bits_from_docnums
+from index.facets import FacetTable
 from index.highlight import snippet, term_pattern
 from index.query import (PROXIMITY_SLOP, PROXIMITY_WEIGHT, SynonymTable, analyze, build_query, clean_text, parse,
                          proximity_pairs)
