@@ -100,6 +100,22 @@ class _Run:
             sys.stderr.flush()
 
 
+def x_robots_tag(value: str, user_agent: str) -> tuple[bool, bool]:
+    """(noindex, nofollow) from an X-Robots-Tag header; ``bot: directives`` apply only to a bot named in our agent."""
+    noindex = nofollow = False
+    agent = user_agent.lower()
+    for part in value.split(","):
+        bot, sep, rest = part.partition(":")
+        if sep and " " not in bot.strip() and bot.strip().lower() not in ("unavailable_after",):
+            if bot.strip().lower() not in agent:
+                continue
+            part = rest
+        directive = part.strip().lower()
+        noindex = noindex or directive in ("noindex", "none")
+        nofollow = nofollow or directive in ("nofollow", "none")
+    return noindex, nofollow
+
+
 def crawl(
     settings: Settings,
     sources: list[Source],
@@ -462,6 +478,9 @@ class _SourceCrawl:
             self.fail(final, state.reason, exc.detail)
             self.save_state(state)
             return
+        header_noindex, header_nofollow = x_robots_tag(result.headers.get("x-robots-tag", ""), self.settings.user_agent)
+        ex.robots_noindex = ex.robots_noindex or header_noindex
+        ex.robots_nofollow = ex.robots_nofollow or header_nofollow
         if not ex.robots_nofollow and depth < source.max_depth:
             for link in ex.links:
                 if not link.nofollow:

@@ -17,7 +17,7 @@ from typing import Any, Iterable
 from whoosh import index as whoosh_index
 from whoosh.query import And, Or, Query, Term
 
-from index.analysis import ANALYZER_VERSION, folded_analyzer, swedish_analyzer
+from index.analysis import ANALYZER_VERSION, folded_analyzer, lexicon, swedish_analyzer
 from index.publish import (
     clean_incomplete,
     current_generation,
@@ -40,6 +40,7 @@ log = logging.getLogger(__name__)
 
 DUPLICATES_FILE = "duplicates.json"  # {canonical URL: [duplicate URLs]} of the generation
 WRITER_LIMITMB = 256
+MP_BATCH = 100  # documents per job file handed to a sub-writer
 
 
 @dataclass
@@ -185,8 +186,11 @@ def _close_files_in_traceback(exc: BaseException) -> None:
 
 
 def _writer(ix: Any, procs: int) -> Any:
+    """A single-process writer, or Whoosh's MpWriter (forks ``procs`` sub-writers; CLI process only)."""
     if procs > 1:
-        return ix.writer(limitmb=WRITER_LIMITMB, procs=procs, multisegment=False)
+        lexicon()  # load once here so the forked sub-writers inherit it
+        # multisegment: each sub-writer's segment is published as is (merging them would cost a full rewrite)
+        return ix.writer(limitmb=max(32, WRITER_LIMITMB // procs), procs=procs, multisegment=True, batchsize=MP_BATCH)
     return ix.writer(limitmb=WRITER_LIMITMB)
 
 

@@ -129,8 +129,9 @@ class _Postings:
 
                     col = perdoc._cached_reader(_lenfield(fieldname), LENGTHS_COLUMN)
                 if col is not None and getattr(col, "_typecode", None) == "B" and hasattr(col, "_dbfile"):
-                    raw = col._dbfile.get(col._basepos, n)
-                    arr[offset:offset + n] = _BYTE_TO_LENGTH[np.frombuffer(raw, dtype=np.uint8)]
+                    count = min(n, int(getattr(col, "_count", n)))  # trailing documents may have no entry
+                    raw = col._dbfile.get(col._basepos, count)
+                    arr[offset:offset + count] = _BYTE_TO_LENGTH[np.frombuffer(raw, dtype=np.uint8)]
                 else:
                     arr[offset:offset + n] = [leaf.doc_field_length(d, fieldname, 1) or 1 for d in range(n)]
             self._lengths[fieldname] = arr
@@ -305,6 +306,7 @@ class _Generation:
         self.published_ord = np.array([(p or date.min).toordinal() for p in table.published], dtype=np.int64)
         self.first_seen_ord = np.array([(p or date.min).toordinal() for p in table.first_seen], dtype=np.int64)
         self.postings = _Postings(self.searcher, self.live_mask)
+        self.spelling: dict[str, str] = {}  # typed word -> correction ("" when none is needed or found)
         reader = self.searcher.reader()
         self.dscores = (reader.column_reader("dscores") if "dscores" in self.schema and reader.has_column("dscores")
                         else None)
@@ -607,6 +609,13 @@ class SearchService:
         for word in parsed.words:
             if len(word) < 5 or not word.isalpha() or word.isupper():
                 continue
+            if word in gen.spelling:  # the same unknown word costs the automaton walk once per generation
+                if gen.spelling[word]:
+                    corrections[word] = gen.spelling[word]
+                continue
+            if len(gen.spelling) > 10_000:
+                gen.spelling.clear()
+            gen.spelling[word] = ""
             tokens = analyze(schema, "body", word)
             if not tokens:
                 continue
@@ -627,7 +636,7 @@ class SearchService:
             cand = best[2]
             low = word.lower()
             surface = cand + low[len(stem):] if low.startswith(stem) else cand
-            corrections[word] = surface
+            corrections[word] = gen.spelling[word] = surface
         if not corrections:
             return {}, None
         text = " ".join(corrections.get(w, w) for w in parsed.text.split())

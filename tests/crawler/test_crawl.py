@@ -122,6 +122,27 @@ def test_noindex_nofollow_and_rel_nofollow(site, page_html, settings, store, mak
     assert store.get_document(site.url("/a")) is None
 
 
+def test_x_robots_tag_header_is_honoured(site, page_html, settings, store, make_source):
+    site.add("/", page_html("Start", links=["/a", "/b"]))
+    site.add("/a", page_html("A", "A: " + LONG, links=["/c"]), headers={"X-Robots-Tag": "noindex, nofollow"})
+    site.add("/b", page_html("B", LONG), headers={"X-Robots-Tag": "otherbot: noindex"})
+    site.add("/c", page_html("C", LONG))
+    crawl(settings, [make_source(site)], store)
+    assert store.get_document(site.url("/a")) is None
+    assert "/c" not in site.paths()
+    assert store.get_document(site.url("/b")) is not None  # a directive for another bot does not apply
+
+
+def test_x_robots_tag_parsing():
+    from crawler.crawl import x_robots_tag
+
+    assert x_robots_tag("noindex", "kb/1") == (True, False)
+    assert x_robots_tag("none", "kb/1") == (True, True)
+    assert x_robots_tag("googlebot: noindex", "kb/1") == (False, False)
+    assert x_robots_tag("kb-kunskapsbank: nofollow", "kb-kunskapsbank/0.1") == (False, True)
+    assert x_robots_tag("unavailable_after: 25 Jun 2030 15:00:00 PST", "kb/1") == (False, False)
+
+
 def test_per_host_delay_applied(site, page_html, settings, store, make_source):
     small_site(site, page_html, n=3)
     crawl(settings, [make_source(site, delay=0.3)], store)

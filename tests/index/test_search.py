@@ -201,3 +201,39 @@ def test_unavailable_then_published_then_republished(tmp_path: Path) -> None:
         assert svc.search(SearchRequest(q="ny sida")).results[0].url == f"{BASE}/ny"
     finally:
         svc.close()
+
+
+@pytest.mark.parametrize("q", ["hur anmäler man våld i nära relation", "prostitution -människohandel", '"skyddat boende"',
+                               "VINR", "skyddatboende", "könsstympning"])
+def test_array_scoring_equals_whoosh_bm25f(service: SearchService, q: str) -> None:
+    import numpy as np
+
+    from index.query import build_query, parse
+
+    gen = service._gen
+    assert gen is not None
+    query = build_query(gen.schema, parse(q), gen.synonyms, reader=gen.searcher.reader(), proximity=False)
+    expected = {d: s for s, d in gen.searcher.search(query, limit=None).top_n}
+    mask, scores = gen.postings.evaluate(query)
+    got = {int(d): float(scores[d]) for d in np.nonzero(mask)[0]}
+    assert expected and set(got) == set(expected)
+    assert all(abs(got[d] - expected[d]) < 1e-9 for d in expected)
+
+
+def test_typed_compound_finds_pages_with_its_parts(service: SearchService) -> None:
+    r = service.search(SearchRequest(q="skyddatboende"))
+    assert slugs(r)[0] == "dubblett/original"  # the page says "skyddat boende"
+    # a word that is no compound does not widen the search
+    assert set(slugs(service.search(SearchRequest(q="prostitution")))) == {"prostitution/sexkop", "prostitution/exploatering"}
+
+
+def test_cache_size_zero_disables_the_response_cache(tmp_path: Path) -> None:
+    settings = settings_for(tmp_path).replace(cache_size=0)
+    publish(settings, corpus())
+    svc = SearchService(settings)
+    try:
+        first = svc.search(SearchRequest(q="våld"))
+        assert first.total > 0 and not svc._cache
+        assert svc.search(SearchRequest(q="våld")).total == first.total and not svc._cache
+    finally:
+        svc.close()
