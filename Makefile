@@ -34,7 +34,7 @@ test-fast: setup
 	$(PY) -m pytest -q -m "not browser and not slow"
 
 eval: setup
-	$(VENV)/bin/kb eval
+	$(VENV)/bin/kb eval --baseline
 
 bench: setup
 	$(PY) -m bench.run

@@ -330,6 +330,32 @@ def run_eval(settings: Settings, queries_path: Path = DEFAULT_QUERIES, manifest_
     return EvalReport(results, overall, per_kind, classification_report(settings, manifest), generation, unmatched)
 
 
+def run_baselines(settings: Settings, queries_path: Path = DEFAULT_QUERIES) -> dict[str, tuple[Metrics, dict[str, Metrics]]]:
+    """The same judged queries against plain-Whoosh baselines built from the same store (the 'before' figures)."""
+    from index.baseline import baseline_rankings
+
+    queries = _normalise_judgments(load_queries(queries_path))
+    out: dict[str, tuple[Metrics, dict[str, Metrics]]] = {}
+    for name, rankings in baseline_rankings(settings, [q.q for q in queries], RECALL_K).items():
+        _results, overall, per_kind = score_rankings(queries, [[url_key(u, s) for u, s in r] for r in rankings])
+        out[name] = (overall, per_kind)
+    return out
+
+
+def format_comparison(baselines: dict[str, tuple[Metrics, dict[str, Metrics]]], report: EvalReport) -> str:
+    """nDCG@10 per query kind: each baseline next to kb (a Markdown table, as in the README)."""
+    systems = list(baselines.items()) + [("kb", (report.overall, report.per_kind))]
+    lines = ["| query kind | n | " + " | ".join(name for name, _ in systems) + " |", "|---|---|" + "---|" * len(systems)]
+    for kind in KINDS:
+        count = report.per_kind.get(kind, Metrics()).count
+        cells = [f"{per_kind.get(kind, Metrics()).ndcg:.3f}" for _name, (_o, per_kind) in systems]
+        lines.append(f"| {kind} | {count} | " + " | ".join(cells) + " |")
+    lines.append(f"| **nDCG@10 overall** | {report.overall.count} | " + " | ".join(f"**{o.ndcg:.3f}**" for _n, (o, _k) in systems) + " |")
+    lines.append("| MRR@10 overall | | " + " | ".join(f"{o.mrr:.3f}" for _n, (o, _k) in systems) + " |")
+    lines.append("| recall@20 overall | | " + " | ".join(f"{o.recall:.3f}" for _n, (o, _k) in systems) + " |")
+    return "\n".join(lines)
+
+
 def format_eval(report: EvalReport) -> str:
     """A plain-text table of the evaluation (what `kb eval` prints)."""
     lines = [f"Sökkvalitet på demosajterna ({report.overall.count} bedömda frågor{', index ' + report.generation if report.generation else ''})", ""]

@@ -554,6 +554,11 @@ def cmd_eval(args: argparse.Namespace, settings: Settings) -> int:
         # never crawl the demo into the production data dir
         target = prepare_demo(settings if args.data_dir_given else settings.replace(data_dir=Path("data/eval")))
     report = run_eval(target)
+    if args.baseline:
+        from index.evaluate import format_comparison, run_baselines
+
+        _out(format_comparison(run_baselines(target), report))
+        _out()
     if args.json:
         data = report.to_json() if hasattr(report, "to_json") else dataclasses.asdict(report)
         _out(json.dumps(data, ensure_ascii=False, indent=2, default=str))
@@ -612,6 +617,7 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--json", action="store_true", help="machine-readable output")
     p = add("eval", cmd_eval, "measure search quality on the demo corpus and its judged queries")
     p.add_argument("--current", action="store_true", help="evaluate the configured index instead of a fresh demo build")
+    p.add_argument("--baseline", action="store_true", help="also score plain Whoosh baselines (Snowball stemming, AND/OR) on the same store")
     p.add_argument("--json", action="store_true", help="machine-readable output")
     p = add("serve", cmd_serve, "serve the web app")
     p.add_argument("--host", default="127.0.0.1")

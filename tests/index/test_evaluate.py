@@ -203,3 +203,18 @@ def test_format_eval_prints_a_table_per_kind(report: EvalReport) -> None:
         assert f"\n{kind}" in text
     assert "totalt" in text
     assert "Delområden mot författarnas etiketter" in text
+
+
+def test_kb_beats_the_plain_whoosh_baselines_on_the_failure_kinds(demo_settings: Settings, report: EvalReport) -> None:
+    from index.evaluate import format_comparison, run_baselines
+
+    baselines = run_baselines(demo_settings)
+    assert set(baselines) == {"Whoosh + Snowball, AND", "Whoosh + Snowball, OR"}
+    for name, (overall, per_kind) in baselines.items():
+        assert overall.count == report.overall.count
+        assert report.overall.ndcg > overall.ndcg, name
+        # the kinds plain stemming cannot handle: kb must be clearly better on each
+        for kind in ("misspelling", "no_diacritics", "compound", "synonym"):
+            assert report.per_kind[kind].ndcg > per_kind[kind].ndcg + 0.2, (name, kind)
+    table = format_comparison(baselines, report)
+    assert "| kb |" in table.splitlines()[0] and "nDCG@10 overall" in table
