@@ -162,7 +162,7 @@ end
 """
 
 
-def http_load(data_dir: Path, seconds: int, workers: int, concurrencies: list[int]) -> dict[str, Any]:
+def http_load(data_dir: Path, seconds: int, workers: int, concurrencies: list[int], cache_size: int | None = None) -> dict[str, Any]:
     """wrk against uvicorn workers on loopback; bounded in time; peak RSS of each worker."""
     from bench.queries import paths
 
@@ -170,6 +170,8 @@ def http_load(data_dir: Path, seconds: int, workers: int, concurrencies: list[in
         return {"skipped": "wrk not installed (apt-get install wrk)"}
     port = _free_port()
     env = dict(os.environ, KB_DATA_DIR=str(data_dir), KB_SOURCES=str(data_dir / "none.yaml"), KB_BASE_URL=f"http://127.0.0.1:{port}")
+    if cache_size is not None:
+        env["KB_CACHE_SIZE"] = str(cache_size)
     server = subprocess.Popen(
         [sys.executable, "-m", "uvicorn", "--factory", "web.app:app_from_env", "--host", "127.0.0.1", "--port", str(port),
          "--workers", str(workers), "--log-level", "warning", "--no-server-header", "--no-access-log"],
@@ -228,6 +230,8 @@ def run_size(n: int, args: argparse.Namespace) -> dict[str, Any]:
     if not args.no_http:
         res["http"] = http_load(data_dir, args.http_seconds, args.workers, [1, 10, 20, 50])
         print(json.dumps(res["http"], ensure_ascii=False), flush=True)
+        res["http_uncached"] = http_load(data_dir, args.http_seconds, args.workers, [20], cache_size=0)
+        print(json.dumps(res["http_uncached"], ensure_ascii=False), flush=True)
     (RESULTS / f"{n}.json").write_text(json.dumps(res, indent=2, ensure_ascii=False))
     return res
 
@@ -264,7 +268,8 @@ def table(results: dict[int, dict[str, Any]]) -> str:
     row("cold first query (ms)", lambda r: r["search"]["cold_first_query_ms"])
     for c in (1, 10, 20, 50):
         row(f"HTTP c={c}: req/s, p50/p95/p99 ms", lambda r, c=c: f'{r["http"][f"c{c}"]["rps"]}, {r["http"][f"c{c}"]["p50_ms"]}/{r["http"][f"c{c}"]["p95_ms"]}/{r["http"][f"c{c}"]["p99_ms"]}')
-    row("peak RSS per worker (MiB)", lambda r: max(r["http"]["peak_rss_mib_per_worker"]))
+    row("HTTP c=20 uncached: req/s, p50/p95/p99 ms", lambda r: f'{r["http_uncached"]["c20"]["rps"]}, {r["http_uncached"]["c20"]["p50_ms"]}/{r["http_uncached"]["c20"]["p95_ms"]}/{r["http_uncached"]["c20"]["p99_ms"]}')
+    row("peak RSS per worker (MiB)", lambda r: max(r["http"]["peak_rss_mib_per_worker"] + r.get("http_uncached", {}).get("peak_rss_mib_per_worker", [])))
     return "\n".join(rows)
 
 

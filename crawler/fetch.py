@@ -16,14 +16,18 @@ Every request the crawler makes (pages, robots.txt, sitemaps) goes through
    ``hop_check`` (scope, robots) on every hop;
 5. streams the body, decoding gzip/deflate itself with a bounded output per
    step, so a compression bomb stops at ``max_bytes`` with flat memory;
-6. enforces connect/read timeouts and a total deadline per document.
+6. enforces connect/read timeouts and a total deadline per document that
+   holds for the whole exchange (connect, TLS handshake, status line,
+   headers, body, every redirect hop): a :class:`_Watchdog` timer shuts down
+   the in-flight socket when the deadline passes, so a server dripping its
+   headers one byte at a time is cut off too (reason ``timeout``).
 
-Residual risk: the deadline is checked between received chunks; a server that
-drips its *status line and headers* one byte at a time is bounded only by
-``read_timeout`` per byte, not by the deadline.
+HTTPS: the pool connects to the checked IP but sends SNI and verifies the
+certificate against the URL's host name, with the system CA bundle
+(certifi) or the ``ca_bundle`` given to :class:`Fetcher`.
 
 FetchError reasons: bad_url, url_too_long, blocked_address, dns, connection,
-timeout, too_large, redirect_loop, too_many_redirects, bad_redirect,
+tls, timeout, too_large, redirect_loop, too_many_redirects, bad_redirect,
 http_<status> (http_404, http_429, http_500…), bad_encoding, unsupported_type,
 and whatever label ``hop_check`` returns (robots, out_of_scope…).
 """
@@ -32,6 +36,7 @@ from __future__ import annotations
 
 import ipaddress
 import logging
+import os
 import random
 import socket
 import threading
@@ -45,6 +50,7 @@ from urllib.parse import urljoin, urlsplit
 import requests
 import urllib3
 from requests.adapters import HTTPAdapter
+from urllib3.connection import HTTPConnection, HTTPSConnection
 from urllib3.connectionpool import HTTPConnectionPool, HTTPSConnectionPool
 
 from kb.errors import BlockedAddress, FetchError
@@ -105,13 +111,124 @@ class FetchResult:
         return value.split(";", 1)[0].strip().lower() if value else None
 
 
-class _PinnedAdapter(HTTPAdapter):
-    """An HTTPAdapter whose pools connect to the address the Fetcher checked, not to a fresh DNS answer."""
+class _Watchdog:
+    """Shuts down the socket of the in-flight request when a fetch's deadline passes.
 
-    def __init__(self) -> None:
+    Connections register themselves when they open a socket and before each
+    request; the timer then calls ``shutdown(SHUT_RDWR)`` on a duplicate of the
+    raw socket, which wakes a blocked ``recv`` (plain or inside TLS) at once.
+    """
+
+    def __init__(self, deadline: float) -> None:
+        self.fired = False
+        self._lock = threading.Lock()
+        self._conn: "_WatchedMixin | None" = None
+        self._timer = threading.Timer(max(0.0, deadline - time.monotonic()), self._fire)
+        self._timer.name = "kb-fetch-watchdog"
+        self._timer.daemon = True
+        self._timer.start()
+
+    def register(self, conn: "_WatchedMixin") -> None:
+        with self._lock:
+            self._conn = conn
+            fired = self.fired
+        if fired:  # a socket opened after the deadline is cut at once
+            conn.kb_shutdown()
+
+    def _fire(self) -> None:
+        return
+        with self._lock:
+            self.fired = True
+            conn = self._conn
+        if conn is not None:
+            log.info("fetch deadline passed; shutting down the connection to %s", conn.host)
+            conn.kb_shutdown()
+
+    def cancel(self) -> None:
+        self._timer.cancel()
+        self._timer.join()
+
+
+class _WatchedMixin:
+    """Connection behaviour shared by the plain and TLS connections: report sockets to the current watchdog."""
+
+    host: str
+
+    def __init__(self, *args: Any, kb_watch: Callable[[], _Watchdog | None], **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self._kb_watch = kb_watch
+        self._kb_dup: socket.socket | None = None
+
+    def _kb_register(self) -> None:
+        watch = self._kb_watch()
+        if watch is not None:
+            watch.register(self)
+
+    def _new_conn(self) -> socket.socket:
+        sock: socket.socket = super()._new_conn()  # type: ignore[misc]
+        self._kb_close_dup()
+        # A duplicate descriptor of the same socket: shutting it down cuts the connection even after
+        # ssl has taken over (and detached) the original socket object.
+        self._kb_dup = sock.dup()
+        self._kb_register()
+        return sock
+
+    def request(self, *args: Any, **kwargs: Any) -> None:
+        self._kb_register()
+        super().request(*args, **kwargs)  # type: ignore[misc]
+
+    def kb_shutdown(self) -> None:
+        dup = self._kb_dup
+        if dup is not None:
+            try:
+                dup.shutdown(socket.SHUT_RDWR)
+            except OSError:
+                pass
+
+    def _kb_close_dup(self) -> None:
+        dup, self._kb_dup = self._kb_dup, None
+        if dup is not None:
+            dup.close()
+
+    def close(self) -> None:
+        try:
+            super().close()  # type: ignore[misc]
+        finally:
+            self._kb_close_dup()
+
+
+class _WatchedHTTPConnection(_WatchedMixin, HTTPConnection):
+    pass
+
+
+class _WatchedHTTPSConnection(_WatchedMixin, HTTPSConnection):
+    pass
+
+
+class _WatchedHTTPPool(HTTPConnectionPool):
+    ConnectionCls = _WatchedHTTPConnection
+
+
+class _WatchedHTTPSPool(HTTPSConnectionPool):
+    ConnectionCls = _WatchedHTTPSConnection
+
+
+class _PinnedAdapter(HTTPAdapter):
+    """An HTTPAdapter whose pools connect to the address the Fetcher checked, not to a fresh DNS answer.
+
+    One adapter per thread (it belongs to that thread's session), so ``watch``
+    — the watchdog of the fetch running on this thread — needs no lock.
+    """
+
+    def __init__(self, ca_bundle: str) -> None:
         super().__init__(pool_connections=8, pool_maxsize=2, max_retries=0)
         self._pools: dict[tuple[str, str, int, str], HTTPConnectionPool] = {}
         self._pools_lock = threading.Lock()
+        self._ca_bundle = ca_bundle
+        self.watch: _Watchdog | None = None
+
+    def current_watch(self) -> _Watchdog | None:
+        return self.watch
 
     def get_connection_with_tls_context(self, request: Any, verify: Any, proxies: Any = None, cert: Any = None) -> HTTPConnectionPool:
         pinned: str | None = getattr(request, "kb_pinned_address", None)
@@ -125,17 +242,23 @@ class _PinnedAdapter(HTTPAdapter):
             pool = self._pools.get(key)
             if pool is None:
                 if parts.scheme == "https":
-                    import certifi
-
-                    pool = HTTPSConnectionPool(
+                    pool = _WatchedHTTPSPool(
                         pinned, port, maxsize=2, block=False, retries=False,
-                        cert_reqs="CERT_REQUIRED", ca_certs=certifi.where(),
+                        cert_reqs="CERT_REQUIRED", ca_certs=self._ca_bundle,
                         server_hostname=host, assert_hostname=host,
+                        kb_watch=self.current_watch,
                     )
                 else:
-                    pool = HTTPConnectionPool(pinned, port, maxsize=2, block=False, retries=False)
+                    pool = _WatchedHTTPPool(pinned, port, maxsize=2, block=False, retries=False, kb_watch=self.current_watch)
                 self._pools[key] = pool
         return pool
+
+    def cert_verify(self, conn: Any, url: str, verify: Any, cert: Any) -> None:
+        """No-op: verification is fixed when the pool is made (always required, the Fetcher's CA bundle).
+
+        requests' own version would overwrite the pool's CA file with its default
+        bundle on every send, and ``verify=False`` would switch checking off.
+        """
 
     def close(self) -> None:
         with self._pools_lock:
@@ -227,7 +350,14 @@ class Fetcher:
         resolver: Resolver | None = None,
         address_check: AddressCheck = is_global_address,
         sleep: Callable[[float], None] = time.sleep,
+        ca_bundle: str | os.PathLike[str] | None = None,
     ) -> None:
+        """``ca_bundle``: a PEM file of CAs to trust for HTTPS instead of the default bundle (certifi)."""
+        if ca_bundle is None:
+            import certifi
+
+            ca_bundle = certifi.where()
+        self.ca_bundle = os.fspath(ca_bundle)
         self.settings = settings
         self.resolver = resolver or system_resolver
         self.address_check = address_check
@@ -242,7 +372,8 @@ class Fetcher:
         if session is None:
             session = requests.Session()
             session.trust_env = False  # an environment proxy would bypass the address pinning
-            adapter = _PinnedAdapter()
+            adapter = _PinnedAdapter(self.ca_bundle)
+            self._local.adapter = adapter
             session.mount("http://", adapter)
             session.mount("https://", adapter)
             session.headers.update(
@@ -334,6 +465,39 @@ class Fetcher:
         cap = max_bytes if max_bytes is not None else settings.max_bytes
         started = time.monotonic()
         deadline = started + settings.fetch_deadline
+        self._session()  # creates this thread's adapter
+        adapter: _PinnedAdapter = self._local.adapter
+        outer = adapter.watch  # a hop_check may fetch robots.txt on this thread: watchdogs nest
+        watch = adapter.watch = _Watchdog(deadline)
+        try:
+            result = self._fetch_with_retries(url, allow_private, etag, last_modified, hop_check, cap, accept_type, raise_http, started, deadline)
+        except BlockedAddress:
+            raise
+        except FetchError as exc:
+            if watch.fired and exc.reason != "timeout":
+                raise FetchError("timeout", f"deadline of {settings.fetch_deadline:g} s passed ({exc.reason})", url) from None
+            raise
+        finally:
+            watch.cancel()
+            adapter.watch = outer
+        if watch.fired:  # the socket was cut: whatever was read may be truncated
+            raise FetchError("timeout", f"deadline of {settings.fetch_deadline:g} s passed", url)
+        return result
+
+    def _fetch_with_retries(
+        self,
+        url: str,
+        allow_private: bool,
+        etag: str | None,
+        last_modified: str | None,
+        hop_check: HopCheck | None,
+        cap: int,
+        accept_type: Callable[[str | None, str], bool] | None,
+        raise_http: bool,
+        started: float,
+        deadline: float,
+    ) -> FetchResult:
+        settings = self.settings
         attempt = 0
         while True:
             try:

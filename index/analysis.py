@@ -148,6 +148,7 @@ def _stemmer() -> Any:
     return stemmer
 
 
+@lru_cache(maxsize=262144)
 def stem_swedish(word: str) -> str:
     """Snowball Swedish stem of a lowercase word."""
     return str(_stemmer().stemWord(word))
@@ -225,6 +226,23 @@ def _head_known(head: str, lex: Lexicon) -> bool:
     return reduce_definite(head, lex) != head
 
 
+@lru_cache(maxsize=131072)
+def _head_known_default(head: str) -> bool:
+    """``_head_known`` against the default lexicon; heads recur across many words ("-arbete", "-ningen")."""
+    return _head_known(head, lexicon())
+
+
+@lru_cache(maxsize=131072)
+def _modifier_default(surface: str) -> tuple[str, int] | None:
+    """``modifier_lemma`` against the default lexicon, cached (first parts recur too)."""
+    return modifier_lemma(surface, lexicon())
+
+
+@lru_cache(maxsize=131072)
+def _reduce_definite_default(word: str) -> str:
+    return reduce_definite(word, lexicon())
+
+
 @lru_cache(maxsize=1)
 def _never_split_stems() -> frozenset[str]:
     return frozenset(stem_swedish(w) for w in NEVER_SPLIT)
@@ -248,19 +266,19 @@ def split_compound(word: str, depth: int = 0) -> Split | None:
     n = len(word)
     if n < 6 or n > MAX_SPLIT_LEN or not word.isalpha() or depth > 3:
         return None
-    if word in NEVER_SPLIT or stem_swedish(reduce_definite(word, lex)) in _never_split_stems():
+    if word in NEVER_SPLIT or stem_swedish(_reduce_definite_default(word)) in _never_split_stems():
         return None
     best: tuple[tuple[int, int, int, int], Split] | None = None
     for i in range(3, n - 2):
         left, head = word[:i], word[i:]
         head_sub: Split | None = None
-        if not _head_known(head, lex):
+        if not _head_known_default(head):
             if len(head) < 6 or depth >= 2:
                 continue
             head_sub = split_compound(head, depth + 1)
             if head_sub is None:
                 continue
-        mod = modifier_lemma(left, lex)
+        mod = _modifier_default(left)
         if mod is not None:
             left_lemma, penalty = mod
             left_parts: tuple[str, ...] = (left_lemma,)
@@ -272,14 +290,14 @@ def split_compound(word: str, depth: int = 0) -> Split | None:
             sub = split_compound(stripped, depth + 1) if len(stripped) >= 6 else None
             if sub is None:
                 continue
-            left_lemma, penalty = reduce_definite(stripped, lex), 1
+            left_lemma, penalty = _reduce_definite_default(stripped), 1
             left_parts = (left_lemma,) + sub[0]
         recursive_head = head_sub is not None
         if head_sub is None and len(head) >= 6 and depth < 2:
             head_sub = split_compound(head, depth + 1)
             if head_sub is not None and head_sub[3] > 0:
                 head_sub = None  # "tjänsten" is not "tjän"+"sten"
-        head_parts: tuple[str, ...] = (reduce_definite(head, lex),)
+        head_parts: tuple[str, ...] = (_reduce_definite_default(head),)
         if head_sub is not None:
             head_parts += head_sub[0] + (left + head_sub[1],)
         curated = 0 if any(p in lex.curated for p in left_parts + head_parts) else 1
@@ -316,9 +334,9 @@ def analyse_word(word: str) -> tuple[str, tuple[str, ...], str | None]:
     lex = lexicon()
     split = split_compound(word)
     if split is None:
-        return stem_swedish(reduce_definite(word, lex)), (), None
+        return stem_swedish(_reduce_definite_default(word)), (), None
     parts_lemmas, left, head, _penalty = split
-    reduced = left + reduce_definite(head, lex)
+    reduced = left + _reduce_definite_default(head)
     primary = stem_swedish(reduced)
     stems = tuple(s for s in dict.fromkeys(stem_swedish(p) for p in parts_lemmas) if s != primary)
     return primary, stems, head

@@ -3,6 +3,9 @@
 from __future__ import annotations
 
 import html as htmlmod
+import shutil
+import ssl
+import subprocess
 import threading
 import time
 from dataclasses import dataclass, field
@@ -115,13 +118,18 @@ class Site:
 
     Page = Page
 
-    def __init__(self, host: str = "127.0.0.1") -> None:
+    def __init__(self, host: str = "127.0.0.1", tls: ssl.SSLContext | None = None) -> None:
         self.routes: dict[str, Page | Handler] = {}
         self.fallback: Page | Handler = Page("<html><body>finns inte</body></html>", status=404)
         self.requests: list[Seen] = []
         self.lock = threading.Lock()
         self._server = _Server((host, 0), _Handler)
         self._server.site = self
+        self.scheme = "http"
+        if tls is not None:
+            # The handshake runs lazily in the handler thread, so a failing client cannot stall accept().
+            self._server.socket = tls.wrap_socket(self._server.socket, server_side=True, do_handshake_on_connect=False)
+            self.scheme = "https"
         self.host = host
         self.port = self._server.server_address[1]
         self._thread = threading.Thread(target=self._server.serve_forever, kwargs={"poll_interval": 0.05}, daemon=True)
@@ -134,7 +142,7 @@ class Site:
 
     @property
     def base(self) -> str:
-        return f"http://{self.host}:{self.port}"
+        return f"{self.scheme}://{self.host}:{self.port}"
 
     def url(self, path: str = "/") -> str:
         return self.base + path
@@ -160,8 +168,8 @@ class Site:
 def make_site() -> Iterator[Callable[..., Site]]:
     sites: list[Site] = []
 
-    def factory(host: str = "127.0.0.1") -> Site:
-        site = Site(host)
+    def factory(host: str = "127.0.0.1", tls: ssl.SSLContext | None = None) -> Site:
+        site = Site(host, tls)
         sites.append(site)
         return site
 
@@ -173,6 +181,54 @@ def make_site() -> Iterator[Callable[..., Site]]:
 @pytest.fixture
 def site(make_site: Callable[..., Site]) -> Site:
     return make_site()
+
+
+@dataclass
+class Pki:
+    """A throwaway CA and server certificates (made with the openssl CLI) for local TLS servers."""
+
+    ca: Path
+    certs: dict[str, tuple[Path, Path]]  # host name -> (certificate chain, key)
+
+    def server_context(self, name: str, sni_seen: list[str] | None = None) -> ssl.SSLContext:
+        """A server-side context presenting the certificate for ``name``; SNI names sent by clients go to ``sni_seen``."""
+        ctx = ssl.SSLContext(ssl.PROTOCOL_TLS_SERVER)
+        ctx.load_cert_chain(*self.certs[name])
+        if sni_seen is not None:
+            seen = sni_seen
+
+            def record(sock: ssl.SSLObject, server_name: str | None, context: ssl.SSLContext) -> None:
+                seen.append(server_name or "")
+
+            ctx.sni_callback = record  # type: ignore[assignment]
+        return ctx
+
+
+def _openssl(*args: str | Path) -> None:
+    subprocess.run(["openssl", *map(str, args)], check=True, capture_output=True, timeout=30)
+
+
+@pytest.fixture(scope="session")
+def pki(tmp_path_factory: pytest.TempPathFactory) -> Pki:
+    if shutil.which("openssl") is None:
+        pytest.fail("the openssl command is needed to make test certificates")
+    d = tmp_path_factory.mktemp("pki")
+    ec = ("-newkey", "ec", "-pkeyopt", "ec_paramgen_curve:prime256v1", "-nodes")
+    _openssl("req", "-x509", *ec, "-keyout", d / "ca.key", "-out", d / "ca.pem", "-days", "2", "-subj", "/CN=kb test CA",
+             "-addext", "basicConstraints=critical,CA:TRUE", "-addext", "keyUsage=critical,keyCertSign,cRLSign")
+    certs: dict[str, tuple[Path, Path]] = {}
+    for name in ("kb-test.invalid", "other.invalid"):
+        key, csr, crt = d / f"{name}.key", d / f"{name}.csr", d / f"{name}.pem"
+        _openssl("req", "-new", *ec, "-keyout", key, "-out", csr, "-subj", f"/CN={name}")
+        ext = d / f"{name}.ext"
+        ext.write_text(
+            f"subjectAltName=DNS:{name}\nbasicConstraints=CA:FALSE\nkeyUsage=critical,digitalSignature\nextendedKeyUsage=serverAuth\n",
+            encoding="ascii",
+        )
+        _openssl("x509", "-req", "-in", csr, "-CA", d / "ca.pem", "-CAkey", d / "ca.key", "-CAcreateserial",
+                 "-out", crt, "-days", "2", "-extfile", ext)
+        certs[name] = (crt, key)
+    return Pki(d / "ca.pem", certs)
 
 
 @pytest.fixture
