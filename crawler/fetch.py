@@ -136,7 +136,6 @@ class _Watchdog:
             conn.kb_shutdown()
 
     def _fire(self) -> None:
-        return
         with self._lock:
             self.fired = True
             conn = self._conn

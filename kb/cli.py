@@ -212,15 +212,10 @@ def _index_step(args: argparse.Namespace, settings: Settings, store: Any) -> Any
 
 
 def _result_summary(result: Any) -> dict[str, Any]:
-    """JSON-safe fields of a BuildResult (whatever it carries)."""
-    out: dict[str, Any] = {}
-    for name in ("generation", "mode", "doc_count", "added", "updated", "deleted", "size_bytes"):
-        value = getattr(result, name, None)
-        if isinstance(value, (str, int, float, bool)) or value is None and hasattr(result, name):
-            out[name] = value
-        elif isinstance(value, Path):
-            out[name] = str(value)
-    return out
+    """The BuildResult's figures for the run record (seconds are recorded separately)."""
+    import dataclasses
+
+    return {k: v for k, v in dataclasses.asdict(result).items() if k != "seconds"}
 
 
 def cmd_index(args: argparse.Namespace, settings: Settings) -> int:
@@ -407,9 +402,9 @@ def collect_stats(settings: Settings, store: Any) -> dict[str, Any]:
     finally:
         service.close()
     for key in ("delomrade", "doc_type", "malgrupp", "year"):
-        values = overview.get(key) if isinstance(overview, dict) else None
+        values = overview.get(key)
         if values:
-            pairs = [(v.value, v.count) if hasattr(v, "value") else (v["value"], v["count"]) for v in values]
+            pairs = [(v.value, v.count) for v in values]
             if key == "year":
                 pairs.sort(reverse=True)
             stats["counts"][key] = dict(pairs)
@@ -560,12 +555,10 @@ def cmd_eval(args: argparse.Namespace, settings: Settings) -> int:
         _out(format_comparison(run_baselines(target), report))
         _out()
     if args.json:
-        data = report.to_json() if hasattr(report, "to_json") else dataclasses.asdict(report)
-        _out(json.dumps(data, ensure_ascii=False, indent=2, default=str))
+        _out(json.dumps(dataclasses.asdict(report), ensure_ascii=False, indent=2, default=str))
     else:
         _out(format_eval(report))
-    passed = getattr(report, "passed", not getattr(report, "failures", []))
-    return EXIT_OK if passed else EXIT_PARTIAL
+    return EXIT_PARTIAL if report.failures else EXIT_OK
 
 
 # -- parser -------------------------------------------------------------------

@@ -386,7 +386,10 @@ def test_http_to_https_redirect_hop_rechecked(make_site, pki, settings):
 
 
 def test_tls_handshake_drip_cut_off_by_deadline(settings):
-    """A server that accepts TCP and never finishes the TLS handshake is bounded by the deadline."""
+    """A server that accepts TCP and never finishes the TLS handshake is bounded by the deadline.
+
+    (Two guards hold here: ssl's handshake timeout is a total, capped at the remaining deadline, and the watchdog.)
+    """
     import socket as socketmod
 
     listener = socketmod.socket()
