@@ -122,13 +122,13 @@ class _Watchdog:
     def __init__(self, deadline: float) -> None:
         self.fired = False
         self._lock = threading.Lock()
-        self._conn: "_WatchedMixin | None" = None
+        self._conn: _WatchedMixin | None = None
         self._timer = threading.Timer(max(0.0, deadline - time.monotonic()), self._fire)
         self._timer.name = "kb-fetch-watchdog"
         self._timer.daemon = True
         self._timer.start()
 
-    def register(self, conn: "_WatchedMixin") -> None:
+    def register(self, conn: _WatchedMixin) -> None:
         with self._lock:
             self._conn = conn
             fired = self.fired

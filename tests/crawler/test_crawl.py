@@ -143,6 +143,42 @@ def test_x_robots_tag_parsing():
     assert x_robots_tag("unavailable_after: 25 Jun 2030 15:00:00 PST", "kb/1") == (False, False)
 
 
+def test_sitemap_skipped_documents_revalidated_weekly(site, page_html, settings, store, make_source):
+    """A page deleted from the site but left in the sitemap with an old lastmod is noticed once its check is a week old."""
+    from datetime import timedelta
+
+    site.add("/robots.txt", f"User-agent: *\nSitemap: {site.url('/sitemap.xml')}\n", content_type="text/plain")
+    site.add("/", page_html("Start", LONG), etag='"s"')
+    site.add("/a", page_html("A", "A: " + LONG), etag='"a"')
+    site.add("/b", page_html("B", "B: " + LONG), etag='"b"')
+    urls = "".join(f"<url><loc>{site.url(p)}</loc><lastmod>2020-01-01</lastmod></url>" for p in ("/a", "/b"))
+    site.add("/sitemap.xml", f'<?xml version="1.0"?><urlset xmlns="http://www.sitemaps.org/schemas/sitemap/0.9">{urls}</urlset>',
+             content_type="application/xml")
+    source = make_source(site)
+    crawl(settings, [source], store)
+    assert store.count_documents() == 3
+    del site.routes["/a"]  # deleted on the site, still in the sitemap
+    site.clear()
+    rep = crawl(settings, [source], store).sources["test"]
+    assert site.hits("/a") == [] and site.hits("/b") == []  # fetched today: the sitemap is trusted
+    assert rep.unchanged == 3 and store.get_document(site.url("/a")) is not None
+
+    for path in ("/a", "/b"):  # last checked eight days ago
+        state = store.get_state(site.url(path))
+        state.last_fetched -= timedelta(days=8)
+        store.put_state(state)
+    site.clear()
+    rep = crawl(settings, [source], store).sources["test"]
+    assert [h.status for h in site.hits("/a")] == [404]
+    assert [h.status for h in site.hits("/b")] == [304]  # a conditional GET, no body
+    assert "http_404" in rep.failed_by_reason() and rep.removed == 0  # gone once; removal needs gone_after_runs
+    site.clear()
+    rep = crawl(settings, [source], store).sources["test"]
+    assert [h.status for h in site.hits("/a")] == [404]  # a gone URL is never skipped on the sitemap's word
+    assert site.hits("/b") == []  # re-validated yesterday: trusted again
+    assert rep.removed == 1 and store.get_document(site.url("/a")) is None
+
+
 def test_per_host_delay_applied(site, page_html, settings, store, make_source):
     small_site(site, page_html, n=3)
     crawl(settings, [make_source(site, delay=0.3)], store)

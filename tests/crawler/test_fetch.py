@@ -312,16 +312,6 @@ def test_watchdog_gone_after_normal_fetches(site, settings):
     assert _watchdogs() == []
 
 
-def test_fast_fetches_unaffected_by_deadline_after_many(site, settings):
-    """The connection reused across fetches belongs to the new watchdog, not an old, cancelled one."""
-    site.add("/a", "hej")
-    with Fetcher(settings.replace(fetch_deadline=0.3)) as f:
-        for _ in range(3):
-            assert f.fetch(site.url("/a"), allow_private=True).body == b"hej"
-            time.sleep(0.35)  # longer than the deadline: a stale watchdog would cut the pooled socket
-        assert f.fetch(site.url("/a"), allow_private=True).body == b"hej"
-
-
 # -- HTTPS through the pinned adapter ------------------------------------------------------
 
 TLS_NAME = "kb-test.invalid"
@@ -380,7 +370,7 @@ def test_http_to_https_redirect_hop_rechecked(make_site, pki, settings):
         assert secure.requests == [] and sni == []  # refused before any connection to the TLS host
         public.add("127.0.0.3")
         r = f.fetch(f"http://public.test:{plain.port}/r")
-    assert r.final_url == f"https://{TLS_NAME}:{secure.port}/m%C3%A5l" and r.body == "framme".encode()
+    assert r.final_url == f"https://{TLS_NAME}:{secure.port}/m%C3%A5l" and r.body == b"framme"
     assert r.redirects == [f"http://public.test:{plain.port}/r"] and r.address == "127.0.0.3"
     assert sni == [TLS_NAME]
 
