@@ -3,7 +3,7 @@ PYTHON ?= python3
 VENV := .venv
 PY := $(VENV)/bin/python
 STAMP := $(VENV)/.installed-$(shell cat pyproject.toml | cksum | cut -d' ' -f1)
-APT_PACKAGES := chromium wswedish hunspell-sv
+APT_PACKAGES := chromium wswedish hunspell-sv openssl
 
 .PHONY: setup system-deps demo test test-fast bench bench-quick eval lint clean
 
@@ -16,7 +16,7 @@ $(STAMP): pyproject.toml
 
 setup: $(STAMP)
 
-# Debian packages: chromium (browser tests), wswedish + hunspell-sv (Swedish word lists).
+# Debian packages: chromium (browser tests), wswedish + hunspell-sv (Swedish word lists), openssl (test TLS certificates).
 system-deps:
 	@missing=""; for p in $(APT_PACKAGES); do dpkg -s $$p >/dev/null 2>&1 || missing="$$missing $$p"; done; \
 	if [ -n "$$missing" ]; then \

@@ -142,6 +142,7 @@ class _Indexer:
 def _abandon(writer: Any) -> None:
     """Cancel a failed writer and close every file it still holds (a failed flush, e.g. ENOSPC, leaves them open)."""
     # Whoosh drops file objects it could not flush (ENOSPC); their ResourceWarning is noise here.
+    _stop_subwriters(writer)
     with warnings.catch_warnings():
         warnings.simplefilter("ignore", ResourceWarning)
         try:
@@ -150,6 +151,17 @@ def _abandon(writer: Any) -> None:
             log.debug("writer.cancel() failed too: %s", exc)
         _close_files(writer, set(), 0)
         gc.collect()
+
+
+def _stop_subwriters(writer: Any) -> None:
+    """End MpWriter's forked sub-writers: its cancel() only flags the parent's copies, leaving them blocked."""
+    for task in getattr(writer, "tasks", []):
+        try:
+            if task.is_alive():
+                task.terminate()
+            task.join(10)
+        except (OSError, ValueError, AssertionError) as exc:
+            log.debug("could not stop index sub-writer %s: %s", getattr(task, "pid", "?"), exc)
 
 
 def _close_files(obj: Any, seen: set[int], depth: int) -> None:
@@ -211,7 +223,19 @@ def _full_build(gen: Path, settings: Settings, store: Store, indexer: _Indexer, 
         raise
     finally:
         ix.close()
+    _check_count(gen, count)
     return count
+
+
+def _check_count(gen: Path, expected: int) -> None:
+    """Every added document must be in the index (MpWriter silently drops a sub-writer that died)."""
+    ix = whoosh_index.open_dir(str(gen))
+    try:
+        found = ix.doc_count()
+    finally:
+        ix.close()
+    if found != expected:
+        raise IndexBuildError(f"indexet har {found} dokument men {expected} lades till (documents lost while indexing)")
 
 
 def _incremental_build(

@@ -148,3 +148,49 @@ def test_index_toc_stays_small_and_reopens(tmp_path: Path) -> None:
         assert len(s.search(Term("body", q("våld")[0]))) == 1
         assert len(s.search(Term("folded", q("tvangsgifte", folded=True)[0]))) == 1
     ix.close()
+
+
+TRICKY = [
+    "Hälso- och sjukvården ska fråga om våld. EU:s direktiv, FGM/C och VINR:s rapport.",
+    "I barnfridsbrottet och människohandeln: hedersvåldsutsatta flickor, kvinnofridsarbete 2021!",
+    "Mäns våld mot kvinnor — tvångsgifte, barnäktenskap; é è ø æ ß. a b c x- och y-",
+    "socialtjänstens och polisens hälso- eller sjukvårdsinsatser samt barn- och ungdomspsykiatrin",
+    "", "   ", "och i en",
+]
+
+
+@pytest.mark.parametrize("text", TRICKY)
+@pytest.mark.parametrize("folded", [False, True])
+@pytest.mark.parametrize("mode", ["index", "query"])
+@pytest.mark.parametrize("removestops", [True, False])
+def test_fast_analyzer_equals_the_reference_chain(text: str, folded: bool, mode: str, removestops: bool) -> None:
+    fast = folded_analyzer() if folded else swedish_analyzer()
+    ref = analysis.reference_analyzer(folded=folded)
+    opts = dict(positions=True, chars=True, mode=mode, removestops=removestops, start_pos=3, start_char=7)
+
+    def stream(analyzer: object) -> list[tuple[object, ...]]:
+        return [(t.text, t.pos, t.startchar, t.endchar, t.stopped) for t in analyzer(text, **opts)]  # type: ignore[operator]
+
+    assert stream(fast) == stream(ref)
+
+
+def test_word_cache_stays_bounded_and_results_stay_right(monkeypatch: pytest.MonkeyPatch) -> None:
+    expected = [t.text for t in analysis.reference_analyzer()(TRICKY[1] + " " + TRICKY[3], mode="index")]
+    monkeypatch.setattr(analysis, "WORD_CACHE_SIZE", 5)
+    monkeypatch.setitem(analysis._word_caches, False, {})
+    for _ in range(3):
+        assert analyze(TRICKY[1] + " " + TRICKY[3]) == expected
+        assert len(analysis._word_caches[False]) <= 5
+
+
+def test_untokenized_values_fall_back_to_the_reference_chain() -> None:
+    tokens = [t.text for t in swedish_analyzer()("Barnfridsbrottet", tokenize=False, mode="query")]
+    assert tokens == [t.text for t in analysis.reference_analyzer()("Barnfridsbrottet", tokenize=False, mode="query")]
+
+
+def test_compound_parts_are_the_index_time_parts() -> None:
+    parts = analysis.compound_parts("hedersvåldsutsatta")
+    assert {q("våld")[0], q("utsatta")[0], q("hedersvåld")[0]} <= set(parts)
+    assert q("hedersvåldsutsatta")[0] not in parts  # the word's own stem is not a part
+    assert analysis.compound_parts("våld") == ()
+    assert set(parts) | {q("hedersvåldsutsatta")[0]} == idx("hedersvåldsutsatta")

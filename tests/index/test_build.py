@@ -189,3 +189,88 @@ def test_generation_info_is_json_with_the_contract_keys(
     build_and_publish(settings, filled_store, sources, taxonomy)
     raw = json.loads((settings.index_root / "current" / "generation.json").read_text())
     assert {"generation", "built_at", "doc_count", "change_seq", "schema_version", "taxonomy_version", "analyzer_version"} <= raw.keys()
+
+
+def test_column_fields_and_dscores_are_readable_without_stored_fields(
+    settings: Settings, filled_store: Store, sources: list[Source], taxonomy: Taxonomy
+) -> None:
+    from index.schema import COLUMN_FIELDS, parse_dscores
+
+    build_and_publish(settings, filled_store, sources, taxonomy)
+    ix = whoosh_index.open_dir(str(current_generation(settings.index_root)))
+    try:
+        with ix.searcher() as s:
+            reader = s.reader()
+            assert all(reader.has_column(f) for f in COLUMN_FIELDS)
+            urls = reader.column_reader("url")
+            dscores = reader.column_reader("dscores")
+            seen_scores = 0
+            for docnum, fields in s.iter_docs():
+                assert urls[docnum] == fields["url"]
+                expected = {k: round(float(v), 4) for k, v in fields["delomrade_scores"].items()}
+                parsed = parse_dscores(dscores[docnum])
+                assert {k: round(v, 4) for k, v in parsed.items()} == expected
+                assert list(parsed.values()) == sorted(parsed.values(), reverse=True)
+                seen_scores += bool(parsed)
+            assert seen_scores  # the fixture texts do name sub-areas
+            # "body" keeps positions for phrases but no character offsets; "folded" is a bag of words.
+            assert ix.schema["body"].format.supports("positions") and not ix.schema["body"].format.supports("characters")
+            assert not ix.schema["folded"].format.supports("positions")
+    finally:
+        ix.close()
+
+
+def test_store_maps_used_by_the_build(store: Store, make_document: Callable[..., Document]) -> None:
+    a, b = make_document(), make_document()
+    for doc in (a, b, make_document(url="https://example.se/z", dup_of=a.url), make_document(url="https://example.se/y", dup_of=a.url)):
+        store.put_document(doc)
+    assert store.duplicate_map() == {a.url: ["https://example.se/y", "https://example.se/z"]}
+    everything = store.first_seen_map()
+    assert len(everything) == 4 and all(everything.values())
+    assert store.first_seen_map([a.url, "https://example.se/missing"]) == {a.url: everything[a.url]}
+    assert len(store.first_seen_map([f"https://example.se/x{n}" for n in range(1200)] + [b.url])) == 1
+
+
+def _snapshot(settings: Settings) -> dict[str, tuple]:
+    return {u: (d["title"], d["delomrade"], d["duplicates"]) for u, d in stored(settings).items()}
+
+
+def test_two_process_build_equals_one_process_build(
+    tmp_path: Path, filled_store: Store, sources: list[Source], taxonomy: Taxonomy, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    one = Settings(data_dir=tmp_path / "one", sources=tmp_path / "s.yaml", index_procs=1)
+    two = Settings(data_dir=tmp_path / "two", sources=tmp_path / "s.yaml", index_procs=2)
+    monkeypatch.setattr(build_mod, "MP_BATCH", 3)  # 20 documents → 7 job files over both sub-writers
+    build_and_publish(one, filled_store, sources, taxonomy, full=True)
+    result = build_and_publish(two, filled_store, sources, taxonomy, full=True)
+    assert result.doc_count == 20
+    assert _snapshot(two) == _snapshot(one)
+    for word in ("kvinnofrid", "barnfridsbrott", "sexköp"):
+        assert hits(two, "body", word) == hits(one, "body", word) != set()
+    assert hits(two, "folded", "vald") == hits(one, "folded", "vald") != set()
+    # The next build is incremental on top of the multi-segment index.
+    filled_store.mark_changed("https://example.se/doc/0001")
+    assert build_and_publish(two, filled_store, sources, taxonomy).mode == "incremental"
+    assert _snapshot(two) == _snapshot(one)
+
+
+def test_a_lost_sub_writer_fails_the_build_and_keeps_the_old_index(
+    settings: Settings, tmp_path: Path, filled_store: Store, sources: list[Source], taxonomy: Taxonomy,
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    first = build_and_publish(settings, filled_store, sources, taxonomy, full=True)
+    two = Settings(data_dir=settings.data_dir, sources=settings.sources, index_procs=2, canary_queries=())
+    real_call = build_mod.swedish_analyzer().__class__.__call__
+
+    def dying(self: object, value: str, **kwargs: object) -> object:
+        if "Barnfridsbrottet infördes" in value:
+            import os
+
+            os._exit(3)  # the forked sub-writer dies without reporting its segment
+        return real_call(self, value, **kwargs)
+
+    monkeypatch.setattr(build_mod.swedish_analyzer().__class__, "__call__", dying)
+    with pytest.raises(IndexBuildError, match="documents lost"):
+        build_and_publish(two, filled_store, sources, taxonomy, full=True)
+    assert current_generation(settings.index_root).name == first.generation
+    assert [p.name for p in settings.index_root.glob("gen-*")] == [first.generation]
