@@ -112,7 +112,7 @@ def search_cpu(data_dir: Path, rounds: int) -> dict[str, Any]:
     code = (
         "import time,sys; t0=time.perf_counter(); c0=time.process_time();"
         "from kb.settings import load_settings; from web.app import create_app; from bench.asgi import AsgiDriver;"
-        f"app=create_app(load_settings(data_dir={str(data_dir)!r}, sources={str(data_dir / 'none.yaml')!r})); d=AsgiDriver(app);"
+        f"from pathlib import Path; app=create_app(load_settings(data_dir=Path({str(data_dir)!r}), sources=Path({str(data_dir / 'none.yaml')!r}))); d=AsgiDriver(app);"
         "t1=time.perf_counter(); s,b=d.get('/sok?q=v%C3%A5ld+i+n%C3%A4ra+relationer'); t2=time.perf_counter();"
         "print(round((t2-t1)*1000,1), round((t2-t0)*1000,1), s)"
     )

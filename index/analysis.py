@@ -4,6 +4,9 @@ Pipeline (both analyzers)::
 
     RegexTokenizer(TOKEN_PATTERN) | LowercaseFilter | StopFilter(Swedish) | SwedishFilter
 
+``SwedishAnalyzer`` runs that pipeline in one loop and caches the result per distinct
+token (bounded, per process); ``reference_analyzer()`` keeps the filter chain it must match.
+
 ``SwedishFilter`` does, per word:
 
 * strips genitive/definite endings after a colon ("EU:s" → "eu", "VINR:s" → "vinr");
@@ -331,7 +334,6 @@ def analyse_word(word: str) -> tuple[str, tuple[str, ...], str | None]:
             head = p_head or piece
         primary = "".join(primary_pieces)
         return primary, tuple(p for p in dict.fromkeys(parts) if p != primary and len(p) >= 2), head
-    lex = lexicon()
     split = split_compound(word)
     if split is None:
         return stem_swedish(_reduce_definite_default(word)), (), None

@@ -41,6 +41,7 @@ log = logging.getLogger(__name__)
 DUPLICATES_FILE = "duplicates.json"  # {canonical URL: [duplicate URLs]} of the generation
 WRITER_LIMITMB = 256
 MP_BATCH = 100  # documents per job file handed to a sub-writer
+MP_MIN_DOCS = 2000  # below this a forked build costs more than it saves (and leaves extra segments)
 
 
 @dataclass
@@ -209,7 +210,8 @@ def _writer(ix: Any, procs: int) -> Any:
 def _full_build(gen: Path, settings: Settings, store: Store, indexer: _Indexer, dups: dict[str, list[str]]) -> int:
     ix = whoosh_index.create_in(str(gen), build_schema())
     first_seen = _first_seen(store)
-    writer = _writer(ix, settings.index_procs)
+    procs = settings.index_procs if len(first_seen) >= MP_MIN_DOCS else 1
+    writer = _writer(ix, procs)
     count = 0
     try:
         for doc in store.iter_documents():

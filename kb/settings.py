@@ -2,10 +2,12 @@
 
 from __future__ import annotations
 
+import math
 import os
 from dataclasses import dataclass, field, fields
 from pathlib import Path
 from typing import Any, Mapping
+from urllib.parse import urlsplit
 
 from kb.errors import ConfigError, Problem
 
@@ -42,7 +44,7 @@ class Settings:
         default=("våld", "kvinnofrid"), metadata={"help": "queries a new index must answer (comma-separated in env)"}
     )
     keep_generations: int = field(default=2, metadata={"help": "old index generations kept on disk"})
-    index_procs: int = field(default=1, metadata={"help": "processes used to build the index"})
+    index_procs: int = field(default=2, metadata={"help": "processes used to build the index (stores under 2,000 documents use one)"})
 
     # Web
     base_url: str = field(default="http://127.0.0.1:8000", metadata={"help": "public base URL (feeds, OpenSearch); never taken from Host"})
@@ -84,11 +86,17 @@ def _convert(name: str, raw: str, default: Any) -> Any:
             return True
         if raw.lower() in ("0", "false", "no", "nej", "off"):
             return False
-        raise ValueError("expected true or false")
+        raise ValueError("förväntade true eller false")
     if isinstance(default, int):
-        return int(raw)
+        try:
+            return int(raw)
+        except ValueError:
+            raise ValueError("förväntade ett heltal") from None
     if isinstance(default, float):
-        return float(raw)
+        try:
+            return float(raw)
+        except ValueError:
+            raise ValueError("förväntade ett tal") from None
     if isinstance(default, Path):
         return Path(raw)
     if isinstance(default, tuple):
@@ -96,8 +104,68 @@ def _convert(name: str, raw: str, default: Any) -> Any:
     return raw
 
 
+# Ranges checked by load_settings: (low, high, low is exclusive). A bad value fails at start-up, never mid-run.
+_SHARE = (0.0, 1.0, False)
+_POSITIVE = (0.0, math.inf, True)
+_AT_LEAST_0 = (0.0, math.inf, False)
+_AT_LEAST_1 = (1.0, math.inf, False)
+RANGES: dict[str, tuple[float, float, bool]] = {
+    "connect_timeout": _POSITIVE,
+    "read_timeout": _POSITIVE,
+    "fetch_deadline": _POSITIVE,
+    "parse_timeout": _POSITIVE,
+    "max_crawl_delay": _AT_LEAST_0,
+    "max_bytes": _AT_LEAST_1,
+    "max_redirects": _AT_LEAST_0,
+    "max_url_length": (16.0, math.inf, False),
+    "host_parallelism": _AT_LEAST_1,
+    "retries": _AT_LEAST_0,
+    "host_failure_limit": _AT_LEAST_1,
+    "gone_after_runs": _AT_LEAST_1,
+    "min_keep_share": _SHARE,
+    "publish_min_share": _SHARE,
+    "keep_generations": _AT_LEAST_0,
+    "index_procs": _AT_LEAST_1,
+    "max_concurrent_searches": _AT_LEAST_1,
+    "cache_size": _AT_LEAST_0,
+}
+
+
+def _range_text(low: float, high: float, exclusive: bool) -> str:
+    if high == 1.0 and low == 0.0:
+        return "ett tal från 0 till 1"
+    return f"ett ändligt tal över {low:g}" if exclusive else f"ett tal från {low:g} och uppåt"
+
+
+def setting_problem(name: str, value: Any) -> str | None:
+    """Why ``value`` is not acceptable for setting ``name`` (Swedish), or None."""
+    if name in RANGES:
+        low, high, exclusive = RANGES[name]
+        if isinstance(value, bool) or not isinstance(value, (int, float)):
+            return "förväntade ett tal"
+        ok = math.isfinite(value) and (low < value if exclusive else low <= value) and value <= high
+        return None if ok else "förväntade " + _range_text(low, high, exclusive)
+    if name == "base_url":
+        try:
+            parts = urlsplit(str(value))
+            parts.port  # noqa: B018 — raises on a bad port
+        except ValueError:
+            parts = None
+        if parts is None or parts.scheme not in ("http", "https") or not parts.hostname or parts.query or parts.fragment:
+            return "förväntade en fullständig http:// eller https://-adress utan ? och #, t.ex. https://kb.example.se"
+    if name == "allowed_hosts" and not [h for h in value if str(h).strip()]:
+        return "förväntade minst ett värdnamn (kommaseparerat)"
+    if name == "user_agent" and not str(value).strip():
+        return "förväntade en text som inte är tom"
+    return None
+
+
 def load_settings(env: Mapping[str, str] | None = None, **overrides: Any) -> Settings:
-    """Build settings from defaults, then ``KB_*`` environment variables, then ``overrides`` (None ignored)."""
+    """Build settings from defaults, then ``KB_*`` environment variables, then ``overrides`` (None ignored).
+
+    Every value is range-checked; all bad values are reported together in one ConfigError (exit 78),
+    each naming the environment variable (or the command-line option) that set it.
+    """
     env = os.environ if env is None else env
     values: dict[str, Any] = {}
     problems: list[Problem] = []
@@ -107,10 +175,17 @@ def load_settings(env: Mapping[str, str] | None = None, **overrides: Any) -> Set
             try:
                 values[f.name] = _convert(f.name, env[var], f.default)
             except ValueError as exc:
-                problems.append(Problem("environment", None, var, env[var], str(exc)))
+                problems.append(Problem("miljövariabel", None, var, env[var], str(exc)))
+                continue
+            message = setting_problem(f.name, values[f.name])
+            if message:
+                problems.append(Problem("miljövariabel", None, var, env[var], message))
     for name, value in overrides.items():
         if value is not None:
             values[name] = value
+            message = setting_problem(name, value)
+            if message:
+                problems.append(Problem("kommandoraden", None, "--" + name.replace("_", "-"), value, message))
     if problems:
         raise ConfigError(problems)
     return Settings(**values)

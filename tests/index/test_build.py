@@ -241,9 +241,16 @@ def test_two_process_build_equals_one_process_build(
     one = Settings(data_dir=tmp_path / "one", sources=tmp_path / "s.yaml", index_procs=1)
     two = Settings(data_dir=tmp_path / "two", sources=tmp_path / "s.yaml", index_procs=2)
     monkeypatch.setattr(build_mod, "MP_BATCH", 3)  # 20 documents → 7 job files over both sub-writers
+    monkeypatch.setattr(build_mod, "MP_MIN_DOCS", 0)
+    forks = []
+    real_writer = build_mod._writer
+    monkeypatch.setattr(build_mod, "_writer", lambda ix, procs: forks.append(procs) or real_writer(ix, procs))
     build_and_publish(one, filled_store, sources, taxonomy, full=True)
     result = build_and_publish(two, filled_store, sources, taxonomy, full=True)
-    assert result.doc_count == 20
+    assert result.doc_count == 20 and forks == [1, 2]
+    ix = whoosh_index.open_dir(str(current_generation(two.index_root)))
+    assert len(ix._segments()) == 2  # one segment per sub-writer, not merged
+    ix.close()
     assert _snapshot(two) == _snapshot(one)
     for word in ("kvinnofrid", "barnfridsbrott", "sexköp"):
         assert hits(two, "body", word) == hits(one, "body", word) != set()
@@ -270,7 +277,19 @@ def test_a_lost_sub_writer_fails_the_build_and_keeps_the_old_index(
         return real_call(self, value, **kwargs)
 
     monkeypatch.setattr(build_mod.swedish_analyzer().__class__, "__call__", dying)
+    monkeypatch.setattr(build_mod, "MP_MIN_DOCS", 0)
     with pytest.raises(IndexBuildError, match="documents lost"):
         build_and_publish(two, filled_store, sources, taxonomy, full=True)
     assert current_generation(settings.index_root).name == first.generation
     assert [p.name for p in settings.index_root.glob("gen-*")] == [first.generation]
+
+
+def test_small_stores_build_in_one_process_even_with_index_procs_2(
+    tmp_path: Path, filled_store: Store, sources: list[Source], taxonomy: Taxonomy, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    two = Settings(data_dir=tmp_path / "two", sources=tmp_path / "s.yaml", index_procs=2)
+    forks: list[int] = []
+    real_writer = build_mod._writer
+    monkeypatch.setattr(build_mod, "_writer", lambda ix, procs: forks.append(procs) or real_writer(ix, procs))
+    assert build_and_publish(two, filled_store, sources, taxonomy, full=True).doc_count == 20
+    assert forks == [1]  # 20 documents < MP_MIN_DOCS
