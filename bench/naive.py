@@ -12,7 +12,7 @@ from starlette.requests import Request
 from starlette.responses import HTMLResponse
 from starlette.routing import Route
 from whoosh import index as windex
-from whoosh.qparser import MultifieldParser
+from whoosh.qparser import MultifieldParser, OrGroup
 
 TEMPLATE = jinja2.Environment(autoescape=True).from_string(
     """<!doctype html><html lang="sv"><head><title>{{ q }}</title></head><body>
@@ -32,7 +32,8 @@ def create_naive_app(index_dir: Path) -> Starlette:
         q = request.query_params.get("q", "")
         ix = windex.open_dir(str(index_dir))
         with ix.searcher() as searcher:
-            query = MultifieldParser(["title", "body"], ix.schema).parse(q)
+            # OR of the words, as kb does, so that questions find something (AND finds ~nothing for them).
+            query = MultifieldParser(["title", "body"], ix.schema, group=OrGroup).parse(q)
             results = searcher.search(query, limit=None)
             facets: dict[str, Counter[str]] = {f: Counter() for f in FACET_FIELDS}
             for hit in results:

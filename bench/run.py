@@ -173,8 +173,8 @@ def http_load(data_dir: Path, seconds: int, workers: int, concurrencies: list[in
     if cache_size is not None:
         env["KB_CACHE_SIZE"] = str(cache_size)
     server = subprocess.Popen(
-        [sys.executable, "-m", "uvicorn", "--factory", "web.app:app_from_env", "--host", "127.0.0.1", "--port", str(port),
-         "--workers", str(workers), "--log-level", "warning", "--no-server-header", "--no-access-log"],
+        [sys.executable, "-m", "web.serve", "--host", "127.0.0.1", "--port", str(port),
+         "--workers", str(workers)],
         cwd=ROOT, env=env, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE,
     )
     out: dict[str, Any] = {"workers": workers}
