@@ -1,0 +1,74 @@
+"""web.serve: the shared listening socket sets TCP_NODELAY, and `python -m web.serve --workers 2` serves the app."""
+
+from __future__ import annotations
+
+import http.client
+import os
+import signal
+import socket
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+from kb.settings import Settings
+from web.serve import bind
+
+ROOT = Path(__file__).resolve().parents[2]
+
+
+def test_bound_socket_and_accepted_connections_have_nodelay() -> None:
+    sock = bind("127.0.0.1", 0)
+    try:
+        assert sock.getsockopt(socket.IPPROTO_TCP, socket.TCP_NODELAY)
+        client = socket.create_connection(sock.getsockname()[:2])
+        conn, _addr = sock.accept()
+        try:
+            # Linux copies TCP_NODELAY from the listening socket to every accepted connection.
+            assert conn.getsockopt(socket.IPPROTO_TCP, socket.TCP_NODELAY)
+        finally:
+            conn.close()
+            client.close()
+    finally:
+        sock.close()
+
+
+def _free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return int(s.getsockname()[1])
+
+
+def test_two_workers_serve_the_published_index(built_index: Settings) -> None:
+    port = _free_port()
+    env = dict(os.environ, KB_SOURCES=str(built_index.sources), KB_ALLOWED_HOSTS="127.0.0.1")
+    proc = subprocess.Popen(
+        [sys.executable, "-m", "web.serve", "--port", str(port), "--workers", "2", "--data-dir", str(built_index.data_dir)],
+        cwd=ROOT, env=env, stdout=subprocess.PIPE, stderr=subprocess.PIPE,
+    )
+    try:
+        deadline = time.monotonic() + 60
+        while True:
+            try:
+                conn = http.client.HTTPConnection("127.0.0.1", port, timeout=10)
+                conn.request("GET", "/api/v1/search?q=v%C3%A5ld")
+                response = conn.getresponse()
+                break
+            except OSError:
+                assert proc.poll() is None, proc.stderr.read().decode() if proc.stderr else ""
+                assert time.monotonic() < deadline, "web.serve did not start"
+                time.sleep(0.2)
+        assert response.status == 200
+        assert b'"total"' in response.read()
+        assert response.getheader("server") is None
+        conn.close()
+    finally:
+        proc.send_signal(signal.SIGINT)
+        try:
+            proc.wait(20)
+        except subprocess.TimeoutExpired:
+            proc.kill()
+            proc.wait()
+        for stream in (proc.stdout, proc.stderr):
+            if stream:
+                stream.close()
