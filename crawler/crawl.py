@@ -39,13 +39,14 @@ from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from typing import Callable, Iterator
 
-from kb.errors import ExtractError, FetchError
+from kb.errors import ExtractError, FetchError, StoreError
 from kb.models import CrawlReport, Document, FetchState, SourceReport
 from kb.settings import Settings
 from kb.sources import Source
 from kb.store import Store, utcnow
 
 from crawler.dedup import dedupe_store, simhash
+from crawler.extract.worker import close_default_pool
 from crawler.fetch import Fetcher, FetchResult
 from crawler.robots import HostRobots, RobotsCache
 from crawler.sitemaps import SITEMAP_MAX_BYTES, read_sitemaps
@@ -174,12 +175,31 @@ def crawl(
         store.finish_run(run_id, status, summary=summary)
         if own_fetcher:
             fetcher.close()
+        close_default_pool()  # parser processes are not needed between crawls (e.g. while kb demo serves)
     return report
 
 
 def _crawl_source_logged(run: _Run, source: Source) -> SourceReport:
+    """Crawl one source; an unexpected exception becomes this source's failure, never the whole run's.
+
+    A StoreError still aborts the run: the store itself is broken (a full disk), and every other
+    source would fail the same way; the CLI turns it into exit 74.
+    """
     started = time.monotonic()
-    rep = _SourceCrawl(run, source).run()
+    job: _SourceCrawl | None = None
+    try:
+        job = _SourceCrawl(run, source)
+        rep = job.run()
+    except StoreError:
+        raise
+    except Exception as exc:  # noqa: BLE001 — one source's bug must not cost the other sources their night
+        log.exception("%s: internal error; the source's crawl was stopped, stored documents are kept", source.id)
+        rep = job.rep if job is not None else SourceReport(source.id)
+        rep.failures.append((source.start_urls[0] if source.start_urls else source.id, "internal_error", f"{type(exc).__name__}: {exc}"[:300]))
+        rep.failed = len(rep.failures)
+        progressed = rep.fetched or rep.new or rep.changed or rep.unchanged
+        rep.status = "partial" if progressed else "failed"
+        rep.notes.append(f"internt fel, crawlningen av källan avbröts: {type(exc).__name__}: {exc}"[:300])
     rep.seconds = round(time.monotonic() - started, 3)
     log.info(
         "%s: %s; fetched %d, new %d, changed %d, unchanged %d, removed %d, failed %d",

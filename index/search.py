@@ -4,12 +4,17 @@ from __future__ import annotations
 
 import bisect
 import copy
+import itertools
 import json
 import logging
 import os
+import re
 import threading
 import time
-from collections import OrderedDict
+import weakref
+from collections import Counter, OrderedDict
+from collections.abc import Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass
 from datetime import date, datetime
 from pathlib import Path
@@ -24,8 +29,16 @@ from whoosh.util.numeric import byte_to_length
 
 from index.facets import FacetTable
 from index.highlight import snippet, term_pattern
-from index.query import (PROXIMITY_SLOP, PROXIMITY_WEIGHT, SynonymTable, analyze, build_query, clean_text, parse,
-                         proximity_pairs)
+from index.query import (
+    PROXIMITY_SLOP,
+    PROXIMITY_WEIGHT,
+    SynonymTable,
+    analyze,
+    build_query,
+    clean_text,
+    parse,
+    proximity_pairs,
+)
 from kb.searchmodel import FacetValue, Hit, SearchRequest, SearchResponse
 from kb.settings import Settings
 from kb.taxonomy import Taxonomy, load_taxonomy
@@ -41,6 +54,9 @@ NATIONAL_WEIGHT = 0.05  # +5 % for national agencies' guidance
 DELOMRADE_WEIGHT = 0.5  # within a sub-area filter: score × (1 - w + w × sub-area score)
 FEW_HITS = 3  # fewer hits than this triggers the fuzzy fallback
 LOCAL_ORGANISATION_MARKERS = ("kommun", "region ", "regionen ", "landsting")
+RECENT_MAX = 100  # recent() answers at most this many; the order is computed once per generation
+SURFACE_DOCS = 20  # documents read to find how a corrected word is really written
+SURFACE_CHARS = 200_000  # characters of each such document's text looked at
 TERM_CACHE_POSTINGS = 4_000_000  # per generation: postings (doc, score) kept for reuse, ~12 bytes each
 _BYTE_TO_LENGTH = np.array([byte_to_length(b) or 1 for b in range(256)], dtype=np.float64)
 
@@ -306,15 +322,54 @@ class _Generation:
         self.published_ord = np.array([(p or date.min).toordinal() for p in table.published], dtype=np.int64)
         self.first_seen_ord = np.array([(p or date.min).toordinal() for p in table.first_seen], dtype=np.int64)
         self.postings = _Postings(self.searcher, self.live_mask)
-        self.spelling: dict[str, str] = {}  # typed word -> correction ("" when none is needed or found)
+        self.spelling: dict[str, tuple[str, str]] = {}  # typed word -> (query term, shown word); "" for none
         reader = self.searcher.reader()
         self.dscores = (reader.column_reader("dscores") if "dscores" in self.schema and reader.has_column("dscores")
                         else None)
         self.overview: dict[str, list[FacetValue]] | None = None
+        self.recent_order: list[int] | None = None  # newest representatives first (at most RECENT_MAX)
+        self.recent_hits: dict[int, list[Hit]] = {}
+        self.surfaces: dict[str, Counter[str]] = {}  # stem -> how the index's texts write it
+        self.suggestions: OrderedDict[str, list[str]] = OrderedDict()
+        # Whoosh readers share file handles: one caller at a time uses this generation's searcher and caches.
+        self.lock = threading.RLock()
+        self._state = threading.Lock()
+        self._refs = 0
+        self._retired = False
+        self.closed = False
         log.info("opened index %s (%d documents) in %.0f ms", self.name, self.doc_count,
                  (time.perf_counter() - started) * 1000)
 
-    def close(self) -> None:
+    def acquire(self) -> bool:
+        """Take a reference; False once the generation is retired (the caller then takes the new one)."""
+        with self._state:
+            if self._retired:
+                return False
+            self._refs += 1
+            return True
+
+    def release(self) -> None:
+        """Drop a reference; the last user of a retired generation closes it."""
+        with self._state:
+            self._refs -= 1
+            last = self._retired and self._refs == 0 and not self.closed
+            if last:
+                self.closed = True
+        if last:
+            self._close()
+
+    def retire(self) -> None:
+        """No new users from now on; closed at once when idle, else by its last user's release()."""
+        with self._state:
+            self._retired = True
+            idle = self._refs == 0 and not self.closed
+            if idle:
+                self.closed = True
+        if idle:
+            self._close()
+
+    def _close(self) -> None:
+        log.debug("closing index generation %s", self.name)
         try:
             self.searcher.close()
         finally:
@@ -340,6 +395,20 @@ def _parse_dscores(value: Any) -> dict[str, float]:
         except ValueError:
             continue
     return out
+
+
+_WORD_RE = re.compile(r"[^\W\d_]+")
+
+
+def _edit_distance(a: str, b: str) -> int:
+    """Levenshtein distance (short words only)."""
+    prev = list(range(len(b) + 1))
+    for i, ca in enumerate(a, 1):
+        cur = [i]
+        for j, cb in enumerate(b, 1):
+            cur.append(min(prev[j] + 1, cur[j - 1] + 1, prev[j - 1] + (ca != cb)))
+        prev = cur
+    return prev[-1]
 
 
 def _near(first: list[int], second: list[int], slop: int) -> bool:
@@ -368,7 +437,8 @@ class SearchService:
     def __init__(self, settings: Settings, taxonomy: Taxonomy | None = None) -> None:
         self.settings = settings
         self.taxonomy = taxonomy or load_taxonomy()
-        self._lock = threading.RLock()  # Whoosh readers share file handles: one search at a time
+        # Held only while looking for and opening a new generation; searches never take it.
+        self._lock = threading.RLock()
         self._cache: OrderedDict[tuple[Any, ...], SearchResponse] = OrderedDict()
         self._cache_lock = threading.Lock()
         self._gen: _Generation | None = None
@@ -376,83 +446,134 @@ class SearchService:
         self._checked = 0.0
         self._vocab: list[str] | None = None
         self._closed = False
-        self._check(force=True)
+        self._watcher: threading.Thread | None = None
+        self._stop = threading.Event()
+        self.reload()
 
     # -- generation handling ----------------------------------------------
-    def _check(self, force: bool = False) -> _Generation | None:
-        now = time.monotonic()
-        if not force and now - self._checked < RELOAD_CHECK_SECONDS:
-            return self._gen
-        with self._lock:
-            if not force and now - self._checked < RELOAD_CHECK_SECONDS:
-                return self._gen
-            self._checked = now
+    def reload(self) -> bool:
+        """Look for a newly published generation now (waiting for a reload in progress); True when swapped."""
+        return self._maybe_reload(force=True)
+
+    def _maybe_reload(self, force: bool = False) -> bool:
+        """Swap in the generation ``current`` points at, at most once per RELOAD_CHECK_SECONDS.
+
+        Unforced calls never wait: when another thread is already reloading they keep the current generation.
+        The old generation is retired, not closed: callers still using it finish first."""
+        if not force and time.monotonic() - self._checked < RELOAD_CHECK_SECONDS:
+            return False
+        if not self._lock.acquire(blocking=force):
+            return False
+        old: _Generation | None = None
+        try:
+            if self._closed or (not force and time.monotonic() - self._checked < RELOAD_CHECK_SECONDS):
+                return False
+            self._checked = time.monotonic()
             target = _resolve_current(self.settings.index_root)
             if target == self._target and (self._gen is not None or target is None):
-                return self._gen
-            old = self._gen
+                return False
             new: _Generation | None = None
             if target is not None:
                 try:
                     new = _Generation(target, self.taxonomy)
                 except Exception:
                     log.exception("cannot open index generation %s; keeping the previous one", target)
-                    return old
-            self._gen, self._target = new, target
-            if old is not None:
-                old.close()
+                    return False
+            old = self._gen
+            self._gen, self._target = new, target  # before retiring old: a refused acquire() finds the new one
             with self._cache_lock:
                 self._cache.clear()
-            return new
+        finally:
+            self._lock.release()
+        if old is not None:
+            old.retire()
+        return True
 
+    def _acquire(self) -> _Generation | None:
+        while True:
+            gen = self._gen
+            if gen is None or gen.acquire():
+                return gen
+            # retired between the read and acquire(): self._gen already holds its successor
+
+    @contextmanager
+    def _using(self) -> Iterator[_Generation | None]:
+        """The current generation, referenced for the duration of the block (never closed under the caller)."""
+        self._maybe_reload()
+        gen = self._acquire()
+        try:
+            yield gen
+        finally:
+            if gen is not None:
+                gen.release()
+
+    def start_watching(self, interval: float | None = None) -> None:
+        """Check for new generations in a background thread, so no request has to open an index (idempotent)."""
+        with self._lock:
+            if self._watcher is not None or self._closed:
+                return
+            self._watcher = threading.Thread(target=_watch, args=(weakref.ref(self), self._stop, interval),
+                                             name="kb-index-watcher", daemon=True)
+            self._watcher.start()
+
+    # Lock-free snapshots: safe to read on an event loop.
     @property
     def available(self) -> bool:
-        return self._check() is not None
+        return self._gen is not None
 
     @property
     def generation(self) -> str:
-        gen = self._check()
+        gen = self._gen
         return gen.name if gen else ""
 
     @property
     def doc_count(self) -> int:
-        gen = self._check()
+        gen = self._gen
         return gen.doc_count if gen else 0
 
+    @property
+    def built_at(self) -> str:
+        """``built_at`` from the generation's generation.json ("" when unknown)."""
+        gen = self._gen
+        return str(gen.meta.get("built_at") or "") if gen else ""
+
     def close(self) -> None:
+        self._stop.set()
+        watcher = self._watcher
+        if watcher is not None and watcher is not threading.current_thread():
+            watcher.join(timeout=10)
         with self._lock:
-            if self._gen is not None:
-                self._gen.close()
+            gen = self._gen
             self._gen = None
             self._target = None
             self._closed = True
             self._checked = float("inf")
+        if gen is not None:
+            gen.retire()
 
     # -- search -------------------------------------------------------------
     def search(self, request: SearchRequest) -> SearchResponse:
         """Run a search; never raises on user input (errors become an empty response with a notice)."""
-        gen = self._check()
-        if gen is None:
-            return SearchResponse(query=clean_text(request.q)[0], total=0, page=request.page, per_page=request.per_page,
-                                  results=[], facets={}, sort=request.sort, notice=NOTICE_UNAVAILABLE)
-        key = (gen.name, request.q, tuple(sorted((k, tuple(v)) for k, v in request.filters.items())),
-               request.page, request.per_page, request.sort)
-        with self._cache_lock:
-            cached = self._cache.get(key)
-            if cached is not None:
-                self._cache.move_to_end(key)
-                return copy.deepcopy(cached)
-        try:
-            with self._lock:
-                gen = self._gen
-                if gen is None:
-                    return self.search(request)
-                response = self._search(gen, request)
-        except Exception:
-            log.exception("search failed for %r", request)
-            return SearchResponse(query=clean_text(request.q)[0], total=0, page=request.page, per_page=request.per_page,
-                                  results=[], facets={}, sort=request.sort, notice=NOTICE_ERROR,
-                                  generation=gen.name)
+        with self._using() as gen:
+            if gen is None:
+                return SearchResponse(query=clean_text(request.q)[0], total=0, page=request.page,
+                                      per_page=request.per_page, results=[], facets={}, sort=request.sort,
+                                      notice=NOTICE_UNAVAILABLE)
+            key = (gen.name, request.q, tuple(sorted((k, tuple(v)) for k, v in request.filters.items())),
+                   request.page, request.per_page, request.sort)
+            with self._cache_lock:
+                cached = self._cache.get(key)
+                if cached is not None:
+                    self._cache.move_to_end(key)
+                    return copy.deepcopy(cached)
+            try:
+                with gen.lock:
+                    response = self._search(gen, request)
+            except Exception:
+                log.exception("search failed for %r", request)
+                return SearchResponse(query=clean_text(request.q)[0], total=0, page=request.page,
+                                      per_page=request.per_page, results=[], facets={}, sort=request.sort,
+                                      notice=NOTICE_ERROR, generation=gen.name)
         if self.settings.cache_size > 0:
             with self._cache_lock:
                 self._cache[key] = copy.deepcopy(response)
@@ -600,49 +721,87 @@ class SearchService:
 
     # -- spelling -------------------------------------------------------------
     def _spelling(self, gen: _Generation, parsed: Any) -> tuple[dict[str, str], str | None]:
-        """Corrections for words the index does not know, from its own body/title vocabulary."""
+        """Corrections for words the index does not know, from its own body/title vocabulary.
+
+        Returns (typed word -> term added to the fuzzy query, "Menade du" text). The suggestion only ever
+        shows words the indexed texts really contain."""
         reader = gen.searcher.reader()
         schema = gen.schema
         if "body" not in schema:
             return {}, None
         corrections: dict[str, str] = {}
+        shown: dict[str, str] = {}
         for word in parsed.words:
             if len(word) < 5 or not word.isalpha() or word.isupper():
                 continue
-            if word in gen.spelling:  # the same unknown word costs the automaton walk once per generation
-                if gen.spelling[word]:
-                    corrections[word] = gen.spelling[word]
-                continue
-            if len(gen.spelling) > 10_000:
-                gen.spelling.clear()
-            gen.spelling[word] = ""
-            tokens = analyze(schema, "body", word)
-            if not tokens:
-                continue
-            stem = tokens[0][0]
-            if reader.doc_frequency("body", stem) or ("title" in schema and reader.doc_frequency("title", stem)):
-                continue
-            maxdist = 1 if len(word) < 7 else 2
-            best: tuple[int, int, str] | None = None
-            for dist in range(1, maxdist + 1):
-                for cand in reader.terms_within("body", stem, dist, prefix=1):
-                    df = reader.doc_frequency("body", cand)
-                    if df and (best is None or (-df, cand) < (best[1], best[2])):
-                        best = (dist, -df, cand)
-                if best is not None:
-                    break
-            if best is None:
-                continue
-            cand = best[2]
-            low = word.lower()
-            surface = cand + low[len(stem):] if low.startswith(stem) else cand
-            corrections[word] = gen.spelling[word] = surface
-        if not corrections:
-            return {}, None
-        text = " ".join(corrections.get(w, w) for w in parsed.text.split())
+            if word not in gen.spelling:  # the same unknown word costs the automaton walk once per generation
+                if len(gen.spelling) > 10_000:
+                    gen.spelling.clear()
+                    gen.surfaces.clear()
+                gen.spelling[word] = self._correct(gen, reader, word)
+            term, surface = gen.spelling[word]
+            if term:
+                corrections[word] = term
+            if surface:
+                shown[word] = surface
+        if not shown:
+            return corrections, None
+        text = " ".join(shown.get(w, w) for w in parsed.text.split())
         if text == parsed.text:
-            text = " ".join(corrections.get(w, w) for w in parsed.words)
+            text = " ".join(shown.get(w, w) for w in parsed.words)
         return corrections, text
+
+    def _correct(self, gen: _Generation, reader: Any, word: str) -> tuple[str, str]:
+        """(query term, surface form) for an unknown word; ("", "") when it is known or nothing is close."""
+        schema = gen.schema
+        tokens = analyze(schema, "body", word)
+        if not tokens:
+            return "", ""
+        stem = tokens[0][0]
+        if reader.doc_frequency("body", stem) or ("title" in schema and reader.doc_frequency("title", stem)):
+            return "", ""
+        maxdist = 1 if len(word) < 7 else 2
+        best: tuple[int, int, str] | None = None
+        for dist in range(1, maxdist + 1):
+            for cand in reader.terms_within("body", stem, dist, prefix=1):
+                df = reader.doc_frequency("body", cand)
+                if df and (best is None or (-df, cand) < (best[1], best[2])):
+                    best = (dist, -df, cand)
+            if best is not None:
+                break
+        if best is None:
+            return "", ""
+        cand = best[2]
+        low = word.lower()
+        surface = self._surface(gen, reader, cand, low)
+        # Without a surface form, the typed ending on the corrected stem still analyses to that stem (query only).
+        term = surface or (cand + low[len(stem):] if low.startswith(stem) else cand)
+        return term, surface
+
+    @staticmethod
+    def _surface(gen: _Generation, reader: Any, stem: str, typed: str) -> str:
+        """How the indexed texts write a word whose stem is ``stem``: the written form closest to ``typed``."""
+        forms = gen.surfaces.get(stem)
+        if forms is None:
+            forms = gen.surfaces[stem] = Counter()
+            analysed: dict[str, str] = {}
+            head = stem[:2]
+            docs = list(itertools.islice(reader.postings("body", stem).all_ids(), SURFACE_DOCS))
+            for d in docs:
+                stored = gen.searcher.stored_fields(d)
+                text = f"{stored.get('title') or ''} {str(stored.get('body') or '')[:SURFACE_CHARS]}"
+                for w in _WORD_RE.findall(text.lower()):
+                    if not w.startswith(head) or len(w) < len(stem) - 2:
+                        continue
+                    first = analysed.get(w)
+                    if first is None:
+                        tokens = analyze(gen.schema, "body", w)
+                        first = analysed[w] = tokens[0][0] if tokens else ""
+                    if first == stem:
+                        forms[w] += 1
+        if not forms:
+            return ""
+        return min(forms, key=lambda w: (_edit_distance(w, typed), -forms[w], w))
 
     # -- hits -----------------------------------------------------------------
     def _hit(self, gen: _Generation, docnum: int, score: float, pattern: Any) -> Hit:
@@ -676,26 +835,30 @@ class SearchService:
 
     # -- start page -------------------------------------------------------------
     def recent(self, limit: int = 10) -> list[Hit]:
-        """Newest documents by first_seen (one per duplicate group)."""
-        gen = self._check()
-        if gen is None:
-            return []
-        limit = max(1, min(int(limit), 100))
-        with self._lock:
-            table = gen.table
-            reps = [d for d in gen.searcher.reader().all_doc_ids() if table.rep[d] == d]
-            reps.sort(key=lambda d: (-(table.first_seen[d] or date.min).toordinal(), d))
-            return [self._hit(gen, d, 0.0, None) for d in reps[:limit]]
+        """Newest documents by first_seen (one per duplicate group); computed once per generation."""
+        limit = max(1, min(int(limit), RECENT_MAX))
+        with self._using() as gen:
+            if gen is None:
+                return []
+            with gen.lock:
+                hits = gen.recent_hits.get(limit)
+                if hits is None:
+                    if gen.recent_order is None:
+                        cand = np.nonzero(gen.reps_mask)[0]
+                        order = np.lexsort((cand, -gen.first_seen_ord[cand]))[:RECENT_MAX]
+                        gen.recent_order = [int(d) for d in cand[order]]
+                    hits = gen.recent_hits[limit] = [self._hit(gen, d, 0.0, None) for d in gen.recent_order[:limit]]
+                return copy.deepcopy(hits)
 
     def facet_overview(self) -> dict[str, list[FacetValue]]:
-        """Facet counts over every document (start page entry points)."""
-        gen = self._check()
-        if gen is None:
-            return {}
-        with self._lock:
-            if gen.overview is None:
-                gen.overview = gen.table.counts(gen.table.reps, {}, {}, self.taxonomy)
-            return copy.deepcopy(gen.overview)
+        """Facet counts over every document (start page entry points); computed once per generation."""
+        with self._using() as gen:
+            if gen is None:
+                return {}
+            with gen.lock:
+                if gen.overview is None:
+                    gen.overview = gen.table.counts(gen.table.reps, {}, {}, self.taxonomy)
+                return copy.deepcopy(gen.overview)
 
     # -- autocomplete -------------------------------------------------------------
     def _wordlist(self) -> list[str]:
@@ -721,33 +884,58 @@ class SearchService:
         limit = max(1, min(int(limit), 20))
         if len(text.replace(" ", "")) < 2:
             return []
-        gen = self._check()
-        if gen is None or "body" not in gen.schema:
-            return []
+        with self._using() as gen:
+            if gen is None or "body" not in gen.schema:
+                return []
+            vocab = self._wordlist()  # built once per service, outside the generation's lock
+            with gen.lock:
+                cached = gen.suggestions.get(text)
+                if cached is not None:
+                    gen.suggestions.move_to_end(text)
+                    return cached[:limit]
+                found = self._suggest(gen, text, vocab)
+                gen.suggestions[text] = found
+                if len(gen.suggestions) > 2048:
+                    gen.suggestions.popitem(last=False)
+                return found[:limit]
+
+    @staticmethod
+    def _suggest(gen: _Generation, text: str, vocab: list[str]) -> list[str]:
         head, _, last = text.rpartition(" ")
-        vocab = self._wordlist()
         scored: list[tuple[int, str]] = []
-        with self._lock:
-            reader = gen.searcher.reader()
-            for needle, lead in ((text, ""), (last, head + " " if head else "")):
-                if len(needle) < 2:
+        reader = gen.searcher.reader()
+        for needle, lead in ((text, ""), (last, head + " " if head else "")):
+            if len(needle) < 2:
+                continue
+            i = bisect.bisect_left(vocab, needle)
+            checked = 0
+            while i < len(vocab) and vocab[i].startswith(needle) and checked < 300:
+                cand = vocab[i]
+                i += 1
+                checked += 1
+                tokens = analyze(gen.schema, "body", cand)
+                if not tokens:
                     continue
-                i = bisect.bisect_left(vocab, needle)
-                checked = 0
-                while i < len(vocab) and vocab[i].startswith(needle) and checked < 300:
-                    cand = vocab[i]
-                    i += 1
-                    checked += 1
-                    tokens = analyze(gen.schema, "body", cand)
-                    if not tokens:
-                        continue
-                    df = min(reader.doc_frequency("body", t) for t, _ in tokens)
-                    if df:
-                        scored.append((df, lead + cand))
+                df = min(reader.doc_frequency("body", t) for t, _ in tokens)
+                if df:
+                    scored.append((df, lead + cand))
         out: list[str] = []
         for _, s in sorted(scored, key=lambda x: (-x[0], len(x[1]), x[1])):
             if s not in out and s != text:
                 out.append(s)
-            if len(out) >= limit:
+            if len(out) >= 20:
                 break
         return out
+
+
+def _watch(ref: weakref.ref[SearchService], stop: threading.Event, interval: float | None) -> None:
+    """The background reloader: holds the service only weakly, stops with close() or when it is gone."""
+    while not stop.wait(RELOAD_CHECK_SECONDS if interval is None else interval):
+        service = ref()
+        if service is None:
+            return
+        try:
+            service._maybe_reload()
+        except Exception:  # keep watching: the next publish may be fine
+            log.exception("checking for a new index generation failed")
+        del service

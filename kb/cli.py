@@ -2,8 +2,11 @@
 
 Exit codes (documented in the README):
   0 all well · 1 some sources or documents failed · 2 usage error · 69 every source
-  unreachable · 74 I/O error (old index intact) · 75 another run holds the lock ·
+  unreachable · 70 internal error (a bug: an unexpected exception; rerun with -v for the
+  traceback) · 74 I/O error (old index intact) · 75 another run holds the lock ·
   78 configuration error.
+
+Messages for the user are Swedish; log lines (stderr, -v) stay English.
 """
 
 from __future__ import annotations
@@ -17,6 +20,7 @@ import os
 import sqlite3
 import sys
 import time
+import traceback
 from contextlib import contextmanager
 from pathlib import Path
 from typing import Any, Callable, Iterator, Sequence
@@ -30,12 +34,13 @@ EXIT_OK = 0
 EXIT_PARTIAL = 1
 EXIT_USAGE = 2
 EXIT_UNAVAILABLE = 69
+EXIT_SOFTWARE = 70
 EXIT_IOERR = 74
 EXIT_TEMPFAIL = 75
 EXIT_CONFIG = 78
 
 FACETS = ("delomrade", "organisation", "doc_type", "malgrupp", "year", "format")
-RUNS_KEPT = 90  # stored run reports (about three months of nightly runs); older ones are pruned by `kb update`
+RUNS_KEPT = 90  # crawl runs kept (about three months of nightly runs); older runs of any kind are pruned by `kb update`
 IO_ERRNOS = (errno.ENOSPC, errno.EIO, errno.EDQUOT, errno.EROFS, errno.EACCES, errno.EFBIG)
 
 
@@ -67,6 +72,8 @@ def exit_code_for(exc: BaseException) -> int:
         return EXIT_IOERR
     if isinstance(exc, sqlite3.OperationalError) and any(w in text for w in ("disk", "full", "i/o")):
         return EXIT_IOERR
+    if not isinstance(exc, (KbError, OSError, sqlite3.Error)):
+        return EXIT_SOFTWARE  # not an error kb raises on purpose: a bug
     return EXIT_PARTIAL
 
 
@@ -93,7 +100,7 @@ def update_lock(path: Path) -> Iterator[None]:
         try:
             fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
         except BlockingIOError:
-            raise LockHeld(f"another kb run holds {path}") from None
+            raise LockHeld(f"en annan kb-körning håller låset {path}; försök igen när den är klar") from None
         os.ftruncate(fd, 0)
         os.write(fd, f"{os.getpid()}\n".encode())
         yield
@@ -121,7 +128,8 @@ def cmd_check(args: argparse.Namespace, settings: Settings) -> int:
     for w in warnings:
         _out(str(w))
     if not args.quiet:
-        _out(f"{settings.sources}: {len(sources)} källor, inga fel" + (f", {len(warnings)} varningar" if warnings else ""))
+        n, w = len(sources), len(warnings)
+        _out(f"{settings.sources}: {n} {'källa' if n == 1 else 'källor'}, inga fel" + (f", {w} {'varning' if w == 1 else 'varningar'}" if w else ""))
     return EXIT_OK
 
 
@@ -165,7 +173,7 @@ def _crawl(args: argparse.Namespace, settings: Settings, store: Any) -> Any:
     if unknown:
         from kb.errors import Problem
 
-        raise ConfigError([Problem(str(settings.sources), None, "--source", u, "no source with this id") for u in unknown])
+        raise ConfigError([Problem(str(settings.sources), None, "--source", u, "ingen källa har detta id") for u in unknown])
     return crawl(settings, sources, store, only=only or None, progress=sys.stderr.isatty() and not args.quiet)
 
 
@@ -226,7 +234,17 @@ def cmd_index(args: argparse.Namespace, settings: Settings) -> int:
     return EXIT_OK
 
 
+def _prune_runs(store: Any) -> None:
+    """Keep the newest RUNS_KEPT crawl runs and every run (index runs too) since the oldest of them."""
+    runs = store.list_runs(limit=100_000)
+    crawls = [i for i, run in enumerate(runs) if run["kind"] != "index"]
+    if len(crawls) < RUNS_KEPT:
+        return
+    store.prune_runs(crawls[RUNS_KEPT - 1] + 1)
+
+
 def cmd_update(args: argparse.Namespace, settings: Settings) -> int:
+    """Crawl, then index, under one lock; both recorded as runs (`kb demo` runs the same code)."""
     with update_lock(settings.lock_path), _open_store(settings) as store:
         report = _crawl(args, settings, store)
         if report.all_unreachable:
@@ -243,7 +261,7 @@ def cmd_update(args: argparse.Namespace, settings: Settings) -> int:
             raise
         _record(store, report.run_id, "partial" if code else "ok", code, {"index": str(result)})
         try:
-            store.prune_runs(RUNS_KEPT)
+            _prune_runs(store)
         except StoreError as exc:
             log.warning("could not prune old run reports: %s", exc)
         if not args.quiet:
@@ -256,7 +274,7 @@ def _parse_filters(items: Sequence[str]) -> dict[str, list[str]]:
     for item in items:
         key, sep, value = item.partition("=")
         if not sep or key not in FACETS:
-            raise argparse.ArgumentTypeError(f"--filter {item!r}: expected KEY=VALUE with KEY one of {', '.join(FACETS)}")
+            raise argparse.ArgumentTypeError(f"--filter {item!r}: förväntade NYCKEL=VÄRDE där NYCKEL är en av {', '.join(FACETS)}")
         filters.setdefault(key, []).append(value)
     return filters
 
@@ -269,48 +287,76 @@ def cmd_search(args: argparse.Namespace, settings: Settings) -> int:
     except argparse.ArgumentTypeError as exc:
         sys.stderr.write(f"kb search: {exc}\n")
         return EXIT_USAGE
+    import index.search as search_module
+    from kb.taxonomy import load_taxonomy
+
     service = SearchService(settings)
     try:
         response = service.search(SearchRequest(q=args.query, filters=filters, per_page=args.limit, page=args.page, sort=args.sort))
     finally:
         service.close()
+    notice = getattr(response, "notice", None)
+    # no published index, or the search itself failed: not an answer, so not exit 0
+    failures = {getattr(search_module, name, None) for name in ("NOTICE_UNAVAILABLE", "NOTICE_ERROR")} - {None}
+    failed = notice is not None and notice in failures
     if args.json:
         _out(json.dumps(response.to_json(), ensure_ascii=False, indent=2))
-        return EXIT_OK
+        return EXIT_PARTIAL if failed else EXIT_OK
+    if failed:
+        sys.stderr.write(f"kb search: {notice}\n")
+        return EXIT_PARTIAL
+    taxonomy = load_taxonomy()
     _out(f"{response.total} träffar för ”{args.query}”")
+    if notice:
+        _out(notice)
     if response.suggestion:
         _out(f"Menade du: {response.suggestion}?")
     for i, hit in enumerate(response.results, start=(response.page - 1) * response.per_page + 1):
         _out(f"{i:3}. {hit.title}")
         _out(f"     {hit.url}")
-        meta = " · ".join(x for x in (hit.organisation, hit.published or "", hit.doc_type, ", ".join(hit.delomraden)) if x)
+        areas = ", ".join(taxonomy.label("delomrade", d) for d in hit.delomraden)
+        doc_type = taxonomy.label("doc_type", hit.doc_type) if hit.doc_type else ""
+        fmt = taxonomy.label("format", hit.format)
+        meta = " · ".join(x for x in (hit.organisation, hit.published or "", fmt if fmt != doc_type else "", doc_type, areas) if x)
         _out(f"     {meta}")
+        if hit.malgrupp:
+            _out("     Målgrupp: " + ", ".join(taxonomy.label("malgrupp", m) for m in hit.malgrupp))
         if args.explain and hit.explanation:
             _out(f"     {hit.explanation}")
     return EXIT_OK
 
 
+def local_base_url(host: str, port: int) -> str:
+    """``http://HOST:PORT`` for the address the server listens on (IPv6 literals in brackets)."""
+    return f"http://[{host}]:{port}" if ":" in host else f"http://{host}:{port}"
+
+
+def serve_settings(settings: Settings, host: str, port: int, env: Any = None) -> Settings:
+    """Feeds and OpenSearch must point at the port actually served: without KB_BASE_URL, base_url follows --host/--port."""
+    env = os.environ if env is None else env
+    if env.get("KB_BASE_URL"):
+        return settings
+    url = local_base_url(host, port)
+    from kb.settings import setting_problem
+
+    problem = setting_problem("base_url", url)
+    if problem:
+        from kb.errors import Problem
+
+        raise ConfigError([Problem("kommandoraden", None, "--host/--port", url, problem)])
+    return settings.replace(base_url=url)
+
+
 def cmd_serve(args: argparse.Namespace, settings: Settings) -> int:
-    import uvicorn
+    from web.serve import serve
 
-    from web.app import create_app
-
-    if args.workers > 1:
-        # Worker processes build their own app from KB_* variables; pass on what the flags chose.
-        os.environ["KB_DATA_DIR"] = str(settings.data_dir)
-        os.environ["KB_SOURCES"] = str(settings.sources)
-        uvicorn.run("web.app:app_from_env", factory=True, host=args.host, port=args.port, workers=args.workers,
-                    log_level="warning", server_header=False, access_log=False)
-        return EXIT_OK
-    uvicorn.run(create_app(settings), host=args.host, port=args.port, log_level="warning", server_header=False, access_log=False)
+    serve(serve_settings(settings, args.host, args.port), args.host, args.port, args.workers)
     return EXIT_OK
 
 
 def cmd_demo(args: argparse.Namespace, settings: Settings) -> int:
-    import uvicorn
-
     from kb.demosite import DemoSites
-    from web.app import create_app
+    from web.serve import serve
 
     data_dir = settings.data_dir if args.data_dir_given else Path("data/demo")
     sites = DemoSites()
@@ -319,20 +365,20 @@ def cmd_demo(args: argparse.Namespace, settings: Settings) -> int:
         sources_file = data_dir / "demo-sources.yaml"
         data_dir.mkdir(parents=True, exist_ok=True)
         sources_file.write_text(sites.render_sources(), encoding="utf-8")
-        demo = settings.replace(data_dir=data_dir, sources=sources_file, base_url=f"http://{args.host}:{args.port}")
-        _out("Demosajter: " + ", ".join(f"{k} {v}" for k, v in urls.items()))
+        demo = settings.replace(data_dir=data_dir, sources=sources_file, base_url=local_base_url(args.host, args.port))
+        if not args.quiet:
+            _out("Demosajter: " + ", ".join(f"{k} {v}" for k, v in urls.items()))
         ns = argparse.Namespace(source=None, quiet=args.quiet, full=True)
         started = time.monotonic()
-        with update_lock(demo.lock_path), _open_store(demo) as store:
-            report = _crawl(ns, demo, store)
-            if not args.quiet:
-                _print_crawl_report(report)
-            result = _index(ns, demo, store)
-        _out(f"{result} ({time.monotonic() - started:.1f} s)")
-        _out(f"Sök på http://{args.host}:{args.port}/  (Ctrl-C avslutar)")
+        code = cmd_update(ns, demo)  # the same recorded crawl + index runs as the nightly update
+        if code not in (EXIT_OK, EXIT_PARTIAL):
+            return code
+        if not args.quiet:
+            _out(f"Klart på {time.monotonic() - started:.1f} s")
         if args.no_serve:
-            return EXIT_OK
-        uvicorn.run(create_app(demo), host=args.host, port=args.port, log_level="warning", server_header=False)
+            return code
+        _out(f"Sök på {demo.base_url}/  (Ctrl-C avslutar)")
+        serve(demo, args.host, args.port)
     finally:
         sites.stop()
     return EXIT_OK
@@ -411,6 +457,19 @@ def collect_stats(settings: Settings, store: Any) -> dict[str, Any]:
     return stats
 
 
+def facet_labels() -> dict[str, dict[str, str]]:
+    """Swedish labels of the facet slugs (delområde, type, target group, format) for human output."""
+    from kb.taxonomy import load_taxonomy
+
+    taxonomy = load_taxonomy()
+    return {
+        "delomrade": {c.slug: c.label for c in taxonomy.delomraden},
+        "doc_type": {c.slug: c.label for c in taxonomy.doc_types},
+        "malgrupp": {c.slug: c.label for c in taxonomy.malgrupper},
+        "format": {f: taxonomy.label("format", f) for f in ("html", "pdf", "docx", "pptx")},
+    }
+
+
 def cmd_stats(args: argparse.Namespace, settings: Settings) -> int:
     from kb.report import format_stats
 
@@ -422,7 +481,7 @@ def cmd_stats(args: argparse.Namespace, settings: Settings) -> int:
     if args.json:
         _out(json.dumps(stats, ensure_ascii=False, indent=2, default=str))
     else:
-        _out(format_stats(stats))
+        _out(format_stats(stats, facet_labels()))
     return EXIT_OK
 
 
@@ -440,7 +499,7 @@ def test_url(settings: Settings, url: str, source_id: str | None = None) -> dict
     if source_id is not None:
         source = next((s for s in sources if s.id == source_id), None)
         if source is None:
-            raise ConfigError([Problem(str(settings.sources), None, "--source", source_id, "no source with this id")])
+            raise ConfigError([Problem(str(settings.sources), None, "--source", source_id, "ingen källa har detta id")])
     else:
         source = next((s for s in sources if s.in_scope(url)), None)
     out: dict[str, Any] = {"url": url, "source": source.id if source else None, "would_store": False}
@@ -484,7 +543,7 @@ def test_url(settings: Settings, url: str, source_id: str | None = None) -> dict
         modified=ex.modified, language=ex.language, page_count=ex.page_count, size=len(result.body),
     )
     c = classify(doc, source, load_taxonomy())
-    links = [link.url for link in ex.links]
+    links = display_links(link.url for link in ex.links)
     out.update(
         {
             "title": ex.title, "format": ex.format, "published": ex.published.isoformat() if ex.published else None,
@@ -502,8 +561,19 @@ def test_url(settings: Settings, url: str, source_id: str | None = None) -> dict
     return out
 
 
+def display_links(urls: Any) -> list[str]:
+    """Links as a librarian wants to read them: without #fragment, each once, in page order."""
+    from urllib.parse import urldefrag
+
+    return list(dict.fromkeys(urldefrag(u).url for u in urls if urldefrag(u).url))
+
+
+LABEL_WIDTH = 15  # "Innehållstyp:" + two spaces
+
+
 def _format_test_url(r: dict[str, Any]) -> str:
-    lines = [f"URL:        {r['url']}", f"Källa:      {r['source'] or '(ingen)'}", f"Scope:      {r['scope']}"]
+    w = LABEL_WIDTH
+    lines = [f"{'URL:':<{w}}{r['url']}", f"{'Källa:':<{w}}{r['source'] or '(ingen)'}", f"{'Scope:':<{w}}{r['scope']}"]
     labels = [
         ("robots", "robots.txt"), ("fetch_error", "Hämtning"), ("http_status", "HTTP-status"), ("final_url", "Slutlig URL"),
         ("content_type", "Innehållstyp"), ("extract_error", "Extrahering"), ("title", "Titel"), ("format", "Format"),
@@ -513,15 +583,15 @@ def _format_test_url(r: dict[str, Any]) -> str:
     for key, label in labels:
         if key in r and r[key] not in (None, [], ""):
             value = ", ".join(r[key]) if isinstance(r[key], list) else r[key]
-            lines.append(f"{label + ':':<12}{value}")
+            lines.append(f"{label + ':':<{w}}{value}")
     if "delomraden" in r:
-        lines.append("Delområden: " + (", ".join(f"{s} ({r['scores'].get(s, 0):.2f})" for s in r["delomraden"]) or "inga"))
+        lines.append(f"{'Delområden:':<{w}}" + (", ".join(f"{s} ({r['scores'].get(s, 0):.2f})" for s in r["delomraden"]) or "inga"))
         for slug, reasons in r.get("reasons", {}).items():
             lines.append(f"  {slug}: {'; '.join(reasons)}")
         if r.get("explanation"):
             lines.append(f"  {r['explanation']}")
     if "links" in r:
-        lines.append(f"Länkar:     {r['links']['count']}")
+        lines.append(f"{'Länkar:':<{w}}{r['links']['count']}")
         lines.extend(f"  {u}" for u in r["links"]["first"][:5])
     if "excerpt" in r:
         lines.append(f"Text ({r['text_chars']} tecken): {r['excerpt'][:300]}")
@@ -564,11 +634,21 @@ def cmd_eval(args: argparse.Namespace, settings: Settings) -> int:
 # -- parser -------------------------------------------------------------------
 
 
+def _port(text: str) -> int:
+    try:
+        port = int(text)
+    except ValueError:
+        port = -1
+    if not 1 <= port <= 65535:
+        raise argparse.ArgumentTypeError(f"ogiltig port {text!r} (1–65535)")
+    return port
+
+
 def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(
         prog="kb",
         description="Kunskapsbank om mäns våld mot kvinnor: crawla källor, bygg sökindex och sök.",
-        epilog="Exit codes: 0 ok, 1 partial failure, 2 usage, 69 all sources unreachable, 74 I/O error, 75 locked, 78 config error.",
+        epilog="Exit codes: 0 ok, 1 partial failure, 2 usage, 69 all sources unreachable, 70 internal error, 74 I/O error, 75 locked, 78 config error.",
     )
     parser.add_argument("--sources", type=Path, default=None, help="sources.yaml (default sources.yaml, env KB_SOURCES)")
     parser.add_argument("--data-dir", type=Path, default=None, help="data directory (default data/, env KB_DATA_DIR)")
@@ -614,11 +694,11 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--json", action="store_true", help="machine-readable output")
     p = add("serve", cmd_serve, "serve the web app")
     p.add_argument("--host", default="127.0.0.1")
-    p.add_argument("--port", type=int, default=8000)
+    p.add_argument("--port", type=_port, default=8000, help="port (default 8000; also sets the base URL unless KB_BASE_URL is set)")
     p.add_argument("--workers", type=int, default=1, help="worker processes sharing the published index (default 1)")
     p = add("demo", cmd_demo, "start the demo sites, crawl and index them, and serve the UI")
     p.add_argument("--host", default="127.0.0.1")
-    p.add_argument("--port", type=int, default=8000)
+    p.add_argument("--port", type=_port, default=8000)
     p.add_argument("--no-serve", action="store_true", help="stop after indexing")
     return parser
 
@@ -632,6 +712,8 @@ def main(argv: Sequence[str] | None = None) -> int:
     try:
         settings = load_settings(sources=args.sources, data_dir=args.data_dir)
         return int(args.func(args, settings))
+    except BrokenPipeError:
+        return _stdout_closed()
     except ConfigError as exc:
         for problem in exc.problems:
             sys.stderr.write(f"{problem}\n")
@@ -641,18 +723,37 @@ def main(argv: Sequence[str] | None = None) -> int:
         sys.stderr.write(f"kb: {exc}\n")
         return EXIT_TEMPFAIL
     except PublishCheckFailed as exc:
-        sys.stderr.write(f"kb: the new index failed its checks and was not published; the previous index keeps serving: {exc}\n")
+        sys.stderr.write(f"kb: det nya indexet klarade inte kontrollerna och publicerades inte; det förra indexet används fortfarande: {exc}\n")
         return EXIT_PARTIAL
     except (StoreError, IndexBuildError, OSError, sqlite3.Error) as exc:
         code = exit_code_for(exc)
-        what = "I/O error (the previous index is intact)" if code == EXIT_IOERR else "error"
+        what = "I/O-fel (det förra indexet är orört)" if code == EXIT_IOERR else "fel"
         sys.stderr.write(f"kb: {what}: {exc}\n")
         return code
     except KbError as exc:
-        sys.stderr.write(f"kb: {exc}\n")
+        sys.stderr.write(f"kb: fel: {exc}\n")
         return EXIT_PARTIAL
     except KeyboardInterrupt:
         return 130
+    except Exception as exc:  # noqa: BLE001 — the last line of defence: one clear line and exit 70, not a traceback
+        if args.verbose:
+            traceback.print_exc(file=sys.stderr)
+        sys.stderr.write(
+            f"kb: internt fel, ett programfel i kb ({type(exc).__name__}: {exc}); "
+            f"kör igen med -v för detaljer och rapportera felet\n"
+        )
+        return EXIT_SOFTWARE
+
+
+def _stdout_closed() -> int:
+    """The reader went away (`kb search … | head`): not an error. Point stdout at /dev/null so exit stays quiet."""
+    try:
+        devnull = os.open(os.devnull, os.O_WRONLY)
+        os.dup2(devnull, sys.stdout.fileno())
+        os.close(devnull)
+    except (OSError, ValueError, AttributeError):
+        pass  # stdout is not a real file (tests)
+    return EXIT_OK
 
 
 def entrypoint() -> None:

@@ -12,11 +12,18 @@ Exception tree::
     │   └── PublishCheckFailed  a built index failed its sanity checks
     ├── QueryError            a search query was rejected (too long, too many terms)
     └── LockHeld              another run holds the update lock (exit 75)
+
+Any other exception reaching the CLI is a bug: one Swedish line on stderr, exit 70
+(the traceback only with -v). Inside a crawl such an exception fails only its own
+source (reason ``internal_error``); the other sources' results are kept.
 """
 
 from __future__ import annotations
 
 from dataclasses import dataclass
+
+
+SEVERITY_LABELS = {"error": "fel", "warning": "varning"}
 
 
 class KbError(Exception):
@@ -35,9 +42,11 @@ class Problem:
     severity: str = "error"  # "error" or "warning"
 
     def __str__(self) -> str:
+        """``file:line: fel: key = value: message`` — the severity label in Swedish for the librarians."""
         where = f"{self.file}:{self.line}" if self.line else self.file
         shown = "" if self.value is None else f" = {self.value!r}"
-        return f"{where}: {self.severity}: {self.key}{shown}: {self.message}"
+        label = SEVERITY_LABELS.get(self.severity, self.severity)
+        return f"{where}: {label}: {self.key}{shown}: {self.message}"
 
 
 class ConfigError(KbError):

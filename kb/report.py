@@ -106,8 +106,9 @@ STAT_TITLES = {
 }
 
 
-def format_stats(stats: dict[str, Any]) -> str:
-    """Human-readable `kb stats` output from the dict the CLI collects."""
+def format_stats(stats: dict[str, Any], labels: dict[str, dict[str, str]] | None = None) -> str:
+    """Human-readable `kb stats` output from the dict the CLI collects; ``labels[facet][slug]`` shows Swedish labels."""
+    labels = labels or {}
     lines = [f"Dokument i lagret: {stats['documents']}"]
     index = stats.get("index") or {}
     if index.get("generation"):
@@ -124,9 +125,10 @@ def format_stats(stats: dict[str, Any]) -> str:
             continue
         lines.append("")
         lines.append(f"{title}:")
-        width = max(len(str(k)) for k in counts)
+        names = {value: labels.get(key, {}).get(str(value), str(value)) or "(okänd)" for value in counts}
+        width = max(len(name) for name in names.values())
         for value, n in counts.items():
-            lines.append(f"  {str(value) or '(okänd)':<{width}}  {n:>6}")
+            lines.append(f"  {names[value]:<{width}}  {n:>6}")
     return "\n".join(lines)
 
 

@@ -103,6 +103,7 @@ class SearchResponse:
             "per_page": self.per_page,
             "sort": self.sort,
             "suggestion": self.suggestion,
+            "notice": self.notice,
             "results": [h.to_json() for h in self.results],
             "facets": {
                 key: [{"value": v.value, "label": v.label, "count": v.count, "selected": v.selected} for v in values]

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import difflib
 import ipaddress
+import math
 import re
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -84,10 +85,10 @@ SOURCE_KEYS: dict[str, tuple[str, Any, str]] = {
     "deny": ("rules", [], "URL prefixes or `re:` rules never visited"),
     "follow_only": ("rules", [], "pages followed for links but not indexed (hubs, listings)"),
     "sitemaps": ("urls", [], "sitemap or sitemap-index URLs (robots.txt Sitemap: lines are added)"),
-    "max_pages": ("int", 1000, "pages fetched per run at most"),
-    "max_depth": ("int", 8, "link depth from a start URL"),
-    "max_time": ("float", 3600.0, "seconds per run for this source"),
-    "delay": ("float", 1.0, "seconds between requests to a host; a larger robots.txt Crawl-delay wins"),
+    "max_pages": ("int", 1000, "pages fetched per run at most (1–1000000)"),
+    "max_depth": ("int", 8, "link depth from a start URL (1–100)"),
+    "max_time": ("float", 3600.0, "seconds per run for this source (0–604800, i.e. 7 days)"),
+    "delay": ("float", 1.0, "seconds between requests to a host (0–3600); a larger robots.txt Crawl-delay wins"),
     "allow_private_network": ("bool", False, "allow loopback/private addresses (demo and tests only)"),
     "delomraden": ("slugs", [], "sub-area hints from the taxonomy, added to every document"),
     "doc_type": ("str", None, "override the detected type of material for every document"),
@@ -97,6 +98,13 @@ SOURCE_KEYS: dict[str, tuple[str, Any, str]] = {
     "enabled": ("bool", True, "false skips the source"),
 }
 REQUIRED = ("id", "name", "organisation", "start_urls")
+# Inclusive bounds of the numeric keys: a value outside them (or inf/nan) would stall or crash the nightly crawl.
+LIMITS: dict[str, tuple[float, float]] = {
+    "max_pages": (1, 1_000_000),
+    "max_depth": (1, 100),
+    "max_time": (0, 7 * 24 * 3600),
+    "delay": (0, 3600),
+}
 
 
 class _Collector:
@@ -118,15 +126,48 @@ def _scalar(node: yaml.Node) -> Any:
     return yaml.safe_load(yaml.serialize(node))
 
 
+def url_problem(value: str) -> str | None:
+    """Why ``value`` is not a usable absolute http(s) URL (Swedish), or None when it is."""
+    try:
+        parts = urlsplit(value)
+        host = parts.hostname
+        parts.port  # noqa: B018 — raises ValueError when out of range or not a number
+    except ValueError as exc:
+        text = str(exc)
+        if "Port" in text:
+            return "ogiltigt portnummer (ska vara 1–65535)"
+        return f"ogiltig URL ({text})"
+    if parts.scheme not in ("http", "https") or not host:
+        return "förväntade en fullständig URL som börjar med http:// eller https://"
+    if any(ch.isspace() for ch in parts.netloc):
+        return "mellanslag i värdnamnet"
+    if parts.username is not None or parts.password is not None or "@" in parts.netloc:
+        return "användarnamn eller lösenord i URL:en är inte tillåtet"
+    if parts.port == 0:
+        return "ogiltigt portnummer (ska vara 1–65535)"
+    return None
+
+
 def _check_url(c: _Collector, node: yaml.Node, key: str, value: Any) -> str | None:
     if not isinstance(value, str):
-        c.add(node, key, value, "expected a URL string")
+        c.add(node, key, value, "förväntade en URL (text)")
         return None
-    parts = urlsplit(value)
-    if parts.scheme not in ("http", "https") or not parts.hostname:
-        c.add(node, key, value, "expected an absolute http:// or https:// URL")
+    problem = url_problem(value)
+    if problem:
+        c.add(node, key, value, problem)
         return None
     return value
+
+
+def _css_problem(selector: str) -> str | None:
+    """Why ``selector`` is not valid CSS (as the extractor compiles it), or None."""
+    import cssselect  # imported here: `import kb` stays light
+
+    try:
+        cssselect.HTMLTranslator().css_to_xpath(selector)
+    except cssselect.SelectorError as exc:
+        return f"ogiltig CSS-väljare: {exc}"
+    return None
 
 
 def _items(c: _Collector, node: yaml.Node, key: str) -> list[tuple[yaml.Node, Any]]:
@@ -137,14 +178,14 @@ def _items(c: _Collector, node: yaml.Node, key: str) -> list[tuple[yaml.Node, An
         return [(node, _scalar(node))]
     if isinstance(node, yaml.ScalarNode):
         return []
-    c.add(node, key, None, "expected a list")
+    c.add(node, key, None, "förväntade en lista")
     return []
 
 
 def _parse_source(c: _Collector, node: yaml.Node, index: int, known_slugs: set[str] | None) -> Source | None:
     where = f"sources[{index}]"
     if not isinstance(node, yaml.MappingNode):
-        c.add(node, where, None, "expected a mapping with id, name, organisation, start_urls")
+        c.add(node, where, None, "förväntade en källa med id, name, organisation och start_urls")
         return None
     raw: dict[str, tuple[yaml.Node, yaml.Node]] = {}
     for key_node, value_node in node.value:
@@ -153,9 +194,9 @@ def _parse_source(c: _Collector, node: yaml.Node, index: int, known_slugs: set[s
     for key_node, value_node in node.value:
         key = str(_scalar(key_node))
         if key in raw:
-            c.add(key_node, f"{where}.{key}", None, "duplicate key")
+            c.add(key_node, f"{where}.{key}", None, "nyckeln förekommer två gånger")
         if key not in SOURCE_KEYS:
-            c.add(key_node, f"{where}.{key}", None, "unknown key" + _did_you_mean(key, list(SOURCE_KEYS)))
+            c.add(key_node, f"{where}.{key}", None, "okänd nyckel" + _did_you_mean(key, list(SOURCE_KEYS)))
             continue
         raw[key] = (key_node, value_node)
     sid = _scalar(raw["id"][1]) if "id" in raw else None
@@ -163,7 +204,7 @@ def _parse_source(c: _Collector, node: yaml.Node, index: int, known_slugs: set[s
         where = f"sources[{index}] ({sid})"
     for key in REQUIRED:
         if key not in raw:
-            c.add(node, f"{where}.{key}", None, "required key is missing")
+            c.add(node, f"{where}.{key}", None, "obligatorisk nyckel saknas")
     before = len([p for p in c.problems if p.severity == "error"])
     values: dict[str, Any] = {}
     for key, (key_node, value_node) in raw.items():
@@ -178,29 +219,33 @@ def _parse_source(c: _Collector, node: yaml.Node, index: int, known_slugs: set[s
                         out.append(url)
                 elif kind == "rules":
                     if not isinstance(item, str) or not item:
-                        c.add(item_node, name, item, "expected a URL prefix or 're:<regex>'")
+                        c.add(item_node, name, item, "förväntade ett URL-prefix eller 're:<reguljärt uttryck>'")
+                    elif item.startswith("re:") and not item[3:].strip():
+                        c.add(item_node, name, item, "tomt reguljärt uttryck efter 're:' (det skulle matcha alla URL:er)")
                     elif item.startswith("re:"):
                         try:
                             out.append(UrlRule.parse(item))
                         except re.error as exc:
-                            c.add(item_node, name, item, f"invalid regular expression: {exc}")
+                            c.add(item_node, name, item, f"ogiltigt reguljärt uttryck: {exc}")
                     elif _check_url(c, item_node, name, item):
                         out.append(UrlRule.parse(item))
                 elif kind == "slugs":
                     if not isinstance(item, str) or not SLUG_RE.match(item):
-                        c.add(item_node, name, item, "expected a slug (a-z, 0-9, -)")
+                        c.add(item_node, name, item, "förväntade en slug (a-z, 0-9, -)")
                     elif key == "delomraden" and known_slugs is not None and item not in known_slugs:
                         # A warning, not an error: a stale hint must not stop the nightly crawl.
                         c.add(
                             item_node, name, item,
-                            "not a sub-area in the taxonomy; the hint is ignored" + _did_you_mean(item, sorted(known_slugs)),
+                            "inget delområde i taxonomin; tipset ignoreras" + _did_you_mean(item, sorted(known_slugs)),
                             "warning",
                         )
                     else:
                         out.append(item)
                 else:
                     if not isinstance(item, str) or not item.strip():
-                        c.add(item_node, name, item, "expected a non-empty string")
+                        c.add(item_node, name, item, "förväntade en text som inte är tom")
+                    elif key == "drop_selectors" and (css := _css_problem(item)):
+                        c.add(item_node, name, item, css)
                     else:
                         out.append(item)
             values[key] = tuple(out)
@@ -208,31 +253,36 @@ def _parse_source(c: _Collector, node: yaml.Node, index: int, known_slugs: set[s
         value = _scalar(value_node)
         if kind == "slug":
             if not isinstance(value, str) or not SLUG_RE.match(value):
-                c.add(value_node, name, value, "expected a slug: lowercase a-z, 0-9 and '-', at most 63 characters")
+                c.add(value_node, name, value, "förväntade en slug: gemena a-z, 0-9 och '-', högst 63 tecken")
             else:
                 values[key] = value
         elif kind == "str":
             if not isinstance(value, str) or not value.strip():
-                c.add(value_node, name, value, "expected a non-empty string")
+                c.add(value_node, name, value, "förväntade en text som inte är tom")
+            elif key == "content_selector" and (css := _css_problem(value.strip())):
+                c.add(value_node, name, value, css)
             else:
                 values[key] = value.strip()
         elif kind == "int":
-            if isinstance(value, bool) or not isinstance(value, int) or value < 1:
-                c.add(value_node, name, value, "expected a whole number ≥ 1")
+            low, high = LIMITS[key]
+            if isinstance(value, bool) or not isinstance(value, int) or not low <= value <= high:
+                c.add(value_node, name, value, f"förväntade ett heltal från {low:.0f} till {high:.0f}")
             else:
                 values[key] = value
         elif kind == "float":
-            if isinstance(value, bool) or not isinstance(value, (int, float)) or value < 0:
-                c.add(value_node, name, value, "expected a number of seconds ≥ 0")
+            low, high = LIMITS[key]
+            # NaN fails every comparison, so test for the good range, never for the bad one
+            if isinstance(value, bool) or not isinstance(value, (int, float)) or not math.isfinite(value) or not low <= value <= high:
+                c.add(value_node, name, value, f"förväntade ett antal sekunder från {low:.0f} till {high:.0f}")
             else:
                 values[key] = float(value)
         elif kind == "bool":
             if not isinstance(value, bool):
-                c.add(value_node, name, value, "expected true or false")
+                c.add(value_node, name, value, "förväntade true eller false")
             else:
                 values[key] = value
     if "start_urls" in values and not values["start_urls"] and "start_urls" in raw and not _items(_Collector(c.file), raw["start_urls"][1], ""):
-        c.add(raw["start_urls"][1], f"{where}.start_urls", [], "expected at least one URL")
+        c.add(raw["start_urls"][1], f"{where}.start_urls", [], "förväntade minst en URL")
     if len([p for p in c.problems if p.severity == "error"]) > before or any(k not in values for k in REQUIRED):
         return None
     if "allow" not in values or not values["allow"]:
@@ -280,31 +330,31 @@ def _warn(c: _Collector, node: yaml.Node, where: str, s: Source, raw: dict[str, 
     if s.start_urls and len(denied) == len(s.start_urls):
         rules = sorted({rule.raw for url in denied for rule in s.deny if rule.matches(url)})
         deny_node = _item_node(raw, "deny", rules[0], node) if rules else node
-        c.add(deny_node, f"{where}.deny", ", ".join(rules), "blocks every start URL: nothing of this source will be crawled", "warning")
+        c.add(deny_node, f"{where}.deny", ", ".join(rules), "spärrar alla start-URL:er: inget från källan kommer att crawlas", "warning")
     seen: dict[str, int] = {}
     for url in s.start_urls:
         item = _item_node(raw, "start_urls", url, node, seen.get(url, 0))
         if url in seen:
             seen[url] += 1
-            c.add(item, key, url, "duplicate start URL", "warning")
+            c.add(item, key, url, "start-URL:en förekommer två gånger", "warning")
             continue
         seen[url] = 1
         if not any(rule.matches(url) for rule in s.allow):
             hint = _did_you_mean(_prefix(url), [r.raw for r in s.allow if r.regex is None])
             if not hint:
                 hint = f" (lägg till '{_prefix(url)}' i allow?)"
-            c.add(item, key, url, "start URL is outside 'allow' and will not be crawled" + hint, "warning")
+            c.add(item, key, url, "start-URL:en ligger utanför 'allow' och crawlas inte" + hint, "warning")
         elif url in denied and len(denied) < len(s.start_urls):
-            c.add(item, key, url, "start URL is blocked by 'deny'", "warning")
+            c.add(item, key, url, "start-URL:en spärras av 'deny'", "warning")
         host = urlsplit(url).hostname or ""
         if _is_private_host(host) and not s.allow_private_network:
-            c.add(item, key, url, "loopback/private address: refused unless allow_private_network: true", "warning")
+            c.add(item, key, url, "lokal eller privat adress: vägras om inte allow_private_network: true", "warning")
     public = [url for url in s.start_urls if not _is_private_host(urlsplit(url).hostname or "")]
     if public and s.delay < 1.0:
         delay_node = raw["delay"][1] if "delay" in raw else node
         c.add(
             delay_node, f"{where}.delay", s.delay,
-            "under 1 second between requests to a public host is impolite and may get the crawler blocked (menade du 1?)",
+            "under 1 sekund mellan anropen till en publik webbplats är ohövligt och kan få crawlern spärrad (menade du 1?)",
             "warning",
         )
 
@@ -316,9 +366,9 @@ def load_sources(path: Path | str, taxonomy_slugs: set[str] | None = None, text:
         try:
             text = Path(path).read_text(encoding="utf-8")
         except FileNotFoundError:
-            raise ConfigError([Problem(file, None, "sources", None, "file not found")]) from None
+            raise ConfigError([Problem(file, None, "sources", None, "filen finns inte")]) from None
         except (OSError, UnicodeDecodeError) as exc:
-            raise ConfigError([Problem(file, None, "sources", None, f"cannot read: {exc}")]) from None
+            raise ConfigError([Problem(file, None, "sources", None, f"kan inte läsas: {exc}")]) from None
     if taxonomy_slugs is None:
         from kb.taxonomy import load_taxonomy
 
@@ -329,19 +379,21 @@ def load_sources(path: Path | str, taxonomy_slugs: set[str] | None = None, text:
     except yaml.YAMLError as exc:
         mark = getattr(exc, "problem_mark", None)
         line = mark.line + 1 if mark is not None else None
-        raise ConfigError([Problem(file, line, "yaml", None, f"not valid YAML: {getattr(exc, 'problem', exc)}")]) from None
+        raise ConfigError([Problem(file, line, "yaml", None, f"inte giltig YAML: {getattr(exc, 'problem', exc)}")]) from None
     if not isinstance(root, yaml.MappingNode):
-        raise ConfigError([Problem(file, 1, "sources", None, "expected a mapping with a top-level 'sources:' list")])
+        raise ConfigError([Problem(file, 1, "sources", None, "förväntade en lista 'sources:' överst i filen")])
     sources_node = None
     for key_node, value_node in root.value:
         key = _scalar(key_node)
         if key == "sources":
             sources_node = value_node
         else:
-            c.add(key_node, str(key), None, "unknown top-level key" + _did_you_mean(str(key), ["sources"]))
+            c.add(key_node, str(key), None, "okänd nyckel på översta nivån" + _did_you_mean(str(key), ["sources"]))
     if not isinstance(sources_node, yaml.SequenceNode):
-        c.add(sources_node or root, "sources", None, "expected a list of sources under 'sources:'")
+        c.add(sources_node or root, "sources", None, "förväntade en lista med källor under 'sources:'")
         raise ConfigError(c.problems)
+    if not sources_node.value:
+        c.add(sources_node, "sources", [], "inga källor: ingenting kommer att crawlas", "warning")
     result: list[Source] = []
     seen: dict[str, int] = {}
     for i, item in enumerate(sources_node.value):
@@ -349,7 +401,7 @@ def load_sources(path: Path | str, taxonomy_slugs: set[str] | None = None, text:
         if source is None:
             continue
         if source.id in seen:
-            c.add(item, f"sources[{i}].id", source.id, f"duplicate id (first used on line {seen[source.id]})")
+            c.add(item, f"sources[{i}].id", source.id, f"id:t används redan (första gången på rad {seen[source.id]})")
             continue
         seen[source.id] = source.line or 0
         result.append(source)
@@ -367,7 +419,7 @@ def _warn_overlaps(c: _Collector, node: yaml.Node, sources: list[Source]) -> Non
             shared = sorted(set(a.start_urls) & set(b.start_urls))
             for url in shared:
                 c.problems.append(
-                    Problem(c.file, b.line, f"sources ({b.id}).start_urls", url, f"duplicate start URL: also a start URL of source '{a.id}' (line {a.line})", "warning")
+                    Problem(c.file, b.line, f"sources ({b.id}).start_urls", url, f"start-URL:en förekommer två gånger: den är också start-URL för källan '{a.id}' (rad {a.line})", "warning")
                 )
             for first, second in ((a, b), (b, a)):
                 for url in second.start_urls:
@@ -375,8 +427,8 @@ def _warn_overlaps(c: _Collector, node: yaml.Node, sources: list[Source]) -> Non
                         c.problems.append(
                             Problem(
                                 c.file, second.line, f"sources ({second.id}).start_urls", url,
-                                f"also in scope of source '{first.id}' (line {first.line}): pages may be crawled twice; "
-                                f"add a 'deny' rule to one of them",
+                                f"ligger också inom källan '{first.id}' (rad {first.line}): sidorna kan crawlas två gånger; "
+                                f"lägg till en 'deny'-regel i en av dem",
                                 "warning",
                             )
                         )

@@ -29,7 +29,7 @@ def test_check_ok_prints_summary_and_exits_0(settings: Settings, capsys: pytest.
     settings.sources.write_text(GOOD, encoding="utf-8")
     assert run(settings, "check") == 0
     out, err = capsys.readouterr()
-    assert "1 källor, inga fel" in out and err == ""
+    assert "1 källa, inga fel" in out and err == ""
 
 
 def test_check_quiet_is_silent(settings: Settings, capsys: pytest.CaptureFixture[str]) -> None:
@@ -42,21 +42,21 @@ def test_check_prints_warnings_with_lines(settings: Settings, capsys: pytest.Cap
     settings.sources.write_text(GOOD.replace("delay: 2", "delay: 0"), encoding="utf-8")
     assert run(settings, "check") == 0
     out = capsys.readouterr().out
-    assert f"{settings.sources}:6: warning: sources[0] (nck).delay = 0.0:" in out
-    assert "1 varningar" in out
+    assert f"{settings.sources}:6: varning: sources[0] (nck).delay = 0.0:" in out
+    assert "1 varning" in out and "1 varningar" not in out
 
 
 def test_missing_sources_file_is_config_error_78(settings: Settings, capsys: pytest.CaptureFixture[str]) -> None:
     assert run(settings, "check") == 78
     out, err = capsys.readouterr()
     assert out == ""
-    assert "file not found" in err and "1 fel i konfigurationen" in err
+    assert "filen finns inte" in err and "1 fel i konfigurationen" in err
 
 
 def test_update_with_broken_config_exits_78_before_touching_anything(settings: Settings, capsys: pytest.CaptureFixture[str]) -> None:
     settings.sources.write_text(GOOD.replace("delay: 2", "delay: soon"), encoding="utf-8")
     assert run(settings, "-q", "update") == 78
-    assert "expected a number of seconds" in capsys.readouterr().err
+    assert "förväntade ett antal sekunder" in capsys.readouterr().err
     assert not (settings.index_root / "current").exists()
 
 
@@ -65,7 +65,7 @@ def test_lock_held_gives_75(settings: Settings, capsys: pytest.CaptureFixture[st
     with cli.update_lock(settings.lock_path):
         for command in ("update", "crawl", "index"):
             assert run(settings, "-q", command) == 75
-    assert "another kb run holds" in capsys.readouterr().err
+    assert "en annan kb-körning håller låset" in capsys.readouterr().err
     # released: the lock can be taken again
     with cli.update_lock(settings.lock_path):
         pass
@@ -74,7 +74,7 @@ def test_lock_held_gives_75(settings: Settings, capsys: pytest.CaptureFixture[st
 def test_bad_filter_is_usage_error(settings: Settings, capsys: pytest.CaptureFixture[str]) -> None:
     pytest.importorskip("index.search")
     assert run(settings, "search", "våld", "--filter", "colour=red") == 2
-    assert "expected KEY=VALUE" in capsys.readouterr().err
+    assert "förväntade NYCKEL=VÄRDE" in capsys.readouterr().err
 
 
 def _store_with_runs(settings: Settings) -> tuple[int, int]:
@@ -150,6 +150,9 @@ def test_stats_without_index_counts_the_store(settings: Settings, capsys: pytest
     assert run(settings, "stats") == 0
     out = capsys.readouterr().out
     assert "Dokument i lagret: 2" in out and "inget ännu" in out and "Dokument per källa:" in out
+    # human output shows the Swedish labels; JSON keeps the slugs
+    per_format = out.split("Dokument per format:")[1]
+    assert "PDF" in per_format and "Webbsida" in per_format and "html" not in per_format
 
 
 def test_exit_code_for_maps_errors() -> None:
@@ -198,3 +201,112 @@ def test_repository_sources_yaml_passes_kb_check(capsys: pytest.CaptureFixture[s
     assert cli.main(["--sources", str(path), "check"]) == 0
     out = capsys.readouterr().out
     assert out.strip().endswith("källor, inga fel")
+
+
+def test_unexpected_exception_is_one_swedish_line_and_exit_70(settings: Settings, capsys: pytest.CaptureFixture[str],
+                                                              monkeypatch: pytest.MonkeyPatch) -> None:
+    def broken(args: object, settings: Settings) -> int:
+        raise ZeroDivisionError("division by zero")
+
+    monkeypatch.setattr(cli, "cmd_check", broken)
+    assert run(settings, "check") == 70
+    err = capsys.readouterr().err
+    assert err.count("\n") == 1 and "internt fel" in err and "ZeroDivisionError: division by zero" in err
+    assert "Traceback" not in err
+    assert run(settings, "-v", "check") == 70
+    err = capsys.readouterr().err
+    assert "Traceback (most recent call last)" in err and "internt fel" in err.splitlines()[-1]
+
+
+def test_exit_code_70_for_a_bug_is_documented() -> None:
+    assert cli.exit_code_for(RuntimeError("bug")) == 70
+    assert "70 internal error" in (cli.__doc__ or "")
+    assert "70 internal error" in cli.build_parser().epilog
+
+
+def test_bad_settings_exit_78_naming_the_variable(settings: Settings, capsys: pytest.CaptureFixture[str],
+                                                  monkeypatch: pytest.MonkeyPatch) -> None:
+    settings.sources.write_text(GOOD, encoding="utf-8")
+    monkeypatch.setenv("KB_MIN_KEEP_SHARE", "5")
+    assert run(settings, "check") == 78
+    err = capsys.readouterr().err
+    assert "miljövariabel: fel: KB_MIN_KEEP_SHARE = '5': förväntade ett tal från 0 till 1" in err
+
+
+def test_check_reports_a_malformed_url_instead_of_crashing(settings: Settings, capsys: pytest.CaptureFixture[str]) -> None:
+    settings.sources.write_text(GOOD.replace("[https://nck.uu.se/]", "['http://[::1']"), encoding="utf-8")
+    assert run(settings, "check") == 78
+    err = capsys.readouterr().err
+    assert f"{settings.sources}:5: fel: sources[0] (nck).start_urls = 'http://[::1': ogiltig URL" in err
+
+
+def test_search_without_an_index_says_so_on_stderr_and_exits_1(settings: Settings, capsys: pytest.CaptureFixture[str]) -> None:
+    from index.search import NOTICE_UNAVAILABLE
+
+    assert run(settings, "search", "våld") == 1
+    out, err = capsys.readouterr()
+    assert out == "" and err == f"kb search: {NOTICE_UNAVAILABLE}\n"
+
+
+def test_serve_base_url_follows_the_port_unless_set() -> None:
+    base = Settings()
+    assert cli.serve_settings(base, "127.0.0.1", 8123, env={}).base_url == "http://127.0.0.1:8123"
+    assert cli.serve_settings(base, "::1", 8123, env={}).base_url == "http://[::1]:8123"
+    explicit = base.replace(base_url="https://kb.example.se")
+    assert cli.serve_settings(explicit, "127.0.0.1", 8123, env={"KB_BASE_URL": "https://kb.example.se"}).base_url == "https://kb.example.se"
+    with pytest.raises(SystemExit):
+        cli.main(["serve", "--port", "70000"])
+
+
+def test_update_keeps_90_crawl_runs_however_many_index_runs(settings: Settings) -> None:
+    with Store(settings.store_path) as store:
+        for _ in range(100):
+            for kind in ("crawl", "index"):
+                run_id = store.start_run(kind)
+                store.finish_run(run_id, "ok", 0)
+        extra = store.start_run("index")  # a manual `kb index` in between
+        store.finish_run(extra, "ok", 0)
+        cli._prune_runs(store)
+        runs = store.list_runs(limit=1000)
+    kinds = [r["kind"] for r in runs]
+    assert kinds.count("crawl") == cli.RUNS_KEPT == 90
+    assert kinds.count("index") == 91
+    assert kinds[-1] == "crawl"  # nothing older than the oldest kept crawl
+
+
+def test_test_url_output_is_aligned_and_links_are_clean() -> None:
+    text = cli._format_test_url({
+        "url": "https://bra.se/a", "source": "bra", "scope": "inom källan", "http_status": 200,
+        "content_type": "text/html", "final_url": "https://bra.se/a", "would_store": True,
+        "links": {"count": 1, "first": ["https://bra.se/b"]},
+    })
+    values = {line.split(":", 1)[0]: line for line in text.splitlines() if ":" in line}
+    assert values["HTTP-status"] == "HTTP-status:".ljust(cli.LABEL_WIDTH) + "200"
+    starts = {len(line) - len(line.split(":", 1)[1].lstrip()) for key, line in values.items()
+              if key in ("URL", "Källa", "Scope", "HTTP-status", "Slutlig URL", "Innehållstyp", "Länkar")}
+    assert len(starts) == 1  # every value starts in the same column
+    assert "HTTP-status:200" not in text and "Innehållstyp:text" not in text
+    assert cli.display_links(["https://bra.se/b#x", "https://bra.se/b", "https://bra.se/c#", "https://bra.se/b#y"]) == [
+        "https://bra.se/b", "https://bra.se/c"]
+
+
+def test_closed_stdout_is_not_an_error(settings: Settings) -> None:
+    import os
+    import subprocess
+    import sys
+
+    with Store(settings.store_path) as store:
+        run_id = store.start_run("crawl")
+        failures = [(f"https://nck.uu.se/sida-{i}", "http_404", "") for i in range(200)]
+        store.save_source_report(run_id, SourceReport("nck", failed=200, failures=failures))
+        store.finish_run(run_id, "partial", 1)
+    root = Path(cli.__file__).resolve().parents[1]
+    env = {k: v for k, v in os.environ.items() if not k.startswith("KB_")} | {"PYTHONPATH": str(root)}
+    proc = subprocess.Popen([sys.executable, "-m", "kb.cli", "--data-dir", str(settings.data_dir), "report"],
+                            stdout=subprocess.PIPE, stderr=subprocess.PIPE, env=env, cwd=root)
+    assert proc.stdout is not None and proc.stderr is not None
+    proc.stdout.close()  # `| head -0`: the reader is gone before kb writes a byte
+    err = proc.stderr.read().decode()
+    proc.stderr.close()
+    assert proc.wait(timeout=60) == 0, err
+    assert "Errno 32" not in err and "Broken pipe" not in err and "Traceback" not in err

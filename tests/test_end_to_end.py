@@ -239,14 +239,51 @@ def test_check_names_every_problem_in_a_broken_file_with_its_line(settings: Sett
     f = str(settings.sources)
     lines = err.splitlines()
     expected = [
-        f"{f}:6: error: sources[0] (nck).dealy: unknown key (menade du 'delay'?)",
-        f"{f}:10: error: sources[1] (bra).start_urls = 'htp:/bra.se': expected an absolute http:// or https:// URL",
-        f"{f}:11: error: sources[2].id: required key is missing",
-        f"{f}:14: error: sources[3].id = 'nck': duplicate id (first used on line 2)",
-        f"{f}:22: error: sources[4] (typer).max_pages = 'tusen': expected a whole number ≥ 1",
-        f"{f}:23: error: sources[4] (typer).enabled = 'ja': expected true or false",
-        f"{f}:24: error: sources[4] (typer).delay = -1: expected a number of seconds ≥ 0",
+        f"{f}:6: fel: sources[0] (nck).dealy: okänd nyckel (menade du 'delay'?)",
+        f"{f}:10: fel: sources[1] (bra).start_urls = 'htp:/bra.se': förväntade en fullständig URL som börjar med http:// eller https://",
+        f"{f}:11: fel: sources[2].id: obligatorisk nyckel saknas",
+        f"{f}:14: fel: sources[3].id = 'nck': id:t används redan (första gången på rad 2)",
+        f"{f}:22: fel: sources[4] (typer).max_pages = 'tusen': förväntade ett heltal från 1 till 1000000",
+        f"{f}:23: fel: sources[4] (typer).enabled = 'ja': förväntade true eller false",
+        f"{f}:24: fel: sources[4] (typer).delay = -1: förväntade ett antal sekunder från 0 till 3600",
     ]
     for line in expected:
         assert line in lines, (line, err)
     assert lines[-1] == "kb: 7 fel i konfigurationen"
+
+
+def test_human_search_output_shows_swedish_labels(demo: Demo, capsys: pytest.CaptureFixture[str]) -> None:
+    capsys.readouterr()
+    assert cli.main(_argv(demo.settings, "search", "hedersrelaterat våld", "--limit", "3")) == 0
+    meta = [line for line in capsys.readouterr().out.splitlines() if " · " in line]
+    assert len(meta) == 3
+    assert all("Hedersrelaterat våld och förtryck" in line and "hedersrelaterat-vald" not in line for line in meta), meta
+    from kb.taxonomy import load_taxonomy
+
+    slugs = {c.slug for c in load_taxonomy().doc_types} | {"html", "pdf"}
+    assert not any(part in slugs for line in meta for part in line.strip().split(" · ")), meta
+
+
+def test_test_url_links_are_clean_and_columns_aligned(demo: Demo, capsys: pytest.CaptureFixture[str]) -> None:
+    url = f"{demo.sites.urls['lansstyrelsen']}/kvinnofrid/kompetensteam-heder.html"  # type: ignore[attr-defined]
+    capsys.readouterr()
+    assert cli.main(_argv(demo.settings, "test-url", url, "--json")) == 0
+    links = json.loads(capsys.readouterr().out)["links"]
+    # the page links /om-webbplatsen/#kakor twice and the start page three times
+    assert links["first"] and not any("#" in u for u in links["first"])
+    assert len(links["first"]) == len(set(links["first"]))
+    assert cli.main(_argv(demo.settings, "test-url", url)) == 0
+    out = capsys.readouterr().out
+    assert "HTTP-status:   200" in out and "Innehållstyp:  text/html" in out
+
+
+def test_demo_no_serve_records_its_runs_like_update(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    settings = load_settings(env={}, data_dir=tmp_path / "demo", sources=tmp_path / "unused.yaml")
+    capsys.readouterr()
+    assert cli.main(["--data-dir", str(settings.data_dir), "demo", "--no-serve", "--port", "8765"]) == 0
+    out = capsys.readouterr().out
+    assert "Sök på" not in out and "Ctrl-C" not in out
+    assert "index: " in out  # the same digest `kb update` prints
+    with Store(settings.store_path) as store:
+        runs = store.list_runs()
+    assert [(r["kind"], r["status"], r["exit_code"]) for r in reversed(runs)] == [("crawl", "ok", 0), ("index", "ok", 0)]

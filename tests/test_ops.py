@@ -134,7 +134,7 @@ def test_second_concurrent_run_exits_75_at_once(sites: DemoSites, tmp_path: Path
         second = kb_run(settings, "-q", "update")
         assert second.returncode == 75
         assert time.monotonic() - started < 10
-        assert "another kb run holds" in second.stderr and second.stdout == ""
+        assert "en annan kb-körning håller låset" in second.stderr and second.stdout == ""
     finally:
         out, err = first.communicate(timeout=120)
     assert first.returncode == 0, err
@@ -261,7 +261,7 @@ def test_disk_full_during_index_exits_74_and_keeps_the_old_index(sites: DemoSite
         filler = _fill(small_disk, leave=256 * 1024)  # the index needs about 1 MB
         result = kb_run(settings, "index", "--full")
         assert result.returncode == 74, (result.returncode, result.stderr)
-        assert "I/O error" in result.stderr
+        assert "I/O-fel" in result.stderr
         assert (settings.index_root / "current").resolve() == old_gen
         assert search_total(service) == total
         reopened = SearchService(settings)

@@ -18,7 +18,6 @@ from starlette.applications import Starlette
 from starlette.concurrency import run_in_threadpool
 from starlette.exceptions import HTTPException
 from starlette.middleware import Middleware
-from starlette.middleware.trustedhost import TrustedHostMiddleware
 from starlette.requests import Request
 from starlette.responses import JSONResponse, PlainTextResponse, Response
 from starlette.routing import Mount, Route
@@ -42,6 +41,7 @@ from web.security import (
     MAX_QUERY_CHARS,
     SearchLimiter,
     SecurityHeadersMiddleware,
+    TrustedHostMiddleware,
     clean_text,
     parse_page,
     parse_strict_int,
@@ -59,6 +59,7 @@ STATIC_DIR = HERE / "static"
 PER_PAGE = 10
 FEED_SIZE = 30
 CACHE_CONTROL = "public, max-age=60"
+IMMUTABLE = "public, max-age=31536000, immutable"  # /static/…?v=<content hash>
 APP_VERSION = "1"  # part of every ETag: bump when pages change shape
 RETRY_AFTER = "2"
 
@@ -113,6 +114,35 @@ class ResponseCache:
                 self._data.popitem(last=False)
 
 
+class VersionedStatic:
+    """StaticFiles whose URLs carrying today's ``?v=<content hash>`` may be cached for a year."""
+
+    def __init__(self, directory: Path, version: str) -> None:
+        self.files = StaticFiles(directory=str(directory))
+        self.query = f"v={version}".encode()
+
+    async def __call__(self, scope: Any, receive: Any, send: Any) -> None:
+        if scope["type"] != "http" or scope.get("query_string", b"") != self.query:
+            await self.files(scope, receive, send)
+            return
+
+        async def send_cached(message: Any) -> None:
+            if message["type"] == "http.response.start" and message["status"] in (200, 304):
+                headers = [(k, v) for k, v in message.get("headers", []) if k.lower() != b"cache-control"]
+                message["headers"] = headers + [(b"cache-control", IMMUTABLE.encode())]
+            await send(message)
+
+        await self.files(scope, receive, send_cached)
+
+
+def _file_stamp(path: Path) -> tuple[int, int, int] | None:
+    try:
+        st = path.stat()
+    except OSError:
+        return None
+    return st.st_ino, st.st_mtime_ns, st.st_size
+
+
 def _static_version() -> str:
     digest = hashlib.sha256()
     for path in sorted(STATIC_DIR.glob("*")):
@@ -134,6 +164,10 @@ class Web:
         self.cache = ResponseCache(settings.cache_size)
         self.base_url = settings.base_url.rstrip("/")
         self.static_version = _static_version()
+        self._sources_lock = threading.Lock()
+        self._sources_cached: tuple[tuple[Any, ...], dict[str, Any]] | None = None
+        self._store: Any = None  # one read connection for /kallor, opened when the store exists
+        self._store_stamp: tuple[int, int, int] | None = None
 
     # -- helpers ---------------------------------------------------------------
     def render(self, request: Request, name: str, context: dict[str, Any], status_code: int = 200,
@@ -191,9 +225,10 @@ class Web:
                              per_page=per_page, sort=sort or state.sort)
 
     async def search(self, req: SearchRequest) -> SearchResponse:
-        """Run a (blocking Whoosh) search in the threadpool, bounded by the limiter; raises Busy when full.
+        """Run a (blocking Whoosh) search in the threadpool, bounded by the limiter; raises Busy when no slot came free.
 
-        The limiter is taken on the event loop, before a worker thread is used, so a burst is refused at once."""
+        The limiter is waited for on the event loop, before a worker thread is used: a burst queues briefly
+        (bounded in time and length) without tying up the threadpool."""
         key = (getattr(self.service, "generation", ""), req.q, tuple(sorted((k, tuple(v)) for k, v in req.filters.items())),
                req.page, req.per_page, req.sort)
         cached = self.cache.get(key)
@@ -257,8 +292,8 @@ class Web:
         })
 
     async def guarded(self, func: Any, *args: Any) -> Any:
-        """Call a blocking service method in the threadpool while holding a limiter slot."""
-        if not self.limiter.try_acquire():
+        """Call a blocking service method in the threadpool while holding a limiter slot (waiting briefly for one)."""
+        if not await self.limiter.acquire():
             raise Busy()
         try:
             return await run_in_threadpool(func, *args)
@@ -349,10 +384,51 @@ class Web:
             "nav_current": "delomraden",
         }, headers=self.cache_headers(etag))
 
-    def sources_page(self, request: Request) -> Response:
-        """Every configured source with counts, last crawl, history and failures (runs in the threadpool)."""
-        from kb.sources import load_sources
+    async def sources_page(self, request: Request) -> Response:
+        """Every configured source with counts, last crawl, history and failures.
+
+        The figures are read once and reused until sources.yaml or the store's files change (a new run, new
+        documents); reading them takes a limiter slot like a search."""
+        try:
+            context = await self.guarded(self.sources_context)
+        except Busy:
+            return self.busy_html(request)
+        return self.render(request, "sources.html", {
+            "page_title": "Källor",
+            **context,
+            "nav_current": "kallor",
+        }, headers={"Cache-Control": CACHE_CONTROL})
+
+    def sources_context(self) -> dict[str, Any]:
+        """The /kallor figures, cached by (sources.yaml, store database, store WAL) file stamps."""
+        with self._sources_lock:
+            store = self._sources_store()
+            db = self.settings.store_path
+            key = (_file_stamp(self.settings.sources), _file_stamp(db), _file_stamp(db.with_name(db.name + "-wal")))
+            if self._sources_cached is not None and self._sources_cached[0] == key:
+                return self._sources_cached[1]
+            context = self._read_sources(store)
+            self._sources_cached = (key, context)  # keyed by the stamps from before reading: never newer than its data
+            return context
+
+    def _sources_store(self) -> Any:
+        """The kept read connection to the store (reopened when the file was replaced); None when there is no store."""
         from kb.store import Store
+
+        stamp = _file_stamp(self.settings.store_path)
+        if self._store is not None and (stamp is None or stamp[0] != self._store_stamp[0]):  # type: ignore[index]
+            self._store.close()
+            self._store = None
+        if self._store is None and stamp is not None:
+            try:
+                self._store = Store(self.settings.store_path)
+                self._store_stamp = stamp
+            except KbError as exc:
+                log.error("sources page: cannot open the store: %s", exc)
+        return self._store
+
+    def _read_sources(self, store: Any) -> dict[str, Any]:
+        from kb.sources import load_sources
 
         configured: list[tuple[str, str, str]] = []
         config_error = None
@@ -363,32 +439,34 @@ class Web:
             log.warning("sources page: cannot read %s: %s", self.settings.sources, exc)
             config_error = "Källförteckningen kunde inte läsas; visar de källor som finns i dokumentlagret."
         rows: list[dict[str, Any]] = []
-        store_missing = not self.settings.store_path.exists()
-        if store_missing:
+        if store is None:
+            if self.settings.store_path.exists():
+                config_error = "Dokumentlagret kunde inte läsas just nu."
             for sid, name, org in configured:
                 rows.append(_source_row(sid, name, org, 0, [], None))
         else:
             try:
-                with Store(self.settings.store_path) as store:
-                    counts = store.counts_by("source")
-                    if not configured:
-                        configured = [(sid, sid, "") for sid in sorted(counts)]
-                    for sid, name, org in configured:
-                        history = store.source_history(sid, limit=10)
-                        report = None
-                        if history:
-                            run = store.run_report(int(history[0]["run_id"]))
-                            report = run.sources.get(sid) if run else None
-                        rows.append(_source_row(sid, name, org, counts.get(sid, store.count_documents(sid)), history, report))
+                counts = store.counts_by("source")
+                if not configured:
+                    configured = [(sid, sid, "") for sid in sorted(counts)]
+                for sid, name, org in configured:
+                    history = store.source_history(sid, limit=10)
+                    report = None
+                    if history:
+                        run = store.run_report(int(history[0]["run_id"]))
+                        report = run.sources.get(sid) if run else None
+                    rows.append(_source_row(sid, name, org, counts.get(sid, store.count_documents(sid)), history, report))
             except KbError as exc:
                 log.error("sources page: store unreadable: %s", exc)
                 config_error = "Dokumentlagret kunde inte läsas just nu."
-        return self.render(request, "sources.html", {
-            "page_title": "Källor",
-            "sources": rows,
-            "config_error": config_error,
-            "nav_current": "kallor",
-        }, headers={"Cache-Control": CACHE_CONTROL})
+        return {"sources": rows, "config_error": config_error}
+
+    def close(self) -> None:
+        """Release the store connection kept for /kallor."""
+        with self._sources_lock:
+            if self._store is not None:
+                self._store.close()
+                self._store = None
 
     async def feed(self, request: Request) -> Response:
         state, _ = self.parse_state(request)
@@ -402,7 +480,9 @@ class Web:
             response = await self.search(self.to_request(state, per_page=FEED_SIZE, sort="nyast"))
         except Busy:
             return PlainTextResponse("Upptaget, försök igen.", status_code=503, headers={"Retry-After": RETRY_AFTER})
-        built = views.generation_time(response.generation or getattr(self.service, "generation", "") or "")
+        current = str(getattr(self.service, "generation", "") or "")
+        name = response.generation or current
+        built = views.generation_time(name, str(getattr(self.service, "built_at", "") or "") if name == current else "")
         entries = []
         for hit in response.results:
             published = views.parse_date(hit.published)
@@ -594,6 +674,7 @@ def openapi_document(base_url: str) -> dict[str, Any]:
                 "query": {"type": "string"}, "total": {"type": "integer"}, "page": {"type": "integer"},
                 "per_page": {"type": "integer"}, "sort": {"type": "string", "enum": list(SORTS)},
                 "suggestion": {"type": ["string", "null"]},
+                "notice": {"type": ["string", "null"]},
                 "results": {"type": "array", "items": {"$ref": "#/components/schemas/Hit"}},
                 "facets": {"type": "object", "additionalProperties": {"type": "array", "items": {"$ref": "#/components/schemas/FacetValue"}}}}},
         }},
@@ -609,10 +690,14 @@ def create_app(settings: Settings, service: SearchService | None = None) -> Star
 
         service = SearchService(settings, taxonomy)
     web = Web(settings, service, taxonomy)
+    start_watching = getattr(service, "start_watching", None)
+    if start_watching is not None:
+        start_watching()  # new generations are opened in the background, never on a request
 
     @asynccontextmanager
     async def lifespan(app: Starlette) -> AsyncIterator[None]:
         yield
+        web.close()
         if owned:
             service.close()
 
@@ -627,11 +712,11 @@ def create_app(settings: Settings, service: SearchService | None = None) -> Star
         Route("/api/v1/search", web.api_search, methods=get, name="api_search"),
         Route("/api/v1/suggest", web.api_suggest, methods=get, name="api_suggest"),
         Route("/api/v1/openapi.json", web.openapi, methods=get, name="openapi"),
-        Mount("/static", app=StaticFiles(directory=str(STATIC_DIR)), name="static"),
+        Mount("/static", app=VersionedStatic(STATIC_DIR, web.static_version), name="static"),
     ]
     app = KbStarlette(
         routes=routes,
-        middleware=[Middleware(TrustedHostMiddleware, allowed_hosts=list(settings.allowed_hosts), www_redirect=False)],
+        middleware=[Middleware(TrustedHostMiddleware, allowed_hosts=list(settings.allowed_hosts))],
         exception_handlers={HTTPException: web.http_error, 500: web.server_error},
         lifespan=lifespan,
     )

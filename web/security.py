@@ -2,10 +2,12 @@
 
 from __future__ import annotations
 
+import asyncio
 import json
 import threading
 import unicodedata
-from collections.abc import Awaitable, Callable, MutableMapping
+from collections import deque
+from collections.abc import Awaitable, Callable, MutableMapping, Sequence
 from typing import Any
 
 Scope = MutableMapping[str, Any]
@@ -30,6 +32,9 @@ ALLOWED_METHODS = ("GET", "HEAD")
 MAX_QUERY_CHARS = 1000
 MAX_FILTER_VALUE_CHARS = 200
 MAX_PAGE = 10_000
+LIMITER_WAIT_SECONDS = 2.0  # how long a request may wait for a search slot before it is answered 503
+LIMITER_QUEUE_PER_SLOT = 4  # waiting requests allowed per slot; beyond that, 503 at once
+BAD_HOST_BODY = "Ogiltig Host-rubrik"
 
 
 class SecurityHeadersMiddleware:
@@ -82,17 +87,135 @@ def problem_body(status: int, title: str, detail: str, type_: str = "about:blank
 
 
 class SearchLimiter:
-    """At most ``limit`` searches at once; callers that find it full are refused at once (no queue)."""
+    """At most ``limit`` searches at once; callers wait (FIFO, at most ``wait_seconds``) for a slot.
 
-    def __init__(self, limit: int) -> None:
+    The queue is bounded too (``max_waiting``): when it is full a caller is refused at once. Slots are
+    plain counters under a thread lock, so one limiter serves any number of event loops and threads;
+    a released slot is handed straight to the oldest waiter (no thundering herd, no overtaking)."""
+
+    def __init__(self, limit: int, wait_seconds: float = LIMITER_WAIT_SECONDS, max_waiting: int | None = None) -> None:
         self.limit = max(1, int(limit))
-        self._sem = threading.BoundedSemaphore(self.limit)
+        self.wait_seconds = float(wait_seconds)
+        self.max_waiting = self.limit * LIMITER_QUEUE_PER_SLOT if max_waiting is None else max(0, int(max_waiting))
+        self._lock = threading.Lock()
+        self._active = 0
+        self._waiters: deque[tuple[asyncio.AbstractEventLoop, asyncio.Future[None]]] = deque()
+
+    @property
+    def active(self) -> int:
+        return self._active
+
+    @property
+    def waiting(self) -> int:
+        return len(self._waiters)
 
     def try_acquire(self) -> bool:
-        return self._sem.acquire(blocking=False)
+        """Take a free slot without waiting (never ahead of a waiting caller)."""
+        with self._lock:
+            if self._active < self.limit and not self._waiters:
+                self._active += 1
+                return True
+            return False
+
+    async def acquire(self) -> bool:
+        """Take a slot, waiting up to ``wait_seconds``; False when none came free (or the queue is full)."""
+        if self.try_acquire():
+            return True
+        loop = asyncio.get_running_loop()
+        waiter = (loop, loop.create_future())
+        with self._lock:
+            if self._active < self.limit and not self._waiters:
+                self._active += 1
+                return True
+            if len(self._waiters) >= self.max_waiting or self.wait_seconds <= 0:
+                return False
+            self._waiters.append(waiter)
+        try:
+            await asyncio.wait_for(waiter[1], self.wait_seconds)
+            return True
+        except (TimeoutError, asyncio.CancelledError) as exc:
+            with self._lock:
+                try:
+                    self._waiters.remove(waiter)
+                    granted = False
+                except ValueError:  # release() handed us the slot just as we gave up
+                    granted = True
+            if isinstance(exc, asyncio.CancelledError):
+                if granted:
+                    self.release()
+                raise
+            return granted
 
     def release(self) -> None:
-        self._sem.release()
+        """Give the slot to the oldest waiter, or free it."""
+        while True:
+            with self._lock:
+                if not self._waiters:
+                    self._active -= 1
+                    return
+                loop, future = self._waiters.popleft()  # the slot now belongs to this waiter
+            try:
+                loop.call_soon_threadsafe(_grant, future)
+                return
+            except RuntimeError:  # its event loop is gone: pass the slot on
+                continue
+
+
+def _grant(future: asyncio.Future[None]) -> None:
+    if not future.done():
+        future.set_result(None)
+
+
+class TrustedHostMiddleware:
+    """Answers requests for any other Host with 400 and a Swedish plain-text body (no redirects, ever)."""
+
+    def __init__(self, app: ASGIApp, allowed_hosts: Sequence[str]) -> None:
+        self.app = app
+        self.allowed = [h.lower() for h in allowed_hosts]
+        self.allow_any = "*" in self.allowed
+
+    def allows(self, header: str | None) -> bool:
+        host = host_from_header(header)
+        if host is None:
+            return False
+        return self.allow_any or any(host == p or (p.startswith("*.") and host.endswith(p[1:])) for p in self.allowed)
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] not in ("http", "websocket"):
+            await self.app(scope, receive, send)
+            return
+        header = next((v.decode("latin-1") for k, v in scope.get("headers", []) if k.lower() == b"host"), None)
+        if self.allows(header):
+            await self.app(scope, receive, send)
+            return
+        if scope["type"] == "websocket":
+            await send({"type": "websocket.close", "code": 1008})
+            return
+        body = BAD_HOST_BODY.encode()
+        await send({
+            "type": "http.response.start",
+            "status": 400,
+            "headers": [(b"content-type", b"text/plain; charset=utf-8"), (b"content-length", str(len(body)).encode()),
+                        (b"cache-control", b"no-store")],
+        })
+        await send({"type": "http.response.body", "body": body})
+
+
+def host_from_header(value: str | None) -> str | None:
+    """The lower-case host of a Host header ("[::1]" keeps its brackets); None when malformed or empty."""
+    if not value:
+        return None
+    value = value.strip().lower()
+    if value.startswith("["):
+        end = value.find("]")
+        rest = value[end + 1:] if end > 0 else None
+        if rest is None or (rest and not (rest.startswith(":") and rest[1:].isdigit())):
+            return None
+        return value[:end + 1]
+    host, sep, port = value.partition(":")
+    if (sep and not port.isdigit()) or not host or any(c in host for c in "/\\@ "):
+        return None
+    return host
 
 
 def clean_text(value: str, limit: int = MAX_QUERY_CHARS) -> tuple[str, bool]:

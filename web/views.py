@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import math
+import re
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
 from datetime import UTC, date, datetime
@@ -324,14 +325,26 @@ def tag_uri(url: str) -> str:
     return f"tag:{host},2024:{specific}"
 
 
-def generation_time(generation: str) -> datetime:
-    """Build time encoded in a generation name 'gen-20240305T120000Z-…' (now when unparseable)."""
-    for part in generation.split("-"):
-        for fmt in ("%Y%m%dT%H%M%SZ", "%Y%m%dT%H%M%S", "%Y%m%d%H%M%S"):
-            try:
-                return datetime.strptime(part, fmt).replace(tzinfo=UTC)
-            except ValueError:
-                continue
+_GENERATION_STAMP = re.compile(r"(?:^|-)(\d{8})T?(\d{6})(\d{0,6})Z?(?:-|$)")
+
+
+def generation_time(generation: str, built_at: str = "") -> datetime:
+    """When a generation was built: ``built_at`` (ISO) when given, else the stamp in its name
+    ('gen-20240305T120000Z-…' or with microseconds, 'gen-20261130T014722200096Z-…'); now when neither parses."""
+    if built_at:
+        try:
+            value = datetime.fromisoformat(built_at)
+            return value.replace(tzinfo=UTC) if value.tzinfo is None else value.astimezone(UTC)
+        except ValueError:
+            pass
+    match = _GENERATION_STAMP.search(generation)
+    if match:
+        day, clock, fraction = match.groups()
+        try:
+            value = datetime.strptime(day + clock, "%Y%m%d%H%M%S").replace(tzinfo=UTC)
+            return value.replace(microsecond=int(fraction.ljust(6, "0"))) if fraction else value
+        except ValueError:
+            pass
     return datetime.now(UTC).replace(microsecond=0)
 
 

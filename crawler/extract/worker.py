@@ -83,7 +83,9 @@ def serve(read_fd: int, write_fd: int, memory_limit: int | None) -> None:
 
 
 _CHILD = (
-    "import os, sys\n"
+    "import os, signal, sys\n"
+    # Ctrl-C reaches the whole process group; the parent decides when workers stop.
+    "signal.signal(signal.SIGINT, signal.SIG_IGN)\n"
     "sys.path.insert(0, {root!r})\n"
     "out = os.dup(1)\n"
     "os.dup2(2, 1)\n"
@@ -211,3 +213,12 @@ def default_pool() -> WorkerPool:
             _default = WorkerPool()
             atexit.register(_default.close)
         return _default
+
+
+def close_default_pool() -> None:
+    """Stop the process-wide pool's workers (a later extract() starts a new pool)."""
+    global _default
+    with _default_lock:
+        pool, _default = _default, None
+    if pool is not None:
+        pool.close()

@@ -374,3 +374,22 @@ def _disallowed_paths(sites: DemoSites) -> tuple[str, ...]:
                 if line.lower().startswith("disallow:") and line.split(":", 1)[1].strip():
                     out.append(line.split(":", 1)[1].strip())
     return tuple(out)
+
+
+def test_one_source_failing_unexpectedly_does_not_stop_the_others(make_site, page_html, settings, store, make_source, caplog):
+    # delay: .inf once got past sources.yaml validation and made HostGate.slot raise OverflowError mid-crawl
+    broken, fine = make_site(), make_site()
+    small_site(broken, page_html, n=2)
+    small_site(fine, page_html, n=2)
+    with caplog.at_level("ERROR", logger="crawler.crawl"):
+        report = crawl(settings, [make_source(broken, id="broken", delay=float("inf")), make_source(fine, id="fine")], store)
+    bad = report.sources["broken"]
+    assert bad.status == "failed" and bad.failed == 1
+    ((_url, reason, detail),) = bad.failures
+    assert reason == "internal_error" and detail.startswith("OverflowError")
+    assert report.sources["fine"].status == "ok" and report.sources["fine"].new == 3
+    (record,) = [r for r in caplog.records if r.levelname == "ERROR"]
+    assert "broken" in record.getMessage() and record.exc_info is not None
+    saved = store.run_report(report.run_id)
+    assert saved.sources["broken"].status == "failed" and saved.sources["fine"].new == 3
+    assert store.list_runs()[0]["status"] == "partial"

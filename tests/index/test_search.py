@@ -3,14 +3,16 @@
 from __future__ import annotations
 
 import json
+import re
 import threading
+import time
 from datetime import date
 from pathlib import Path
 from typing import Iterator
 
 import pytest
-
 from _search_corpus import BASE, corpus, make_document, publish, settings_for
+
 from index.search import SearchService
 from kb.searchmodel import SearchRequest, SearchResponse
 
@@ -66,6 +68,10 @@ def test_query_time_synonyms_and_abbreviations(service: SearchService) -> None:
         ("prostitusion", "prostitution/sexkop", "prostitution"),
         ("barnaktenskap", "heder/barnaktenskap", "barnäktenskap"),
         ("valdsutovare", "forovare/behandling", "våldsutövare"),
+        # the suggestion is a word seen in the index, never the corrected stem plus the typed ending
+        ("prostitusionn", "prostitution/sexkop", "prostitution"),
+        ("skyddatt", "dubblett/original", "skyddat"),
+        ("könstympningen", "heder/konsstympning", "könsstympning"),
     ],
 )
 def test_misspellings_find_the_right_page_and_suggest(service: SearchService, typed: str, expected: str, suggestion: str) -> None:
@@ -188,15 +194,18 @@ def test_unavailable_then_published_then_republished(tmp_path: Path) -> None:
         assert svc.recent() == [] and svc.facet_overview() == {} and svc.suggest("våld") == []
         docs = corpus()[:3]
         publish(settings, docs)
-        svc._checked = 0.0  # skip the 1-second reload throttle
+        assert not svc.available  # the properties are snapshots: they never open an index themselves
+        assert svc.reload()  # what the background watcher or the next search does once a second
         assert svc.available and svc.doc_count == 3
         first = svc.generation
         assert svc.search(SearchRequest(q="parterapi")).total == 1
         publish(settings, [make_document(url=f"{BASE}/ny", title="Ny sida om kvinnofrid och våld",
                                          text="Helt ny text om våld.", published=date(2025, 1, 1))])
         # within the throttle window the old generation keeps answering
-        assert svc.generation == first
+        svc._checked = time.monotonic()
+        assert svc.search(SearchRequest(q="ny sida")).generation == first and svc.generation == first
         svc._checked = 0.0
+        assert svc.search(SearchRequest(q="ny sida")).generation != first
         assert svc.generation != first
         assert svc.search(SearchRequest(q="ny sida")).results[0].url == f"{BASE}/ny"
     finally:
@@ -237,3 +246,109 @@ def test_cache_size_zero_disables_the_response_cache(tmp_path: Path) -> None:
         assert svc.search(SearchRequest(q="våld")).total == first.total and not svc._cache
     finally:
         svc.close()
+
+
+def test_suggestions_are_words_from_the_index(service: SearchService) -> None:
+    gen = service._gen
+    assert gen is not None
+    bodies = " ".join(str(f.get("body", "")) + " " + str(f.get("title", "")) for f in gen.searcher.all_stored_fields())
+    seen = {w.lower() for w in re.findall(r"\w+", bodies)}
+    for typed in ("prostitusionn", "skyddatt boendet", "barnaktenskapen", "valdsutovare", "behandlingg"):
+        suggestion = service.search(SearchRequest(q=typed)).suggestion
+        assert suggestion, typed
+        changed = [s for t, s in zip(typed.split(), suggestion.split(), strict=True) if s != t]
+        assert changed and all(w in seen for w in changed), (typed, suggestion)
+
+
+def test_every_public_method_survives_generations_published_meanwhile(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """Real threads, real publishes: a generation in use is never closed under a caller (no ReaderClosed)."""
+    import index.search as search_module
+    from index.build import build_and_publish
+    from kb.store import Store
+    from kb.taxonomy import load_taxonomy
+
+    monkeypatch.setattr(search_module, "RELOAD_CHECK_SECONDS", 0.0)  # every call looks for a new generation
+    settings = settings_for(tmp_path).replace(cache_size=0)
+    publish(settings, corpus())
+    svc = SearchService(settings)
+    stop = threading.Event()
+    errors: list[BaseException] = []
+    calls = {"n": 0}
+    seen: dict[int, object] = {}
+
+    def note() -> None:
+        gen = svc._gen
+        if gen is not None:
+            seen[id(gen)] = gen
+
+    def hammer(kind: int) -> None:
+        queries = ["våld", "prostitusionn", "skyddat boende", "heder -barn", ""]
+        i = 0
+        while not stop.is_set():
+            try:
+                i += 1
+                note()
+                if kind == 0:
+                    r = svc.search(SearchRequest(q=queries[i % len(queries)], page=1 + i % 2, per_page=3))
+                    assert r.notice != search_module.NOTICE_ERROR, r.notice
+                    assert r.total > 0 or queries[i % len(queries)] == "heder -barn"
+                elif kind == 1:
+                    assert len(svc.recent(5)) == 5
+                elif kind == 2:
+                    assert sum(v.count for v in svc.facet_overview()["format"]) == 11
+                elif kind == 3:
+                    assert "våldsutövare" in svc.suggest("våldsut")
+                else:
+                    assert svc.available and svc.generation and svc.doc_count == 11
+                calls["n"] += 1
+                time.sleep(0.0005)  # leave the builder some of the GIL
+            except BaseException as exc:  # reported below
+                errors.append(exc)
+                return
+
+    threads = [threading.Thread(target=hammer, args=(k % 5,)) for k in range(10)]
+    for t in threads:
+        t.start()
+    generations = {svc.generation}
+    try:
+        with Store(settings.store_path) as store:
+            for _ in range(4):
+                build_and_publish(settings, store, [], load_taxonomy(), full=True)
+                deadline = time.monotonic() + 5
+                while svc.generation in generations and not errors and time.monotonic() < deadline:
+                    time.sleep(0.01)
+                generations.add(svc.generation)
+                if errors:
+                    break
+    finally:
+        stop.set()
+        for t in threads:
+            t.join(10)
+    try:
+        assert errors == [], errors[:3]
+        assert len(generations) == 5 and calls["n"] > 50
+        current = svc._gen
+        retired = [g for g in seen.values() if g is not current]
+        assert retired and all(getattr(g, "closed", False) for g in retired)  # nothing left open once released
+    finally:
+        svc.close()
+    assert current is not None and current.closed
+
+
+def test_background_watcher_swaps_in_a_new_generation_and_stops_on_close(tmp_path: Path) -> None:
+    settings = settings_for(tmp_path)
+    publish(settings, corpus()[:3])
+    svc = SearchService(settings)
+    try:
+        svc.start_watching(interval=0.05)
+        svc.start_watching(interval=0.05)  # idempotent
+        first = svc.generation
+        publish(settings, [make_document(url=f"{BASE}/ny", title="Ny sida", text="Helt ny text om våld.")])
+        deadline = time.monotonic() + 10
+        while svc.generation == first and time.monotonic() < deadline:
+            time.sleep(0.02)
+        assert svc.generation != first and svc.doc_count == 4  # no search was needed to notice it
+        watcher = svc._watcher
+    finally:
+        svc.close()
+    assert watcher is not None and not watcher.is_alive()

@@ -32,7 +32,7 @@ def test_bad_environment_values_are_all_reported() -> None:
         load_settings(env={"KB_RETRIES": "many", "KB_READ_TIMEOUT": "soon"})
     keys = sorted(p.key for p in info.value.problems)
     assert keys == ["KB_READ_TIMEOUT", "KB_RETRIES"]
-    assert all(p.file == "environment" for p in info.value.problems)
+    assert all(p.file == "miljövariabel" for p in info.value.problems)
 
 
 def test_replace_keeps_the_rest() -> None:
@@ -46,3 +46,35 @@ def test_every_setting_is_documented() -> None:
     for name, env, _default, help_text in rows:
         assert env == "KB_" + name.upper()
         assert help_text, name
+
+
+@pytest.mark.parametrize(
+    ("var", "raw"),
+    [
+        ("KB_MIN_KEEP_SHARE", "1.5"), ("KB_PUBLISH_MIN_SHARE", "-0.1"), ("KB_MIN_KEEP_SHARE", "nan"),
+        ("KB_READ_TIMEOUT", "0"), ("KB_CONNECT_TIMEOUT", "inf"), ("KB_FETCH_DEADLINE", "nan"), ("KB_PARSE_TIMEOUT", "-1"),
+        ("KB_MAX_BYTES", "0"), ("KB_CACHE_SIZE", "-1"), ("KB_MAX_CONCURRENT_SEARCHES", "0"), ("KB_INDEX_PROCS", "0"),
+        ("KB_HOST_PARALLELISM", "0"), ("KB_RETRIES", "-1"), ("KB_GONE_AFTER_RUNS", "0"),
+        ("KB_BASE_URL", "kb.example.se"), ("KB_BASE_URL", "ftp://kb.example.se"), ("KB_BASE_URL", "https://kb.example.se/?x=1"),
+        ("KB_BASE_URL", "http://[::1"), ("KB_ALLOWED_HOSTS", " , "),
+    ],
+)
+def test_out_of_range_environment_values_are_config_errors(var: str, raw: str) -> None:
+    with pytest.raises(ConfigError) as info:
+        load_settings(env={var: raw})
+    (problem,) = info.value.problems
+    assert (problem.file, problem.key, problem.value) == ("miljövariabel", var, raw)
+    assert problem.message.startswith("förväntade")
+
+
+def test_values_at_the_edges_are_accepted() -> None:
+    s = load_settings(env={"KB_MIN_KEEP_SHARE": "0", "KB_PUBLISH_MIN_SHARE": "1", "KB_CACHE_SIZE": "0",
+                           "KB_BASE_URL": "https://kb.example.se/kunskapsbank", "KB_ALLOWED_HOSTS": "kb.example.se"})
+    assert (s.min_keep_share, s.publish_min_share, s.cache_size) == (0.0, 1.0, 0)
+    assert s.allowed_hosts == ("kb.example.se",)
+
+
+def test_overrides_are_checked_too() -> None:
+    with pytest.raises(ConfigError) as info:
+        load_settings(env={}, base_url="http://0.0.0.0:99999", cache_size=-1)
+    assert sorted((p.file, p.key) for p in info.value.problems) == [("kommandoraden", "--base-url"), ("kommandoraden", "--cache-size")]

@@ -41,7 +41,7 @@ def test_start_url_outside_allow_suggests_the_close_rule() -> None:
     )
     (w,) = warnings
     assert w.severity == "warning" and w.line == 6
-    assert "outside 'allow'" in w.message and "menade du 'https://nck.uu.se/'" in w.message
+    assert "utanför 'allow'" in w.message and "menade du 'https://nck.uu.se/'" in w.message
 
 
 def test_start_url_outside_allow_without_close_rule_suggests_adding_it() -> None:
@@ -58,7 +58,7 @@ def test_deny_blocking_every_start_url_is_one_warning_on_the_deny_line() -> None
         "    start_urls: [https://bra.se/a/, https://bra.se/b/]\n"
         "    deny:\n      - https://bra.se/\n"
     )
-    assert messages(warnings) == [(7, "warning", "blocks every start URL: nothing of this source will be crawled")]
+    assert messages(warnings) == [(7, "warning", "spärrar alla start-URL:er: inget från källan kommer att crawlas")]
 
 
 def test_deny_blocking_some_start_urls_names_each() -> None:
@@ -67,7 +67,7 @@ def test_deny_blocking_some_start_urls_names_each() -> None:
         "    start_urls:\n      - https://bra.se/a/\n      - https://bra.se/b/\n"
         "    deny: [https://bra.se/b/]\n"
     )
-    assert messages(warnings) == [(7, "warning", "start URL is blocked by 'deny'")]
+    assert messages(warnings) == [(7, "warning", "start-URL:en spärras av 'deny'")]
 
 
 def test_unknown_subarea_hint_is_a_warning_with_suggestion_and_is_dropped() -> None:
@@ -88,7 +88,7 @@ def test_zero_delay_on_public_host_warns_but_not_on_loopback() -> None:
         "    allow_private_network: true\n"
     )
     assert [(w.line, w.key) for w in warnings] == [(6, "sources[0] (a).delay")]
-    assert "impolite" in warnings[0].message
+    assert "ohövligt" in warnings[0].message
 
 
 def test_duplicate_start_urls_within_and_across_sources() -> None:
@@ -99,8 +99,8 @@ def test_duplicate_start_urls_within_and_across_sources() -> None:
         "  - id: b\n    name: B\n    organisation: B\n    start_urls: [https://bra.se/x/]\n"
     )
     got = messages(warnings)
-    assert (7, "warning", "duplicate start URL") in got
-    assert any(line == 8 and "also a start URL of source 'a' (line 2)" in msg for line, _, msg in got)
+    assert (7, "warning", "start-URL:en förekommer två gånger") in got
+    assert any(line == 8 and "också start-URL för källan 'a' (rad 2)" in msg for line, _, msg in got)
 
 
 def test_overlapping_sources_warn_in_both_directions() -> None:
@@ -111,7 +111,7 @@ def test_overlapping_sources_warn_in_both_directions() -> None:
         "  - id: wide\n    name: W\n    organisation: W\n    start_urls: [https://bra.se/]\n"
     )
     (w,) = warnings
-    assert w.line == 2 and "also in scope of source 'wide' (line 7)" in w.message and "deny" in w.message
+    assert w.line == 2 and "ligger också inom källan 'wide' (rad 7)" in w.message and "deny" in w.message
 
 
 def test_errors_are_collected_with_lines_and_did_you_mean() -> None:
@@ -125,10 +125,10 @@ def test_errors_are_collected_with_lines_and_did_you_mean() -> None:
     with pytest.raises(ConfigError) as info:
         load(text)
     got = [(p.line, p.key, p.message) for p in info.value.problems]
-    assert (6, "sources[0] (a).dealy", "unknown key (menade du 'delay'?)") in got
-    assert (7, "sources[0] (a).max_pages", "expected a whole number ≥ 1") in got
-    assert (8, "sources[1].id", "required key is missing") in got
-    assert (10, "sources[1].start_urls", "expected an absolute http:// or https:// URL") in got
+    assert (6, "sources[0] (a).dealy", "okänd nyckel (menade du 'delay'?)") in got
+    assert (7, "sources[0] (a).max_pages", "förväntade ett heltal från 1 till 1000000") in got
+    assert (8, "sources[1].id", "obligatorisk nyckel saknas") in got
+    assert (10, "sources[1].start_urls", "förväntade en fullständig URL som börjar med http:// eller https://") in got
 
 
 def test_repository_sources_yaml_is_clean() -> None:
@@ -150,10 +150,10 @@ def test_repository_sources_yaml_is_clean() -> None:
 def test_empty_start_urls_is_an_error_but_bad_ones_are_reported_once() -> None:
     with pytest.raises(ConfigError) as info:
         load("sources:\n  - id: a\n    name: A\n    organisation: A\n    start_urls: []\n")
-    assert [(p.line, p.message) for p in info.value.problems] == [(5, "expected at least one URL")]
+    assert [(p.line, p.message) for p in info.value.problems] == [(5, "förväntade minst en URL")]
     with pytest.raises(ConfigError) as info:
         load("sources:\n  - id: a\n    name: A\n    organisation: A\n    start_urls: [nck.uu.se]\n")
-    assert [(p.line, p.message) for p in info.value.problems] == [(5, "expected an absolute http:// or https:// URL")]
+    assert [(p.line, p.message) for p in info.value.problems] == [(5, "förväntade en fullständig URL som börjar med http:// eller https://")]
 
 
 @pytest.mark.network
@@ -175,3 +175,81 @@ def test_repository_start_urls_answer_live() -> None:
                 if result.status >= 400 or not s.in_scope(result.final_url):
                     broken.append(f"{s.id}: {url}: HTTP {result.status} → {result.final_url}")
     assert broken == []
+
+
+ONE = "sources:\n  - id: a\n    name: A\n    organisation: A\n    start_urls: [https://bra.se/]\n"
+
+
+@pytest.mark.parametrize(
+    ("line", "message"),
+    [
+        ("delay: .inf", "förväntade ett antal sekunder från 0 till 3600"),
+        ("delay: .nan", "förväntade ett antal sekunder från 0 till 3600"),
+        ("delay: 3601", "förväntade ett antal sekunder från 0 till 3600"),
+        ("max_time: .nan", "förväntade ett antal sekunder från 0 till 604800"),
+        ("max_time: 604801", "förväntade ett antal sekunder från 0 till 604800"),
+        ("max_time: -.inf", "förväntade ett antal sekunder från 0 till 604800"),
+        ("max_pages: 1000001", "förväntade ett heltal från 1 till 1000000"),
+        ("max_depth: 101", "förväntade ett heltal från 1 till 100"),
+    ],
+)
+def test_numbers_must_be_finite_and_within_bounds(line: str, message: str) -> None:
+    with pytest.raises(ConfigError) as info:
+        load(ONE + f"    {line}\n")
+    assert [(p.line, p.key.split(".")[-1], p.message) for p in info.value.problems] == [(6, line.split(":")[0], message)]
+
+
+def test_numbers_at_their_bounds_are_accepted() -> None:
+    (s,), _ = load(ONE + "    delay: 3600\n    max_time: 604800\n    max_pages: 1000000\n    max_depth: 100\n")
+    assert (s.delay, s.max_time, s.max_pages, s.max_depth) == (3600.0, 604800.0, 1_000_000, 100)
+
+
+@pytest.mark.parametrize(
+    ("url", "fragment"),
+    [
+        ("http://[::1", "ogiltig URL"),
+        ("https://[zz]/", "ogiltig URL"),
+        ("https://bra.se:99999/", "ogiltigt portnummer"),
+        ("https://bra.se:0/", "ogiltigt portnummer"),
+        ("https://bra.se:x/", "ogiltigt portnummer"),
+        ("https://bra .se/", "mellanslag i värdnamnet"),
+        ("https://user:pass@bra.se/", "lösenord i URL:en är inte tillåtet"),
+        ("https://user@bra.se/", "lösenord i URL:en är inte tillåtet"),
+    ],
+)
+def test_malformed_urls_are_reported_not_raised(url: str, fragment: str) -> None:
+    for key in ("start_urls", "sitemaps", "allow"):
+        text = ONE if key != "start_urls" else ONE.replace("[https://bra.se/]", "[PLACEHOLDER]")
+        if key != "start_urls":
+            text += f"    {key}: [PLACEHOLDER]\n"
+        with pytest.raises(ConfigError) as info:
+            load(text.replace("PLACEHOLDER", f"'{url}'"))
+        (problem,) = info.value.problems
+        assert problem.key.endswith("." + key) and problem.value == url and fragment in problem.message, problem
+
+
+def test_empty_regex_rule_is_an_error() -> None:
+    with pytest.raises(ConfigError) as info:
+        load(ONE + "    deny: ['re:', 're:  ']\n")
+    assert [(p.line, p.value) for p in info.value.problems] == [(6, "re:"), (6, "re:  ")]
+    assert "tomt reguljärt uttryck" in info.value.problems[0].message
+
+
+def test_invalid_css_selectors_are_errors() -> None:
+    with pytest.raises(ConfigError) as info:
+        load(ONE + "    content_selector: 'main['\n    drop_selectors:\n      - nav\n      - '.cookie >'\n")
+    got = [(p.line, p.key.split(".")[-1], p.value) for p in info.value.problems]
+    assert got == [(6, "content_selector", "main["), (9, "drop_selectors", ".cookie >")]
+    assert all(p.message.startswith("ogiltig CSS-väljare") for p in info.value.problems)
+    (s,), _ = load(ONE + "    content_selector: 'main#innehall, div.sv-text-portlet'\n    drop_selectors: [nav, '.cookie > p']\n")
+    assert s.content_selector == "main#innehall, div.sv-text-portlet"
+
+
+def test_no_sources_is_a_warning() -> None:
+    sources, warnings = load("sources: []\n")
+    assert sources == [] and [(w.line, w.severity, w.message) for w in warnings] == [(1, "warning", "inga källor: ingenting kommer att crawlas")]
+
+
+def test_problem_labels_are_swedish() -> None:
+    assert str(Problem("s.yaml", 3, "sources[0].delay", -1, "x")) == "s.yaml:3: fel: sources[0].delay = -1: x"
+    assert str(Problem("s.yaml", None, "sources", None, "y", "warning")) == "s.yaml: varning: sources: y"

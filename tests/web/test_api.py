@@ -151,3 +151,33 @@ def test_feed_leaves_out_undated_documents(client: Any) -> None:
     assert any(h.url.endswith("/vald/kontaktforbud") and h.date_iso is None for h in html_hits)
     feed = ET.fromstring(client.get("/sok.atom", params={"q": "kontaktförbud"}).content)
     assert not any(e.find(f"{ATOM}link").attrib["href"].endswith("/kontaktforbud") for e in feed.findall(f"{ATOM}entry"))
+
+
+def test_notice_is_in_the_json_the_schema_and_the_page(client: Any, service: Any) -> None:
+    from index.search import NOTICE_FUZZY
+
+    data = client.get("/api/v1/search", params={"q": "könstympning"}).json()
+    assert data["notice"] == NOTICE_FUZZY and data["suggestion"] == "könsstympning" and data["total"] >= 1
+    assert client.get("/api/v1/search", params={"q": "våld"}).json()["notice"] is None
+    schema = client.get("/api/v1/openapi.json").json()["components"]["schemas"]["SearchResponse"]
+    assert schema["properties"]["notice"] == {"type": ["string", "null"]}
+    assert set(SearchRequest.__dataclass_fields__) <= set(service.search(SearchRequest(q="x")).to_json()) | {"q", "filters"}
+    page = client.get("/sok", params={"q": "könstympning"})
+    assert page.context["notice"] == NOTICE_FUZZY and NOTICE_FUZZY in page.text
+
+
+def test_empty_feed_is_dated_by_the_index_build_not_the_clock(built_index: Any, client: Any, service: Any) -> None:
+    from datetime import UTC, datetime
+
+    from web.views import generation_time
+
+    info = json.loads(((built_index.index_root / "current").resolve() / "generation.json").read_text(encoding="utf-8"))
+    built = datetime.fromisoformat(info["built_at"]).astimezone(UTC)
+    assert service.built_at == info["built_at"]
+    feeds = [ET.fromstring(client.get("/sok.atom", params={"q": f"zzqx{i}"}).content) for i in range(2)]
+    assert [f.findall(f"{ATOM}entry") for f in feeds] == [[], []]
+    assert [f.find(f"{ATOM}updated").text for f in feeds] == [built.strftime("%Y-%m-%dT%H:%M:%SZ")] * 2
+    # without built_at, the name's stamp (with or without microseconds) is the build time
+    assert generation_time("gen-20261130T014722200096Z-538349") == datetime(2026, 11, 30, 1, 47, 22, 200096, tzinfo=UTC)
+    assert generation_time("gen-20240305T120005Z-abc") == datetime(2024, 3, 5, 12, 0, 5, tzinfo=UTC)
+    assert generation_time(service.generation).replace(microsecond=0) <= built  # built_at has whole seconds

@@ -198,9 +198,13 @@ def test_static_traversal_testclient(client: Any, path: str) -> None:
 
 
 def test_bad_host_header_is_rejected(client: Any) -> None:
-    r = client.get("/", headers={"Host": "evil.example"})
-    assert r.status_code == 400
-    _security_headers_ok(r.headers, "bad host")
+    for host in ("evil.example", "127.0.0.1.evil.example", "", "testserver:abc", "[::1"):
+        r = client.get("/", headers={"Host": host})
+        assert r.status_code == 400, host
+        assert r.text == "Ogiltig Host-rubrik", host
+        assert r.headers["content-type"] == "text/plain; charset=utf-8"
+        _security_headers_ok(r.headers, "bad host")
+    assert client.get("/", headers={"Host": "testserver:8000"}).status_code == 200
     assert client.get("/", headers={"Host": "127.0.0.1"}).status_code == 200
 
 
@@ -282,15 +286,18 @@ def test_security_headers_on_server_errors(app: Any) -> None:
 # -- bounded concurrency ----------------------------------------------------------------
 
 
-def test_full_limiter_answers_503_with_retry_after(app: Any, client: Any) -> None:
+def test_full_limiter_answers_503_with_retry_after(app: Any, client: Any, monkeypatch: pytest.MonkeyPatch) -> None:
     limiter = app.state.web.limiter
+    monkeypatch.setattr(limiter, "wait_seconds", 0.2)  # requests wait this long for a slot before the 503
     taken = 0
     while limiter.try_acquire():
         taken += 1
     assert taken == 4
     try:
+        started = time.monotonic()
         r = client.get("/sok?q=unik-fraga-1")
         assert r.status_code == 503 and r.headers["retry-after"]
+        assert 0.2 <= time.monotonic() - started < 2  # it waited for a slot, then gave up
         assert "Många söker just nu" in r.text
         _security_headers_ok(r.headers, "503")
         r = client.get("/api/v1/search?q=unik-fraga-2")
@@ -320,9 +327,12 @@ class SlowService:
         return self.inner.search(request)
 
 
-def test_burst_beyond_the_limit_gets_quick_503s_on_uvicorn(built_index: Any, service: Any) -> None:
+def test_burst_beyond_the_limit_gets_bounded_503s_on_uvicorn(built_index: Any, service: Any) -> None:
     slow = SlowService(service)
-    server = LiveServer(create_app(built_index.replace(max_concurrent_searches=2, cache_size=0), slow)).start()
+    app = create_app(built_index.replace(max_concurrent_searches=2, cache_size=0), slow)
+    limiter = app.state.web.limiter
+    assert limiter.max_waiting == 8 and limiter.wait_seconds == 2.0
+    server = LiveServer(app).start()
     try:
         with ThreadPoolExecutor(max_workers=2) as holders:
             held = [holders.submit(raw_get, server.port, f"/api/v1/search?q=held{i}") for i in range(2)]
@@ -333,7 +343,9 @@ def test_burst_beyond_the_limit_gets_quick_503s_on_uvicorn(built_index: Any, ser
             elapsed = time.monotonic() - started
             assert [status for status, _, _ in results] == [503] * 40
             assert all(headers.get("retry-after") for _, headers, _ in results)
-            assert elapsed < 5, elapsed
+            # at most 8 wait (2 s) for a slot that never comes; the rest are refused at once
+            assert elapsed < 2.0 + 2.5, elapsed
+            assert limiter.waiting == 0 and limiter.active == 2
             slow.gate.set()
             assert [f.result()[0] for f in held] == [200, 200]
     finally:
@@ -390,3 +402,18 @@ def test_static_files_served(client: Any) -> None:
         r = client.get(f"/static/{name}")
         assert r.status_code == 200
         assert r.content == (Path(__file__).resolve().parents[2] / "web" / "static" / name).read_bytes()
+        assert "immutable" not in r.headers.get("cache-control", "")
+
+
+def test_versioned_static_files_are_cached_for_a_year(app: Any, client: Any) -> None:
+    version = app.state.web.static_version
+    assert f"/static/kb.css?v={version}" in client.get("/").text
+    for name in ("kb.css", "kb.js"):
+        r = client.get(f"/static/{name}", params={"v": version})
+        assert r.status_code == 200 and r.content
+        assert r.headers["cache-control"] == "public, max-age=31536000, immutable"
+        _security_headers_ok(r.headers, name)
+        # another version's URL must not pin today's bytes for a year
+        stale = client.get(f"/static/{name}", params={"v": "0000000000"})
+        assert stale.status_code == 200 and "immutable" not in stale.headers.get("cache-control", "")
+    assert client.get("/static/nope.css", params={"v": version}).status_code == 404
