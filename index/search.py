@@ -499,7 +499,8 @@ class SearchService:
     @contextmanager
     def _using(self) -> Iterator[_Generation | None]:
         """The current generation, referenced for the duration of the block (never closed under the caller)."""
-        self._maybe_reload()
+        if self._watcher is None:  # with a watcher, requests never spend time opening an index
+            self._maybe_reload()
         gen = self._acquire()
         try:
             yield gen

@@ -302,7 +302,7 @@ def test_every_public_method_survives_generations_published_meanwhile(tmp_path: 
                     assert svc.available and svc.generation and svc.doc_count == 11
                 calls["n"] += 1
                 time.sleep(0.0005)  # leave the builder some of the GIL
-            except BaseException as exc:  # reported below
+            except Exception as exc:  # reported below
                 errors.append(exc)
                 return
 
