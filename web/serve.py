@@ -1,56 +1,133 @@
-"""Run the web app under uvicorn, in one process or several sharing one listening socket.
+"""Run the web app under uvicorn: one process, or several workers each with its own listening socket.
 
-The listening socket is bound here with TCP_NODELAY set (accepted connections
-inherit it on Linux). uvicorn's own worker mode hands an already-bound socket
-to its workers, whose connections then lack TCP_NODELAY: the response body
-waits for the client's delayed ACK of the headers, adding ~40 ms to every
-request (measured: 21 req/s on one keep-alive connection instead of 700).
+Two measured problems with uvicorn's own ``--workers`` mode shaped this module:
+
+* Its workers share one already-bound socket, and their connections lack TCP_NODELAY: the
+  response body waits for the client's delayed ACK of the headers, ~40 ms per request
+  (measured: 21 requests/s on one keep-alive connection instead of 700). Sockets bound here set
+  TCP_NODELAY, which accepted connections inherit on Linux.
+* With one shared socket, whichever worker wakes first accepts most of a burst of new
+  keep-alive connections and keeps them: under 20 clients one worker ran at 100 % CPU while the
+  other idled. Here every worker binds its own socket with SO_REUSEPORT, so the kernel spreads
+  connections evenly over the workers.
 """
 
 from __future__ import annotations
 
 import argparse
+import logging
+import multiprocessing
 import os
+import signal
 import socket
+import time
 from pathlib import Path
+from typing import Any
 
 import uvicorn
-from uvicorn.supervisors import Multiprocess
 
 from kb.settings import Settings, load_settings
 
+log = logging.getLogger(__name__)
 
-def bind(host: str, port: int) -> socket.socket:
-    """A listening TCP socket with TCP_NODELAY, shared by every worker."""
+RESTARTS_PER_MINUTE = 5
+
+
+def bind(host: str, port: int, reuse_port: bool = False) -> socket.socket:
+    """A listening TCP socket with TCP_NODELAY (and SO_REUSEPORT for per-worker sockets)."""
     family = socket.AF_INET6 if ":" in host else socket.AF_INET
     sock = socket.socket(family, socket.SOCK_STREAM)
     sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+    if reuse_port:
+        sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEPORT, 1)
     sock.setsockopt(socket.IPPROTO_TCP, socket.TCP_NODELAY, 1)
     sock.bind((host, port))
     sock.listen(2048)
-    sock.set_inheritable(True)
     return sock
 
 
+def _config(host: str, port: int) -> uvicorn.Config:
+    return uvicorn.Config(
+        "web.app:app_from_env", factory=True, host=host, port=port,
+        log_level="warning", access_log=False, server_header=False,
+    )
+
+
+def _run_worker(host: str, port: int) -> None:
+    """One worker process: its own SO_REUSEPORT socket, its own app built from KB_* variables."""
+    sock = bind(host, port, reuse_port=True)
+    try:
+        uvicorn.Server(_config(host, port)).run(sockets=[sock])
+    finally:
+        sock.close()
+
+
+def _supervise(host: str, port: int, workers: int) -> None:
+    """Start the workers, restart one that dies (a few times a minute at most), stop them all on a signal."""
+    ctx = multiprocessing.get_context("spawn")  # no fork of a process holding threads or an index
+    stopping = False
+
+    def stop(signum: int, _frame: Any) -> None:
+        nonlocal stopping
+        stopping = True
+
+    previous = {sig: signal.signal(sig, stop) for sig in (signal.SIGINT, signal.SIGTERM)}
+    procs: list[Any] = []
+    restarts: list[float] = []
+    try:
+        procs = [ctx.Process(target=_run_worker, args=(host, port), name=f"kb-web-{i}") for i in range(workers)]
+        for p in procs:
+            p.start()
+        while not stopping:
+            time.sleep(0.5)
+            for i, p in enumerate(procs):
+                if p.is_alive() or stopping:
+                    continue
+                now = time.monotonic()
+                restarts = [t for t in restarts if now - t < 60]
+                if len(restarts) >= RESTARTS_PER_MINUTE:
+                    log.error("web worker %s keeps dying (exit %s); giving up", p.name, p.exitcode)
+                    stopping = True
+                    break
+                log.warning("web worker %s exited with %s; restarting it", p.name, p.exitcode)
+                restarts.append(now)
+                procs[i] = ctx.Process(target=_run_worker, args=(host, port), name=p.name)
+                procs[i].start()
+    finally:
+        for p in procs:
+            if p.is_alive():
+                p.terminate()  # uvicorn shuts down gracefully on SIGTERM
+        for p in procs:
+            p.join(30)
+            if p.is_alive():
+                p.kill()
+                p.join()
+        for sig, handler in previous.items():
+            signal.signal(sig, handler)
+
+
 def serve(settings: Settings, host: str = "127.0.0.1", port: int = 8000, workers: int = 1) -> None:
-    """Serve until interrupted; with workers > 1 each process builds its app from KB_* variables."""
-    # Workers (and a single process alike) read their settings from the environment, so pass on
-    # what the command line chose.
+    """Serve until interrupted; every process builds its app from KB_* variables set from ``settings``."""
     os.environ["KB_DATA_DIR"] = str(settings.data_dir)
     os.environ["KB_SOURCES"] = str(settings.sources)
     os.environ["KB_BASE_URL"] = settings.base_url
-    config = uvicorn.Config(
-        "web.app:app_from_env", factory=True, host=host, port=port, workers=max(1, workers),
-        log_level="warning", access_log=False, server_header=False,
-    )
-    sock = bind(host, port)
+    if workers <= 1:
+        sock = bind(host, port)
+        try:
+            uvicorn.Server(_config(host, port)).run(sockets=[sock])
+        finally:
+            sock.close()
+        return
+    # Reserve the port (and fail early if it is taken) with a socket in the same SO_REUSEPORT group;
+    # it never listens, so it receives no connections.
+    guard = socket.socket(socket.AF_INET6 if ":" in host else socket.AF_INET, socket.SOCK_STREAM)
+    guard.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+    guard.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEPORT, 1)
+    guard.bind((host, port))
     try:
-        if workers > 1:
-            Multiprocess(config, sockets=[sock]).run()
-        else:
-            uvicorn.Server(config).run(sockets=[sock])
+        _supervise(host, guard.getsockname()[1], workers)
     finally:
-        sock.close()
+        guard.close()
 
 
 def main(argv: list[str] | None = None) -> None:
@@ -60,6 +137,7 @@ def main(argv: list[str] | None = None) -> None:
     parser.add_argument("--workers", type=int, default=1)
     parser.add_argument("--data-dir", type=Path, default=None)
     args = parser.parse_args(argv)
+    logging.basicConfig(level=logging.WARNING, format="%(asctime)s %(levelname)s %(name)s: %(message)s")
     serve(load_settings(data_dir=args.data_dir), args.host, args.port, args.workers)
 
 
