@@ -33,6 +33,27 @@ def test_bound_socket_and_accepted_connections_have_nodelay() -> None:
         sock.close()
 
 
+def _children(pid: int) -> list[int]:
+    """Worker processes of the supervisor (multiprocessing's resource tracker excluded)."""
+    out = []
+    for child in Path(f"/proc/{pid}/task/{pid}/children").read_text().split():
+        cmdline = Path(f"/proc/{child}/cmdline").read_bytes()
+        if b"resource_tracker" not in cmdline:
+            out.append(int(child))
+    return out
+
+
+def _answers(port: int) -> bool:
+    try:
+        conn = http.client.HTTPConnection("127.0.0.1", port, timeout=10)
+        conn.request("GET", "/static/kb.css")
+        ok = conn.getresponse().status == 200
+        conn.close()
+        return ok
+    except OSError:
+        return False
+
+
 def _free_port() -> int:
     with socket.socket() as s:
         s.bind(("127.0.0.1", 0))
@@ -62,6 +83,14 @@ def test_two_workers_serve_the_published_index(built_index: Settings) -> None:
         assert b'"total"' in response.read()
         assert response.getheader("server") is None
         conn.close()
+        # A worker killed outright is replaced, and the port keeps answering throughout.
+        workers = _children(proc.pid)
+        assert len(workers) >= 2, workers
+        os.kill(workers[0], signal.SIGKILL)
+        deadline = time.monotonic() + 60
+        while not (workers[0] not in _children(proc.pid) and len(_children(proc.pid)) >= 2 and _answers(port)):
+            assert time.monotonic() < deadline, "the killed worker was not replaced"
+            time.sleep(0.3)
     finally:
         proc.send_signal(signal.SIGINT)
         try:
