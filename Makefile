@@ -3,9 +3,10 @@ PYTHON ?= python3
 VENV := .venv
 PY := $(VENV)/bin/python
 STAMP := $(VENV)/.installed-$(shell cat pyproject.toml | cksum | cut -d' ' -f1)
-APT_PACKAGES := chromium wswedish hunspell-sv openssl
+WORDLISTS := wswedish hunspell-sv
+APT_PACKAGES := chromium openssl $(WORDLISTS)
 
-.PHONY: setup system-deps demo test test-fast bench bench-quick eval lint clean
+.PHONY: setup system-deps wordlists demo test test-fast bench bench-quick eval clean
 
 $(STAMP): pyproject.toml
 	$(PYTHON) -m venv $(VENV)
@@ -16,15 +17,23 @@ $(STAMP): pyproject.toml
 
 setup: $(STAMP)
 
-# Debian packages: chromium (browser tests), wswedish + hunspell-sv (Swedish word lists), openssl (test TLS certificates).
-system-deps:
-	@missing=""; for p in $(APT_PACKAGES); do dpkg -s $$p >/dev/null 2>&1 || missing="$$missing $$p"; done; \
+# Debian packages: chromium (browser tests), openssl (test TLS certificates), wswedish +
+# hunspell-sv (Swedish word lists for decompounding). Installed when running as root.
+define apt_install
+	@missing=""; for p in $(1); do dpkg -s $$p >/dev/null 2>&1 || missing="$$missing $$p"; done; \
 	if [ -n "$$missing" ]; then \
 	  if [ "$$(id -u)" = 0 ]; then apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq $$missing >/dev/null; \
 	  else echo "missing Debian packages:$$missing (run: sudo apt-get install$$missing)"; fi; \
 	fi
+endef
 
-demo: setup
+system-deps:
+	$(call apt_install,$(APT_PACKAGES))
+
+wordlists:
+	$(call apt_install,$(WORDLISTS))
+
+demo: setup wordlists
 	$(VENV)/bin/kb demo
 
 test: setup system-deps
@@ -33,13 +42,13 @@ test: setup system-deps
 test-fast: setup
 	$(PY) -m pytest -q -m "not browser and not slow"
 
-eval: setup
+eval: setup wordlists
 	$(VENV)/bin/kb eval --baseline
 
-bench: setup
+bench: setup wordlists
 	$(PY) -m bench.run
 
-bench-quick: setup
+bench-quick: setup wordlists
 	$(PY) -m bench.run --quick
 
 clean:
