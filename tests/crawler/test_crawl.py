@@ -5,11 +5,12 @@ from __future__ import annotations
 import time
 from pathlib import Path
 
+import pytest
 
 from crawler.crawl import HostGate, crawl
 from crawler.dedup import group_duplicates, hamming, simhash
 from kb.demosite import DemoSites
-from kb.sources import load_sources
+from kb.sources import UrlRule, load_sources
 from kb.store import Store
 
 LONG = (
@@ -393,3 +394,139 @@ def test_one_source_failing_unexpectedly_does_not_stop_the_others(make_site, pag
     saved = store.run_report(report.run_id)
     assert saved.sources["broken"].status == "failed" and saved.sources["fine"].new == 3
     assert store.list_runs()[0]["status"] == "partial"
+
+
+# -- several origins within one source ------------------------------------------------------------------------------
+
+
+def delayed_site(site, page_html, delay, n=3, links_to=None):
+    """A start page linking to ``n`` pages (on ``links_to`` if given); every response after ``delay`` seconds."""
+
+    def page(title, links=()):
+        def handler(h):
+            time.sleep(delay)
+            return site.Page(page_html(title, f"{title} på {site.port}: " + LONG, links=links))
+
+        return handler
+
+    target = links_to or site
+    site.routes["/"] = page("Start", [target.url(f"/sida{i}") for i in range(n)])
+    for i in range(n):
+        site.routes[f"/sida{i}"] = page(f"Sida {i}")
+
+
+def page_requests(site):
+    return [r for r in site.requests if r.path != "/robots.txt"]
+
+
+def busy(requests):
+    return sum(r.ended - r.at for r in requests)
+
+
+def overlap(xs, ys):
+    """Seconds during which a request of ``xs`` and one of ``ys`` were both being served."""
+    return sum(max(0.0, min(x.ended, y.ended) - max(x.at, y.at)) for x in xs for y in ys)
+
+
+def test_slow_host_does_not_stall_other_host_of_same_source(make_site, page_html, settings, store, make_source):
+    slow, fast = make_site(), make_site()
+    slow_delay, fast_delay, n = 0.4, 0.2, 3
+    delayed_site(slow, page_html, slow_delay, n)
+    delayed_site(fast, page_html, fast_delay, n)
+    # The slow host comes first: crawled one after the other, every fast page would wait behind slow ones.
+    source = make_source(start_urls=(slow.url("/"), fast.url("/")), id="tva")
+    rep = crawl(settings, [source], store).sources["tva"]
+    assert rep.status == "ok" and rep.new == 2 * (n + 1), rep
+    slow_pages, fast_pages = page_requests(slow), page_requests(fast)
+    assert len(slow_pages) == len(fast_pages) == n + 1
+    slow_busy, fast_busy = busy(slow_pages), busy(fast_pages)
+    assert slow_busy >= (n + 1) * slow_delay and fast_busy >= (n + 1) * fast_delay
+    # The fast host is done while the slow one is still being crawled.
+    assert max(r.ended for r in fast_pages) < max(r.ended for r in slow_pages)
+    # Sequential crawling serves one request at a time (overlap 0), so it needs at least the sum of both hosts'
+    # busy times; here most of the fast host's requests ran while a slow request was in flight.
+    assert overlap(slow_pages, fast_pages) >= fast_busy / 2
+    everything = slow_pages + fast_pages
+    span = max(r.ended for r in everything) - min(r.at for r in everything)
+    assert span < slow_busy + fast_busy, (span, slow_busy, fast_busy)
+
+
+def test_per_origin_spacing_holds_within_a_parallel_source(make_site, page_html, settings, store, make_source):
+    """Each origin's lane keeps its own effective delay; that the lanes overlap is shown by the test above."""
+    a, b = make_site(), make_site()
+    small_site(a, page_html, n=2)
+    small_site(b, page_html, n=2)
+    b.add("/robots.txt", "User-agent: *\nCrawl-delay: 0.4\n", content_type="text/plain")
+    delay = 0.2
+    rep = crawl(settings, [make_source(start_urls=(a.url("/"), b.url("/")), delay=delay)], store).sources["test"]
+    assert rep.status == "ok" and rep.new == 6
+    for site, spacing in ((a, delay), (b, 0.4)):  # robots.txt Crawl-delay wins over the source's delay
+        requests = sorted(site.requests, key=lambda r: r.at)
+        assert len(requests) == 4  # robots.txt, start page, two pages
+        gaps = [nxt.at - prev.ended for prev, nxt in zip(requests, requests[1:])]
+        assert min(gaps) >= spacing - 0.02, (site.port, gaps)
+
+
+def test_max_pages_exact_across_origins_and_resume(make_site, page_html, settings, store, make_source):
+    a, b = make_site(), make_site()
+    n = 6
+    # Both lanes wait in their gates (delay) and in flight (slow responses) near the limit: a budget checked when a
+    # URL is taken but counted only when its request is sent would be overrun.
+    delayed_site(a, page_html, 0.05, n)
+    delayed_site(b, page_html, 0.05, n)
+    source = make_source(start_urls=(a.url("/"), b.url("/")), delay=0.05)
+    for max_pages in (1, 5):
+        a.clear()
+        b.clear()
+        store.set_meta("crawl_in_progress:test", "")
+        rep = crawl(settings, [make_source(start_urls=source.start_urls, delay=0.05, max_pages=max_pages)], store).sources["test"]
+        fetched = page_requests(a) + page_requests(b)
+        assert len(fetched) == max_pages, [r.path for r in fetched]
+        assert rep.status == "partial" and f"max_pages ({max_pages}) nådd" in rep.notes
+    assert page_requests(a) and page_requests(b)  # both origins took part
+    first = {a.url(r.path) for r in page_requests(a)} | {b.url(r.path) for r in page_requests(b)}
+    # Resume the cut-short run: only what it had not fetched is requested, and nothing is lost.
+    store.set_meta("crawl_in_progress:test", store.list_runs()[0]["started"])
+    a.clear()
+    b.clear()
+    rep = crawl(settings, [source], store).sources["test"]
+    again = {a.url(r.path) for r in page_requests(a)} | {b.url(r.path) for r in page_requests(b)}
+    assert rep.status == "ok" and not first & again
+    assert first | again == {s.url(p) for s in (a, b) for p in ["/", *(f"/sida{i}" for i in range(n))]}
+    assert store.count_documents() == 2 * (n + 1) and store.get_meta("crawl_in_progress:test") == ""
+
+
+def test_links_to_another_origin_start_its_lane_even_with_one_worker(make_site, page_html, settings, store, make_source):
+    hub, docs = make_site(), make_site()
+    delayed_site(hub, page_html, 0.0, n=3, links_to=docs)
+    for i in range(3):
+        docs.add(f"/sida{i}", page_html(f"Dokument {i}", f"Dokument {i}: " + LONG))
+    source = make_source(start_urls=(hub.url("/"),), allow=(UrlRule.parse(hub.url("/")), UrlRule.parse(docs.url("/"))))
+    rep = crawl(settings.replace(host_parallelism=1), [source], store).sources["test"]
+    assert rep.status == "ok" and rep.new == 4
+    assert sorted(r.path for r in page_requests(docs)) == ["/sida0", "/sida1", "/sida2"]
+
+
+def test_broken_store_stops_every_lane_and_keeps_resume_markers(make_site, page_html, settings, make_source):
+    """A StoreError (a full disk) in one source aborts the run: the other sources' lanes stop after their current request."""
+    from kb.errors import StoreError
+
+    class FullDisk(Store):
+        def put_document(self, doc, now=None):
+            if doc.source == "bad":
+                raise StoreError("database or disk is full")
+            return super().put_document(doc, now)
+
+    slow, bad = make_site(), make_site()
+    n = 20
+    delayed_site(slow, page_html, 0.1, n)  # about 2 s of crawling if it were not stopped
+    small_site(bad, page_html, n=1)
+    sources = [make_source(slow, id="slow"), make_source(bad, id="bad")]
+    with FullDisk(settings.store_path) as store:
+        started = time.monotonic()
+        with pytest.raises(StoreError, match="disk is full"):  # reaches the CLI, which exits 74
+            crawl(settings, sources, store)
+        elapsed = time.monotonic() - started
+        assert len(page_requests(slow)) < n + 1 and elapsed < (n + 1) * 0.1
+        assert store.get_meta("crawl_in_progress:slow")  # the interrupted source resumes next run
+        assert store.list_runs()[0]["status"] == "failed"
