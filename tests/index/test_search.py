@@ -352,3 +352,90 @@ def test_background_watcher_swaps_in_a_new_generation_and_stops_on_close(tmp_pat
     finally:
         svc.close()
     assert watcher is not None and not watcher.is_alive()
+
+
+def _whoosh_index(path: Path, docs: int, words_per_doc: int) -> None:
+    """A plain Whoosh index (one compound segment) with stored text, independent of the kb build."""
+    import random
+
+    from whoosh import fields
+    from whoosh import index as windex
+
+    rng = random.Random(7)
+    vocab = [f"ord{i}" for i in range(5000)]
+    schema = fields.Schema(key=fields.ID(stored=True, unique=True), body=fields.TEXT(stored=True),
+                           n=fields.NUMERIC(stored=True, sortable=True))
+    path.mkdir()
+    ix = windex.create_in(str(path), schema)
+    with ix.writer() as w:
+        for i in range(docs):
+            w.add_document(key=f"d{i}", body=" ".join(rng.choices(vocab, k=words_per_doc)), n=i)
+    ix.close()
+
+
+def test_serving_storage_reads_the_same_index_without_copying_it(tmp_path: Path) -> None:
+    import tracemalloc
+
+    from whoosh import index as windex
+    from whoosh import query as wq
+
+    from index.search import open_index
+
+    _whoosh_index(tmp_path / "ix", docs=150, words_per_doc=500)
+    seg_bytes = sum(p.stat().st_size for p in (tmp_path / "ix").glob("*.seg"))
+    assert seg_bytes > 1_000_000
+
+    def contents(ix: object) -> tuple[object, ...]:
+        with ix.searcher() as s:  # type: ignore[attr-defined]
+            r = s.reader()
+            terms = [(f, t, r.doc_frequency(f, t), list(r.postings(f, t).all_ids())) for f, t in r.all_terms()]
+            hits = [(h["key"], round(h.score, 9)) for h in s.search(wq.Or([wq.Term("body", "ord1"), wq.Term("body", "ord2")]),
+                                                                   limit=None)]
+            col = list(r.column_reader("n"))
+            return terms, list(r.all_stored_fields()), hits, col, r.doc_field_length(5, "body")
+
+    def opened_bytes(opener: object) -> int:
+        tracemalloc.start()
+        try:
+            ix = opener(tmp_path / "ix")  # type: ignore[operator]
+            searcher = ix.searcher()
+            searcher.reader().doc_frequency("body", "ord1")
+            held = tracemalloc.get_traced_memory()[0]
+            searcher.close()
+            ix.close()
+            return held
+        finally:
+            tracemalloc.stop()
+
+    whoosh_open = lambda p: windex.open_dir(str(p))  # noqa: E731
+    for use_mmap in (True, False):
+        ix = open_index(tmp_path / "ix", use_mmap=use_mmap)
+        reference = windex.open_dir(str(tmp_path / "ix"))
+        try:
+            assert contents(ix) == contents(reference)
+        finally:
+            ix.close()
+            reference.close()
+    # Whoosh's own mmap path copies every segment file into private memory; ours keeps it in the mapping.
+    assert opened_bytes(whoosh_open) > seg_bytes / 2
+    assert opened_bytes(open_index) < seg_bytes / 10
+
+
+def test_a_retired_generation_unmaps_its_files(tmp_path: Path) -> None:
+    settings = settings_for(tmp_path)
+    publish(settings, corpus()[:3])
+    svc = SearchService(settings)
+    try:
+        svc.search(SearchRequest(q="våld"))
+        old = svc._gen.path if svc._gen else None
+        assert old is not None
+
+        def mapped() -> list[str]:
+            return [line for line in Path("/proc/self/maps").read_text().splitlines() if str(old) in line]
+
+        assert mapped()  # the segment is mapped while the generation serves
+        publish(settings, corpus()[:4])
+        assert svc.reload()
+        assert mapped() == []
+    finally:
+        svc.close()
