@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import bisect
 import copy
+import ctypes
 import itertools
 import json
 import logging
@@ -27,7 +28,7 @@ from whoosh.filedb.filestore import FileStorage
 from whoosh.filedb.structfile import StructFile
 from whoosh.matching import FilterMatcher
 from whoosh.scoring import BM25F
-from whoosh.util.numeric import byte_to_length
+from whoosh.util.numeric import byte_to_length, length_to_byte
 
 from index.facets import FacetTable
 from index.highlight import snippet, term_pattern
@@ -45,7 +46,7 @@ from kb.searchmodel import FacetValue, Hit, SearchRequest, SearchResponse
 from kb.settings import Settings
 from kb.taxonomy import Taxonomy, load_taxonomy
 
-__all__ = ["SearchService", "SearchRequest", "SearchResponse", "Hit", "FacetValue"]
+__all__ = ["FacetValue", "Hit", "SearchRequest", "SearchResponse", "SearchService"]
 
 log = logging.getLogger(__name__)
 
@@ -59,13 +60,38 @@ LOCAL_ORGANISATION_MARKERS = ("kommun", "region ", "regionen ", "landsting")
 RECENT_MAX = 100  # recent() answers at most this many; the order is computed once per generation
 SURFACE_DOCS = 20  # documents read to find how a corrected word is really written
 SURFACE_CHARS = 200_000  # characters of each such document's text looked at
-TERM_CACHE_POSTINGS = 4_000_000  # per generation: postings (doc, score) kept for reuse, ~12 bytes each
+TERM_CACHE_BYTES = 64 << 20  # per generation: term postings (int32 doc, float64 score: 12 bytes each) kept, LRU
 INDEX_MMAP = False  # read index files through file handles (page cache, not RSS); True maps them, see open_index
 _BYTE_TO_LENGTH = np.array([byte_to_length(b) or 1 for b in range(256)], dtype=np.float64)
+_LENGTH_BYTE_ONE = length_to_byte(1)
+
+MALLOC_ARENAS = 2  # glibc malloc arenas per process once a SearchService exists (0: leave the default)
+_M_ARENA_MAX = -8  # glibc's mallopt parameter number
 
 NOTICE_UNAVAILABLE = "Sökindexet är inte byggt ännu. Försök igen senare."
 NOTICE_FUZZY = "Inga exakta träffar – visar träffar med liknande stavning."
 NOTICE_ERROR = "Sökningen kunde inte genomföras. Försök med andra ord."
+
+
+def limit_malloc_arenas(arenas: int = MALLOC_ARENAS) -> bool:
+    """Cap glibc's malloc arenas for this process; True when applied.
+
+    By default glibc gives each thread that allocates its own arena (up to 8 per core), and each keeps
+    the freed per-query numpy arrays (~1 MiB each at 100k documents) for reuse: with 50 concurrent
+    clients on a 40-thread pool a worker held ~110 MiB more than one serving them in turn. Two arenas
+    keep that to ~15 MiB; searches hold the generation lock anyway, so threads hardly contend for them.
+    Process-wide and idempotent; a no-op where there is no glibc (or ``arenas`` is 0).
+    """
+    if arenas <= 0:
+        return False
+    try:
+        libc = ctypes.CDLL(None)
+        mallopt = libc.mallopt
+    except (OSError, AttributeError):
+        return False
+    mallopt.argtypes = [ctypes.c_int, ctypes.c_int]
+    mallopt.restype = ctypes.c_int
+    return bool(mallopt(_M_ARENA_MAX, int(arenas)))
 
 
 def _resolve_current(index_root: Path) -> Path | None:
@@ -163,7 +189,7 @@ class _MappedFile(StructFile):
     def get(self, position: int, length: int) -> bytes:
         return self._buf[position:position + length].tobytes()
 
-    def subset(self, offset: int, length: int, name: str | None = None) -> "_MappedFile":
+    def subset(self, offset: int, length: int, name: str | None = None) -> _MappedFile:
         return _MappedFile(self._buf[offset:offset + length], name=name or self._name)
 
     def close(self) -> None:
@@ -214,28 +240,31 @@ class _Postings:
     term is read block-wise once and its scores are vectors, so a query is a few numpy operations.
     """
 
-    def __init__(self, searcher: Any, live: np.ndarray, max_postings: int = TERM_CACHE_POSTINGS) -> None:
+    def __init__(self, searcher: Any, live: np.ndarray, max_bytes: int = TERM_CACHE_BYTES) -> None:
         self.searcher = searcher
         self.reader = searcher.reader()
         self.schema = searcher.schema
         self.size = self.reader.doc_count_all()
         self.live = live
-        self.max_postings = max_postings
+        self.max_bytes = max_bytes
         weighting = searcher.weighting
         self.B = float(getattr(weighting, "B", 0.75))
         self.K1 = float(getattr(weighting, "K1", 1.2))
         self._field_B: dict[str, float] = dict(getattr(weighting, "_field_B", {}))
         self.bm25 = isinstance(weighting, BM25F)
-        self._lengths: dict[str, np.ndarray] = {}
+        self._lengths: dict[str, np.ndarray] = {}  # field -> Whoosh's length byte per document (uint8)
         self._cache: OrderedDict[tuple[str, str], tuple[np.ndarray, np.ndarray]] = OrderedDict()
         self._held = 0
         self._phrases: OrderedDict[tuple[str, tuple[str, ...], int], np.ndarray] = OrderedDict()
 
-    def lengths(self, fieldname: str) -> np.ndarray:
-        """Field length per document, decoded from Whoosh's one-byte length column."""
+    def lengths(self, fieldname: str, docs: np.ndarray) -> np.ndarray:
+        """Field lengths of the given documents, decoded from Whoosh's one-byte length column."""
+        return _BYTE_TO_LENGTH[self._length_bytes(fieldname)[docs]]
+
+    def _length_bytes(self, fieldname: str) -> np.ndarray:
         arr = self._lengths.get(fieldname)
         if arr is None:
-            arr = np.ones(self.size, dtype=np.float64)
+            arr = np.full(self.size, _LENGTH_BYTE_ONE, dtype=np.uint8)
             for leaf, offset in self.reader.leaf_readers():
                 n = leaf.doc_count_all()
                 col = None
@@ -247,9 +276,10 @@ class _Postings:
                 if col is not None and getattr(col, "_typecode", None) == "B" and hasattr(col, "_dbfile"):
                     count = min(n, int(getattr(col, "_count", n)))  # trailing documents may have no entry
                     raw = col._dbfile.get(col._basepos, count)
-                    arr[offset:offset + count] = _BYTE_TO_LENGTH[np.frombuffer(raw, dtype=np.uint8)]
+                    arr[offset:offset + count] = np.frombuffer(raw, dtype=np.uint8)
                 else:
-                    arr[offset:offset + n] = [leaf.doc_field_length(d, fieldname, 1) or 1 for d in range(n)]
+                    arr[offset:offset + n] = [length_to_byte(leaf.doc_field_length(d, fieldname, 1) or 1)
+                                              for d in range(n)]
             self._lengths[fieldname] = arr
         return arr
 
@@ -277,7 +307,7 @@ class _Postings:
                     m.next()
             if offset:
                 ids[start:] = [d + offset for d in ids[start:]]
-        docs = np.asarray(ids, dtype=np.int64)
+        docs = np.asarray(ids, dtype=np.int32)
         w = np.asarray(weights, dtype=np.float64)
         if len(docs):
             keep = self.live[docs]
@@ -300,7 +330,7 @@ class _Postings:
             idf = self.searcher.idf(fieldname, text)
             avgfl = self.searcher.avg_field_length(fieldname) or 1
             B = self._field_B.get(fieldname, self.B)
-            dl = self.lengths(fieldname)[docs]
+            dl = self.lengths(fieldname, docs)
             scores = idf * ((w * (self.K1 + 1)) / (w + self.K1 * ((1 - B) + B * dl / avgfl)))
         elif len(docs) and not self.bm25:
             raise _Unsupported("weighting")
@@ -308,10 +338,10 @@ class _Postings:
             scores = w  # unscorable fields: Whoosh's WeightScorer
         entry = (docs, scores)
         self._cache[key] = entry
-        self._held += len(docs)
-        while self._held > self.max_postings and len(self._cache) > 1:
-            _, (old, _s) = self._cache.popitem(last=False)
-            self._held -= len(old)
+        self._held += docs.nbytes + scores.nbytes
+        while self._held > self.max_bytes and len(self._cache) > 1:
+            _, (old, old_scores) = self._cache.popitem(last=False)
+            self._held -= old.nbytes + old_scores.nbytes
         return entry
 
     def phrase_docs(self, q: wq.Phrase) -> np.ndarray:
@@ -320,7 +350,7 @@ class _Postings:
         hit = self._phrases.get(key)
         if hit is None:
             plain = wq.Phrase(q.fieldname, list(q.words), slop=q.slop)
-            hit = np.fromiter(self.searcher.docs_for_query(plain), dtype=np.int64)
+            hit = np.fromiter(self.searcher.docs_for_query(plain), dtype=np.int32)
             self._phrases[key] = hit
             if len(self._phrases) > 512:
                 self._phrases.popitem(last=False)
@@ -415,12 +445,13 @@ class _Generation:
         size = self.size = table.size
         self.live_mask = _mask_from_bits(table.live, size)
         self.reps_mask = _mask_from_bits(table.reps, size)
-        self.rep = np.asarray(table.rep, dtype=np.int64)
-        self.dup_ids = np.nonzero(self.rep != np.arange(size))[0]
-        self.dup_reps = self.rep[self.dup_ids]
-        self.has_published = np.array([p is not None for p in table.published], dtype=bool)
-        self.published_ord = np.array([(p or date.min).toordinal() for p in table.published], dtype=np.int64)
-        self.first_seen_ord = np.array([(p or date.min).toordinal() for p in table.first_seen], dtype=np.int64)
+        self.dup_ids = np.nonzero(table.rep != np.arange(size, dtype=np.int32))[0]
+        self.dup_reps = table.rep[self.dup_ids].astype(np.intp)
+        self.has_published = table.published > 0
+        self.published_ord = table.published  # day ordinals, 0 when undated
+        self.first_seen_ord = table.first_seen
+        national = np.array([_is_national(name) for name in table.organisation_names], dtype=bool)
+        self.national = national[table.organisation_code]
         self.postings = _Postings(self.searcher, self.live_mask)
         self.spelling: dict[str, tuple[str, str]] = {}  # typed word -> (query term, shown word); "" for none
         reader = self.searcher.reader()
@@ -521,6 +552,29 @@ def _near(first: list[int], second: list[int], slop: int) -> bool:
     return False
 
 
+class _SortedWords:
+    """A sorted, read-only word list in one string plus int32 offsets (~3 bytes a word instead of ~70).
+
+    Supports ``len``, indexing and therefore ``bisect``; the autocomplete vocabulary is ~120k words.
+    """
+
+    def __init__(self, words: Any) -> None:
+        ordered = sorted(set(words))
+        self._blob = "".join(ordered)
+        self._ends = np.cumsum([len(w) for w in ordered], dtype=np.int64).astype(np.int32)
+
+    def __len__(self) -> int:
+        return len(self._ends)
+
+    def __getitem__(self, i: int) -> str:
+        if i < 0:
+            i += len(self._ends)
+        if not 0 <= i < len(self._ends):
+            raise IndexError(i)
+        start = int(self._ends[i - 1]) if i else 0
+        return self._blob[start:int(self._ends[i])]
+
+
 @dataclass
 class _Ranked:
     total: int
@@ -537,6 +591,7 @@ class SearchService:
     def __init__(self, settings: Settings, taxonomy: Taxonomy | None = None) -> None:
         self.settings = settings
         self.taxonomy = taxonomy or load_taxonomy()
+        limit_malloc_arenas()  # before the server's thread pool starts allocating
         # Held only while looking for and opening a new generation; searches never take it.
         self._lock = threading.RLock()
         self._cache: OrderedDict[tuple[Any, ...], SearchResponse] = OrderedDict()
@@ -544,7 +599,7 @@ class SearchService:
         self._gen: _Generation | None = None
         self._target: Path | None = None
         self._checked = 0.0
-        self._vocab: list[str] | None = None
+        self._vocab: _SortedWords | None = None
         self._closed = False
         self._watcher: threading.Thread | None = None
         self._stop = threading.Event()
@@ -779,8 +834,8 @@ class SearchService:
         delomraden = request.filters.get("delomrade", [])
         adjusted: list[tuple[float, int]] = []
         for d in head:
-            factor = 1.0 + FRESHNESS_WEIGHT * _freshness(table.published[d], today)
-            if _is_national(table.organisation[d]):
+            factor = 1.0 + FRESHNESS_WEIGHT * _freshness(table.published_date(d), today)
+            if gen.national[d]:
                 factor += NATIONAL_WEIGHT
             if delomraden:
                 sub = self._sub_area_scores(gen, d)
@@ -909,7 +964,7 @@ class SearchService:
         stored = gen.searcher.stored_fields(docnum)
         duplicates = _as_list(stored.get("duplicates"))
         url = str(stored.get("url", ""))
-        for other in gen.table.members.get(gen.table.rep[docnum], []):
+        for other in gen.table.members.get(int(gen.table.rep[docnum]), []):
             if other != docnum:
                 other_url = str(gen.searcher.stored_fields(other).get("url", ""))
                 if other_url and other_url != url and other_url not in duplicates:
@@ -962,7 +1017,7 @@ class SearchService:
                 return copy.deepcopy(gen.overview)
 
     # -- autocomplete -------------------------------------------------------------
-    def _wordlist(self) -> list[str]:
+    def _wordlist(self) -> _SortedWords:
         if self._vocab is None:
             words: set[str] = set()
             for group in self.taxonomy.synonym_groups():
@@ -975,7 +1030,7 @@ class SearchService:
                     words.update(w.strip().lower() for w in fh if w.strip().isalpha())
             except OSError:
                 log.warning("no Swedish word list for autocomplete")
-            self._vocab = sorted(words)
+            self._vocab = _SortedWords(words)
         return self._vocab
 
     def suggest(self, prefix: str, limit: int = 8) -> list[str]:
@@ -1001,7 +1056,7 @@ class SearchService:
                 return found[:limit]
 
     @staticmethod
-    def _suggest(gen: _Generation, text: str, vocab: list[str]) -> list[str]:
+    def _suggest(gen: _Generation, text: str, vocab: _SortedWords) -> list[str]:
         head, _, last = text.rpartition(" ")
         scored: list[tuple[int, str]] = []
         reader = gen.searcher.reader()

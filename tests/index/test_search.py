@@ -6,10 +6,11 @@ import json
 import re
 import threading
 import time
+from collections.abc import Iterator
 from datetime import date
 from pathlib import Path
-from typing import Iterator
 
+import numpy as np
 import pytest
 from _search_corpus import BASE, corpus, make_document, publish, settings_for
 
@@ -407,7 +408,9 @@ def test_serving_storage_reads_the_same_index_without_copying_it(tmp_path: Path)
         finally:
             tracemalloc.stop()
 
-    whoosh_open = lambda p: windex.open_dir(str(p))  # noqa: E731
+    def whoosh_open(p: Path) -> object:
+        return windex.open_dir(str(p))
+
     for use_mmap in (True, False):
         ix = open_index(tmp_path / "ix", use_mmap=use_mmap)
         reference = windex.open_dir(str(tmp_path / "ix"))
@@ -421,7 +424,13 @@ def test_serving_storage_reads_the_same_index_without_copying_it(tmp_path: Path)
     assert opened_bytes(open_index) < seg_bytes / 10
 
 
-def test_a_retired_generation_unmaps_its_files(tmp_path: Path) -> None:
+@pytest.mark.parametrize("use_mmap", [True, False])
+def test_a_retired_generation_releases_its_files(tmp_path: Path, monkeypatch: pytest.MonkeyPatch, use_mmap: bool) -> None:
+    import os
+
+    import index.search
+
+    monkeypatch.setattr(index.search, "INDEX_MMAP", use_mmap)
     settings = settings_for(tmp_path)
     publish(settings, corpus()[:3])
     svc = SearchService(settings)
@@ -430,12 +439,65 @@ def test_a_retired_generation_unmaps_its_files(tmp_path: Path) -> None:
         old = svc._gen.path if svc._gen else None
         assert old is not None
 
-        def mapped() -> list[str]:
-            return [line for line in Path("/proc/self/maps").read_text().splitlines() if str(old) in line]
+        def held() -> list[str]:
+            """The old generation's files this process maps (mmap) or holds open (plain reads)."""
+            if use_mmap:
+                return [line for line in Path("/proc/self/maps").read_text().splitlines() if str(old) in line]
+            out = []
+            for fd in Path("/proc/self/fd").iterdir():
+                try:
+                    target = os.readlink(fd)
+                except OSError:
+                    continue
+                if target.startswith(str(old)):
+                    out.append(target)
+            return out
 
-        assert mapped()  # the segment is mapped while the generation serves
+        assert any(".seg" in h for h in held())  # the segment is held while the generation serves
         publish(settings, corpus()[:4])
         assert svc.reload()
-        assert mapped() == []
+        assert held() == []
     finally:
         svc.close()
+
+
+def test_sorted_words_bisect_like_a_sorted_list() -> None:
+    import bisect
+
+    from index.search import _SortedWords
+
+    words = ["våld", "vald", "kvinnofrid", "å", "äktenskap", "barn", "barnäktenskap", "barn", "öga", "a"]
+    compact = _SortedWords(words)
+    reference = sorted(set(words))
+    assert len(compact) == len(reference) and list(compact) == reference and compact[-1] == reference[-1]
+    for needle in ("", "a", "barn", "barnä", "bb", "v", "vål", "ö", "ööö", "zz"):
+        assert bisect.bisect_left(compact, needle) == bisect.bisect_left(reference, needle)
+    with pytest.raises(IndexError):
+        compact[len(reference)]
+    assert len(_SortedWords([])) == 0
+
+
+def test_term_cache_is_bounded_by_bytes_least_recently_used_first(service: SearchService) -> None:
+    from index.search import _Postings
+
+    gen = service._gen
+    assert gen is not None
+    reader = gen.searcher.reader()
+    terms = sorted({t for t in (reader.field_terms("body")) if reader.doc_frequency("body", t) == 1})[:6]
+    assert len(terms) == 6
+    def entry(t: str) -> int:
+        return sum(a.nbytes for a in postings.term("body", t))
+
+    postings = _Postings(gen.searcher, gen.live_mask, max_bytes=1 << 30)
+    sizes = {t: entry(t) for t in terms}
+    budget = sum(sizes[t] for t in terms[:4])
+    postings = _Postings(gen.searcher, gen.live_mask, max_bytes=budget)
+    for t in terms[:4]:
+        postings.term("body", t)
+    postings.term("body", terms[0])  # used again: the most recent now
+    postings.term("body", terms[4])  # over budget: the least recently used (terms[1]) goes first
+    cached = {text for _f, text in postings._cache}
+    assert terms[0] in cached and terms[4] in cached and terms[1] not in cached
+    assert postings._held == sum(sizes[t] for t in cached) <= budget
+    docs, scores = postings.term("body", terms[1])  # an evicted term is read again, equal to before
+    assert docs.dtype == np.int32 and len(docs) == len(scores) and sizes[terms[1]] == docs.nbytes + scores.nbytes
