@@ -134,6 +134,16 @@ def _free_port() -> int:
         return int(s.getsockname()[1])
 
 
+def _listeners(port: int) -> int:
+    """Listening IPv4 sockets on ``port`` (each web worker binds its own with SO_REUSEPORT)."""
+    count = 0
+    for line in Path("/proc/net/tcp").read_text().splitlines()[1:]:
+        fields = line.split()
+        if fields[3] == "0A" and int(fields[1].rsplit(":", 1)[1], 16) == port:
+            count += 1
+    return count
+
+
 def _rss_peak_kib(pid: int) -> int:
     try:
         for line in Path(f"/proc/{pid}/status").read_text().splitlines():
@@ -184,13 +194,9 @@ def http_load(data_dir: Path, seconds: int, workers: int, concurrencies: list[in
     )
     out: dict[str, Any] = {"workers": workers}
     try:
-        deadline = time.time() + 60
-        while time.time() < deadline:
-            try:
-                socket.create_connection(("127.0.0.1", port), 0.5).close()
-                break
-            except OSError:
-                time.sleep(0.2)
+        deadline = time.time() + 120
+        while time.time() < deadline and _listeners(port) < workers:  # every worker has loaded its app
+            time.sleep(0.2)
         lua = Path(tempfile.mkstemp(suffix=".lua")[1])
         lua.write_text(WRK_LUA % ", ".join(json.dumps(p) for p in paths("/sok")))
         # Warm every worker (first searcher open, caches).

