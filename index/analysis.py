@@ -344,15 +344,15 @@ def analyse_word(word: str) -> tuple[str, tuple[str, ...], str | None]:
     return primary, stems, head
 
 
-class SwedishFilter(Filter):
-    """Stems Swedish words, reduces definite compounds and (at index time) adds compound parts."""
+class _Switches:
+    """The two switches that are all an analyzer pickles into the index TOC (word lists and caches
+    live at module level, so the TOC stays small and old indexes stay openable)."""
 
     def __init__(self, decompound: bool = True, fold: bool = False) -> None:
         self.decompound = decompound
         self.fold = fold
 
     def __getstate__(self) -> dict[str, Any]:
-        # Only the switches: the lexicon and caches live at module level.
         return {"decompound": self.decompound, "fold": self.fold}
 
     def __setstate__(self, state: dict[str, Any]) -> None:
@@ -364,6 +364,10 @@ class SwedishFilter(Filter):
 
     def __hash__(self) -> int:
         return hash((type(self).__name__, self.decompound, self.fold))
+
+
+class SwedishFilter(_Switches, Filter):
+    """Stems Swedish words, reduces definite compounds and (at index time) adds compound parts."""
 
     def __call__(self, tokens: Iterator[Any]) -> Iterator[Any]:
         pending: str | None = None  # dangling first part waiting for a compound ("hälso-")
@@ -451,30 +455,13 @@ def _entry(raw: str, fold_text: bool) -> _Entry | None:
     return text, tuple(out), head, dangling
 
 
-class SwedishAnalyzer(Analyzer):
+class SwedishAnalyzer(_Switches, Analyzer):
     """Tokenizer, lowercase, stop words and ``SwedishFilter`` in one pass, with per-word results cached.
 
     Produces exactly the tokens (texts, positions, chars, stopped flags) of the reference chain
     ``_analyzer()``; the per-word work (stemming, definite forms, decompounding, folding) is done once
     per distinct word and process. Only the two switches are pickled into the index TOC.
     """
-
-    def __init__(self, decompound: bool = True, fold: bool = False) -> None:
-        self.decompound = decompound
-        self.fold = fold
-
-    def __getstate__(self) -> dict[str, Any]:
-        return {"decompound": self.decompound, "fold": self.fold}
-
-    def __setstate__(self, state: dict[str, Any]) -> None:
-        self.decompound = bool(state.get("decompound", True))
-        self.fold = bool(state.get("fold", False))
-
-    def __eq__(self, other: object) -> bool:
-        return type(other) is type(self) and self.__getstate__() == other.__getstate__()  # type: ignore[attr-defined]
-
-    def __hash__(self) -> int:
-        return hash((type(self).__name__, self.decompound, self.fold))
 
     def __repr__(self) -> str:
         return f"SwedishAnalyzer(decompound={self.decompound}, fold={self.fold})"
