@@ -212,6 +212,22 @@ class _WatchedHTTPSPool(HTTPSConnectionPool):
     ConnectionCls = _WatchedHTTPSConnection
 
 
+@dataclass(frozen=True)
+class _Job:
+    """One fetch() call's parameters, passed through the retry and redirect loops."""
+
+    url: str
+    allow_private: bool
+    etag: str | None
+    last_modified: str | None
+    hop_check: HopCheck | None
+    cap: int
+    accept_type: Callable[[str | None, str], bool] | None
+    raise_http: bool
+    started: float
+    deadline: float
+
+
 class _PinnedAdapter(HTTPAdapter):
     """An HTTPAdapter whose pools connect to the address the Fetcher checked, not to a fresh DNS answer.
 
@@ -469,7 +485,8 @@ class Fetcher:
         outer = adapter.watch  # a hop_check may fetch robots.txt on this thread: watchdogs nest
         watch = adapter.watch = _Watchdog(deadline)
         try:
-            result = self._fetch_with_retries(url, allow_private, etag, last_modified, hop_check, cap, accept_type, raise_http, started, deadline)
+            job = _Job(url, allow_private, etag, last_modified, hop_check, cap, accept_type, raise_http, started, deadline)
+            result = self._fetch_with_retries(job)
         except BlockedAddress:
             raise
         except FetchError as exc:
@@ -483,52 +500,29 @@ class Fetcher:
             raise FetchError("timeout", f"deadline of {settings.fetch_deadline:g} s passed", url)
         return result
 
-    def _fetch_with_retries(
-        self,
-        url: str,
-        allow_private: bool,
-        etag: str | None,
-        last_modified: str | None,
-        hop_check: HopCheck | None,
-        cap: int,
-        accept_type: Callable[[str | None, str], bool] | None,
-        raise_http: bool,
-        started: float,
-        deadline: float,
-    ) -> FetchResult:
+    def _fetch_with_retries(self, job: _Job) -> FetchResult:
         settings = self.settings
         attempt = 0
         while True:
             try:
-                result = self._follow(url, allow_private, etag, last_modified, hop_check, cap, accept_type, raise_http, started, deadline)
+                result = self._follow(job)
             except _Retry as retry:
                 attempt += 1
                 wait = retry.wait if retry.wait is not None else min(0.5 * 2 ** (attempt - 1), 8.0) * (1 + random.random() * 0.25)
                 if attempt > settings.retries:
-                    raise FetchError(f"http_{retry.status}", f"still {retry.status} after {settings.retries} retries", url) from None
+                    raise FetchError(f"http_{retry.status}", f"still {retry.status} after {settings.retries} retries", job.url) from None
                 if wait > settings.max_crawl_delay:
-                    raise FetchError(f"http_{retry.status}", f"Retry-After {wait:.0f} s is over the {settings.max_crawl_delay:.0f} s cap", url) from None
-                if time.monotonic() + wait > deadline:
-                    raise FetchError("timeout", f"retry wait {wait:.1f} s would pass the deadline", url) from None
-                log.info("HTTP %s from %s; retry %d in %.1f s", retry.status, url, attempt, wait)
+                    raise FetchError(f"http_{retry.status}", f"Retry-After {wait:.0f} s is over the {settings.max_crawl_delay:.0f} s cap", job.url) from None
+                if time.monotonic() + wait > job.deadline:
+                    raise FetchError("timeout", f"retry wait {wait:.1f} s would pass the deadline", job.url) from None
+                log.info("HTTP %s from %s; retry %d in %.1f s", retry.status, job.url, attempt, wait)
                 self.sleep(wait)
                 continue
             return result
 
-    def _follow(
-        self,
-        url: str,
-        allow_private: bool,
-        etag: str | None,
-        last_modified: str | None,
-        hop_check: HopCheck | None,
-        cap: int,
-        accept_type: Callable[[str | None, str], bool] | None,
-        raise_http: bool,
-        started: float,
-        deadline: float,
-    ) -> FetchResult:
+    def _follow(self, job: _Job) -> FetchResult:
         settings = self.settings
+        url, etag, last_modified, deadline = job.url, job.etag, job.last_modified, job.deadline
         current = url
         seen: list[str] = []
         session = self._session()
@@ -538,11 +532,11 @@ class Fetcher:
                 raise FetchError("redirect_loop", " -> ".join(seen + [current])[:400], url)
             if len(seen) > settings.max_redirects:
                 raise FetchError("too_many_redirects", f"more than {settings.max_redirects} hops", url)
-            if seen and hop_check is not None:
-                refused = hop_check(current)
+            if seen and job.hop_check is not None:
+                refused = job.hop_check(current)
                 if refused:
                     raise FetchError(refused, f"redirect target {current}", url)
-            address = self.resolve_checked(current, allow_private)
+            address = self.resolve_checked(current, job.allow_private)
             headers: dict[str, str] = {"Host": _host_header(current)}
             if not seen or _same_origin(seen[0], current):
                 if etag:
@@ -578,17 +572,17 @@ class Fetcher:
                     current = current.split("#", 1)[0]
                     continue
                 if status == 304 and (etag or last_modified):
-                    return FetchResult(url, current, status, lower, b"", time.monotonic() - started, True, seen, address)
+                    return FetchResult(url, current, status, lower, b"", time.monotonic() - job.started, True, seen, address)
                 if status in RETRY_STATUSES:
                     raise _Retry(status, _retry_after(lower.get("retry-after")))
-                if status >= 400 and raise_http:
+                if status >= 400 and job.raise_http:
                     raise FetchError(f"http_{status}", response.reason or "", url)
-                if 200 <= status < 300 and accept_type is not None:
+                if 200 <= status < 300 and job.accept_type is not None:
                     ctype = lower.get("content-type")
-                    if not accept_type(ctype.split(";", 1)[0].strip().lower() if ctype else None, current):
+                    if not job.accept_type(ctype.split(";", 1)[0].strip().lower() if ctype else None, current):
                         raise FetchError("unsupported_type", ctype or "", url)
-                body = self._read_body(response, lower, cap, deadline, url)
-                return FetchResult(url, current, status, lower, body, time.monotonic() - started, False, seen, address)
+                body = self._read_body(response, lower, job.cap, deadline, url)
+                return FetchResult(url, current, status, lower, body, time.monotonic() - job.started, False, seen, address)
             finally:
                 response.close()
 
