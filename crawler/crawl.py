@@ -77,6 +77,7 @@ RESUME_KEY = "crawl_in_progress:"
 # 404 noticed.
 SITEMAP_TRUST = timedelta(days=7)
 _OVER_BUDGET = "max_pages"  # FetchError reason for a request refused because the source's max_pages is spent
+_ABORTED = "aborted"  # the run is being torn down; not a failure of the URL
 
 
 def accept_document_type(content_type: str | None, url: str) -> bool:
@@ -264,6 +265,9 @@ class _SourceCrawl:
     @classmethod
     def _start(cls, run: _Run, source: Source, done: Future[SourceReport]) -> None:
         started = time.monotonic()
+        if run.abort.is_set():  # the run is being torn down (Ctrl-C, a broken store): send nothing more
+            done.set_result(SourceReport(source.id, status="skipped", notes=["körningen avbröts innan källan startade"]))
+            return
         try:
             job = cls(run, source, done, started)
         except StoreError as exc:
@@ -473,6 +477,8 @@ class _SourceCrawl:
     def robots(self, url: str) -> HostRobots | None:
         """The origin's robots rules, loaded politely; None when the origin is skipped for this run."""
         key = origin(url)
+        if self.run_.abort.is_set():
+            return None  # the run is being torn down: treat every host as skipped
         with self.lock:
             if key in self.dead_origins:
                 return None
@@ -510,6 +516,8 @@ class _SourceCrawl:
 
     def polite_fetch(self, url: str, delay: float, **kwargs: object) -> FetchResult:
         """One request through the origin's gate; FetchError('max_pages') once the source's budget is spent."""
+        if self.run_.abort.is_set():
+            raise FetchError(_ABORTED, "", url)
         with self.lock:
             if self.requests >= self.source.max_pages:
                 self.cut_short = self.cut_short or f"max_pages ({self.source.max_pages}) nådd"
@@ -560,8 +568,9 @@ class _SourceCrawl:
 
         entries, failures = read_sitemaps(fetch, urls)
         for url, reason, detail in failures:
-            if reason != "sitemap_" + _OVER_BUDGET:  # not a failure: the crawl is cut short and says so
-                self.fail(url, reason, detail)
+            if reason == "sitemap_" + _OVER_BUDGET or self.run_.abort.is_set():
+                continue  # not a failure: the crawl is cut short (and says so) or the run is torn down
+            self.fail(url, reason, detail)
         fresh: list[tuple[str, int]] = []
         with self.lock:
             for entry in entries:
@@ -629,7 +638,7 @@ class _SourceCrawl:
                 accept_type=accept_document_type,
             )
         except FetchError as exc:
-            if exc.reason != _OVER_BUDGET:  # over budget: left unfetched, for the next run
+            if exc.reason not in (_OVER_BUDGET, _ABORTED):  # over budget or aborted: left unfetched, for the next run
                 self.on_error(url, state, exc)
             return
         with self.lock:

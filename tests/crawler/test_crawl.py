@@ -530,3 +530,24 @@ def test_broken_store_stops_every_lane_and_keeps_resume_markers(make_site, page_
         assert len(page_requests(slow)) < n + 1 and elapsed < (n + 1) * 0.1
         assert store.get_meta("crawl_in_progress:slow")  # the interrupted source resumes next run
         assert store.list_runs()[0]["status"] == "failed"
+
+
+def test_sources_queued_behind_an_aborted_run_send_no_request(make_site, page_html, settings, make_source):
+    """After an abort (a broken store, Ctrl-C) sources that had not started yet never contact their hosts."""
+    from kb.errors import StoreError
+
+    class FullDisk(Store):
+        def set_meta(self, key, value):
+            if key.endswith(":bad"):  # the first source's resume marker cannot be written
+                raise StoreError("database or disk is full")
+            super().set_meta(key, value)
+
+    bad, later1, later2 = make_site(), make_site(), make_site()
+    for site in (bad, later1, later2):
+        small_site(site, page_html, n=2)
+    sources = [make_source(bad, id="bad"), make_source(later1, id="later1"), make_source(later2, id="later2")]
+    with FullDisk(settings.store_path) as store:
+        with pytest.raises(StoreError):
+            crawl(settings.replace(host_parallelism=1), sources, store)
+        assert later1.paths() == [] and later2.paths() == []  # not even robots.txt
+        assert not store.get_meta("crawl_in_progress:later1")
