@@ -42,7 +42,7 @@ from index.query import (
     parse,
     proximity_pairs,
 )
-from kb.searchmodel import FacetValue, Hit, SearchRequest, SearchResponse
+from kb.searchmodel import NOTICE_ERROR, FacetValue, Hit, SearchRequest, SearchResponse
 from kb.settings import Settings
 from kb.taxonomy import Taxonomy, load_taxonomy
 
@@ -70,7 +70,6 @@ _M_ARENA_MAX = -8  # glibc's mallopt parameter number
 
 NOTICE_UNAVAILABLE = "Sökindexet är inte byggt ännu. Försök igen senare."
 NOTICE_FUZZY = "Inga exakta träffar – visar träffar med liknande stavning."
-NOTICE_ERROR = "Sökningen kunde inte genomföras. Försök med andra ord."
 
 
 def limit_malloc_arenas(arenas: int = MALLOC_ARENAS) -> bool:
@@ -598,6 +597,7 @@ class SearchService:
         self._cache_lock = threading.Lock()
         self._gen: _Generation | None = None
         self._target: Path | None = None
+        self._failed: Path | None = None  # a generation that could not be opened (not retried)
         self._checked = 0.0
         self._vocab: _SortedWords | None = None
         self._closed = False
@@ -627,12 +627,15 @@ class SearchService:
             target = _resolve_current(self.settings.index_root)
             if target == self._target and (self._gen is not None or target is None):
                 return False
+            if target is not None and target == self._failed:
+                return False  # generations are immutable: a directory that failed to open stays broken
             new: _Generation | None = None
             if target is not None:
                 try:
                     new = _Generation(target, self.taxonomy)
                 except Exception:
                     log.exception("cannot open index generation %s; keeping the previous one", target)
+                    self._failed = target
                     return False
             old = self._gen
             self._gen, self._target = new, target  # before retiring old: a refused acquire() finds the new one

@@ -16,6 +16,8 @@ FACET_LABELS = {
 }
 SORTS = ("relevans", "nyast")
 MAX_PER_PAGE = 50
+# The notice of a search that failed inside the service (never cached: the next try may work).
+NOTICE_ERROR = "Sökningen kunde inte genomföras. Försök med andra ord."
 
 
 @dataclass(frozen=True)

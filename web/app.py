@@ -28,6 +28,7 @@ from kb.errors import ConfigError, KbError
 from kb.searchmodel import (
     FACET_KEYS,
     MAX_PER_PAGE,
+    NOTICE_ERROR,
     SORTS,
     SearchRequest,
     SearchResponse,
@@ -235,7 +236,8 @@ class Web:
         if cached is not None:
             return cached
         response: SearchResponse = await self.guarded(self.service.search, req)
-        self.cache.put(key, response)
+        if response.notice != NOTICE_ERROR:  # a passing failure must not be served again from the cache
+            self.cache.put(key, response)
         return response
 
     async def search_clamped(self, state: views.SearchState, per_page: int = PER_PAGE) -> tuple[views.SearchState, SearchResponse]:

@@ -23,10 +23,11 @@ import signal
 import socket
 import time
 from pathlib import Path
-from typing import Any
+from typing import Any, Callable
 
 import uvicorn
 
+from kb.errors import KbError
 from kb.settings import Settings, load_settings
 
 log = logging.getLogger(__name__)
@@ -67,10 +68,13 @@ def _run_worker(host: str, port: int) -> None:
         sock.close()
 
 
-def _supervise(host: str, port: int, workers: int) -> None:
-    """Start the workers, restart one that dies (a few times a minute at most), stop them all on a signal."""
+def _supervise(host: str, port: int, workers: int, target: Callable[[str, int], None] = _run_worker) -> bool:
+    """Start the workers, restart one that dies (a few times a minute at most), stop them all on a signal.
+
+    Returns False after a clean stop, True when it gave up because workers kept dying."""
     ctx = multiprocessing.get_context("spawn")  # no fork of a process holding threads or an index
     stopping = False
+    gave_up = False
 
     def stop(signum: int, _frame: Any) -> None:
         nonlocal stopping
@@ -80,7 +84,7 @@ def _supervise(host: str, port: int, workers: int) -> None:
     procs: list[Any] = []
     restarts: list[float] = []
     try:
-        procs = [ctx.Process(target=_run_worker, args=(host, port), name=f"kb-web-{i}") for i in range(workers)]
+        procs = [ctx.Process(target=target, args=(host, port), name=f"kb-web-{i}") for i in range(workers)]
         for p in procs:
             p.start()
         while not stopping:
@@ -92,11 +96,11 @@ def _supervise(host: str, port: int, workers: int) -> None:
                 restarts = [t for t in restarts if now - t < 60]
                 if len(restarts) >= RESTARTS_PER_MINUTE:
                     log.error("web worker %s keeps dying (exit %s); giving up", p.name, p.exitcode)
-                    stopping = True
+                    stopping = gave_up = True
                     break
                 log.warning("web worker %s exited with %s; restarting it", p.name, p.exitcode)
                 restarts.append(now)
-                procs[i] = ctx.Process(target=_run_worker, args=(host, port), name=p.name)
+                procs[i] = ctx.Process(target=target, args=(host, port), name=p.name)
                 procs[i].start()
     finally:
         for p in procs:
@@ -109,6 +113,7 @@ def _supervise(host: str, port: int, workers: int) -> None:
                 p.join()
         for sig, handler in previous.items():
             signal.signal(sig, handler)
+    return gave_up
 
 
 def serve(settings: Settings, host: str = "127.0.0.1", port: int = 8000, workers: int = 1) -> None:
@@ -132,9 +137,11 @@ def serve(settings: Settings, host: str = "127.0.0.1", port: int = 8000, workers
     guard.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEPORT, 1)
     guard.bind((host, port))
     try:
-        _supervise(host, guard.getsockname()[1], workers)
+        gave_up = _supervise(host, guard.getsockname()[1], workers)
     finally:
         guard.close()
+    if gave_up:  # a monitor (systemd Restart=on-failure) must see a failure, not a clean stop
+        raise KbError(f"webbprocesserna kraschade mer än {RESTARTS_PER_MINUTE} gånger på en minut; se loggen")
 
 
 def main(argv: list[str] | None = None) -> None:

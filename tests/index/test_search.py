@@ -501,3 +501,25 @@ def test_term_cache_is_bounded_by_bytes_least_recently_used_first(service: Searc
     assert postings._held == sum(sizes[t] for t in cached) <= budget
     docs, scores = postings.term("body", terms[1])  # an evicted term is read again, equal to before
     assert docs.dtype == np.int32 and len(docs) == len(scores) and sizes[terms[1]] == docs.nbytes + scores.nbytes
+
+
+def test_a_generation_that_cannot_be_opened_is_not_retried(tmp_path: Path, caplog: pytest.LogCaptureFixture) -> None:
+    from index import publish as pub
+
+    settings = settings_for(tmp_path)
+    publish(settings, corpus()[:3])
+    svc = SearchService(settings)
+    try:
+        good = svc.generation
+        broken = pub.new_generation_dir(settings.index_root)  # a directory with no index in it
+        pub.write_generation_info(broken, {"generation": broken.name, "doc_count": 3})
+        pub.publish(settings.index_root, broken)
+        with caplog.at_level("ERROR", logger="index.search"):
+            for _ in range(3):
+                assert not svc.reload()
+        assert len([r for r in caplog.records if "cannot open index generation" in r.getMessage()]) == 1
+        assert svc.generation == good and svc.search(SearchRequest(q="våld")).generation == good
+        publish(settings, corpus()[:2])  # the next good generation is taken as usual
+        assert svc.reload() and svc.generation not in (good, broken.name)
+    finally:
+        svc.close()

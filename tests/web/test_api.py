@@ -181,3 +181,22 @@ def test_empty_feed_is_dated_by_the_index_build_not_the_clock(built_index: Any, 
     assert generation_time("gen-20261130T014722200096Z-538349") == datetime(2026, 11, 30, 1, 47, 22, 200096, tzinfo=UTC)
     assert generation_time("gen-20240305T120005Z-abc") == datetime(2024, 3, 5, 12, 0, 5, tzinfo=UTC)
     assert generation_time(service.generation).replace(microsecond=0) <= built  # built_at has whole seconds
+
+
+def test_a_failed_search_is_not_served_again_from_the_cache(client: Any, service: Any, monkeypatch: Any) -> None:
+    from kb.searchmodel import NOTICE_ERROR, SearchResponse
+
+    real = service.search
+    calls: list[str] = []
+
+    def flaky(request: SearchRequest) -> SearchResponse:
+        calls.append(request.q)
+        if len(calls) == 1:  # e.g. an OSError while reading the index: the service answers with a notice
+            return SearchResponse(request.q, 0, 1, request.per_page, [], {}, notice=NOTICE_ERROR, generation=service.generation)
+        return real(request)
+
+    monkeypatch.setattr(service, "search", flaky)
+    first = client.get("/api/v1/search", params={"q": "tillfälligt fel kvinnojour"}).json()
+    second = client.get("/api/v1/search", params={"q": "tillfälligt fel kvinnojour"}).json()
+    assert first["notice"] == NOTICE_ERROR
+    assert second["notice"] != NOTICE_ERROR and len(calls) == 2

@@ -101,3 +101,16 @@ def test_two_workers_serve_the_published_index(built_index: Settings) -> None:
         for stream in (proc.stdout, proc.stderr):
             if stream:
                 stream.close()
+
+
+def _exit_at_once(host: str, port: int) -> None:
+    """A worker that dies at start-up (as one whose app cannot be built would)."""
+    os._exit(3)
+
+
+def test_supervisor_gives_up_on_workers_that_keep_dying_and_says_so() -> None:
+    from web.serve import RESTARTS_PER_MINUTE, _supervise
+
+    started = time.monotonic()
+    assert _supervise("127.0.0.1", _free_port(), 2, target=_exit_at_once) is True  # serve() turns this into an error exit
+    assert time.monotonic() - started < 30 + RESTARTS_PER_MINUTE
