@@ -235,19 +235,32 @@ def related_list(page: dict) -> str:
 
 # --------------------------------------------------------------------------- five templates
 
+def widgets_html(site: dict, page: dict, share_cls: str, feedback_cls: str, feedback_first: bool = False) -> str:
+    """The page's "Dela sidan" and "Var sidan till hjälp?" widgets, in the site's own order."""
+    parts = []
+    if page.get("share"):
+        parts.append(share_html(site, page["path"], page["title"], share_cls))
+    if page.get("feedback"):
+        parts.append(feedback_html(feedback_cls))
+    return "".join(reversed(parts) if feedback_first else parts)
+
+
+def ingress_html(page: dict, cls: str) -> str:
+    return f'<p class="{cls}">{esc(page["ingress"])}</p>' if page.get("ingress") else ""
+
+
+def related_html(page: dict, template: str) -> str:
+    """``template`` has one ``{items}`` slot for the <li> list; empty when the page has no related pages."""
+    return template.format(items=related_list(page)) if page.get("related") else ""
+
+
 def tpl_lansstyrelsen(site: dict, page: dict) -> str:
     """Sitevision-like: nested sv-layout divs, no <main>, dcterms.date."""
     nav = "\n".join(f'<li class="sv-menu-item"><a href="{h}">{esc(l)}</a></li>' for l, h in nav_items(site))
-    rel = ""
-    if page.get("related"):
-        rel = (f'<div class="sv-column-4"><div class="sv-portlet lst-related"><h2>Relaterade sidor</h2>'
-               f"<ul>{related_list(page)}</ul></div></div>")
-    extra = ""
-    if page.get("share"):
-        extra += share_html(site, page["path"], page["title"], "sv-portlet lst-share")
-    if page.get("feedback"):
-        extra += feedback_html("sv-portlet lst-feedback")
-    ingress = f'<p class="lst-ingress">{esc(page["ingress"])}</p>' if page.get("ingress") else ""
+    rel = related_html(page, '<div class="sv-column-4"><div class="sv-portlet lst-related"><h2>Relaterade sidor</h2>'
+                             "<ul>{items}</ul></div></div>")
+    extra = widgets_html(site, page, "sv-portlet lst-share", "sv-portlet lst-feedback")
+    ingress = ingress_html(page, "lst-ingress")
     return f"""{head_html(site, page, "body{font-family:Arial}.sv-column-8{width:66%;float:left}", False, True)}
 <body>
 {cookie_html("sv-layout lst-cookie")}
@@ -286,15 +299,9 @@ def tpl_lansstyrelsen(site: dict, page: dict) -> str:
 def tpl_kunskapscentrum(site: dict, page: dict) -> str:
     """Uses <main>, og:title, related sidebar inside main."""
     nav = "\n".join(f'<li><a href="{h}">{esc(l)}</a></li>' for l, h in nav_items(site))
-    rel = ""
-    if page.get("related"):
-        rel = f'<aside class="related"><h2>Relaterade sidor</h2><ul>{related_list(page)}</ul></aside>'
-    extra = ""
-    if page.get("feedback"):
-        extra += feedback_html("nck-feedback")
-    if page.get("share"):
-        extra += share_html(site, page["path"], page["title"], "nck-share")
-    ingress = f'<p class="preamble">{esc(page["ingress"])}</p>' if page.get("ingress") else ""
+    rel = related_html(page, '<aside class="related"><h2>Relaterade sidor</h2><ul>{items}</ul></aside>')
+    extra = widgets_html(site, page, "nck-share", "nck-feedback", feedback_first=True)
+    ingress = ingress_html(page, "preamble")
     return f"""{head_html(site, page, "main{max-width:48rem}", True)}
 <body>
 <a class="skip" href="#main">Hoppa till innehållet</a>
@@ -326,15 +333,9 @@ def tpl_nationella(site: dict, page: dict) -> str:
     """Kunskapsguide-like: content in <article>, no <main>, <time datetime>."""
     nav = "\n".join(f'<li class="menu__item"><a class="menu__link" href="{h}">{esc(l)}</a></li>'
                     for l, h in nav_items(site))
-    rel = ""
-    if page.get("related"):
-        rel = f'<div class="sidebar"><h2 class="sidebar__title">Relaterade sidor</h2><ul>{related_list(page)}</ul></div>'
-    extra = ""
-    if page.get("share"):
-        extra += share_html(site, page["path"], page["title"], "share-widget")
-    if page.get("feedback"):
-        extra += feedback_html("page-feedback")
-    ingress = f'<p class="lead">{esc(page["ingress"])}</p>' if page.get("ingress") else ""
+    rel = related_html(page, '<div class="sidebar"><h2 class="sidebar__title">Relaterade sidor</h2><ul>{items}</ul></div>')
+    extra = widgets_html(site, page, "share-widget", "page-feedback")
+    ingress = ingress_html(page, "lead")
     return f"""{head_html(site, page, ".page{display:flex}article{flex:3}", True)}
 <body class="vfs">
 {cookie_html("cookiebar")}
@@ -367,15 +368,9 @@ def tpl_nationella(site: dict, page: dict) -> str:
 def tpl_kommunen(site: dict, page: dict) -> str:
     """Municipality: <div role="main">, no <main>/<article>, feedback widget common."""
     nav = "\n".join(f'<li><a href="{h}">{esc(l)}</a></li>' for l, h in nav_items(site))
-    rel = ""
-    if page.get("related"):
-        rel = f'<div class="puff-list"><h2>Relaterade sidor</h2><ul>{related_list(page)}</ul></div>'
-    extra = ""
-    if page.get("feedback"):
-        extra += feedback_html("kommun-feedback")
-    if page.get("share"):
-        extra += share_html(site, page["path"], page["title"], "kommun-share")
-    ingress = f'<p class="ingress">{esc(page["ingress"])}</p>' if page.get("ingress") else ""
+    rel = related_html(page, '<div class="puff-list"><h2>Relaterade sidor</h2><ul>{items}</ul></div>')
+    extra = widgets_html(site, page, "kommun-share", "kommun-feedback", feedback_first=True)
+    ingress = ingress_html(page, "ingress")
     return f"""{head_html(site, page, "#wrapper{margin:auto}", False)}
 <body>
 <div id="wrapper">
@@ -408,15 +403,9 @@ def tpl_kommunen(site: dict, page: dict) -> str:
 def tpl_jamstalldhet(site: dict, page: dict) -> str:
     """Agency site with <main> wrapping an <article>, <time datetime>, og:title."""
     nav = "\n".join(f'<li><a href="{h}">{esc(l)}</a></li>' for l, h in nav_items(site))
-    rel = ""
-    if page.get("related"):
-        rel = f'<aside class="jv-related"><h2>Relaterade sidor</h2><ul>{related_list(page)}</ul></aside>'
-    extra = ""
-    if page.get("share"):
-        extra += share_html(site, page["path"], page["title"], "jv-share")
-    if page.get("feedback"):
-        extra += feedback_html("jv-feedback")
-    ingress = f'<p class="jv-lead">{esc(page["ingress"])}</p>' if page.get("ingress") else ""
+    rel = related_html(page, '<aside class="jv-related"><h2>Relaterade sidor</h2><ul>{items}</ul></aside>')
+    extra = widgets_html(site, page, "jv-share", "jv-feedback")
+    ingress = ingress_html(page, "jv-lead")
     return f"""{head_html(site, page, "article{max-width:46rem}", True)}
 <body>
 {cookie_html("jv-cookie")}
