@@ -1,18 +1,18 @@
-"""Benchmark: ~10k regeringen.se documents through the real Store and build, then timed searches.
+"""SearchService alone (no web layer): timed searches per query and filter set, uncached and cached.
 
-Run: .venv/bin/python -m index.bench_search /tmp/kb-bench [N]   (the corpus is read in place, never copied)
+Run: .venv/bin/python -m bench.search_service [DATA_DIR] [N] [--no-build]
+(DATA_DIR defaults to bench/results/data-10000, which `make bench-quick` builds; the corpus is read
+in place from ../shared/corpora, never copied.)
 """
 
 from __future__ import annotations
 
-import gzip
-import json
 import statistics
 import sys
 import time
 from pathlib import Path
 
-CORPUS = Path("/work/shared/corpora/regeringen-sv.jsonl.gz")
+DEFAULT_DATA = Path(__file__).resolve().parent / "results" / "data-10000"
 QUERIES = [
     "våld", "kvinnofrid", "hur anmäler man våld i nära relation", "hedersrelaterat våld och förtryck",
     "VINR", "tvångsgifte", "sexköp", "könstympning", "prostitusion", "barnaktenskap", "valdsutovare",
@@ -23,30 +23,18 @@ FILTERS = [{}, {"format": ["html"]}, {"year": ["2020", "2021"]}, {"delomrade": [
 
 
 def load(root: Path, n: int) -> None:
-    from datetime import date
-
+    from bench.corpus import load_store
     from index.build import build_and_publish
-    from kb.models import Document
     from kb.settings import load_settings
     from kb.store import Store
     from kb.taxonomy import load_taxonomy
 
     settings = load_settings(env={}, data_dir=root)
-    store = Store(settings.store_path)
-    if store.count_documents() < n:
-        with gzip.open(CORPUS, "rt", encoding="utf-8") as fh:
-            for i, line in enumerate(fh):
-                if i >= n:
-                    break
-                row = json.loads(line)
-                store.put_document(Document(
-                    url=f"https://www.regeringen.se/bench/{row['id']}", source="regeringen", organisation="Regeringskansliet",
-                    title=str(row.get("title") or row["id"])[:300], text=str(row.get("text") or ""),
-                    published=date(2000 + i % 25, 1 + i % 12, 1) if i % 9 else None,
-                ))
-    started = time.perf_counter()
-    result = build_and_publish(settings, store, [], load_taxonomy(), full=True)
-    store.close()
+    with Store(settings.store_path) as store:
+        if store.count_documents() < n:
+            load_store(store, n)
+        started = time.perf_counter()
+        result = build_and_publish(settings, store, [], load_taxonomy(), full=True)
     sys.stdout.write(f"built {result} in {time.perf_counter() - started:.1f} s\n")
 
 
@@ -92,7 +80,7 @@ def run(root: Path) -> None:
 
 if __name__ == "__main__":
     args = [a for a in sys.argv[1:] if not a.startswith("--")]
-    root = Path(args[0] if args else "/tmp/kb-bench")
+    root = Path(args[0]) if args else DEFAULT_DATA
     n = int(args[1]) if len(args) > 1 else 10_000
     if "--no-build" not in sys.argv:
         load(root, n)
