@@ -6,7 +6,7 @@ STAMP := $(VENV)/.installed-$(shell cat pyproject.toml | cksum | cut -d' ' -f1)
 WORDLISTS := wswedish hunspell-sv
 APT_PACKAGES := chromium openssl $(WORDLISTS)
 
-.PHONY: setup system-deps wordlists demo test test-fast bench bench-quick eval clean
+.PHONY: setup system-deps wordlists demo test test-fast lint bench bench-quick eval clean
 
 $(STAMP): pyproject.toml
 	$(PYTHON) -m venv $(VENV)
@@ -38,6 +38,12 @@ demo: setup wordlists
 
 test: setup system-deps
 	$(PY) -m pytest -q
+
+# Static gate: style and complexity (ruff), types (mypy --strict), package boundaries (import-linter).
+lint: setup
+	$(VENV)/bin/ruff check .
+	$(VENV)/bin/mypy
+	$(VENV)/bin/lint-imports
 
 test-fast: setup
 	$(PY) -m pytest -q -m "not browser and not slow"
