@@ -206,7 +206,7 @@ def http_load(data_dir: Path, seconds: int, workers: int, concurrencies: list[in
                 ["wrk", f"-t{min(c, 2)}", f"-c{c}", f"-d{seconds}s", "--timeout", "10s", "-s", str(lua), f"http://127.0.0.1:{port}"],
                 capture_output=True, text=True, timeout=seconds + 60,
             )
-            line = next((l for l in res.stdout.splitlines() if l.startswith("JSON ")), None)
+            line = next((ln for ln in res.stdout.splitlines() if ln.startswith("JSON ")), None)
             if line is None:
                 out[f"c{c}"] = {"error": res.stdout[-500:] + res.stderr[-500:]}
                 continue

@@ -6,6 +6,7 @@ import hashlib
 from dataclasses import dataclass, field
 from functools import lru_cache
 from pathlib import Path
+from typing import Any
 
 import yaml
 
@@ -24,7 +25,7 @@ class Category:
     terms: tuple[str, ...] = ()
     abbreviations: tuple[str, ...] = ()
     url_hints: tuple[str, ...] = ()
-    subtopics: tuple["Category", ...] = ()
+    subtopics: tuple[Category, ...] = ()
 
 
 @dataclass(frozen=True)
@@ -60,7 +61,7 @@ class Taxonomy:
         return groups
 
 
-def _category(raw: dict, file: str, where: str) -> Category:
+def _category(raw: dict[str, Any], file: str, where: str) -> Category:
     if not isinstance(raw, dict) or "slug" not in raw or "label" not in raw:
         raise ConfigError([Problem(file, None, where, raw, "expected slug and label")])
     return Category(
