@@ -6,9 +6,9 @@ import gzip
 import json
 import logging
 import os
+from collections.abc import Iterator
 from datetime import date
 from pathlib import Path
-from typing import Iterator
 
 from kb.models import Document
 from kb.store import Store
