@@ -1,0 +1,5 @@
+"""`python -m kb.cli`: the same as the `kb` console script."""
+
+from kb.cli import entrypoint
+
+entrypoint()

@@ -1,0 +1,138 @@
+"""Shared CLI plumbing: exit codes, the exception-to-exit-code mapping, logging, output, the update lock, run records."""
+
+from __future__ import annotations
+
+import errno
+import fcntl
+import logging
+import os
+import sqlite3
+import sys
+from collections.abc import Iterator
+from contextlib import contextmanager
+from pathlib import Path
+from typing import Any
+
+from kb.errors import ConfigError, IndexBuildError, KbError, LockHeld, PublishCheckFailed, StoreError
+from kb.settings import Settings
+
+log = logging.getLogger("kb")
+
+EXIT_OK = 0
+EXIT_PARTIAL = 1
+EXIT_USAGE = 2
+EXIT_UNAVAILABLE = 69
+EXIT_SOFTWARE = 70
+EXIT_IOERR = 74
+EXIT_TEMPFAIL = 75
+EXIT_CONFIG = 78
+
+FACETS = ("delomrade", "organisation", "doc_type", "malgrupp", "year", "format")
+RUNS_KEPT = 90  # crawl runs kept (about three months of nightly runs); older runs of any kind are pruned by `kb update`
+IO_ERRNOS = (errno.ENOSPC, errno.EIO, errno.EDQUOT, errno.EROFS, errno.EACCES, errno.EFBIG)
+
+
+def _os_cause(exc: BaseException) -> OSError | None:
+    """The OSError behind an exception (itself, its cause or context chain), if any."""
+    seen = 0
+    cur: BaseException | None = exc
+    while cur is not None and seen < 10:
+        if isinstance(cur, OSError):
+            return cur
+        cur = cur.__cause__ or cur.__context__
+        seen += 1
+    return None
+
+
+def exit_code_for(exc: BaseException) -> int:
+    """The documented exit code for an exception reaching the CLI boundary."""
+    if isinstance(exc, ConfigError):
+        return EXIT_CONFIG
+    if isinstance(exc, LockHeld):
+        return EXIT_TEMPFAIL
+    if isinstance(exc, PublishCheckFailed):
+        return EXIT_PARTIAL
+    os_exc = _os_cause(exc)
+    if os_exc is not None and (os_exc.errno in IO_ERRNOS or os_exc.errno is None and isinstance(exc, (StoreError, IndexBuildError))):
+        return EXIT_IOERR
+    text = str(exc).lower()
+    if isinstance(exc, (StoreError, IndexBuildError)) and any(w in text for w in ("disk", "no space", "full", "i/o")):
+        return EXIT_IOERR
+    if isinstance(exc, sqlite3.OperationalError) and any(w in text for w in ("disk", "full", "i/o")):
+        return EXIT_IOERR
+    if not isinstance(exc, (KbError, OSError, sqlite3.Error)):
+        return EXIT_SOFTWARE  # not an error kb raises on purpose: a bug
+    return EXIT_PARTIAL
+
+
+def _configure_logging(verbosity: int) -> None:
+    level = logging.WARNING - 10 * verbosity
+    level = max(logging.DEBUG, min(logging.CRITICAL, level))
+    handler = logging.StreamHandler(sys.stderr)
+    handler.setFormatter(logging.Formatter("%(asctime)s %(levelname)s %(name)s: %(message)s", "%Y-%m-%dT%H:%M:%S"))
+    root = logging.getLogger()
+    root.handlers[:] = [handler]
+    root.setLevel(level)
+
+
+def _out(text: str = "") -> None:
+    sys.stdout.write(text + "\n")
+
+
+@contextmanager
+def update_lock(path: Path) -> Iterator[None]:
+    """Exclusive kernel lock (flock): released by the kernel if the process dies."""
+    path.parent.mkdir(parents=True, exist_ok=True)
+    fd = os.open(str(path), os.O_RDWR | os.O_CREAT, 0o644)
+    try:
+        try:
+            fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
+        except BlockingIOError:
+            raise LockHeld(f"en annan kb-körning håller låset {path}; försök igen när den är klar") from None
+        os.ftruncate(fd, 0)
+        os.write(fd, f"{os.getpid()}\n".encode())
+        yield
+    finally:
+        os.close(fd)
+
+
+def _load(settings: Settings) -> tuple[list[Any], list[Any]]:
+    from kb.sources import load_sources
+
+    return load_sources(settings.sources)
+
+
+def _open_store(settings: Settings) -> Any:
+    from kb.store import Store
+
+    return Store(settings.store_path)
+
+
+
+def _print_crawl_report(report: Any, run: dict[str, Any] | None = None) -> None:
+    from kb.report import format_run_report
+
+    _out(format_run_report(report, run))
+
+
+def _find_run(store: Any, run_id: int) -> dict[str, Any] | None:
+    for run in store.list_runs(limit=RUNS_KEPT * 4 + 10):
+        if run["id"] == run_id:
+            return dict(run)
+    return None
+
+
+def _record(store: Any, run_id: int, status: str, exit_code: int, extra: dict[str, Any] | None = None) -> None:
+    """Set a run's final status and exit code, merging ``extra`` into its summary; never raises (the disk may be full)."""
+    try:
+        run = _find_run(store, run_id)
+        summary = dict((run or {}).get("summary") or {})
+        summary.update(extra or {})
+        store.finish_run(run_id, status, exit_code, summary)
+    except Exception as exc:  # noqa: BLE001 — recording must not hide the real outcome
+        log.warning("could not record the outcome of run %s: %s", run_id, exc)
+
+
+def _any_failed(report: Any) -> bool:
+    """Did a source or document fail? (A source switched off with ``enabled: false`` is not a failure.)"""
+    return any(r.failed or r.status not in ("ok", "skipped") for r in report.sources.values())

@@ -1,0 +1,93 @@
+"""Commands that read the published index: search and eval."""
+
+from __future__ import annotations
+
+import argparse
+import json
+import sys
+from collections.abc import Sequence
+from pathlib import Path
+
+from kb.cli._common import EXIT_OK, EXIT_PARTIAL, EXIT_USAGE, FACETS, _out
+from kb.settings import Settings
+
+
+def _parse_filters(items: Sequence[str]) -> dict[str, list[str]]:
+    filters: dict[str, list[str]] = {}
+    for item in items:
+        key, sep, value = item.partition("=")
+        if not sep or key not in FACETS:
+            raise argparse.ArgumentTypeError(f"--filter {item!r}: förväntade NYCKEL=VÄRDE där NYCKEL är en av {', '.join(FACETS)}")
+        filters.setdefault(key, []).append(value)
+    return filters
+
+
+def cmd_search(args: argparse.Namespace, settings: Settings) -> int:
+    from index.search import SearchRequest, SearchService
+
+    try:
+        filters = _parse_filters(args.filter or [])
+    except argparse.ArgumentTypeError as exc:
+        sys.stderr.write(f"kb search: {exc}\n")
+        return EXIT_USAGE
+    import index.search as search_module
+    from kb.taxonomy import load_taxonomy
+
+    service = SearchService(settings)
+    try:
+        response = service.search(SearchRequest(q=args.query, filters=filters, per_page=args.limit, page=args.page, sort=args.sort))
+    finally:
+        service.close()
+    notice = getattr(response, "notice", None)
+    # no published index, or the search itself failed: not an answer, so not exit 0
+    failures = {getattr(search_module, name, None) for name in ("NOTICE_UNAVAILABLE", "NOTICE_ERROR")} - {None}
+    failed = notice is not None and notice in failures
+    if args.json:
+        _out(json.dumps(response.to_json(), ensure_ascii=False, indent=2))
+        return EXIT_PARTIAL if failed else EXIT_OK
+    if failed:
+        sys.stderr.write(f"kb search: {notice}\n")
+        return EXIT_PARTIAL
+    taxonomy = load_taxonomy()
+    _out(f"{response.total} träffar för ”{args.query}”")
+    if notice:
+        _out(notice)
+    if response.suggestion:
+        _out(f"Menade du: {response.suggestion}?")
+    for i, hit in enumerate(response.results, start=(response.page - 1) * response.per_page + 1):
+        _out(f"{i:3}. {hit.title}")
+        _out(f"     {hit.url}")
+        areas = ", ".join(taxonomy.label("delomrade", d) for d in hit.delomraden)
+        doc_type = taxonomy.label("doc_type", hit.doc_type) if hit.doc_type else ""
+        fmt = taxonomy.label("format", hit.format)
+        meta = " · ".join(x for x in (hit.organisation, hit.published or "", fmt if fmt != doc_type else "", doc_type, areas) if x)
+        _out(f"     {meta}")
+        if hit.malgrupp:
+            _out("     Målgrupp: " + ", ".join(taxonomy.label("malgrupp", m) for m in hit.malgrupp))
+        if args.explain and hit.explanation:
+            _out(f"     {hit.explanation}")
+    return EXIT_OK
+
+
+
+def cmd_eval(args: argparse.Namespace, settings: Settings) -> int:
+    import dataclasses
+
+    from index.evaluate import format_eval, prepare_demo, run_eval
+
+    if args.current:
+        target = settings
+    else:
+        # never crawl the demo into the production data dir
+        target = prepare_demo(settings if args.data_dir_given else settings.replace(data_dir=Path("data/eval")))
+    report = run_eval(target)
+    if args.baseline:
+        from index.evaluate import format_comparison, run_baselines
+
+        _out(format_comparison(run_baselines(target), report))
+        _out()
+    if args.json:
+        _out(json.dumps(dataclasses.asdict(report), ensure_ascii=False, indent=2, default=str))
+    else:
+        _out(format_eval(report))
+    return EXIT_PARTIAL if report.failures else EXIT_OK

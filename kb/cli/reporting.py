@@ -1,0 +1,112 @@
+"""Commands for librarians that only read: report and stats."""
+
+from __future__ import annotations
+
+import argparse
+import json
+import sys
+from typing import Any
+
+from kb.cli._common import EXIT_OK, EXIT_PARTIAL, EXIT_USAGE, RUNS_KEPT, _open_store, _out
+from kb.settings import Settings
+
+
+def cmd_report(args: argparse.Namespace, settings: Settings) -> int:
+    from kb.report import format_run_report, run_report_dict
+
+    if not settings.store_path.exists():
+        sys.stderr.write(f"kb report: inga körningar ännu ({settings.store_path} finns inte)\n")
+        return EXIT_PARTIAL
+    with _open_store(settings) as store:
+        runs = store.list_runs(limit=RUNS_KEPT * 4 + 10)
+        if args.list:
+            if args.json:
+                _out(json.dumps(runs, ensure_ascii=False, indent=2, default=str))
+            else:
+                for run in runs:
+                    _out(f"{run['id']:>5}  {run['kind']:<7} {run['started']}  {run['status']:<12} slutkod {run['exit_code']}")
+            return EXIT_OK
+        if args.run is not None:
+            run = next((r for r in runs if r["id"] == args.run), None)
+            if run is None:
+                sys.stderr.write(f"kb report: ingen körning {args.run} (kb report --list visar de sparade)\n")
+                return EXIT_USAGE
+        else:
+            # the newest run that crawled something; index runs carry no per-source digest
+            run = next((r for r in runs if r["kind"] != "index"), None)
+            if run is None:
+                sys.stderr.write("kb report: ingen crawlkörning ännu\n")
+                return EXIT_PARTIAL
+        report = store.run_report(run["id"])
+    if report is None:  # pragma: no cover — the run was listed a moment ago
+        return EXIT_PARTIAL
+    if args.json:
+        _out(json.dumps(run_report_dict(report, run), ensure_ascii=False, indent=2, default=str))
+    else:
+        _out(format_run_report(report, run, max_urls=10_000))
+    return EXIT_OK
+
+
+def collect_stats(settings: Settings, store: Any) -> dict[str, Any]:
+    """Document counts per source/organisation/format from the store, and per sub-area/type/target group/year from the index."""
+    from kb.report import directory_size
+
+    stats: dict[str, Any] = {
+        "documents": store.count_documents(),
+        "store_bytes": sum(p.stat().st_size for p in settings.store_path.parent.glob(settings.store_path.name + "*") if p.is_file()),
+        "counts": {key: store.counts_by(key) for key in ("source", "organisation", "format")},
+        "index": None,
+    }
+    from index.publish import current_generation, read_generation_info
+
+    gen = current_generation(settings.index_root)
+    if gen is None:
+        return stats
+    info = dict(read_generation_info(gen) or {})
+    info.setdefault("generation", gen.name)
+    info["path"] = str(gen)
+    info["size_bytes"] = directory_size(gen)
+    stats["index"] = info
+    from index.search import SearchService
+
+    service = SearchService(settings)
+    try:
+        overview = service.facet_overview()
+    finally:
+        service.close()
+    for key in ("delomrade", "doc_type", "malgrupp", "year"):
+        values = overview.get(key)
+        if values:
+            pairs = [(v.value, v.count) for v in values]
+            if key == "year":
+                pairs.sort(reverse=True)
+            stats["counts"][key] = dict(pairs)
+    return stats
+
+
+def facet_labels() -> dict[str, dict[str, str]]:
+    """Swedish labels of the facet slugs (delområde, type, target group, format) for human output."""
+    from kb.taxonomy import load_taxonomy
+
+    taxonomy = load_taxonomy()
+    return {
+        "delomrade": {c.slug: c.label for c in taxonomy.delomraden},
+        "doc_type": {c.slug: c.label for c in taxonomy.doc_types},
+        "malgrupp": {c.slug: c.label for c in taxonomy.malgrupper},
+        "format": {f: taxonomy.label("format", f) for f in ("html", "pdf", "docx", "pptx")},
+    }
+
+
+def cmd_stats(args: argparse.Namespace, settings: Settings) -> int:
+    from kb.report import format_stats
+
+    if not settings.store_path.exists():
+        sys.stderr.write(f"kb stats: inget lager ännu ({settings.store_path}); kör kb update\n")
+        return EXIT_PARTIAL
+    with _open_store(settings) as store:
+        stats = collect_stats(settings, store)
+    if args.json:
+        _out(json.dumps(stats, ensure_ascii=False, indent=2, default=str))
+    else:
+        _out(format_stats(stats, facet_labels()))
+    return EXIT_OK
