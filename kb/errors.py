@@ -5,6 +5,7 @@ Exception tree::
     KbError
     ├── ConfigError           sources.yaml or settings are invalid (exit 78)
     ├── StoreError            the SQLite document store failed (exit 74 on I/O)
+    │   └── StoreCorrupt      kb.sqlite3 is not a readable SQLite database (exit 65)
     ├── FetchError            one URL could not be fetched; carries a short reason
     │   └── BlockedAddress    the SSRF guard refused an address
     ├── ExtractError          a body could not be turned into text; carries a reason
@@ -21,7 +22,6 @@ source (reason ``internal_error``); the other sources' results are kept.
 from __future__ import annotations
 
 from dataclasses import dataclass
-
 
 SEVERITY_LABELS = {"error": "fel", "warning": "varning"}
 
@@ -59,6 +59,10 @@ class ConfigError(KbError):
 
 class StoreError(KbError):
     """The document store could not be read or written."""
+
+
+class StoreCorrupt(StoreError):
+    """The store file is damaged (not a database, or a malformed page): restore it from a backup or delete it."""
 
 
 class FetchError(KbError):

@@ -9,13 +9,15 @@ from __future__ import annotations
 import json
 import sqlite3
 import threading
+from collections.abc import Iterable, Iterator
 from contextlib import contextmanager
 from dataclasses import asdict, fields
-from datetime import date, datetime, timezone
+from datetime import UTC, date, datetime
 from pathlib import Path
-from typing import Any, Iterable, Iterator
+from typing import Any
+from urllib.parse import quote
 
-from kb.errors import StoreError
+from kb.errors import StoreCorrupt, StoreError
 from kb.models import CrawlReport, Document, FetchState, SourceReport
 
 SCHEMA_VERSION = 1
@@ -96,7 +98,7 @@ CREATE TABLE IF NOT EXISTS meta (key TEXT PRIMARY KEY, value TEXT NOT NULL);
 
 
 def utcnow() -> datetime:
-    return datetime.now(timezone.utc).replace(microsecond=0)
+    return datetime.now(UTC).replace(microsecond=0)
 
 
 def _iso(value: date | datetime | None) -> str | None:
@@ -111,22 +113,66 @@ def _dt(value: str | None) -> datetime | None:
     return datetime.fromisoformat(value) if value else None
 
 
-class Store:
-    """A thread-safe handle on the SQLite store (one connection, WAL, serialised writes)."""
+CORRUPT_ERRORS = ("SQLITE_CORRUPT", "SQLITE_NOTADB")
 
-    def __init__(self, path: Path | str) -> None:
-        self.path = Path(path)
+
+def is_corrupt(exc: BaseException) -> bool:
+    """Does this SQLite error say the database file itself is damaged (not a database, malformed page)?"""
+    name = str(getattr(exc, "sqlite_errorname", "") or "")
+    text = str(exc).lower()
+    return name.startswith(CORRUPT_ERRORS) or "malformed" in text or "not a database" in text
+
+
+def _open_error(path: Path, exc: BaseException) -> StoreError:
+    if isinstance(exc, sqlite3.DatabaseError) and is_corrupt(exc):
+        return StoreCorrupt(f"store {path} is damaged: {exc}")
+    return StoreError(f"cannot open store {path}: {exc}")
+
+
+def _connect_readonly(path: Path) -> sqlite3.Connection:
+    """A connection that never writes: ``mode=ro``; if SQLite cannot create the WAL side files in a
+    read-only directory (no -wal file exists then, so the database file is complete), ``immutable=1``."""
+    uri = "file:" + quote(str(path.resolve())) + "?mode=ro"
+    for suffix in ("", "&immutable=1"):
+        db = sqlite3.connect(uri + suffix, uri=True, check_same_thread=False, isolation_level=None, timeout=30)
         try:
-            self.path.parent.mkdir(parents=True, exist_ok=True)
-            self._db = sqlite3.connect(str(self.path), check_same_thread=False, isolation_level=None, timeout=30)
+            db.execute("SELECT COUNT(*) FROM sqlite_master").fetchone()  # opens the file: fails here, not later
+            return db
+        except sqlite3.OperationalError as exc:
+            db.close()
+            readonly_dir = str(getattr(exc, "sqlite_errorname", "")).startswith(("SQLITE_READONLY", "SQLITE_CANTOPEN"))
+            if suffix or not readonly_dir or not path.is_file():
+                raise
+        except BaseException:
+            db.close()
+            raise
+    raise AssertionError("unreachable")  # pragma: no cover
+
+
+class Store:
+    """A thread-safe handle on the SQLite store (one connection, WAL, serialised writes).
+
+    ``readonly=True`` (``kb report``, ``kb stats``, the web app's Källor page) opens the file with
+    ``mode=ro``: no schema writes, no WAL checkpoint, works for a user who may only read the data directory.
+    """
+
+    def __init__(self, path: Path | str, readonly: bool = False) -> None:
+        self.path = Path(path)
+        self.readonly = readonly
+        try:
+            if readonly:
+                self._db = _connect_readonly(self.path)
+            else:
+                self.path.parent.mkdir(parents=True, exist_ok=True)
+                self._db = sqlite3.connect(str(self.path), check_same_thread=False, isolation_level=None, timeout=30)
+                self._db.execute("PRAGMA journal_mode=WAL")
+                self._db.execute("PRAGMA synchronous=NORMAL")
+                self._db.executescript(SCHEMA)
             self._db.row_factory = sqlite3.Row
-            self._db.execute("PRAGMA journal_mode=WAL")
-            self._db.execute("PRAGMA synchronous=NORMAL")
-            self._db.executescript(SCHEMA)
         except (sqlite3.Error, OSError) as exc:
-            raise StoreError(f"cannot open store {self.path}: {exc}") from exc
+            raise _open_error(self.path, exc) from exc
         self._lock = threading.RLock()
-        if self.get_meta("schema_version") is None:
+        if not readonly and self.get_meta("schema_version") is None:
             self.set_meta("schema_version", str(SCHEMA_VERSION))
 
     # -- plumbing -------------------------------------------------------
@@ -134,7 +180,7 @@ class Store:
         with self._lock:
             self._db.close()
 
-    def __enter__(self) -> "Store":
+    def __enter__(self) -> Store:
         return self
 
     def __exit__(self, *exc: object) -> None:
@@ -143,6 +189,8 @@ class Store:
     @contextmanager
     def transaction(self) -> Iterator[sqlite3.Connection]:
         """Serialised write transaction; rolls back on any exception."""
+        if self.readonly:
+            raise StoreError(f"store {self.path} is open read-only")
         with self._lock:
             try:
                 self._db.execute("BEGIN IMMEDIATE")
@@ -151,14 +199,23 @@ class Store:
             try:
                 yield self._db
             except BaseException:
-                self._db.execute("ROLLBACK")
+                self._rollback()
                 raise
             else:
                 try:
                     self._db.execute("COMMIT")
                 except sqlite3.Error as exc:
-                    self._db.execute("ROLLBACK")
+                    self._rollback()
                     raise StoreError(f"store commit failed: {exc}") from exc
+
+    def _rollback(self) -> None:
+        """Roll back if a transaction is still open: on SQLITE_FULL/IOERR SQLite has already rolled it back itself,
+        and a second ROLLBACK would hide the real error behind "cannot rollback - no transaction is active"."""
+        if self._db.in_transaction:
+            try:
+                self._db.execute("ROLLBACK")
+            except sqlite3.Error:
+                pass  # the original exception is the one that matters
 
     def _query(self, sql: str, args: tuple[Any, ...] = ()) -> list[sqlite3.Row]:
         with self._lock:
@@ -366,6 +423,19 @@ class Store:
                 (_iso(utcnow()), status, exit_code, json.dumps(summary or {}, ensure_ascii=False, default=str), run_id),
             )
 
+    def mark_stale_runs(self, note: str, keep: int | None = None) -> list[int]:
+        """Mark every run still ``running`` (its process died: kill -9, power cut) as ``avbruten`` with no exit code
+        and ``note`` in its summary; ``keep`` is the caller's own run. Only call while holding the update lock."""
+        with self.transaction() as db:
+            rows = db.execute("SELECT id, summary FROM runs WHERE status = 'running' AND id IS NOT ?", (keep,)).fetchall()
+            for row in rows:
+                summary = json.loads(row["summary"] or "{}") | {"obs": note}
+                db.execute(
+                    "UPDATE runs SET status = 'avbruten', exit_code = NULL, summary = ? WHERE id = ?",
+                    (json.dumps(summary, ensure_ascii=False), row["id"]),
+                )
+            return [int(r["id"]) for r in rows]
+
     def list_runs(self, limit: int = 20) -> list[dict[str, Any]]:
         rows = self._query("SELECT * FROM runs ORDER BY id DESC LIMIT ?", (limit,))
         return [dict(r) | {"summary": json.loads(r["summary"])} for r in rows]
@@ -381,7 +451,9 @@ class Store:
             sr = SourceReport(**{k: v for k, v in data.items() if k in {f.name for f in fields(SourceReport)}})
             sr.failures = [
                 (f["url"], f["reason"], f["detail"])
-                for f in self._query("SELECT url, reason, detail FROM failures WHERE run_id = ? AND source = ? ORDER BY rowid", (run_id, row["source"]))
+                for f in self._query(
+                    "SELECT url, reason, detail FROM failures WHERE run_id = ? AND source = ? ORDER BY rowid", (run_id, row["source"])
+                )
             ]
             report.sources[row["source"]] = sr
         return report
@@ -393,7 +465,11 @@ class Store:
             "JOIN runs r ON r.id = s.run_id WHERE s.source = ? ORDER BY r.id DESC LIMIT ?",
             (source, limit),
         )
-        return [{"run_id": r["id"], "started": r["started"], "run_status": r["run_status"], "doc_count": r["doc_count"], **json.loads(r["report"])} for r in rows]
+        return [
+            {"run_id": r["id"], "started": r["started"], "run_status": r["run_status"], "doc_count": r["doc_count"]}
+            | json.loads(r["report"])
+            for r in rows
+        ]
 
     def prune_runs(self, keep: int) -> None:
         with self.transaction() as db:

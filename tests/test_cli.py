@@ -312,3 +312,25 @@ def test_closed_stdout_is_not_an_error(settings: Settings) -> None:
     proc.stderr.close()
     assert proc.wait(timeout=60) == 0, err
     assert "Errno 32" not in err and "Broken pipe" not in err and "Traceback" not in err
+
+
+def test_readonly_store_reads_without_writing(settings: Settings) -> None:
+    from kb.errors import StoreError
+
+    with Store(settings.store_path) as store:
+        store.finish_run(store.start_run("crawl"), "ok", 0)
+    before = settings.store_path.read_bytes(), settings.store_path.stat().st_mtime_ns
+    with Store(settings.store_path, readonly=True) as ro:
+        assert [r["status"] for r in ro.list_runs()] == ["ok"]
+        with pytest.raises(StoreError, match="read-only"):
+            ro.start_run("crawl")
+    # SQLite may leave empty -wal/-shm side files for a WAL reader; the database file itself is untouched
+    assert (settings.store_path.read_bytes(), settings.store_path.stat().st_mtime_ns) == before
+
+
+def test_readonly_store_that_does_not_exist_is_not_created(settings: Settings) -> None:
+    from kb.errors import StoreError
+
+    with pytest.raises(StoreError):
+        Store(settings.store_path, readonly=True)
+    assert not settings.store_path.exists()

@@ -102,10 +102,11 @@ def _load(settings: Settings) -> tuple[list[Any], list[Any]]:
     return load_sources(settings.sources)
 
 
-def _open_store(settings: Settings) -> Any:
+def _open_store(settings: Settings, readonly: bool = False) -> Any:
+    """The store; ``readonly`` for commands that only read (report, stats): works without write access to the data dir."""
     from kb.store import Store
 
-    return Store(settings.store_path)
+    return Store(settings.store_path, readonly=readonly)
 
 
 

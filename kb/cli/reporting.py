@@ -17,7 +17,7 @@ def cmd_report(args: argparse.Namespace, settings: Settings) -> int:
     if not settings.store_path.exists():
         sys.stderr.write(f"kb report: inga körningar ännu ({settings.store_path} finns inte)\n")
         return EXIT_PARTIAL
-    with _open_store(settings) as store:
+    with _open_store(settings, readonly=True) as store:
         runs = store.list_runs(limit=RUNS_KEPT * 4 + 10)
         if args.list:
             if args.json:
@@ -103,7 +103,7 @@ def cmd_stats(args: argparse.Namespace, settings: Settings) -> int:
     if not settings.store_path.exists():
         sys.stderr.write(f"kb stats: inget lager ännu ({settings.store_path}); kör kb update\n")
         return EXIT_PARTIAL
-    with _open_store(settings) as store:
+    with _open_store(settings, readonly=True) as store:
         stats = collect_stats(settings, store)
     if args.json:
         _out(json.dumps(stats, ensure_ascii=False, indent=2, default=str))
