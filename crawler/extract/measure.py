@@ -1,6 +1,7 @@
 """Compare main-content extractors on saved pages: key sentences kept, furniture leaked, ms/page.
 
-Run:  .venv/bin/python -m crawler.extract.measure
+Run:  .venv/bin/python -m crawler.extract.measure            (demo pages and fixtures)
+      .venv/bin/python -m crawler.extract.measure --bench    (public benchmarks + Swedish set; see bench.py)
 Pages: every HTML page in demo/manifest.json with a key sentence, plus the saved fixture pages in
 tests/crawler/fixtures/extract/cases.json. Figures go into crawler/extract/MEASUREMENTS.md by hand.
 """
@@ -146,8 +147,36 @@ def measure(cases: list[Case], rounds: int = 3) -> list[dict[str, object]]:
     return rows
 
 
+def bench_main(argv: list[str]) -> int:
+    """``--bench``: the three-set comparison table (crawler.extract.bench)."""
+    import argparse
+
+    from crawler.extract import bench
+
+    ap = argparse.ArgumentParser(prog="python -m crawler.extract.measure --bench")
+    ap.add_argument("--bench", action="store_true")
+    ap.add_argument("--extractors", default=",".join(bench.EXTRACTORS), help="comma-separated: kb,readability-lxml,trafilatura")
+    ap.add_argument("--sets", default="scrapinghub,trafilatura,swedish")
+    ap.add_argument("--limit", type=int, default=None, help="pages per public set (quick runs)")
+    ap.add_argument("-v", "--verbose", action="store_true", help="list the pages each extractor gets wrong")
+    args = ap.parse_args(argv)
+    sets = tuple(args.sets.split(","))
+    rows = []
+    for name in args.extractors.split(","):
+        rows.append(bench.score(name, bench.EXTRACTORS[name], sets, args.limit, args.verbose))
+        sys.stderr.write(f"{name}: done\n")
+    sys.stdout.write(bench.table(rows))
+    for r in rows:
+        for note in r.notes:
+            sys.stdout.write(f"{r.name}: {note}\n")
+    return 0
+
+
 def main(argv: list[str] | None = None) -> int:
     logging.basicConfig(level=logging.WARNING)
+    argv = sys.argv[1:] if argv is None else argv
+    if "--bench" in argv:
+        return bench_main(argv)
     for label, cases in (("demo pages", demo_cases()), ("fixture pages", fixture_cases())):
         if not cases:
             continue
