@@ -36,10 +36,11 @@ import logging
 import re
 import threading
 import unicodedata
+from collections.abc import Iterator
 from dataclasses import dataclass
 from functools import lru_cache
 from pathlib import Path
-from typing import Any, Iterator
+from typing import Any
 
 from whoosh.analysis import Analyzer, CompositeAnalyzer, Filter, LowercaseFilter, RegexTokenizer, StopFilter, Token
 from whoosh.lang.stopwords import stoplists
@@ -360,13 +361,13 @@ class _Switches:
         self.fold = bool(state.get("fold", False))
 
     def __eq__(self, other: object) -> bool:
-        return type(other) is type(self) and self.__getstate__() == other.__getstate__()  # type: ignore[attr-defined]
+        return type(other) is type(self) and self.__getstate__() == other.__getstate__()
 
     def __hash__(self) -> int:
         return hash((type(self).__name__, self.decompound, self.fold))
 
 
-class SwedishFilter(_Switches, Filter):
+class SwedishFilter(_Switches, Filter):  # type: ignore[misc]  # Whoosh is untyped
     """Stems Swedish words, reduces definite compounds and (at index time) adds compound parts."""
 
     def __call__(self, tokens: Iterator[Any]) -> Iterator[Any]:
@@ -455,7 +456,7 @@ def _entry(raw: str, fold_text: bool) -> _Entry | None:
     return text, tuple(out), head, dangling
 
 
-class SwedishAnalyzer(_Switches, Analyzer):
+class SwedishAnalyzer(_Switches, Analyzer):  # type: ignore[misc]  # Whoosh is untyped
     """Tokenizer, lowercase, stop words and ``SwedishFilter`` in one pass, with per-word results cached.
 
     Produces exactly the tokens (texts, positions, chars, stopped flags) of the reference chain

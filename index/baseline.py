@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import tempfile
 from dataclasses import dataclass
-from pathlib import Path
 
 from whoosh import fields, index, qparser
 from whoosh.analysis import LanguageAnalyzer

@@ -9,10 +9,11 @@ import logging
 import shutil
 import time
 import warnings
+from collections.abc import Iterable
 from dataclasses import dataclass
-from datetime import date, datetime, timezone
+from datetime import UTC, date, datetime
 from pathlib import Path
-from typing import Any, Iterable
+from typing import Any
 
 from whoosh import index as whoosh_index
 from whoosh.query import And, Or, Query, Term
@@ -79,7 +80,7 @@ def _datetime(value: date | datetime | str | None) -> datetime | None:
         except ValueError:
             return None
     if isinstance(value, datetime):
-        return value.astimezone(timezone.utc).replace(tzinfo=None) if value.tzinfo else value
+        return value.astimezone(UTC).replace(tzinfo=None) if value.tzinfo else value
     return datetime(value.year, value.month, value.day)
 
 
@@ -323,7 +324,7 @@ def check_generation(gen: Path, settings: Settings, prev: Path | None, prev_info
         ix = whoosh_index.open_dir(str(gen))
         try:
             with ix.searcher() as searcher:
-                doc_count = searcher.doc_count()
+                doc_count = int(searcher.doc_count())
                 if doc_count:
                     next(iter(searcher.all_stored_fields()))
         finally:
@@ -392,7 +393,7 @@ def build_and_publish(
         doc_count = check_generation(gen, settings, prev, prev_info)
         info = {
             "generation": gen.name,
-            "built_at": datetime.now(timezone.utc).isoformat(timespec="seconds"),
+            "built_at": datetime.now(UTC).isoformat(timespec="seconds"),
             "doc_count": doc_count,
             "change_seq": change_seq,
             "mode": "incremental" if incremental else "full",

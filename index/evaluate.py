@@ -5,9 +5,10 @@ from __future__ import annotations
 import json
 import logging
 import math
+from collections.abc import Iterable
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any, Iterable
+from typing import Any
 from urllib.parse import urlsplit
 
 import yaml
@@ -81,7 +82,7 @@ def load_queries(path: Path = DEFAULT_QUERIES, known_keys: set[str] | None = Non
 
 def dcg(gains: Iterable[float]) -> float:
     """Discounted cumulative gain with the (2^rel - 1) / log2(rank + 1) formulation."""
-    return sum((2.0**g - 1.0) / math.log2(rank + 2) for rank, g in enumerate(gains))
+    return float(sum((2.0**g - 1.0) / math.log2(rank + 2) for rank, g in enumerate(gains)))
 
 
 def ndcg_at_k(ranked: list[str], relevant: dict[str, int], k: int = NDCG_K) -> float:
@@ -324,7 +325,7 @@ def run_eval(settings: Settings, queries_path: Path = DEFAULT_QUERIES, manifest_
     finally:
         service.close()
     results, overall, per_kind = score_rankings(queries, rankings)
-    for r, s, t in zip(results, suggestions, totals):
+    for r, s, t in zip(results, suggestions, totals, strict=False):
         r.suggestion = s
         r.total = t
     return EvalReport(results, overall, per_kind, classification_report(settings, manifest), generation, unmatched)

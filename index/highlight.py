@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import html
 import re
-from typing import Iterable
+from collections.abc import Iterable
 
 WINDOW = 200
 MAX_SCAN_CHARS = 300_000  # bodies are scanned up to here; later matches are not worth the time

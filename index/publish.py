@@ -7,7 +7,7 @@ import logging
 import os
 import secrets
 import shutil
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
@@ -39,7 +39,7 @@ def read_generation_info(path: Path) -> dict[str, Any]:
 
 def new_generation_dir(index_root: Path) -> Path:
     """Create an empty, uniquely named generation directory (sortable by creation time)."""
-    stamp = datetime.now(timezone.utc).strftime("%Y%m%dT%H%M%S%fZ")
+    stamp = datetime.now(UTC).strftime("%Y%m%dT%H%M%S%fZ")
     path = Path(index_root) / f"{GEN_PREFIX}{stamp}-{secrets.token_hex(3)}"
     path.mkdir(parents=True)
     return path

@@ -5,16 +5,17 @@ from __future__ import annotations
 import logging
 import re
 import unicodedata
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any, Iterable, Sequence
+from typing import Any
 
 from whoosh import query as wq
 
+from kb.searchmodel import MAX_QUERY_CHARS, MAX_QUERY_TERMS
+
 log = logging.getLogger(__name__)
 
-MAX_QUERY_CHARS = 256
-MAX_TERMS = 24
 # Field weights on top of the schema's field boosts (folded already has 0.5): folded ends up at 0.3.
 FIELD_WEIGHTS: tuple[tuple[str, float], ...] = (("title", 1.0), ("headings", 1.0), ("body", 1.0), ("folded", 0.6))
 SYNONYM_WEIGHT = 0.5
@@ -90,7 +91,7 @@ def clean_text(raw: str, max_chars: int = MAX_QUERY_CHARS) -> tuple[str, str | N
     return text, notice
 
 
-def parse(raw: str, max_chars: int = MAX_QUERY_CHARS, max_terms: int = MAX_TERMS) -> ParsedQuery:
+def parse(raw: str, max_chars: int = MAX_QUERY_CHARS, max_terms: int = MAX_QUERY_TERMS) -> ParsedQuery:
     """Parse user text; every other syntax character (``* ? [ ] : ^ ~ ( )``) only separates words."""
     text, notice = clean_text(raw, max_chars)
     clauses: list[Clause] = []
@@ -165,9 +166,9 @@ def field_query(schema: Any, fieldname: str, words: Sequence[str], phrase: bool,
     if len(set(texts)) == 1:
         return wq.Term(fieldname, texts[0], boost=boost)
     positions = [p for _, p in tokens]
-    ordered = all(b > a for a, b in zip(positions, positions[1:]))
+    ordered = all(b > a for a, b in zip(positions, positions[1:], strict=False))
     if ordered and _supports_positions(schema, fieldname):
-        slop = max(1, max(b - a for a, b in zip(positions, positions[1:])))
+        slop = max(1, max(b - a for a, b in zip(positions, positions[1:], strict=False)))
         return wq.Phrase(fieldname, texts, slop=slop, boost=boost)
     # Same position (compound parts) or no positions: every token, any order.
     return wq.And([wq.Term(fieldname, t) for t in dict.fromkeys(texts)], boost=boost)
@@ -218,7 +219,7 @@ class SynonymTable:
     ambiguous: set[str] = field(default_factory=set)
 
     @classmethod
-    def build(cls, groups: Iterable[Sequence[str]], schema: Any, fieldname: str = "body") -> "SynonymTable":
+    def build(cls, groups: Iterable[Sequence[str]], schema: Any, fieldname: str = "body") -> SynonymTable:
         raw_groups = [list(dict.fromkeys(str(m).strip() for m in g if str(m).strip())) for g in groups]
         abbrs = {m for g in raw_groups for m in g if _is_abbreviation(m)}
         table = cls(ambiguous=_ambiguous_abbreviations(abbrs))
@@ -301,7 +302,7 @@ def decompound_queries(schema: Any, word: str) -> list[wq.Query]:
 
     groups: list[tuple[tuple[str, ...], float]] = [(tuple(atoms), DECOMPOUND_WEIGHT)]
     if len(atoms) > 2:
-        groups += [((a, b), DECOMPOUND_PAIR_WEIGHT) for a, b in zip(atoms, atoms[1:])]
+        groups += [((a, b), DECOMPOUND_PAIR_WEIGHT) for a, b in zip(atoms, atoms[1:], strict=False)]
     out: list[wq.Query] = []
     for group, weight in groups:
         for fieldname, fw in FIELD_WEIGHTS:
@@ -319,7 +320,7 @@ def proximity_pairs(schema: Any, parsed: ParsedQuery) -> list[tuple[str, str]]:
         return []
     body_tokens = [t for c in parsed.positive if not c.phrase for w in c.words
                    for t, _ in analyze(schema, "body", w)[:1]]
-    pairs = list(dict.fromkeys(zip(body_tokens, body_tokens[1:])))[:MAX_PROXIMITY_PAIRS]
+    pairs = list(dict.fromkeys(zip(body_tokens, body_tokens[1:], strict=False)))[:MAX_PROXIMITY_PAIRS]
     return [(a, b) for a, b in pairs if a != b]
 
 

@@ -15,9 +15,26 @@ FACET_LABELS = {
     "format": "Format",
 }
 SORTS = ("relevans", "nyast")
-MAX_PER_PAGE = 50
-# The notice of a search that failed inside the service (never cached: the next try may work).
+
+# -- Query limits: the one place for them (the index and the web app both read these) --------------------
+# Two character limits on purpose, for two different things:
+MAX_REQUEST_QUERY_CHARS = 1000  # raw ``q`` a request may carry: the API answers 400 above it, pages cut it with a notice
+MAX_QUERY_CHARS = 256  # characters of the cleaned query the parser searches; the rest is dropped with a notice
+MAX_QUERY_TERMS = 24  # words (phrase words included) the parser searches; later words are dropped with a notice
+MAX_SUGGEST_CHARS = 100  # characters of an autocomplete prefix that are looked at
+MAX_SUGGESTIONS = 20  # completions one suggest() call returns at most
+MAX_FILTER_VALUE_CHARS = 200  # characters of one facet filter value
+MAX_FILTER_VALUES = 20  # values per facet filter (OR within a facet); more are dropped
+MAX_PAGE = 10_000  # highest result page; higher page numbers are capped
+MAX_PER_PAGE = 50  # results per page at most
+
+# -- Notices a SearchResponse may carry (Swedish: shown to staff) ------------------------------------------
+# A search that failed inside the service (never cached: the next try may work).
 NOTICE_ERROR = "Sökningen kunde inte genomföras. Försök med andra ord."
+# No index generation is published yet.
+NOTICE_UNAVAILABLE = "Sökindexet är inte byggt ännu. Försök igen senare."
+# Too few exact hits: hits with a corrected spelling are shown instead.
+NOTICE_FUZZY = "Inga exakta träffar – visar träffar med liknande stavning."
 
 
 @dataclass(frozen=True)
@@ -31,11 +48,11 @@ class SearchRequest:
     sort: str = "relevans"
 
     def __post_init__(self) -> None:
-        object.__setattr__(self, "page", max(1, min(int(self.page), 10_000)))
+        object.__setattr__(self, "page", max(1, min(int(self.page), MAX_PAGE)))
         object.__setattr__(self, "per_page", max(1, min(int(self.per_page), MAX_PER_PAGE)))
         if self.sort not in SORTS:
             object.__setattr__(self, "sort", "relevans")
-        clean = {k: sorted(set(v))[:20] for k, v in self.filters.items() if k in FACET_KEYS and v}
+        clean = {k: sorted(set(v))[:MAX_FILTER_VALUES] for k, v in self.filters.items() if k in FACET_KEYS and v}
         object.__setattr__(self, "filters", clean)
 
 

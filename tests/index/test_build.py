@@ -4,12 +4,12 @@ from __future__ import annotations
 
 import errno
 import gc
-import warnings
 import json
 import secrets
 import subprocess
+import warnings
+from collections.abc import Callable
 from pathlib import Path
-from typing import Callable
 
 import pytest
 from whoosh import index as whoosh_index

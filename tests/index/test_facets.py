@@ -2,14 +2,14 @@
 
 from __future__ import annotations
 
+from collections.abc import Iterator
 from datetime import date
-from typing import Iterator
 
 import pytest
-
 from _search_corpus import BASE, make_document, publish, settings_for
+
 from index.facets import bits_from_docnums, docnums_from_bits
-from index.search import SearchService
+from index.service import SearchService
 from kb.searchmodel import FacetValue, SearchRequest
 
 

@@ -3,12 +3,12 @@
 from __future__ import annotations
 
 import time
-from typing import Iterator
+from collections.abc import Iterator
 
 import pytest
-
 from _search_corpus import bulk_documents, corpus, make_document, publish, settings_for
-from index.search import SearchService
+
+from index.service import SearchService
 from kb.searchmodel import SearchRequest
 
 HOSTILE = [

@@ -4,8 +4,9 @@ from __future__ import annotations
 
 from whoosh import query as wq
 
-from index.query import MAX_QUERY_CHARS, MAX_TERMS, SynonymTable, build_query, clean_text, parse
+from index.query import SynonymTable, build_query, clean_text, parse
 from index.schema import build_schema
+from kb.searchmodel import MAX_QUERY_CHARS, MAX_QUERY_TERMS
 
 
 def test_words_phrases_exclusion_and_or() -> None:
@@ -47,8 +48,8 @@ def test_control_characters_removed_and_length_capped() -> None:
 
 def test_term_cap_sets_notice() -> None:
     p = parse(" ".join(f"o{i}" for i in range(40)))
-    assert sum(len(c.words) for c in p.clauses) == MAX_TERMS
-    assert p.notice is not None and str(MAX_TERMS) in p.notice
+    assert sum(len(c.words) for c in p.clauses) == MAX_QUERY_TERMS
+    assert p.notice is not None and str(MAX_QUERY_TERMS) in p.notice
 
 
 def test_duplicates_collapse() -> None:

@@ -14,8 +14,8 @@ import numpy as np
 import pytest
 from _search_corpus import BASE, corpus, make_document, publish, settings_for
 
-from index.search import SearchService
-from kb.searchmodel import SearchRequest, SearchResponse
+from index.service import SearchService
+from kb.searchmodel import NOTICE_ERROR, SearchRequest, SearchResponse
 
 
 @pytest.fixture(scope="module")
@@ -263,12 +263,12 @@ def test_suggestions_are_words_from_the_index(service: SearchService) -> None:
 
 def test_every_public_method_survives_generations_published_meanwhile(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     """Real threads, real publishes: a generation in use is never closed under a caller (no ReaderClosed)."""
-    import index.search as search_module
+    import index.reloader
     from index.build import build_and_publish
     from kb.store import Store
     from kb.taxonomy import load_taxonomy
 
-    monkeypatch.setattr(search_module, "RELOAD_CHECK_SECONDS", 0.0)  # every call looks for a new generation
+    monkeypatch.setattr(index.reloader, "RELOAD_CHECK_SECONDS", 0.0)  # every call looks for a new generation
     settings = settings_for(tmp_path).replace(cache_size=0)
     publish(settings, corpus())
     svc = SearchService(settings)
@@ -291,7 +291,7 @@ def test_every_public_method_survives_generations_published_meanwhile(tmp_path: 
                 note()
                 if kind == 0:
                     r = svc.search(SearchRequest(q=queries[i % len(queries)], page=1 + i % 2, per_page=3))
-                    assert r.notice != search_module.NOTICE_ERROR, r.notice
+                    assert r.notice != NOTICE_ERROR, r.notice
                     assert r.total > 0 or queries[i % len(queries)] == "heder -barn"
                 elif kind == 1:
                     assert len(svc.recent(5)) == 5
@@ -380,7 +380,7 @@ def test_serving_storage_reads_the_same_index_without_copying_it(tmp_path: Path)
     from whoosh import index as windex
     from whoosh import query as wq
 
-    from index.search import open_index
+    from index.storage import open_index
 
     _whoosh_index(tmp_path / "ix", docs=150, words_per_doc=500)
     seg_bytes = sum(p.stat().st_size for p in (tmp_path / "ix").glob("*.seg"))
@@ -428,9 +428,9 @@ def test_serving_storage_reads_the_same_index_without_copying_it(tmp_path: Path)
 def test_a_retired_generation_releases_its_files(tmp_path: Path, monkeypatch: pytest.MonkeyPatch, use_mmap: bool) -> None:
     import os
 
-    import index.search
+    import index.storage
 
-    monkeypatch.setattr(index.search, "INDEX_MMAP", use_mmap)
+    monkeypatch.setattr(index.storage, "INDEX_MMAP", use_mmap)
     settings = settings_for(tmp_path)
     publish(settings, corpus()[:3])
     svc = SearchService(settings)
@@ -464,21 +464,21 @@ def test_a_retired_generation_releases_its_files(tmp_path: Path, monkeypatch: py
 def test_sorted_words_bisect_like_a_sorted_list() -> None:
     import bisect
 
-    from index.search import _SortedWords
+    from index.suggest import SortedWords
 
     words = ["våld", "vald", "kvinnofrid", "å", "äktenskap", "barn", "barnäktenskap", "barn", "öga", "a"]
-    compact = _SortedWords(words)
+    compact = SortedWords(words)
     reference = sorted(set(words))
     assert len(compact) == len(reference) and list(compact) == reference and compact[-1] == reference[-1]
     for needle in ("", "a", "barn", "barnä", "bb", "v", "vål", "ö", "ööö", "zz"):
         assert bisect.bisect_left(compact, needle) == bisect.bisect_left(reference, needle)
     with pytest.raises(IndexError):
         compact[len(reference)]
-    assert len(_SortedWords([])) == 0
+    assert len(SortedWords([])) == 0
 
 
 def test_term_cache_is_bounded_by_bytes_least_recently_used_first(service: SearchService) -> None:
-    from index.search import _Postings
+    from index.postings import Postings
 
     gen = service._gen
     assert gen is not None
@@ -488,10 +488,10 @@ def test_term_cache_is_bounded_by_bytes_least_recently_used_first(service: Searc
     def entry(t: str) -> int:
         return sum(a.nbytes for a in postings.term("body", t))
 
-    postings = _Postings(gen.searcher, gen.live_mask, max_bytes=1 << 30)
+    postings = Postings(gen.searcher, gen.live_mask, max_bytes=1 << 30)
     sizes = {t: entry(t) for t in terms}
     budget = sum(sizes[t] for t in terms[:4])
-    postings = _Postings(gen.searcher, gen.live_mask, max_bytes=budget)
+    postings = Postings(gen.searcher, gen.live_mask, max_bytes=budget)
     for t in terms[:4]:
         postings.term("body", t)
     postings.term("body", terms[0])  # used again: the most recent now
@@ -514,7 +514,7 @@ def test_a_generation_that_cannot_be_opened_is_not_retried(tmp_path: Path, caplo
         broken = pub.new_generation_dir(settings.index_root)  # a directory with no index in it
         pub.write_generation_info(broken, {"generation": broken.name, "doc_count": 3})
         pub.publish(settings.index_root, broken)
-        with caplog.at_level("ERROR", logger="index.search"):
+        with caplog.at_level("ERROR", logger="index.reloader"):
             for _ in range(3):
                 assert not svc.reload()
         assert len([r for r in caplog.records if "cannot open index generation" in r.getMessage()]) == 1

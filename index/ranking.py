@@ -1,0 +1,198 @@
+"""Ranking: match a query over every document, group duplicates, apply filters, and order with boosts."""
+
+from __future__ import annotations
+
+import bisect
+import logging
+from dataclasses import dataclass
+from datetime import date
+from typing import TYPE_CHECKING
+
+import numpy as np
+from whoosh import query as wq
+
+from index.postings import Unsupported, bits_from_mask, mask_from_bits
+from index.query import PROXIMITY_SLOP, PROXIMITY_WEIGHT, ParsedQuery, analyze, build_query, proximity_pairs
+from index.schema import parse_dscores
+from index.spelling import corrections_for
+from kb.searchmodel import NOTICE_FUZZY, FacetValue, SearchRequest
+from kb.taxonomy import Taxonomy
+
+if TYPE_CHECKING:
+    from index.generation import Generation
+
+log = logging.getLogger(__name__)
+
+RERANK_DEPTH = 200  # top hits whose score gets freshness/national/sub-area adjustments
+FRESHNESS_WEIGHT = 0.10  # at most +10 % for this year's documents, fading to 0 over 10 years
+NATIONAL_WEIGHT = 0.05  # +5 % for national agencies' guidance
+DELOMRADE_WEIGHT = 0.5  # within a sub-area filter: score × (1 - w + w × sub-area score)
+FEW_HITS = 3  # fewer hits than this triggers the fuzzy fallback
+LOCAL_ORGANISATION_MARKERS = ("kommun", "region ", "regionen ", "landsting")
+
+
+def is_national(organisation: str) -> bool:
+    """True for a national agency (any organisation not marked as a municipality or region)."""
+    low = organisation.lower()
+    return bool(low) and not any(m in low for m in LOCAL_ORGANISATION_MARKERS)
+
+
+def freshness(published: date | None, today: date) -> float:
+    """1.0 for a document published today, fading linearly to 0 over ten years (0 when undated)."""
+    if published is None:
+        return 0.0
+    years = max(0.0, (today - published).days / 365.25)
+    return max(0.0, 1.0 - years / 10.0)
+
+
+
+@dataclass
+class Ranked:
+    """What ranking found for one request, before the page of hits is read."""
+
+    total: int
+    docs: list[tuple[float, int]]  # (score, docnum) of every result in final order (page sliced later)
+    suggestion: str | None
+    notice: str | None
+    stems: list[str]
+    facets: dict[str, list[FacetValue]]
+
+
+
+def match(gen: Generation, q: wq.Query | None) -> tuple[np.ndarray, np.ndarray]:
+    """(matched mask, score) over every document: array evaluation, Whoosh's collector as a fallback."""
+    if q is None:
+        return np.zeros(gen.size, dtype=bool), np.zeros(gen.size, dtype=np.float64)
+    try:
+        return gen.postings.evaluate(q)
+    except Unsupported as exc:
+        log.debug("query %s scored by Whoosh (%s)", q, exc)
+    mask = np.zeros(gen.size, dtype=bool)
+    scores = np.zeros(gen.size, dtype=np.float64)
+    for score, d in gen.searcher.search(q, limit=None).top_n:
+        mask[d] = True
+        scores[d] = score
+    return mask, scores
+
+def groups(gen: Generation, mask: np.ndarray, scores: np.ndarray) -> tuple[int, np.ndarray]:
+    """Matched duplicate groups as a bitset of representatives, and each group's best score."""
+    grouped = mask.copy()
+    best = scores.copy()
+    if len(gen.dup_ids):
+        hit = mask[gen.dup_ids]
+        if hit.any():
+            grouped[gen.dup_reps[hit]] = True
+            np.maximum.at(best, gen.dup_reps[hit], scores[gen.dup_ids[hit]])
+    grouped &= gen.reps_mask
+    return bits_from_mask(grouped), best
+
+def rank(gen: Generation, parsed: ParsedQuery, request: SearchRequest, taxonomy: Taxonomy) -> Ranked:
+    """Every result of ``request`` in final order, with facet counts, spelling suggestion and notices.
+
+    Exact matches first; when they are fewer than FEW_HITS and a word looks misspelt, the corrected query
+    is used instead if it finds more."""
+    table = gen.table
+    schema = gen.schema
+    notices = [parsed.notice] if parsed.notice else []
+    reader = gen.searcher.reader()
+    q = build_query(schema, parsed, gen.synonyms, reader=reader, proximity=False)
+    mask, scores = match(gen, q)
+    allowed = table.allowed(request.filters)
+    matched, best = groups(gen, mask, scores)
+    final = table.apply(matched, allowed)
+    corrections, suggestion = corrections_for(gen, parsed) if parsed.positive else ({}, None)
+    if corrections and final.bit_count() < FEW_HITS:
+        fuzzy_q = build_query(schema, parsed, gen.synonyms, extra_terms=list(corrections.values()), reader=reader,
+                              proximity=False)
+        f_mask, f_scores = match(gen, fuzzy_q)
+        fuzzy_matched, fuzzy_best = groups(gen, f_mask, f_scores)
+        fuzzy_final = table.apply(fuzzy_matched, allowed)
+        if fuzzy_final.bit_count() > final.bit_count():
+            matched, best, final = fuzzy_matched, fuzzy_best, fuzzy_final
+            notices.append(NOTICE_FUZZY)
+    facets = table.counts(matched, request.filters, allowed, taxonomy)
+    need = request.page * request.per_page
+    browse = q is None or isinstance(q, wq.Every)
+    docs = top_results(gen, best, mask_from_bits(final, gen.size), request, browse, need,
+                       [] if browse else proximity_pairs(schema, parsed))
+    stems = [t for w in list(parsed.words) + list(corrections.values()) + gen.synonyms.expansions(schema, parsed)
+             for t, _ in analyze(schema, "body", w)] if "body" in schema else []
+    return Ranked(total=final.bit_count(), docs=docs, suggestion=suggestion,
+                   notice=" ".join(notices) or None, stems=stems, facets=facets)
+
+def top_results(gen: Generation, scores: np.ndarray, final: np.ndarray, request: SearchRequest, browse: bool,
+           need: int, pairs: list[tuple[str, str]]) -> list[tuple[float, int]]:
+    """The first ``need`` results (representatives only): by adjusted score, by date, or newest first."""
+    cand = np.nonzero(final)[0]
+    if not len(cand):
+        return []
+    s = scores[cand]
+    if request.sort == "nyast":
+        # Undated last; within a date, the better match first.
+        order = np.lexsort((cand, -s, -gen.published_ord[cand], ~gen.has_published[cand]))[:need]
+        return [(float(scores[d]), int(d)) for d in cand[order]]
+    if browse:
+        order = np.lexsort((cand, -gen.first_seen_ord[cand]))[:need]
+        return [(float(scores[d]), int(d)) for d in cand[order]]
+    k = max(RERANK_DEPTH, need)
+    if len(cand) > k:
+        part = np.argpartition(-s, k - 1)[:k]
+        cand, s = cand[part], s[part]
+    top = cand[np.lexsort((cand, -s))]
+    head = [int(d) for d in top[:RERANK_DEPTH]]
+    bonus = proximity_bonus(gen, head, pairs)
+    table = gen.table
+    today = date.today()
+    delomraden = request.filters.get("delomrade", [])
+    adjusted: list[tuple[float, int]] = []
+    for d in head:
+        factor = 1.0 + FRESHNESS_WEIGHT * freshness(table.published_date(d), today)
+        if gen.national[d]:
+            factor += NATIONAL_WEIGHT
+        if delomraden:
+            sub = sub_area_scores(gen, d)
+            best = max((float(sub.get(slug, 0.0)) for slug in delomraden), default=0.0)
+            factor *= 1.0 - DELOMRADE_WEIGHT + DELOMRADE_WEIGHT * min(1.0, max(0.0, best))
+        adjusted.append(((float(scores[d]) + bonus.get(d, 0.0)) * factor, d))
+    adjusted.sort(key=lambda sd: (-sd[0], sd[1]))
+    return adjusted + [(float(scores[d]), int(d)) for d in top[RERANK_DEPTH:need]]
+
+def sub_area_scores(gen: Generation, d: int) -> dict[str, float]:
+    """A document's sub-area scores: from the dscores column, else from its stored fields."""
+    if gen.dscores is not None:
+        return parse_dscores(gen.dscores[d])
+    stored = gen.searcher.stored_fields(d).get("delomrade_scores") or {}
+    return {str(k): float(v) for k, v in stored.items()}
+
+def proximity_bonus(gen: Generation, head: list[int], pairs: list[tuple[str, str]]) -> dict[int, float]:
+    """Whoosh's proximity-phrase score (words 1..slop apart, in order) for the top hits only."""
+    bonus: dict[int, float] = {}
+    if not pairs or not head:
+        return bonus
+    postings = gen.postings
+    head_arr = np.asarray(sorted(head), dtype=np.int64)
+    for a, b in pairs:
+        da, sa = postings.term("body", a)
+        db, sb = postings.term("body", b)
+        both = head_arr[np.isin(head_arr, da) & np.isin(head_arr, db)]
+        if not len(both):
+            continue
+        docs = [int(d) for d in both]
+        pa = postings.positions("body", a, docs)
+        pb = postings.positions("body", b, docs)
+        for d in docs:
+            if d in pa and d in pb and near(pa[d], pb[d], PROXIMITY_SLOP):
+                score = sa[np.searchsorted(da, d)] + sb[np.searchsorted(db, d)]
+                bonus[d] = bonus.get(d, 0.0) + PROXIMITY_WEIGHT * float(score)
+    return bonus
+
+
+def near(first: list[int], second: list[int], slop: int) -> bool:
+    """Whoosh's ordered SpanNear: some position of the second word 1..slop after one of the first."""
+    later = sorted(second)
+    for p in first:
+        i = bisect.bisect_right(later, p)
+        if i < len(later) and later[i] - p <= slop:
+            return True
+    return False
+

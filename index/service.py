@@ -1,0 +1,156 @@
+"""The search service: a thin ``SearchBackend`` over the published generation (cache, pages, start page, suggest)."""
+
+from __future__ import annotations
+
+import copy
+import logging
+import threading
+from collections import OrderedDict
+from typing import TYPE_CHECKING, Any
+
+import numpy as np
+
+from index.generation import Generation
+from index.highlight import term_pattern
+from index.hits import make_hit
+from index.query import clean_text, parse
+from index.ranking import rank
+from index.reloader import GenerationHolder
+from index.storage import limit_malloc_arenas
+from index.suggest import SortedWords, cached_suggestions, load_vocabulary
+from kb.backend import SearchBackend
+from kb.searchmodel import (
+    MAX_SUGGEST_CHARS,
+    MAX_SUGGESTIONS,
+    NOTICE_ERROR,
+    NOTICE_FUZZY,
+    NOTICE_UNAVAILABLE,
+    FacetValue,
+    Hit,
+    SearchRequest,
+    SearchResponse,
+)
+from kb.settings import Settings
+from kb.taxonomy import Taxonomy, load_taxonomy
+
+if TYPE_CHECKING:
+    from kb.backend import BackendFactory
+
+__all__ = ["NOTICE_ERROR", "NOTICE_FUZZY", "NOTICE_UNAVAILABLE", "SearchService", "open_backend"]
+
+log = logging.getLogger(__name__)
+
+RECENT_MAX = 100  # recent() answers at most this many; the order is computed once per generation
+
+
+class SearchService(GenerationHolder):
+    """Thread-safe search over the published index; reopens only when ``current`` points elsewhere."""
+
+    def __init__(self, settings: Settings, taxonomy: Taxonomy | None = None) -> None:
+        self.settings = settings
+        self.taxonomy = taxonomy or load_taxonomy()
+        limit_malloc_arenas()  # before the server's thread pool starts allocating
+        super().__init__(settings.index_root, self.taxonomy)
+        self._cache: OrderedDict[tuple[Any, ...], SearchResponse] = OrderedDict()
+        self._cache_lock = threading.Lock()
+        self._vocab: SortedWords | None = None
+        self.reload()
+
+    def _swapped(self) -> None:
+        with self._cache_lock:
+            self._cache.clear()
+
+    # -- search -------------------------------------------------------------
+    def search(self, request: SearchRequest) -> SearchResponse:
+        """Run a search; never raises on user input (errors become an empty response with a notice)."""
+        with self._using() as gen:
+            if gen is None:
+                return SearchResponse(query=clean_text(request.q)[0], total=0, page=request.page,
+                                      per_page=request.per_page, results=[], facets={}, sort=request.sort,
+                                      notice=NOTICE_UNAVAILABLE)
+            key = (gen.name, request.q, tuple(sorted((k, tuple(v)) for k, v in request.filters.items())),
+                   request.page, request.per_page, request.sort)
+            with self._cache_lock:
+                cached = self._cache.get(key)
+                if cached is not None:
+                    self._cache.move_to_end(key)
+                    return copy.deepcopy(cached)
+            try:
+                with gen.lock:
+                    response = self._search(gen, request)
+            except Exception:
+                log.exception("search failed for %r", request)
+                return SearchResponse(query=clean_text(request.q)[0], total=0, page=request.page,
+                                      per_page=request.per_page, results=[], facets={}, sort=request.sort,
+                                      notice=NOTICE_ERROR, generation=gen.name)
+        if self.settings.cache_size > 0:
+            with self._cache_lock:
+                self._cache[key] = copy.deepcopy(response)
+                while len(self._cache) > self.settings.cache_size:
+                    self._cache.popitem(last=False)
+        return response
+
+    def _search(self, gen: Generation, request: SearchRequest) -> SearchResponse:
+        parsed = parse(request.q)
+        ranked = rank(gen, parsed, request, self.taxonomy)
+        start = (request.page - 1) * request.per_page
+        shown = ranked.docs[start:start + request.per_page]
+        pattern = term_pattern(ranked.stems)
+        results = [make_hit(gen, docnum, score, pattern) for score, docnum in shown]
+        return SearchResponse(
+            query=parsed.text, total=ranked.total, page=request.page, per_page=request.per_page, results=results,
+            facets=ranked.facets, suggestion=ranked.suggestion, generation=gen.name, sort=request.sort,
+            notice=ranked.notice,
+        )
+
+    # -- start page -------------------------------------------------------------
+    def recent(self, limit: int = 10) -> list[Hit]:
+        """Newest documents by first_seen (one per duplicate group); computed once per generation."""
+        limit = max(1, min(int(limit), RECENT_MAX))
+        with self._using() as gen:
+            if gen is None:
+                return []
+            with gen.lock:
+                hits = gen.recent_hits.get(limit)
+                if hits is None:
+                    if gen.recent_order is None:
+                        cand = np.nonzero(gen.reps_mask)[0]
+                        order = np.lexsort((cand, -gen.first_seen_ord[cand]))[:RECENT_MAX]
+                        gen.recent_order = [int(d) for d in cand[order]]
+                    hits = gen.recent_hits[limit] = [make_hit(gen, d, 0.0, None) for d in gen.recent_order[:limit]]
+                return copy.deepcopy(hits)
+
+    def facet_overview(self) -> dict[str, list[FacetValue]]:
+        """Facet counts over every document (start page entry points); computed once per generation."""
+        with self._using() as gen:
+            if gen is None:
+                return {}
+            with gen.lock:
+                if gen.overview is None:
+                    gen.overview = gen.table.counts(gen.table.reps, {}, {}, self.taxonomy)
+                return copy.deepcopy(gen.overview)
+
+    # -- autocomplete -------------------------------------------------------------
+    def suggest(self, prefix: str, limit: int = 8) -> list[str]:
+        """Completions of the last word (or a taxonomy phrase) that occur in the index, most documents first."""
+        text, _ = clean_text(prefix, MAX_SUGGEST_CHARS)
+        text = text.lower()
+        limit = max(1, min(int(limit), MAX_SUGGESTIONS))
+        if len(text.replace(" ", "")) < 2:
+            return []
+        with self._using() as gen:
+            if gen is None or "body" not in gen.schema:
+                return []
+            if self._vocab is None:  # built once per service, outside the generation's lock
+                self._vocab = load_vocabulary(self.taxonomy)
+            return cached_suggestions(gen, text, self._vocab)[:limit]
+
+
+def open_backend(settings: Settings) -> SearchBackend:
+    """The search backend for ``settings`` (a ``kb.backend.BackendFactory``: the CLI hands it to the web app)."""
+    return SearchService(settings)
+
+
+if TYPE_CHECKING:
+    _factory: BackendFactory = open_backend  # mypy checks SearchService against the SearchBackend protocol
+    _backend: type[SearchBackend] = SearchService

@@ -1,0 +1,113 @@
+"""Spelling: corrections for words the index does not know, from its own vocabulary ("Menade du …")."""
+
+from __future__ import annotations
+
+import itertools
+import re
+from collections import Counter
+from typing import TYPE_CHECKING, Any
+
+from index.query import ParsedQuery, analyze
+
+if TYPE_CHECKING:
+    from index.generation import Generation
+
+SURFACE_DOCS = 20  # documents read to find how a corrected word is really written
+SURFACE_CHARS = 200_000  # characters of each such document's text looked at
+SPELLING_CACHE_WORDS = 10_000  # unknown words remembered per generation before the cache starts over
+_WORD_RE = re.compile(r"[^\W\d_]+")
+
+
+def corrections_for(gen: Generation, parsed: ParsedQuery) -> tuple[dict[str, str], str | None]:
+    """Corrections for words the index does not know, from its own body/title vocabulary.
+
+    Returns (typed word -> term added to the fuzzy query, "Menade du" text). The suggestion only ever
+    shows words the indexed texts really contain."""
+    reader = gen.searcher.reader()
+    schema = gen.schema
+    if "body" not in schema:
+        return {}, None
+    corrections: dict[str, str] = {}
+    shown: dict[str, str] = {}
+    for word in parsed.words:
+        if len(word) < 5 or not word.isalpha() or word.isupper():
+            continue
+        if word not in gen.spelling:  # the same unknown word costs the automaton walk once per generation
+            if len(gen.spelling) > SPELLING_CACHE_WORDS:
+                gen.spelling.clear()
+                gen.surfaces.clear()
+            gen.spelling[word] = _correct(gen, reader, word)
+        term, surface = gen.spelling[word]
+        if term:
+            corrections[word] = term
+        if surface:
+            shown[word] = surface
+    if not shown:
+        return corrections, None
+    text = " ".join(shown.get(w, w) for w in parsed.text.split())
+    if text == parsed.text:
+        text = " ".join(shown.get(w, w) for w in parsed.words)
+    return corrections, text
+
+def _correct(gen: Generation, reader: Any, word: str) -> tuple[str, str]:
+    """(query term, surface form) for an unknown word; ("", "") when it is known or nothing is close."""
+    schema = gen.schema
+    tokens = analyze(schema, "body", word)
+    if not tokens:
+        return "", ""
+    stem = tokens[0][0]
+    if reader.doc_frequency("body", stem) or ("title" in schema and reader.doc_frequency("title", stem)):
+        return "", ""
+    maxdist = 1 if len(word) < 7 else 2
+    best: tuple[int, int, str] | None = None
+    for dist in range(1, maxdist + 1):
+        for cand in reader.terms_within("body", stem, dist, prefix=1):
+            df = reader.doc_frequency("body", cand)
+            if df and (best is None or (-df, cand) < (best[1], best[2])):
+                best = (dist, -df, cand)
+        if best is not None:
+            break
+    if best is None:
+        return "", ""
+    cand = best[2]
+    low = word.lower()
+    surface = _surface(gen, reader, cand, low)
+    # Without a surface form, the typed ending on the corrected stem still analyses to that stem (query only).
+    term = surface or (cand + low[len(stem):] if low.startswith(stem) else cand)
+    return term, surface
+
+def _surface(gen: Generation, reader: Any, stem: str, typed: str) -> str:
+    """How the indexed texts write a word whose stem is ``stem``: the written form closest to ``typed``."""
+    forms = gen.surfaces.get(stem)
+    if forms is None:
+        forms = gen.surfaces[stem] = Counter()
+        analysed: dict[str, str] = {}
+        head = stem[:2]
+        docs = list(itertools.islice(reader.postings("body", stem).all_ids(), SURFACE_DOCS))
+        for d in docs:
+            stored = gen.searcher.stored_fields(d)
+            text = f"{stored.get('title') or ''} {str(stored.get('body') or '')[:SURFACE_CHARS]}"
+            for w in _WORD_RE.findall(text.lower()):
+                if not w.startswith(head) or len(w) < len(stem) - 2:
+                    continue
+                first = analysed.get(w)
+                if first is None:
+                    tokens = analyze(gen.schema, "body", w)
+                    first = analysed[w] = tokens[0][0] if tokens else ""
+                if first == stem:
+                    forms[w] += 1
+    if not forms:
+        return ""
+    return min(forms, key=lambda w: (_edit_distance(w, typed), -forms[w], w))
+
+
+def _edit_distance(a: str, b: str) -> int:
+    """Levenshtein distance (short words only)."""
+    prev = list(range(len(b) + 1))
+    for i, ca in enumerate(a, 1):
+        cur = [i]
+        for j, cb in enumerate(b, 1):
+            cur.append(min(prev[j] + 1, cur[j - 1] + 1, prev[j - 1] + (ca != cb)))
+        prev = cur
+    return prev[-1]
+

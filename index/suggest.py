@@ -1,0 +1,107 @@
+"""Autocomplete: completions from a Swedish word list and the taxonomy that occur in the index."""
+
+from __future__ import annotations
+
+import bisect
+import logging
+from collections.abc import Iterable
+from pathlib import Path
+from typing import TYPE_CHECKING
+
+import numpy as np
+
+from index.query import analyze
+from kb.searchmodel import MAX_SUGGESTIONS
+from kb.taxonomy import Taxonomy
+
+if TYPE_CHECKING:
+    from index.generation import Generation
+
+log = logging.getLogger(__name__)
+
+WORDLIST = Path("/usr/share/dict/swedish")
+CANDIDATES_CHECKED = 300  # vocabulary words with the typed prefix looked up in the index, per needle
+SUGGESTION_CACHE_SIZE = 2048  # prefixes whose completions are kept per generation (LRU)
+
+
+class SortedWords:
+    """A sorted, read-only word list in one string plus int32 offsets (~3 bytes a word instead of ~70).
+
+    Supports ``len``, indexing and therefore ``bisect``; the autocomplete vocabulary is ~120k words.
+    """
+
+    def __init__(self, words: Iterable[str]) -> None:
+        ordered = sorted(set(words))
+        self._blob = "".join(ordered)
+        self._ends = np.cumsum([len(w) for w in ordered], dtype=np.int64).astype(np.int32)
+
+    def __len__(self) -> int:
+        return len(self._ends)
+
+    def __getitem__(self, i: int) -> str:
+        if i < 0:
+            i += len(self._ends)
+        if not 0 <= i < len(self._ends):
+            raise IndexError(i)
+        start = int(self._ends[i - 1]) if i else 0
+        return self._blob[start:int(self._ends[i])]
+
+
+
+def load_vocabulary(taxonomy: Taxonomy, wordlist: Path = WORDLIST) -> SortedWords:
+    """Taxonomy labels, terms and synonyms plus the system's Swedish word list, lowercase."""
+    words: set[str] = set()
+    for group in taxonomy.synonym_groups():
+        words.update(str(m).lower() for m in group)
+    for cat in taxonomy.delomraden:
+        words.add(cat.label.lower())
+        words.update(t.lower() for t in cat.terms)
+    try:
+        with open(wordlist, encoding="latin-1") as fh:
+            words.update(w.strip().lower() for w in fh if w.strip().isalpha())
+    except OSError:
+        log.warning("no Swedish word list for autocomplete")
+    return SortedWords(words)
+
+
+def cached_suggestions(gen: Generation, text: str, vocab: SortedWords) -> list[str]:
+    """Completions of ``text`` (cleaned, lowercase), remembered per generation; the caller holds no lock."""
+    with gen.lock:
+        cached = gen.suggestions.get(text)
+        if cached is not None:
+            gen.suggestions.move_to_end(text)
+            return cached
+        found = suggestions(gen, text, vocab)
+        gen.suggestions[text] = found
+        if len(gen.suggestions) > SUGGESTION_CACHE_SIZE:
+            gen.suggestions.popitem(last=False)
+        return found
+
+
+def suggestions(gen: Generation, text: str, vocab: SortedWords) -> list[str]:
+    """Completions of the whole text and of its last word, most documents first (at most MAX_SUGGESTIONS)."""
+    head, _, last = text.rpartition(" ")
+    scored: list[tuple[int, str]] = []
+    reader = gen.searcher.reader()
+    for needle, lead in ((text, ""), (last, head + " " if head else "")):
+        if len(needle) < 2:
+            continue
+        i = bisect.bisect_left(vocab, needle)
+        checked = 0
+        while i < len(vocab) and vocab[i].startswith(needle) and checked < CANDIDATES_CHECKED:
+            cand = vocab[i]
+            i += 1
+            checked += 1
+            tokens = analyze(gen.schema, "body", cand)
+            if not tokens:
+                continue
+            df = min(reader.doc_frequency("body", t) for t, _ in tokens)
+            if df:
+                scored.append((df, lead + cand))
+    out: list[str] = []
+    for _, s in sorted(scored, key=lambda x: (-x[0], len(x[1]), x[1])):
+        if s not in out and s != text:
+            out.append(s)
+        if len(out) >= MAX_SUGGESTIONS:
+            break
+    return out
