@@ -3,15 +3,15 @@
 from __future__ import annotations
 
 import logging
+import threading
+from collections.abc import Callable
 from dataclasses import dataclass
-from datetime import datetime, timezone
-from typing import Callable
+from datetime import UTC, datetime
 
 from lxml import etree
 
-from kb.errors import FetchError
-
 from crawler.fetch import FetchResult, gunzip_capped
+from kb.errors import FetchError
 
 log = logging.getLogger(__name__)
 
@@ -27,10 +27,16 @@ class SitemapEntry:
 
 
 def parse_lastmod(value: str | None) -> datetime | None:
-    """W3C datetime (2024-05-03, 2024-05-03T10:00:00+02:00, …Z) as an aware UTC datetime, else None."""
+    """W3C datetime (2024-05-03, 2024-05-03T10:00:00+02:00, …Z) as an aware UTC datetime, else None.
+
+    A date without a time covers its whole day: it is read as the last second of that day (UTC), so an edit
+    made during the day is never "older" than a fetch made earlier that day.
+    """
     if not value:
         return None
     text = value.strip()
+    if len(text) == 10 and text[4:5] == "-" and text[7:8] == "-":
+        text += "T23:59:59+00:00"
     if text.endswith("Z"):
         text = text[:-1] + "+00:00"
     try:
@@ -38,8 +44,8 @@ def parse_lastmod(value: str | None) -> datetime | None:
     except ValueError:
         return None
     if when.tzinfo is None:
-        when = when.replace(tzinfo=timezone.utc)
-    return when.astimezone(timezone.utc)
+        when = when.replace(tzinfo=UTC)
+    return when.astimezone(UTC)
 
 
 def _parser() -> etree.XMLParser:
@@ -84,17 +90,50 @@ def parse_sitemap(body: bytes) -> tuple[list[SitemapEntry], list[str]]:
     return entries, children
 
 
+class SitemapCache:
+    """Each sitemap file fetched and parsed at most once per run, however many sources on its host list it.
+
+    Thread-safe: a second source asking for a sitemap that is being read waits for the first one's result.
+    A failure is cached too (as the FetchError), so a broken sitemap costs one request per run.
+    """
+
+    def __init__(self) -> None:
+        self._done: dict[str, tuple[list[SitemapEntry], list[str]] | FetchError] = {}
+        self._locks: dict[str, threading.Lock] = {}
+        self._guard = threading.Lock()
+
+    def get(self, url: str, fetch: Callable[[str], FetchResult]) -> tuple[list[SitemapEntry], list[str]]:
+        """(entries, child sitemap URLs) of ``url``; raises the cached FetchError of a failed sitemap."""
+        with self._guard:
+            lock = self._locks.setdefault(url, threading.Lock())
+        with lock:
+            if url not in self._done:
+                try:
+                    self._done[url] = parse_sitemap(fetch(url).body)
+                except FetchError as exc:
+                    if exc.reason in ("max_pages", "aborted", "host_skipped"):
+                        raise  # says nothing about the sitemap: another source may still read it
+                    self._done[url] = exc
+            found = self._done[url]
+        if isinstance(found, FetchError):
+            raise found
+        return found
+
+
 def read_sitemaps(
     fetch: Callable[[str], FetchResult],
     urls: list[str],
     *,
     max_files: int = MAX_SITEMAPS,
+    cache: SitemapCache | None = None,
 ) -> tuple[list[SitemapEntry], list[tuple[str, str, str]]]:
     """Read sitemaps (following indexes) and return (entries, failures as (url, reason, detail)).
 
     ``fetch(url)`` does the request: the crawl passes its polite, guarded fetch, e.g.
-    ``lambda u: fetcher.fetch(u, max_bytes=SITEMAP_MAX_BYTES)``.
+    ``lambda u: fetcher.fetch(u, max_bytes=SITEMAP_MAX_BYTES)``. With a ``cache`` (one per run) a sitemap
+    already read this run is not requested again.
     """
+    cache = cache or SitemapCache()
     queue = list(dict.fromkeys(urls))
     seen: set[str] = set()
     entries: list[SitemapEntry] = []
@@ -105,8 +144,7 @@ def read_sitemaps(
             continue
         seen.add(url)
         try:
-            result = fetch(url)
-            found, children = parse_sitemap(result.body)
+            found, children = cache.get(url, fetch)
         except FetchError as exc:
             log.warning("sitemap %s skipped: %s %s", url, exc.reason, exc.detail)
             reason = exc.reason if exc.reason == "bad_sitemap" else f"sitemap_{exc.reason}"

@@ -61,6 +61,7 @@ class FetchState:
     failures: int = 0  # consecutive failures
     gone_count: int = 0  # consecutive runs the URL was confirmed gone
     reason: str | None = None  # last failure reason
+    last_night: int = 0  # crawl-night counter at the last request (the retry backoff counts nights)
 
 
 @dataclass
@@ -72,6 +73,7 @@ class SourceReport:
     new: int = 0
     changed: int = 0
     unchanged: int = 0  # 304, same hash or sitemap lastmod skip
+    skipped: int = 0  # informational: not stored, not a failure (e.g. an error page at a new URL)
     removed: int = 0
     failed: int = 0
     bytes: int = 0
@@ -79,6 +81,8 @@ class SourceReport:
     status: str = "ok"  # ok | partial | unreachable | skipped
     failures: list[tuple[str, str, str]] = field(default_factory=list)  # (url, reason, detail)
     notes: list[str] = field(default_factory=list)
+    skips: list[tuple[str, str, str]] = field(default_factory=list)  # (url, reason, detail); never change the exit code
+    not_followed: int = 0  # links left unfollowed because max_depth, max_pages or max_time was reached
 
     def failed_by_reason(self) -> dict[str, int]:
         out: dict[str, int] = {}

@@ -61,9 +61,14 @@ CREATE TABLE IF NOT EXISTS fetch_state (
     sitemap_lastmod TEXT,
     failures INTEGER NOT NULL DEFAULT 0,
     gone_count INTEGER NOT NULL DEFAULT 0,
-    reason TEXT
+    reason TEXT,
+    last_night INTEGER NOT NULL DEFAULT 0
 );
 CREATE INDEX IF NOT EXISTS fetch_state_source ON fetch_state(source);
+CREATE TABLE IF NOT EXISTS page_links (
+    url TEXT PRIMARY KEY,
+    links TEXT NOT NULL DEFAULT '[]'
+);
 CREATE TABLE IF NOT EXISTS changes (
     seq INTEGER PRIMARY KEY AUTOINCREMENT,
     url TEXT NOT NULL,
@@ -374,7 +379,29 @@ class Store:
             first_seen=_dt(row["first_seen"]), last_fetched=_dt(row["last_fetched"]),
             last_changed=_dt(row["last_changed"]), sitemap_lastmod=_dt(row["sitemap_lastmod"]),
             failures=row["failures"], gone_count=row["gone_count"], reason=row["reason"],
+            last_night=row["last_night"] if "last_night" in row.keys() else 0,
         )
+
+    def ensure_crawl_schema(self) -> None:
+        """Bring a store made by an older kb up to the crawler's schema (added columns and tables; idempotent)."""
+        with self.transaction() as db:
+            columns = {r["name"] for r in db.execute("PRAGMA table_info(fetch_state)").fetchall()}
+            if "last_night" not in columns:
+                db.execute("ALTER TABLE fetch_state ADD COLUMN last_night INTEGER NOT NULL DEFAULT 0")
+            db.execute("CREATE TABLE IF NOT EXISTS page_links (url TEXT PRIMARY KEY, links TEXT NOT NULL DEFAULT '[]')")
+
+    def put_links(self, url: str, links: list[tuple[str, bool]]) -> None:
+        """Remember a page's followable outgoing links as (url, is_pagination), so a 304 still feeds the frontier."""
+        with self.transaction() as db:
+            db.execute(
+                "INSERT INTO page_links(url, links) VALUES (?, ?) ON CONFLICT(url) DO UPDATE SET links = excluded.links",
+                (url, json.dumps(links, ensure_ascii=False)),
+            )
+
+    def get_links(self, url: str) -> list[tuple[str, bool]] | None:
+        """The links stored for ``url`` by its last full fetch, or None if none were stored."""
+        rows = self._query("SELECT links FROM page_links WHERE url = ?", (url,))
+        return [(str(u), bool(p)) for u, p in json.loads(rows[0]["links"])] if rows else None
 
     def put_state(self, state: FetchState) -> None:
         values = asdict(state)
