@@ -96,28 +96,31 @@ def search_cpu(data_dir: Path, rounds: int) -> dict[str, Any]:
     from bench.naive import create_naive_app
     from bench.queries import paths
     from index.publish import current_generation
+    from index.service import open_backend
     from kb.settings import load_settings
     from web.app import create_app
 
     out: dict[str, Any] = {}
     uncached = load_settings(data_dir=data_dir, sources=data_dir / "none.yaml", cache_size=0)
     cached = load_settings(data_dir=data_dir, sources=data_dir / "none.yaml")
-    out["html_uncached"] = cpu_per_request(create_app(uncached), paths("/sok"), rounds)
-    out["json_uncached"] = cpu_per_request(create_app(uncached), paths("/api/v1/search"), rounds)
-    out["html_cached"] = cpu_per_request(create_app(cached), paths("/sok"), rounds)
+    out["html_uncached"] = cpu_per_request(create_app(uncached, open_backend), paths("/sok"), rounds)
+    out["json_uncached"] = cpu_per_request(create_app(uncached, open_backend), paths("/api/v1/search"), rounds)
+    out["html_cached"] = cpu_per_request(create_app(cached, open_backend), paths("/sok"), rounds)
     gen = current_generation(cached.index_root)
     assert gen is not None
     # The naive page knows no filters, paging or sorting: compare both on the same plain queries.
     plain = [p for p in paths("/sok") if not any(k in p for k in ("delomrade=", "page=", "sort=", "year=", "organisation=", "format="))]
     out["naive_html"] = cpu_per_request(create_naive_app(gen), plain, max(1, rounds // 2))
-    out["kb_html_same_queries"] = cpu_per_request(create_app(uncached), plain, max(1, rounds // 2))
+    out["kb_html_same_queries"] = cpu_per_request(create_app(uncached, open_backend), plain, max(1, rounds // 2))
     for stat in ("median", "mean"):
         out[f"ratio_naive_vs_kb_{stat}"] = round(out["naive_html"][f"{stat}_ms"] / max(out["kb_html_same_queries"][f"{stat}_ms"], 1e-6), 1)
     # Cold first query: a fresh process, timed from app creation to the first response.
     code = (
         "import time,sys; t0=time.perf_counter(); c0=time.process_time();"
         "from kb.settings import load_settings; from web.app import create_app; from bench.asgi import AsgiDriver;"
-        f"from pathlib import Path; app=create_app(load_settings(data_dir=Path({str(data_dir)!r}), sources=Path({str(data_dir / 'none.yaml')!r}))); d=AsgiDriver(app);"
+        "from index.service import open_backend;"
+        f"from pathlib import Path; app=create_app(load_settings(data_dir=Path({str(data_dir)!r}), sources=Path({str(data_dir / 'none.yaml')!r})),"
+        " open_backend); d=AsgiDriver(app);"
         "t1=time.perf_counter(); s,b=d.get('/sok?q=v%C3%A5ld+i+n%C3%A4ra+relationer'); t2=time.perf_counter();"
         "print(round((t2-t1)*1000,1), round((t2-t0)*1000,1), s)"
     )

@@ -134,12 +134,13 @@ def test_cli_search_returns_relevant_hits_with_facets(demo: Demo, capsys: pytest
 def test_http_api_returns_the_same_json(demo: Demo, capsys: pytest.CaptureFixture[str]) -> None:
     from starlette.testclient import TestClient
 
+    from index.service import open_backend
     from web.app import create_app
 
     capsys.readouterr()
     assert cli.main(_argv(demo.settings, "search", "hedersrelaterat våld", "--json")) == 0
     expected = json.loads(capsys.readouterr().out)
-    with TestClient(create_app(demo.settings)) as client:
+    with TestClient(create_app(demo.settings, open_backend)) as client:
         response = client.get("/api/v1/search", params={"q": "hedersrelaterat våld"})
     assert response.status_code == 200
     got = response.json()

@@ -10,6 +10,8 @@ from collections import deque
 from collections.abc import Awaitable, Callable, MutableMapping, Sequence
 from typing import Any
 
+from kb.searchmodel import MAX_PAGE
+
 Scope = MutableMapping[str, Any]
 Message = MutableMapping[str, Any]
 Receive = Callable[[], Awaitable[Message]]
@@ -29,9 +31,6 @@ SECURITY_HEADERS: tuple[tuple[bytes, bytes], ...] = (
     (b"cross-origin-opener-policy", b"same-origin"),
 )
 ALLOWED_METHODS = ("GET", "HEAD")
-MAX_QUERY_CHARS = 1000
-MAX_FILTER_VALUE_CHARS = 200
-MAX_PAGE = 10_000
 LIMITER_WAIT_SECONDS = 2.0  # how long a request may wait for a search slot before it is answered 503
 LIMITER_QUEUE_PER_SLOT = 4  # waiting requests allowed per slot; beyond that, 503 at once
 BAD_HOST_BODY = "Ogiltig Host-rubrik"
@@ -218,8 +217,9 @@ def host_from_header(value: str | None) -> str | None:
     return host
 
 
-def clean_text(value: str, limit: int = MAX_QUERY_CHARS) -> tuple[str, bool]:
-    """Drop control characters (NUL …) and U+FFFD, collapse whitespace, cap the length; returns (text, shortened)."""
+def sanitize_param(value: str, limit: int) -> tuple[str, bool]:
+    """A query-string value made safe to search and echo: control characters (NUL …) and U+FFFD dropped,
+    whitespace collapsed, at most ``limit`` characters; returns (text, shortened)."""
     chars = []
     for ch in value:
         cat = unicodedata.category(ch)

@@ -15,20 +15,23 @@ Two measured problems with uvicorn's own ``--workers`` mode shaped this module:
 
 from __future__ import annotations
 
-import argparse
+import functools
 import logging
 import multiprocessing
-import os
 import signal
 import socket
 import time
-from pathlib import Path
-from typing import Any, Callable
+from collections.abc import Callable
+from dataclasses import dataclass
+from types import FrameType
 
 import uvicorn
+from starlette.applications import Starlette
 
+from kb.backend import BackendFactory
 from kb.errors import KbError
-from kb.settings import Settings, load_settings
+from kb.readmodel import ReportsFactory, SourceReports
+from kb.settings import Settings
 
 log = logging.getLogger(__name__)
 
@@ -48,16 +51,30 @@ def bind(host: str, port: int, reuse_port: bool = False) -> socket.socket:
     return sock
 
 
-def _config(host: str, port: int) -> uvicorn.Config:
+@dataclass(frozen=True)
+class AppSpec:
+    """How a process builds its app; picklable (factories are module-level callables), so spawned workers get it."""
+
+    settings: Settings
+    backend: BackendFactory
+    reports: ReportsFactory = SourceReports
+
+    def build(self) -> Starlette:
+        from web.app import create_app
+
+        return create_app(self.settings, self.backend, self.reports)
+
+
+def _config(spec: AppSpec, host: str, port: int) -> uvicorn.Config:
     return uvicorn.Config(
-        "web.app:app_from_env", factory=True, host=host, port=port,
+        spec.build(), host=host, port=port,
         log_level="warning", access_log=False, server_header=False,
     )
 
 
-def _run_worker(host: str, port: int) -> None:
-    """One worker process: its own app built from KB_* variables, then its own SO_REUSEPORT socket."""
-    config = _config(host, port)
+def _run_worker(host: str, port: int, spec: AppSpec) -> None:
+    """One worker process: its own app (and backend), then its own SO_REUSEPORT socket."""
+    config = _config(spec, host, port)
     # Build the app (which opens the published index: seconds at 100k documents) before the
     # socket exists, so the kernel never hands a connection to a worker that is still loading.
     config.load()
@@ -68,7 +85,7 @@ def _run_worker(host: str, port: int) -> None:
         sock.close()
 
 
-def _supervise(host: str, port: int, workers: int, target: Callable[[str, int], None] = _run_worker) -> bool:
+def _supervise(host: str, port: int, workers: int, target: Callable[[str, int], None]) -> bool:
     """Start the workers, restart one that dies (a few times a minute at most), stop them all on a signal.
 
     Returns False after a clean stop, True when it gave up because workers kept dying."""
@@ -76,12 +93,12 @@ def _supervise(host: str, port: int, workers: int, target: Callable[[str, int], 
     stopping = False
     gave_up = False
 
-    def stop(signum: int, _frame: Any) -> None:
+    def stop(signum: int, _frame: FrameType | None) -> None:
         nonlocal stopping
         stopping = True
 
     previous = {sig: signal.signal(sig, stop) for sig in (signal.SIGINT, signal.SIGTERM)}
-    procs: list[Any] = []
+    procs: list[multiprocessing.process.BaseProcess] = []
     restarts: list[float] = []
     try:
         procs = [ctx.Process(target=target, args=(host, port), name=f"kb-web-{i}") for i in range(workers)]
@@ -116,13 +133,12 @@ def _supervise(host: str, port: int, workers: int, target: Callable[[str, int], 
     return gave_up
 
 
-def serve(settings: Settings, host: str = "127.0.0.1", port: int = 8000, workers: int = 1) -> None:
-    """Serve until interrupted; every process builds its app from KB_* variables set from ``settings``."""
-    os.environ["KB_DATA_DIR"] = str(settings.data_dir)
-    os.environ["KB_SOURCES"] = str(settings.sources)
-    os.environ["KB_BASE_URL"] = settings.base_url
+def serve(settings: Settings, backend: BackendFactory, host: str = "127.0.0.1", port: int = 8000, workers: int = 1,
+          reports: ReportsFactory = SourceReports) -> None:
+    """Serve until interrupted; every process builds its own app, backend and read model from the factories."""
+    spec = AppSpec(settings, backend, reports)
     if workers <= 1:
-        config = _config(host, port)
+        config = _config(spec, host, port)
         config.load()
         sock = bind(host, port)
         try:
@@ -137,23 +153,8 @@ def serve(settings: Settings, host: str = "127.0.0.1", port: int = 8000, workers
     guard.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEPORT, 1)
     guard.bind((host, port))
     try:
-        gave_up = _supervise(host, guard.getsockname()[1], workers)
+        gave_up = _supervise(host, guard.getsockname()[1], workers, functools.partial(_run_worker, spec=spec))
     finally:
         guard.close()
     if gave_up:  # a monitor (systemd Restart=on-failure) must see a failure, not a clean stop
         raise KbError(f"webbprocesserna kraschade mer än {RESTARTS_PER_MINUTE} gånger på en minut; se loggen")
-
-
-def main(argv: list[str] | None = None) -> None:
-    parser = argparse.ArgumentParser(description="Serve the kb web app (settings from KB_* variables).")
-    parser.add_argument("--host", default="127.0.0.1")
-    parser.add_argument("--port", type=int, default=8000)
-    parser.add_argument("--workers", type=int, default=1)
-    parser.add_argument("--data-dir", type=Path, default=None)
-    args = parser.parse_args(argv)
-    logging.basicConfig(level=logging.WARNING, format="%(asctime)s %(levelname)s %(name)s: %(message)s")
-    serve(load_settings(data_dir=args.data_dir), args.host, args.port, args.workers)
-
-
-if __name__ == "__main__":
-    main()

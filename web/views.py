@@ -15,6 +15,7 @@ from kb.taxonomy import Taxonomy
 MONTHS = ("januari", "februari", "mars", "april", "maj", "juni", "juli", "augusti", "september", "oktober", "november", "december")
 NBSP = "\u00a0"
 SORT_LABELS = {"relevans": "Relevans", "nyast": "Nyast"}
+PER_PAGE = 10  # hits per HTML page (the API default too)
 
 
 # -- formatting ---------------------------------------------------------------
@@ -74,16 +75,18 @@ class SearchState:
     sort: str = "relevans"
     page: int = 1
 
-    def params(self, **changes: object) -> list[tuple[str, str]]:
-        q = str(changes.get("q", self.q))
-        filters = changes.get("filters", self.filters)
-        sort = str(changes.get("sort", self.sort))
-        page = int(changes.get("page", self.page))  # type: ignore[call-overload]
+    def params(self, q: str | None = None, filters: Mapping[str, tuple[str, ...]] | None = None,
+               sort: str | None = None, page: int | None = None) -> list[tuple[str, str]]:
+        """The query-string pairs of this search with the given parts changed (canonical order, defaults left out)."""
+        q = self.q if q is None else q
+        filters = self.filters if filters is None else filters
+        sort = self.sort if sort is None else sort
+        page = self.page if page is None else page
         out: list[tuple[str, str]] = []
         if q:
             out.append(("q", q))
         for key in FACET_KEYS:
-            for value in sorted(filters.get(key, ())):  # type: ignore[union-attr]
+            for value in sorted(filters.get(key, ())):
                 out.append((key, value))
         if sort != "relevans":
             out.append(("sort", sort))
@@ -91,8 +94,9 @@ class SearchState:
             out.append(("page", str(page)))
         return out
 
-    def url(self, path: str = "/sok", **changes: object) -> str:
-        params = self.params(**changes)
+    def url(self, path: str = "/sok", *, q: str | None = None, filters: Mapping[str, tuple[str, ...]] | None = None,
+            sort: str | None = None, page: int | None = None) -> str:
+        params = self.params(q, filters, sort, page)
         return path + ("?" + urlencode(params, quote_via=quote) if params else "")
 
     def toggled(self, key: str, value: str) -> dict[str, tuple[str, ...]]:
@@ -210,19 +214,19 @@ def facet_groups(state: SearchState, facets: Mapping[str, list[FacetValue]], tax
     for key in FACET_KEYS:
         values = list(facets.get(key, []))
         seen = {v.value for v in values}
-        for selected in state.filters.get(key, ()):
-            if selected not in seen:  # keep a selected value visible so it can be unticked
-                values.append(FacetValue(selected, taxonomy.label(key, selected), 0, True))
+        for chosen in state.filters.get(key, ()):
+            if chosen not in seen:  # keep a selected value visible so it can be unticked
+                values.append(FacetValue(chosen, taxonomy.label(key, chosen), 0, True))
         options = []
         for i, v in enumerate(sorted(values, key=lambda v: (-v.count, (v.label or v.value).lower()))):
-            selected = v.value in state.filters.get(key, ())
-            if v.count <= 0 and not selected:
+            is_selected = v.value in state.filters.get(key, ())
+            if v.count <= 0 and not is_selected:
                 continue
             options.append(FacetOption(
                 value=v.value,
                 label=v.label or taxonomy.label(key, v.value),
                 count=v.count,
-                selected=selected,
+                selected=is_selected,
                 toggle_url=state.url(filters=state.toggled(key, v.value), page=1),
                 input_id=f"f-{key}-{i}",
             ))

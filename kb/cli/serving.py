@@ -36,26 +36,25 @@ def serve_settings(settings: Settings, host: str, port: int, env: Any = None) ->
 
 
 def cmd_serve(args: argparse.Namespace, settings: Settings) -> int:
+    from index.service import open_backend  # the index's SearchBackend factory, handed to every web worker
     from web.serve import serve
 
-    serve(serve_settings(settings, args.host, args.port), args.host, args.port, args.workers)
+    serve(serve_settings(settings, args.host, args.port), open_backend, args.host, args.port, args.workers)
     return EXIT_OK
 
 
 def cmd_demo(args: argparse.Namespace, settings: Settings) -> int:
-    from kb.demosite import DemoSites
+    from demo.prepare import prepare_data_dir, start_sites
+    from index.service import open_backend
     from web.serve import serve
 
     data_dir = settings.data_dir if args.data_dir_given else Path("data/demo")
-    sites = DemoSites()
-    urls = sites.start()
+    sites = start_sites(args.sites_port)
     try:
-        sources_file = data_dir / "demo-sources.yaml"
-        data_dir.mkdir(parents=True, exist_ok=True)
-        sources_file.write_text(sites.render_sources(), encoding="utf-8")
-        demo = settings.replace(data_dir=data_dir, sources=sources_file, base_url=local_base_url(args.host, args.port))
+        # same addresses as the last run: an ordinary update; new ones: the demo store starts afresh
+        demo = prepare_data_dir(settings.replace(data_dir=data_dir, base_url=local_base_url(args.host, args.port)), sites)
         if not args.quiet:
-            _out("Demosajter: " + ", ".join(f"{k} {v}" for k, v in urls.items()))
+            _out("Demosajter: " + ", ".join(f"{k} {v}" for k, v in sites.urls.items()))
         ns = argparse.Namespace(source=None, quiet=args.quiet, full=True)
         started = time.monotonic()
         code = cmd_update(ns, demo)  # the same recorded crawl + index runs as the nightly update
@@ -66,7 +65,7 @@ def cmd_demo(args: argparse.Namespace, settings: Settings) -> int:
         if args.no_serve:
             return code
         _out(f"Sök på {demo.base_url}/  (Ctrl-C avslutar)")
-        serve(demo, args.host, args.port)
+        serve(demo, open_backend, args.host, args.port)
     finally:
         sites.stop()
     return EXIT_OK

@@ -54,6 +54,14 @@ def service(built_index: Settings) -> Iterator[Any]:
 
 
 @pytest.fixture(scope="session")
+def open_backend() -> Any:
+    """The index's SearchBackend factory, as the CLI hands it to the web app."""
+    from index.service import open_backend
+
+    return open_backend
+
+
+@pytest.fixture(scope="session")
 def app(built_index: Settings, service: Any) -> Any:
     from web.app import create_app
 

@@ -95,12 +95,12 @@ def test_etag_changes_with_the_index_generation(app: Any, client: Any) -> None:
 
         generation = "gen-other"
 
-    original = web.service
-    web.service = Renamed(original)
+    original = web.searcher.backend
+    web.searcher.backend = Renamed(original)
     try:
         after = client.get("/sok?q=v%C3%A5ld", headers={"If-None-Match": before})
     finally:
-        web.service = original
+        web.searcher.backend = original
     assert after.status_code == 200 and after.headers["etag"] != before
 
 

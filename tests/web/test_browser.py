@@ -2,19 +2,17 @@
 
 from __future__ import annotations
 
+import os
 import re
 from collections.abc import Iterator
 from typing import Any
 from urllib.parse import parse_qs, urlsplit
 
+import axe_playwright_python.sync_playwright as axe_module
+import playwright.sync_api as playwright_sync
 import pytest
 
 pytestmark = pytest.mark.browser
-
-import os
-
-import axe_playwright_python.sync_playwright as axe_module
-import playwright.sync_api as playwright_sync
 
 CHROMIUM = "/usr/bin/chromium"
 if not os.path.exists(CHROMIUM) and os.environ.get("CI") != "true":

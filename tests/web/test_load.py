@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import http.client
 import threading
-import time
 from collections import Counter
 from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
@@ -46,7 +45,7 @@ def test_properties_and_the_event_loop_never_wait_for_searches_or_reloads(built_
         for lock in locks:
             lock.acquire()
         held.set()
-        release.wait(2.0)
+        release.wait(30)  # until the test is done (30 s only so that a failing test cannot hang the suite)
         for lock in reversed(locks):
             lock.release()
 
@@ -55,22 +54,19 @@ def test_properties_and_the_event_loop_never_wait_for_searches_or_reloads(built_
     try:
         assert held.wait(5)
         svc._checked = 0.0  # a reload check is due
-        started = time.monotonic()
-        assert svc.available and svc.generation and svc.doc_count > 0
-        assert time.monotonic() - started < 0.3
+        read: list[object] = []
+        reader = threading.Thread(target=lambda: read.extend([svc.available, svc.generation, svc.doc_count]))
+        reader.start()
+        reader.join(10)
+        assert not reader.is_alive(), "a property waited for a lock"  # the locks stay held until release is set
+        assert read[0] and read[1] and int(str(read[2])) > 0
         with ThreadPoolExecutor(max_workers=2) as pool:
-            page = pool.submit(get, server.port, "/")  # its search waits for the held lock (in the threadpool)
-            time.sleep(0.2)
-            started = time.monotonic()
+            page = pool.submit(get, server.port, "/")  # its searches run in the threadpool
             status, _, body = get(server.port, "/static/kb.css")
-            static_seconds = time.monotonic() - started
-            started = time.monotonic()
             not_modified, _, _ = get(server.port, "/sok?q=v%C3%A5ld", {"If-None-Match": etag})
-            revalidate_seconds = time.monotonic() - started
             assert status == 200 and body
             assert not_modified == 304
-            assert static_seconds < 0.5, static_seconds
-            assert revalidate_seconds < 0.5, revalidate_seconds
+            assert holder.is_alive() and not release.is_set()  # all answered while every lock was held
             release.set()
             assert page.result(timeout=10)[0] == 200
     finally:
@@ -111,7 +107,7 @@ def sources_settings(tmp_path: Path) -> Settings:
     return settings
 
 
-def test_sources_page_is_cached_until_a_run_is_recorded_or_sources_change(sources_settings: Settings,
+def test_sources_page_is_cached_until_a_run_is_recorded_or_sources_change(sources_settings: Settings, open_backend: Any,
                                                                           monkeypatch: pytest.MonkeyPatch) -> None:
     from starlette.testclient import TestClient
 
@@ -131,7 +127,7 @@ def test_sources_page_is_cached_until_a_run_is_recorded_or_sources_change(source
 
     real_store = kb.store.Store
     monkeypatch.setattr(kb.store, "Store", CountingStore)
-    client = TestClient(create_app(sources_settings))
+    client = TestClient(create_app(sources_settings, open_backend))
     first = client.get("/kallor")
     assert first.status_code == 200 and len(first.context["sources"]) == 5
     assert (len(opened), len(reads)) == (1, 1)
@@ -154,10 +150,10 @@ def test_sources_page_is_cached_until_a_run_is_recorded_or_sources_change(source
     assert len(reads) == 3
 
 
-def test_sources_page_waits_for_the_limiter(sources_settings: Settings) -> None:
+def test_sources_page_waits_for_the_limiter(sources_settings: Settings, open_backend: Any) -> None:
     from starlette.testclient import TestClient
 
-    app = create_app(sources_settings)
+    app = create_app(sources_settings, open_backend)
     limiter = app.state.web.limiter
     limiter.wait_seconds = 0.2
     taken = 0

@@ -226,14 +226,14 @@ def test_empty_search_lists_everything(client: Any) -> None:
     assert r.context["total"] == 32
 
 
-def test_without_an_index_pages_say_so(tmp_path: Any) -> None:
+def test_without_an_index_pages_say_so(tmp_path: Any, open_backend: Any) -> None:
     from starlette.testclient import TestClient
 
     from kb.settings import load_settings
     from web.app import create_app
 
     settings = load_settings(env={}, data_dir=tmp_path / "data", sources=tmp_path / "none.yaml")
-    app = create_app(settings)
+    app = create_app(settings, open_backend)
     c = TestClient(app)
     assert c.get("/").status_code == 200
     r = c.get("/sok", params={"q": "våld"})

@@ -15,7 +15,8 @@ import pytest
 from _web_corpus import IMG, SCRIPT
 from _web_server import LiveServer, raw_get
 
-from web.app import TEMPLATES_DIR, build_environment, create_app
+from web.app import create_app
+from web.responses import TEMPLATES_DIR, build_environment
 from web.security import CSP
 
 XSS = [SCRIPT, IMG, "'onmouseover=alert(1) x='", "javascript:alert(1)", "</title><script>alert(1)</script>"]
@@ -93,7 +94,7 @@ def test_reflected_xss_in_suggestion_link(app: Any) -> None:
             response.suggestion = SCRIPT + IMG
             return response
 
-    client = TestClient(create_app(web.settings, Suggesting(web.service)))
+    client = TestClient(create_app(web.settings, Suggesting(web.backend)))
     r = client.get("/sok", params={"q": "våldd"})
     assert r.context["suggestion"].text == SCRIPT + IMG
     _assert_no_markup(r.text, "suggestion")
@@ -268,7 +269,7 @@ def test_security_headers_on_server_errors(app: Any) -> None:
 
     class Broken:
         def __getattr__(self, name: str) -> Any:
-            return getattr(web.service, name)
+            return getattr(web.backend, name)
 
         def search(self, request: Any) -> Any:
             raise RuntimeError("disk on fire")
@@ -297,7 +298,7 @@ def test_full_limiter_answers_503_with_retry_after(app: Any, client: Any, monkey
         started = time.monotonic()
         r = client.get("/sok?q=unik-fraga-1")
         assert r.status_code == 503 and r.headers["retry-after"]
-        assert 0.2 <= time.monotonic() - started < 2  # it waited for a slot, then gave up
+        assert time.monotonic() - started >= 0.2  # it waited for a slot, then gave up
         assert "Många söker just nu" in r.text
         _security_headers_ok(r.headers, "503")
         r = client.get("/api/v1/search?q=unik-fraga-2")
@@ -332,19 +333,26 @@ def test_burst_beyond_the_limit_gets_bounded_503s_on_uvicorn(built_index: Any, s
     app = create_app(built_index.replace(max_concurrent_searches=2, cache_size=0), slow)
     limiter = app.state.web.limiter
     assert limiter.max_waiting == 8 and limiter.wait_seconds == 2.0
+    queued_before: list[int] = []  # how many were already waiting when each burst request asked for a slot
+    real_acquire = limiter.acquire
+
+    async def acquire() -> bool:
+        queued_before.append(limiter.waiting)
+        return await real_acquire()
+
+    limiter.acquire = acquire  # type: ignore[method-assign]
     server = LiveServer(app).start()
     try:
         with ThreadPoolExecutor(max_workers=2) as holders:
             held = [holders.submit(raw_get, server.port, f"/api/v1/search?q=held{i}") for i in range(2)]
             assert slow.entered.acquire(timeout=5) and slow.entered.acquire(timeout=5)
-            started = time.monotonic()
+            queued_before.clear()
             with ThreadPoolExecutor(max_workers=20) as burst:
                 results = list(burst.map(lambda i: raw_get(server.port, f"/sok?q=burst{i}"), range(40)))
-            elapsed = time.monotonic() - started
             assert [status for status, _, _ in results] == [503] * 40
             assert all(headers.get("retry-after") for _, headers, _ in results)
-            # at most 8 wait (2 s) for a slot that never comes; the rest are refused at once
-            assert elapsed < 2.0 + 2.5, elapsed
+            # at most 8 wait (2 s) for a slot that never comes; whoever finds the queue full is refused at once
+            assert len(queued_before) == 40 and max(queued_before) == limiter.max_waiting
             assert limiter.waiting == 0 and limiter.active == 2
             slow.gate.set()
             assert [f.result()[0] for f in held] == [200, 200]

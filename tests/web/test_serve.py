@@ -1,4 +1,4 @@
-"""web.serve: the shared listening socket sets TCP_NODELAY, and `python -m web.serve --workers 2` serves the app."""
+"""web.serve: the shared listening socket sets TCP_NODELAY, and `kb serve --workers 2` serves the app from two workers."""
 
 from __future__ import annotations
 
@@ -64,7 +64,7 @@ def test_two_workers_serve_the_published_index(built_index: Settings) -> None:
     port = _free_port()
     env = dict(os.environ, KB_SOURCES=str(built_index.sources), KB_ALLOWED_HOSTS="127.0.0.1")
     proc = subprocess.Popen(
-        [sys.executable, "-m", "web.serve", "--port", str(port), "--workers", "2", "--data-dir", str(built_index.data_dir)],
+        [sys.executable, "-m", "kb.cli", "--data-dir", str(built_index.data_dir), "serve", "--port", str(port), "--workers", "2"],
         cwd=ROOT, env=env, stdout=subprocess.PIPE, stderr=subprocess.PIPE,
     )
     try:
@@ -77,7 +77,7 @@ def test_two_workers_serve_the_published_index(built_index: Settings) -> None:
                 break
             except OSError:
                 assert proc.poll() is None, proc.stderr.read().decode() if proc.stderr else ""
-                assert time.monotonic() < deadline, "web.serve did not start"
+                assert time.monotonic() < deadline, "kb serve did not start"
                 time.sleep(0.2)
         assert response.status == 200
         assert b'"total"' in response.read()

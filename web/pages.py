@@ -1,0 +1,249 @@
+"""The HTML routes: start page, search results, subject areas, sources, the Atom feed and OpenSearch."""
+
+from __future__ import annotations
+
+from dataclasses import replace
+from typing import Any
+
+from starlette.exceptions import HTTPException
+from starlette.requests import Request
+from starlette.responses import PlainTextResponse, Response
+
+from kb.readmodel import SourceReports
+from kb.searchmodel import (
+    FACET_KEYS,
+    MAX_FILTER_VALUE_CHARS,
+    MAX_FILTER_VALUES,
+    MAX_REQUEST_QUERY_CHARS,
+    SORTS,
+    FacetValue,
+    Hit,
+    SearchRequest,
+    SearchResponse,
+)
+from kb.taxonomy import Taxonomy
+from web import views
+from web.caching import Busy, Searcher
+from web.etags import CACHE_CONTROL, cache_headers, revalidated
+from web.responses import RETRY_AFTER, RETRY_AFTER_UNAVAILABLE, Renderer
+from web.security import parse_page, sanitize_param
+from web.sourcesview import sources_context
+from web.views import PER_PAGE
+
+FEED_SIZE = 30
+RECENT_ON_START = 8
+HOUR = "public, max-age=3600"
+
+
+def parse_state(request: Request) -> tuple[views.SearchState, str | None]:
+    """Lenient parsing for HTML pages: never fails, returns (state, notice)."""
+    params = request.query_params
+    q, shortened = sanitize_param(params.get("q", ""), MAX_REQUEST_QUERY_CHARS)
+    filters: dict[str, tuple[str, ...]] = {}
+    for key in FACET_KEYS:
+        values = [sanitize_param(raw, MAX_FILTER_VALUE_CHARS)[0] for raw in params.getlist(key)[:MAX_FILTER_VALUES]]
+        if any(values):
+            filters[key] = tuple(sorted({v for v in values if v}))
+    sort = params.get("sort", "relevans")
+    sort = sort if sort in SORTS else "relevans"
+    state = views.SearchState(q=q, filters=filters, sort=sort, page=parse_page(params.get("page")))
+    notice = f"Sökfrågan var längre än {MAX_REQUEST_QUERY_CHARS} tecken och har kortats." if shortened else None
+    return state, notice
+
+
+def to_request(state: views.SearchState, per_page: int = PER_PAGE, sort: str | None = None) -> SearchRequest:
+    return SearchRequest(q=state.q, filters={k: list(v) for k, v in state.filters.items()}, page=state.page,
+                         per_page=per_page, sort=sort or state.sort)
+
+
+async def search_clamped(searcher: Searcher, state: views.SearchState,
+                         per_page: int = PER_PAGE) -> tuple[views.SearchState, SearchResponse]:
+    """Search; a page past the end is answered with the last page instead."""
+    response = await searcher.search(to_request(state, per_page))
+    last = views.last_page(response.total, per_page)
+    if response.total and state.page > last:
+        state = replace(state, page=last)
+        response = await searcher.search(to_request(state, per_page))
+    return state, response
+
+
+def head_links(pages: views.Pagination | None) -> list[dict[str, str]]:
+    """``<link rel=prev/next>`` for a paginated list."""
+    links = []
+    if pages and pages.prev_url:
+        links.append({"rel": "prev", "href": pages.prev_url})
+    if pages and pages.next_url:
+        links.append({"rel": "next", "href": pages.next_url})
+    return links
+
+
+class Pages:
+    """The HTML endpoints; every blocking call goes through the searcher (cache, limiter, threadpool)."""
+
+    def __init__(self, searcher: Searcher, reports: SourceReports, taxonomy: Taxonomy, renderer: Renderer) -> None:
+        self.searcher = searcher
+        self.reports = reports
+        self.taxonomy = taxonomy
+        self.renderer = renderer
+
+    def hits(self, results: list[Hit]) -> list[views.HitView]:
+        return [views.hit_view(h, self.taxonomy) for h in results]
+
+    async def home(self, request: Request) -> Response:
+        backend = self.searcher.backend
+        overview: dict[str, list[FacetValue]] = {}
+        recent: list[Hit] = []
+        if backend.available:
+            try:
+                overview = await self.searcher.guarded(backend.facet_overview)
+                recent = await self.searcher.guarded(backend.recent, RECENT_ON_START)
+            except Busy:
+                return self.renderer.busy_html(request)
+        counts = {v.value: v.count for v in overview.get("delomrade", [])}
+        areas = [
+            views.AreaCard(c.slug, c.label, c.description, counts.get(c.slug, 0), views.swedish_number(counts.get(c.slug, 0)),
+                           f"/delomrade/{c.slug}")
+            for c in self.taxonomy.delomraden
+        ]
+        return self.renderer.render(request, "index.html", {
+            "page_title": "Kunskapsbanken",
+            "areas": areas,
+            "recent": self.hits(recent),
+            "doc_count": views.swedish_number(backend.doc_count),
+            "available": backend.available,
+            "nav_current": "start",
+        })
+
+    async def search_page(self, request: Request) -> Response:
+        state, notice = parse_state(request)
+        etag, not_modified = revalidated(request, self.searcher.backend.generation)
+        if not_modified is not None:
+            return not_modified
+        if not self.searcher.backend.available:
+            return self.renderer.unavailable_html(request)
+        try:
+            state, response = await search_clamped(self.searcher, state)
+        except Busy:
+            return self.renderer.busy_html(request)
+        pages = views.pagination(state, response.total, PER_PAGE)
+        suggestion = None
+        if response.suggestion and response.suggestion != state.q:
+            suggestion = views.Suggestion(response.suggestion, state.url(q=response.suggestion, page=1))
+        title = f"{views.quoted(state.q)} – Sök" if state.q else "Sök"
+        if state.page > 1:
+            title = f"{title} (sida {state.page})"
+        return self.renderer.render(request, "results.html", {
+            "page_title": title,
+            "query": state.q,
+            "state": state,
+            "status": views.status_message(response, state.q),
+            "notice": notice or response.notice,
+            "suggestion": suggestion,
+            "hits": self.hits(response.results),
+            "first_number": (response.page - 1) * response.per_page + 1,
+            "facets": views.facet_groups(state, response.facets, self.taxonomy),
+            "chips": views.chips(state, self.taxonomy),
+            "clear_url": state.url(filters={}, page=1),
+            "hidden": [("q", state.q)] + ([("sort", state.sort)] if state.sort != "relevans" else []),
+            "sort_links": views.sort_links(state),
+            "pagination": pages,
+            "head_links": head_links(pages),
+            "feed_url": state.url("/sok.atom", page=1, sort="relevans"),
+            "total": response.total,
+            "nav_current": "sok",
+        }, headers=cache_headers(etag))
+
+    async def area_page(self, request: Request) -> Response:
+        slug = request.path_params["slug"]
+        try:
+            area = self.taxonomy.delomrade(slug)
+        except KeyError:
+            raise HTTPException(404) from None
+        etag, not_modified = revalidated(request, self.searcher.backend.generation)
+        if not_modified is not None:
+            return not_modified
+        if not self.searcher.backend.available:
+            return self.renderer.unavailable_html(request)
+        state = views.SearchState(filters={"delomrade": (slug,)}, sort="nyast", page=parse_page(request.query_params.get("page")))
+        try:
+            state, response = await search_clamped(self.searcher, state)
+        except Busy:
+            return self.renderer.busy_html(request)
+        pages = views.pagination(views.SearchState(page=state.page), response.total, PER_PAGE, path=f"/delomrade/{slug}")
+        return self.renderer.render(request, "area.html", {
+            "page_title": area.label,
+            "area": area,
+            "subtopics": list(area.subtopics),
+            "status": views.status_message(response, ""),
+            "hits": self.hits(response.results),
+            "first_number": (response.page - 1) * response.per_page + 1,
+            "pagination": pages,
+            "head_links": head_links(pages),
+            "search_url": state.url(page=1, sort="relevans"),
+            "feed_url": state.url("/sok.atom", page=1, sort="relevans"),
+            "total": response.total,
+            "nav_current": "delomraden",
+        }, headers=cache_headers(etag))
+
+    async def sources_page(self, request: Request) -> Response:
+        """Every configured source with counts, last crawl, history and failures (reading takes a limiter slot)."""
+        try:
+            overview = await self.searcher.guarded(self.reports.overview)
+        except Busy:
+            return self.renderer.busy_html(request)
+        return self.renderer.render(request, "sources.html", {
+            "page_title": "Källor",
+            **sources_context(overview),
+            "nav_current": "kallor",
+        }, headers={"Cache-Control": CACHE_CONTROL})
+
+    async def feed(self, request: Request) -> Response:
+        state, _ = parse_state(request)
+        backend = self.searcher.backend
+        etag, not_modified = revalidated(request, backend.generation)
+        if not_modified is not None:
+            return not_modified
+        if not backend.available:
+            return PlainTextResponse("Sökindexet är inte tillgängligt.", status_code=503, headers={"Retry-After": RETRY_AFTER_UNAVAILABLE})
+        state = replace(state, page=1, sort="nyast")
+        try:
+            response = await self.searcher.search(to_request(state, per_page=FEED_SIZE, sort="nyast"))
+        except Busy:
+            return PlainTextResponse("Upptaget, försök igen.", status_code=503, headers={"Retry-After": RETRY_AFTER})
+        current = backend.generation
+        name = response.generation or current
+        built = views.generation_time(name, backend.built_at if name == current else "")
+        entries = self.feed_entries(response.results)
+        updated = max((str(e["updated"]) for e in entries), default=views.atom_time(built))
+        selection = ", ".join(f"{self.taxonomy.label(k, v)}" for k, v in views.iter_selected(state.filters))
+        title = "Kunskapsbanken: " + (views.quoted(state.q) if state.q else "nytt material") + (f" ({selection})" if selection else "")
+        base_url = self.renderer.base_url
+        return self.renderer.render(request, "feed.atom", {
+            "feed_title": title,
+            "feed_id": base_url + state.url("/sok.atom", sort="relevans", page=1),
+            "self_url": base_url + state.url("/sok.atom", sort="relevans", page=1),
+            "html_url": base_url + state.url(sort="relevans", page=1),
+            "updated": updated,
+            "entries": entries,
+        }, headers=cache_headers(etag), media_type="application/atom+xml; charset=utf-8")
+
+    def feed_entries(self, results: list[Hit]) -> list[dict[str, Any]]:
+        entries = []
+        for hit in results:
+            published = views.parse_date(hit.published)
+            if published is None:
+                # Atom needs a date and the document has none: any date we invented would either lie or change
+                # on every rebuild (re-announcing the entry), so undated material stays in the HTML search only.
+                continue
+            stamp = views.atom_time(published)
+            entries.append({
+                "id": views.tag_uri(hit.url), "title": hit.title or hit.url, "href": views.safe_href(hit.url),
+                "updated": stamp, "published": stamp, "summary": hit.snippet,
+                "organisation": hit.organisation,
+                "categories": [(s, self.taxonomy.label("delomrade", s)) for s in hit.delomraden],
+            })
+        return entries
+
+    def opensearch(self, request: Request) -> Response:
+        return self.renderer.render(request, "opensearch.xml", {}, headers={"Cache-Control": HOUR},
+                                    media_type="application/opensearchdescription+xml; charset=utf-8")
