@@ -1,0 +1,209 @@
+"""Runs the nights: real `kb -q update` processes under a fake night-time clock, then checks the index against the truth."""
+
+from __future__ import annotations
+
+import glob
+import os
+import subprocess
+import sys
+import time
+from collections import Counter
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from pathlib import Path
+from types import TracebackType
+
+from .scenario import NIGHTS, Night, Rules, build_world, sources_yaml
+from .sites import LivingSite
+from .world import Page, World, run_time
+
+SITE_NAMES = ("alpha", "beta", "gamma")
+# Timeouts and retries small enough for a test, through the documented KB_* variables.
+KB_ENV = {
+    "KB_CONNECT_TIMEOUT": "2", "KB_READ_TIMEOUT": "2", "KB_FETCH_DEADLINE": "10", "KB_RETRIES": "1",
+    "KB_PARSE_TIMEOUT": "20", "KB_INDEX_PROCS": "1", "KB_HOST_PARALLELISM": "4",
+}
+_FAKETIME_LIBS = ("/usr/lib/*/faketime/libfaketime.so.1", "/usr/lib/faketime/libfaketime.so.1", "/usr/lib64/faketime/libfaketime.so.1")
+
+
+def faketime_library() -> str | None:
+    """libfaketime (Debian package ``faketime``): each night's run sees its own date, as cron would."""
+    for pattern in _FAKETIME_LIBS:
+        found = sorted(glob.glob(pattern))
+        if found:
+            return found[0]
+    return None
+
+
+@dataclass
+class NightResult:
+    """What one night did and every expectation it missed (each line names the night, the URL and the expectation)."""
+
+    night: int
+    events: tuple[str, ...]
+    exit_code: int
+    stdout: str
+    stderr: str
+    seconds: float
+    fresh: int = 0
+    missing: list[str] = field(default_factory=list)
+    stale: list[str] = field(default_factory=list)
+    other: list[str] = field(default_factory=list)
+    requests: dict[str, int] = field(default_factory=dict)
+    bodies: dict[str, list[str]] = field(default_factory=dict)
+
+    @property
+    def problems(self) -> list[str]:
+        return self.missing + self.stale + self.other
+
+    @property
+    def body_downloads(self) -> int:
+        return sum(len(v) for v in self.bodies.values())
+
+
+class LivingMonth:
+    """Three live local sites, a data dir and a sources.yaml; ``run(night)`` mutates the sites, runs kb, checks."""
+
+    def __init__(self, workdir: Path, rules: Rules, delay: float = 0.01) -> None:
+        self.workdir = workdir
+        self.rules = rules
+        self.sites = {name: LivingSite(name) for name in SITE_NAMES}
+        for site in self.sites.values():
+            site.start()
+        self.world: World = build_world(self.sites)
+        self.data_dir = workdir / "data"
+        self.sources = workdir / "sources.yaml"
+        self.sources.write_text(sources_yaml(self.sites, delay), encoding="utf-8")
+        self.results: list[NightResult] = []
+
+    def __enter__(self) -> LivingMonth:
+        return self
+
+    def __exit__(self, t: type[BaseException] | None, e: BaseException | None, tb: TracebackType | None) -> None:
+        self.close()
+
+    def close(self) -> None:
+        for site in self.sites.values():
+            site.stop()
+
+    def run_all(self) -> list[NightResult]:
+        for night in NIGHTS:
+            self.run(night)
+        return self.results
+
+    def run(self, night: Night) -> NightResult:
+        night.apply(self.world, self.rules)
+        self.world.publish(night.number)
+        code, out, err, seconds = self._kb(night.number)
+        result = NightResult(night.number, night.events, code, out, err, seconds)
+        self._server_side(night, result)
+        self._check_index(night, result)
+        self.results.append(result)
+        return result
+
+    # -- the run ----------------------------------------------------------------
+    def _kb(self, night: int) -> tuple[int, str, str, float]:
+        lib = faketime_library()
+        if lib is None:
+            raise RuntimeError("the living-site test needs libfaketime (Debian package 'faketime'; `make system-deps` installs it)")
+        env = {k: v for k, v in os.environ.items() if not k.startswith(("KB_", "FAKETIME", "LD_PRELOAD"))}
+        env.update(KB_ENV)
+        env["KB_GONE_AFTER_RUNS"] = str(self.rules.gone_after_runs)
+        env.update({"LD_PRELOAD": lib, "FAKETIME": "@" + run_time(night).strftime("%Y-%m-%d %H:%M:%S"),
+                    "TZ": "UTC"})
+        argv = [sys.executable, "-c", "import sys; sys.argv[0] = 'kb'; from kb.cli import entrypoint; entrypoint()",
+                "--data-dir", str(self.data_dir), "--sources", str(self.sources), "-q", "update"]
+        started = time.monotonic()
+        try:
+            proc = subprocess.run(argv, env=env, capture_output=True, text=True, timeout=180, cwd=self.workdir)
+        except subprocess.TimeoutExpired as exc:
+            return -1, str(exc.stdout or ""), f"timed out after 180 s\n{exc.stderr or ''}", time.monotonic() - started
+        return proc.returncode, proc.stdout, proc.stderr, time.monotonic() - started
+
+    # -- what the servers saw ----------------------------------------------------
+    def _server_side(self, night: Night, result: NightResult) -> None:
+        n = night.number
+        for name, site in self.sites.items():
+            seen = site.night_requests(n)
+            result.requests[name] = len(seen)
+            result.bodies[name] = [r.path for r in seen if r.status == 200 and r.body_bytes and not self.world.is_sitemap(r.path)]
+            for path, count in sorted(Counter(result.bodies[name]).items()):
+                if count > 1:
+                    result.other.append(f"night {n}: {site.url(path)}: body downloaded {count} times in one run (expected at most once)")
+            if name in self.world.down:
+                continue
+            downloads = Counter(r.path for r in seen if r.status == 200 and self.world.is_sitemap(r.path))
+            for path, count in sorted(downloads.items()):
+                if count > 1:
+                    result.other.append(f"night {n}: {site.url(path)}: downloaded {count} times in one run "
+                                        "(expected robots.txt and each sitemap at most once per host per run)")
+        if night.quiet and result.body_downloads:
+            urls = [self.sites[s].url(p) for s, paths in result.bodies.items() for p in paths]
+            result.other.append(f"night {n}: quiet night (nothing changed) downloaded {len(urls)} article bodies "
+                                f"(expected only 304s or no request): {', '.join(urls)}")
+        if night.clean and result.exit_code != 0:
+            result.other.append(f"night {n}: {'quiet' if night.quiet else 'clean'} night exited {result.exit_code} (expected 0); "
+                                f"output: {_short(result.stdout + result.stderr)}")
+        if result.exit_code != 0 and not (result.stdout.strip() or result.stderr.strip()):
+            result.other.append(f"night {n}: `kb -q update` exited {result.exit_code} and printed nothing (cron would mail nothing)")
+
+    # -- what the index answers --------------------------------------------------
+    def _check_index(self, night: Night, result: NightResult) -> None:
+        from index.search import SearchService
+        from kb.searchmodel import SearchRequest
+        from kb.settings import load_settings
+
+        n, world, grace = night.number, self.world, self.rules.gone_after_runs
+        service = SearchService(load_settings(env={}, data_dir=self.data_dir, sources=self.sources))
+        cache: dict[str, list[tuple[str, list[str]]]] = {}
+
+        def found(marker: str) -> list[tuple[str, list[str]]]:
+            if marker not in cache:
+                response = service.search(SearchRequest(q=marker, per_page=50))
+                cache[marker] = [(h.url, list(h.duplicates)) for h in response.results]
+            return cache[marker]
+
+        def where(marker: str) -> list[str]:
+            return [u for url, dups in found(marker) for u in (url, *dups)]
+
+        try:
+            for page in sorted(world.pages.values(), key=lambda p: (p.site, p.path)):
+                url = world.url(page)
+                if _expected_searchable(page, n):
+                    if url in where(page.marker):
+                        result.fresh += 1
+                    else:
+                        result.missing.append(_missing(n, url, page, where))
+                elif page.gone_since is not None and n >= page.gone_since + grace - 1:
+                    for marker in page.markers:
+                        hits = [h for h, dups in found(marker) if url in (h, *dups)]
+                        if hits:
+                            result.stale.append(
+                                f"night {n}: {url}: {page.why} since night {page.gone_since}, still searchable ('{marker}', hit {hits[0]}) "
+                                f"after the grace of {grace} runs (expected removed by night {page.gone_since + grace - 1})")
+                            break
+        finally:
+            service.close()
+
+
+def _expected_searchable(page: Page, night: int) -> bool:
+    """Live (or down for the night after being live): its current marker must be searchable once due."""
+    if page.status == 200 or (page.status in (500, 502, 503) and page.stored):
+        return night >= page.due
+    return False
+
+
+def _missing(n: int, url: str, page: Page, where: Callable[[str], list[str]]) -> str:
+    elsewhere = where(page.marker)
+    older = [m for m in page.markers[:-1] if url in where(m)]
+    text = f"night {n}: {url}: {page.why} (due night {page.due}); its current text ('{page.marker}') is not searchable at this URL"
+    if elsewhere:
+        text += f" (found only at {', '.join(elsewhere)})"
+    if older:
+        text += f"; the index still has its older text ('{older[-1]}')"
+    return text
+
+
+def _short(text: str, limit: int = 300) -> str:
+    text = " ".join(text.split())
+    return text if len(text) <= limit else text[:limit] + "…"

@@ -1,0 +1,189 @@
+"""The month of nights: four sources on three local sites and what changes on them before each nightly run."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass
+from datetime import UTC, datetime
+
+from .sites import LivingSite
+from .world import World, edit_time
+
+INITIAL = datetime(2026, 11, 20, 9, 30, tzinfo=UTC)  # when the pages first crawled were last edited
+
+
+@dataclass(frozen=True)
+class Rules:
+    """The product's documented timing, as the test holds it to (see tests/test_living_site.py)."""
+
+    gone_after_runs: int  # a URL gone on this many runs in a row is removed (the grace)
+    off_sitemap_nights: int  # an edit of a page in no sitemap is searchable after this many nights
+    retry_nights: int  # a URL that failed (404, 5xx) is fetched again after this many nights
+
+
+@dataclass(frozen=True)
+class Night:
+    number: int
+    events: tuple[str, ...]
+    kinds: frozenset[str]
+    apply: Callable[[World, Rules], None]
+    quiet: bool = False  # nothing changed since the last run: exit 0 and no article body downloaded
+    clean: bool = False  # nothing is wrong on any site: exit 0
+
+    def __post_init__(self) -> None:
+        if self.quiet:
+            object.__setattr__(self, "clean", True)
+
+
+def build_world(sites: dict[str, LivingSite]) -> World:
+    """alpha: two sources on one host, a sitemap index with date-only lastmods; beta: full timestamps; gamma: no sitemap."""
+    w = World(sites)
+    w.sitemap_sites = {"alpha", "beta"}
+    w.sitemap_index = {"alpha": ["/sitemap-nyheter.xml", "/sitemap-stod.xml"]}
+    news, stod = "/sitemap-nyheter.xml", "/sitemap-stod.xml"
+    w.add("alpha", "/nyheter/", "Nyheter om kvinnofrid", INITIAL, night=1, sitemap=news, links=["/nyheter/a1", "/nyheter/a2", "/nyheter/a3"])
+    for i, title in enumerate(("Ny handbok om skyddat boende", "Regional kartläggning av våld", "Konferens om hedersförtryck"), start=1):
+        w.add("alpha", f"/nyheter/a{i}", title, INITIAL, night=1, sitemap=news)
+    w.add("alpha", "/stod/", "Stöd till våldsutsatta", INITIAL, night=1, sitemap=stod, links=["/stod/s1", "/stod/s2", "/stod/utanfor"])
+    w.add("alpha", "/stod/s1", "Stödlinjer dygnet runt", INITIAL, night=1, sitemap=stod)
+    w.add("alpha", "/stod/s2", "Skyddat boende i länet", INITIAL, night=1, sitemap=stod)
+    w.add("alpha", "/stod/utanfor", "Kontakt med kvinnojouren", INITIAL, night=1)
+    beta_links = ["/b1", "/b2", "/b3", "/b4", "/gammal-samma", "/gammal-ny"]
+    w.add("beta", "/", "Kunskapscentrum mot våld", INITIAL, night=1, sitemap="/sitemap.xml", style="full", links=beta_links)
+    titles = ("Metodstöd för socialtjänsten", "Barn som upplever våld", "Riskbedömning i praktiken", "Äldre rapport om våld",
+              "Vägledning om tvångsäktenskap", "Våldsutövare och behandling")
+    styles = ("full", "zulu", "offset", "full", "zulu", "offset")
+    for path, title, style in zip(beta_links, titles, styles, strict=True):
+        w.add("beta", path, title, INITIAL, night=1, sitemap="/sitemap.xml", style=style)
+    w.add("gamma", "/", "Kommunens arbete mot våld", INITIAL, night=1, links=["/g1", "/g2", "/g3"])
+    for i, title in enumerate(("Kvinnofridssamordnaren", "Våld i nära relationer", "Utbildning för personal"), start=1):
+        w.add("gamma", f"/g{i}", title, INITIAL, night=1)
+    for page in w.pages.values():
+        page.why = "first crawl"
+    return w
+
+
+def sources_yaml(sites: dict[str, LivingSite], delay: float) -> str:
+    a, b, c = sites["alpha"].base, sites["beta"].base, sites["gamma"].base
+    rows = [
+        ("alpha-nyheter", "Länsstyrelsen nyheter", "Länsstyrelsen", f"{a}/nyheter/", [f"{a}/nyheter/"], [f"{a}/sitemap.xml"]),
+        ("alpha-stod", "Länsstyrelsen stöd", "Länsstyrelsen", f"{a}/stod/", [f"{a}/stod/"], [f"{a}/sitemap.xml"]),
+        ("beta", "Kunskapscentrum", "Kunskapscentrum", f"{b}/", [f"{b}/"], [f"{b}/sitemap.xml"]),
+        ("gamma", "Kommunen", "Kommunen", f"{c}/", [f"{c}/"], []),
+    ]
+    out = ["sources:"]
+    for sid, name, org, start, allow, sitemaps in rows:
+        out += [
+            f"  - id: {sid}",
+            f"    name: {name}",
+            f"    organisation: {org}",
+            f"    start_urls: [{start}]",
+            f"    allow: [{', '.join(allow)}]",
+            f"    sitemaps: [{', '.join(sitemaps)}]",
+            f"    delay: {delay}",
+            "    allow_private_network: true",
+            "    delomraden: [vald-i-nara-relationer]",
+        ]
+    return "\n".join(out) + "\n"
+
+
+def _nothing(w: World, r: Rules) -> None:
+    pass
+
+
+def _night2(w: World, r: Rules) -> None:
+    w.edit("alpha", "/nyheter/a1", 2, why="edited the day it was fetched, sitemap lastmod date-only")
+    w.edit("beta", "/b1", 2, why="edited, sitemap lastmod a full timestamp")
+    w.edit("alpha", "/stod/utanfor", 2, why="edited, listed in no sitemap", lag=r.off_sitemap_nights)
+    w.add("alpha", "/nyheter/a4", "Nytt stöd till kommunerna", edit_time(2), night=2, sitemap="/sitemap-nyheter.xml", why="new page in the sitemap")
+    w.edit("alpha", "/nyheter/", 2, why="listing edited the day it was fetched (new link), date-only lastmod",
+           links=["/nyheter/a1", "/nyheter/a2", "/nyheter/a3", "/nyheter/a4"])
+    coming = w.add("gamma", "/g-kommande", "Ny stödmottagning öppnar", edit_time(2), night=2)
+    coming.status, coming.why = 404, "linked before it exists"
+    w.edit("gamma", "/g1", 2, why="edited (now links to a page not yet published), in no sitemap", lag=r.off_sitemap_nights,
+           links=["/g-kommande"])
+
+
+def _night3(w: World, r: Rules) -> None:
+    coming = w.page("gamma", "/g-kommande")
+    coming.status, coming.lastmod = 200, edit_time(3)
+    coming.due, coming.why = 3 + r.retry_nights - 1, "published after its link answered 404 the night before"
+    w.edit("alpha", "/nyheter/a4", 3, why="edited the day it was first fetched, date-only lastmod")
+    for site, path, status in (("beta", "/b3", 500), ("alpha", "/stod/s2", 503)):
+        page = w.page(site, path)
+        page.status, page.why = status, f"answers {status} tonight only (must be kept)"
+    w.page("alpha", "/nyheter/a2").status = 404  # one night of maintenance
+
+
+def _night4(w: World, r: Rules) -> None:
+    for site, path in (("beta", "/b3"), ("alpha", "/stod/s2"), ("alpha", "/nyheter/a2")):
+        page = w.page(site, path)
+        was = page.status
+        page.status, page.due, page.why = 200, 4 + r.retry_nights - 1, f"back after one night of {was}"
+    w.remove("alpha", "/nyheter/a3", 4, 404)
+    w.edit("alpha", "/nyheter/", 4, why="listing edited (a link removed), date-only lastmod",
+           links=["/nyheter/a1", "/nyheter/a2", "/nyheter/a4"])
+    w.remove("beta", "/b4", 4, 410, keep_in_sitemap=True)
+    w.move("beta", "/gammal-samma", "/ny-samma", 4, new_etag=False)
+    w.move("beta", "/gammal-ny", "/ny-ny", 4, new_etag=True)
+    w.edit("beta", "/", 4, why="listing edited (links to the moved pages), full timestamp",
+           links=["/b1", "/b2", "/b3", "/ny-samma", "/ny-ny"])
+
+
+def _night5(w: World, r: Rules) -> None:
+    w.down["gamma"] = 503
+    for page in w.pages.values():
+        if page.site == "gamma" and page.live:
+            page.why = "its whole site answers 503 tonight (must lose nothing)"
+
+
+def _night6(w: World, r: Rules) -> None:
+    del w.down["gamma"]
+    for page in w.pages.values():
+        if page.site == "gamma" and page.live:
+            page.why = "its site is back after a night of 503"
+    w.add("beta", "/b5", "Ny vägledning om digitalt våld", edit_time(6), night=6, why="new page, linked only (in no sitemap)")
+    w.edit("beta", "/", 6, why="listing edited (new link), full timestamp", links=["/b1", "/b2", "/b3", "/ny-samma", "/ny-ny", "/b5"])
+    w.edit("beta", "/b2", 6, why="edited, sitemap lastmod with a +01:00 offset")
+    w.page("beta", "/b2").lastmod_style = "offset"
+    w.add("alpha", "/stod/s3", "Samtalsstöd för unga", edit_time(6), night=6, sitemap="/sitemap-stod.xml", why="new page in the sitemap")
+    w.edit("alpha", "/stod/", 6, why="listing edited (new link), date-only lastmod",
+           links=["/stod/s1", "/stod/s2", "/stod/utanfor", "/stod/s3"])
+
+
+def _night8(w: World, r: Rules) -> None:
+    w.edit("alpha", "/stod/utanfor", 8, why="edited again, listed in no sitemap", lag=r.off_sitemap_nights)
+    w.edit("beta", "/ny-samma", 8, why="moved page edited, lastmod a UTC timestamp with Z")
+    w.remove("gamma", "/g3", 8, 404)
+    w.edit("gamma", "/", 8, why="listing edited (a link removed), in no sitemap", lag=r.off_sitemap_nights, links=["/g1", "/g2"])
+
+
+def _night9(w: World, r: Rules) -> None:
+    w.edit("alpha", "/nyheter/a1", 9, why="edited again, date-only lastmod")
+    w.edit("beta", "/b1", 9, why="edited again, full timestamp")
+
+
+NIGHTS: tuple[Night, ...] = (
+    Night(1, ("first crawl: 4 sources, 3 hosts, 19 pages",), frozenset({"two sources on one host"}), _nothing, clean=True),
+    Night(2, ("a1: same-day edit, date-only lastmod", "b1: edit, full timestamp", "stod/utanfor: edit outside the sitemap",
+              "a4: new page", "nyheter/: same-day edit", "g1: new link to /g-kommande (404)"),
+          frozenset({"date-only edit", "full-timestamp edit", "off-sitemap edit", "new page", "404 before it exists"}), _night2),
+    Night(3, ("g-kommande: published", "a4: same-day edit of a new page", "b3: 500 tonight", "stod/s2: 503 tonight",
+              "a2: 404 tonight"), frozenset({"date-only edit", "down one night", "404 before it exists"}), _night3),
+    Night(4, ("b3, s2, a2: back", "a3: removed (404)", "b4: removed (410), left in the sitemap",
+              "gammal-samma → ny-samma: 301, same ETag", "gammal-ny → ny-ny: 301, new ETag"),
+          frozenset({"removed for good", "301 same ETag", "301 new ETag"}), _night4),
+    Night(5, ("gamma: whole site 503",), frozenset({"site 503"}), _night5),
+    Night(6, ("gamma: back", "b5: new page, links only", "b2: edit, +01:00 lastmod", "stod/s3: new page"),
+          frozenset({"new page", "full-timestamp edit"}), _night6),
+    Night(7, ("quiet",), frozenset({"quiet"}), _nothing, quiet=True),
+    Night(8, ("stod/utanfor: edit outside the sitemap", "ny-samma: edit, Z timestamp", "g3: removed (404)"),
+          frozenset({"off-sitemap edit", "removed for good"}), _night8),
+    Night(9, ("a1: edit, date-only", "b1: edit, full timestamp"), frozenset({"date-only edit", "full-timestamp edit"}), _night9),
+    Night(10, ("quiet",), frozenset({"quiet"}), _nothing, quiet=True),
+)
+
+REQUIRED_KINDS = frozenset({
+    "date-only edit", "full-timestamp edit", "off-sitemap edit", "new page", "404 before it exists", "down one night",
+    "removed for good", "301 same ETag", "301 new ETag", "site 503", "two sources on one host", "quiet",
+})

@@ -1,0 +1,60 @@
+"""A month of nights: local sites change between real `kb -q update` runs and the index must follow the truth kept here."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+
+import pytest
+from living.runner import LivingMonth, NightResult, faketime_library
+from living.scenario import NIGHTS, REQUIRED_KINDS, Rules
+
+# The grace before a gone URL leaves the index: README "How the crawler treats a source" / settings table,
+# `gone_after_runs` (KB_GONE_AFTER_RUNS, default 2): a page gone (404/410, moved) on this many runs in a row is
+# removed, so it may stay searchable until night gone_since + GONE_AFTER_RUNS - 1 and no longer. The runs get
+# this value through KB_GONE_AFTER_RUNS, so change it here (and only here) if the documented default changes.
+GONE_AFTER_RUNS = 2
+# An edit of a page listed in no sitemap is searchable after this many nights (1 = the next run), and a URL that
+# failed (a link that 404ed before its page existed, a page down for a night) is fetched again after this many.
+OFF_SITEMAP_NIGHTS = 1
+RETRY_NIGHTS = 1
+RULES = Rules(GONE_AFTER_RUNS, OFF_SITEMAP_NIGHTS, RETRY_NIGHTS)
+
+
+@pytest.fixture(scope="module")
+def month(tmp_path_factory: pytest.TempPathFactory) -> Iterator[list[NightResult]]:
+    if faketime_library() is None:
+        pytest.fail("the living-site test needs libfaketime: apt-get install faketime (make system-deps installs it)")
+    with LivingMonth(tmp_path_factory.mktemp("living"), RULES) as living:
+        yield living.run_all()
+
+
+def test_the_scenario_covers_every_kind_of_change() -> None:
+    kinds = frozenset().union(*(n.kinds for n in NIGHTS))
+    assert REQUIRED_KINDS <= kinds, sorted(REQUIRED_KINDS - kinds)
+    assert len(NIGHTS) >= 8
+    assert [n.number for n in NIGHTS] == list(range(1, len(NIGHTS) + 1))
+
+
+@pytest.mark.parametrize("night", [n.number for n in NIGHTS], ids=[f"night{n.number:02d}" for n in NIGHTS])
+def test_after_every_night_the_index_equals_the_sites(month: list[NightResult], night: int) -> None:
+    result = month[night - 1]
+    assert result.fresh > 0, f"night {night}: nothing at all was searchable (exit {result.exit_code}): {result.stderr[-500:]}"
+    if result.problems:
+        pytest.fail(f"night {night} (exit {result.exit_code}), {len(result.problems)} failed expectations:\n" + "\n".join(result.problems),
+                    pytrace=False)
+
+
+def test_the_servers_saw_every_night(month: list[NightResult]) -> None:
+    # Guards the checks above against a run that never reached the sites (a test that cannot fail).
+    for result in month:
+        assert all(count > 0 for count in result.requests.values()), (result.night, result.requests)
+    assert month[0].body_downloads >= 19
+
+
+def test_quiet_nights_follow_every_removal_by_more_than_the_grace() -> None:
+    # A quiet night must really be quiet: no removal or outage still inside its grace (those are reported, exit 1).
+    pending = {"removed for good", "301 same ETag", "301 new ETag", "site 503", "down one night"}
+    for quiet in (n for n in NIGHTS if n.quiet):
+        for earlier in NIGHTS[: quiet.number - 1]:
+            if earlier.kinds & pending:
+                assert quiet.number >= earlier.number + GONE_AFTER_RUNS, (quiet.number, earlier.number)
