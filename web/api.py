@@ -2,8 +2,7 @@
 
 from __future__ import annotations
 
-from typing import Any
-
+from starlette.datastructures import QueryParams
 from starlette.requests import Request
 from starlette.responses import JSONResponse, Response
 
@@ -37,7 +36,7 @@ class BadParameter(ValueError):
         self.title = title
 
 
-def parse_search(params: Any) -> SearchRequest:
+def parse_search(params: QueryParams) -> SearchRequest:
     """A strictly validated search request from API query parameters; raises BadParameter."""
     try:
         per_page = parse_strict_int(params.get("per_page"), "per_page", PER_PAGE, 1, MAX_PER_PAGE)

@@ -109,8 +109,7 @@ def _exit_at_once(host: str, port: int) -> None:
 
 
 def test_supervisor_gives_up_on_workers_that_keep_dying_and_says_so() -> None:
-    from web.serve import RESTARTS_PER_MINUTE, _supervise
+    from web.serve import _supervise
 
-    started = time.monotonic()
-    assert _supervise("127.0.0.1", _free_port(), 2, target=_exit_at_once) is True  # serve() turns this into an error exit
-    assert time.monotonic() - started < 30 + RESTARTS_PER_MINUTE
+    # True: it gave up (serve() turns this into an error exit) instead of restarting dying workers forever
+    assert _supervise("127.0.0.1", _free_port(), 2, target=_exit_at_once) is True
