@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import gzip
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 
 import pytest
 
@@ -28,9 +28,9 @@ def test_index_plain_and_gzip(site, settings):
         entries, failures = read_sitemaps(lambda u: f.fetch(u, allow_private=True), [site.url("/sitemap.xml")])
     assert failures == []
     assert [e.url for e in entries] == [site.url("/1"), site.url("/2"), site.url("/3")]
-    assert entries[0].lastmod == datetime(2024, 5, 3, 23, 59, 59, tzinfo=timezone.utc)  # a date covers its whole day
+    assert entries[0].lastmod == datetime(2024, 5, 3, 23, 59, 59, tzinfo=UTC)  # a date covers its whole day
     assert entries[1].lastmod is None
-    assert entries[2].lastmod == datetime(2024, 5, 3, 8, tzinfo=timezone.utc)
+    assert entries[2].lastmod == datetime(2024, 5, 3, 8, tzinfo=UTC)
 
 
 def test_failures_reported_not_raised(site, settings):
@@ -43,7 +43,7 @@ def test_failures_reported_not_raised(site, settings):
         )
     assert [(url, reason) for url, reason, _ in failures] == [(site.url("/missing.xml"), "sitemap_http_404")]
     assert [e.url for e in entries] == [site.url("/kept"), site.url("/g1"), site.url("/g2")]
-    assert entries[2].lastmod == datetime(2024, 5, 3, 10, tzinfo=timezone.utc)
+    assert entries[2].lastmod == datetime(2024, 5, 3, 10, tzinfo=UTC)
 
 
 def test_xxe_and_entities_not_expanded(tmp_path):
@@ -70,9 +70,9 @@ def test_gzip_bomb_sitemap_refused():
 @pytest.mark.parametrize(
     "raw, expected",
     [
-        ("2024-05-03", datetime(2024, 5, 3, 23, 59, 59, tzinfo=timezone.utc)),
-        ("2024-05-03T10:00:00+02:00", datetime(2024, 5, 3, 8, tzinfo=timezone.utc)),
-        ("2024-05-03T10:00:00Z", datetime(2024, 5, 3, 10, tzinfo=timezone.utc)),
+        ("2024-05-03", datetime(2024, 5, 3, 23, 59, 59, tzinfo=UTC)),
+        ("2024-05-03T10:00:00+02:00", datetime(2024, 5, 3, 8, tzinfo=UTC)),
+        ("2024-05-03T10:00:00Z", datetime(2024, 5, 3, 10, tzinfo=UTC)),
         ("inte ett datum", None),
         (None, None),
     ],

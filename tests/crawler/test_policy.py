@@ -1,0 +1,130 @@
+"""The pure page policy and the scheduling rules, without HTTP: every outcome of decide() and the backoff."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime, timedelta
+
+import pytest
+
+from crawler.extract.model import Extracted, Link
+from crawler.fetch import FetchResult
+from crawler.frontier import is_pagination, retry_due, retry_nights, sitemap_says_unchanged
+from crawler.policy import decide
+from kb.models import FetchState
+from kb.sources import Source, UrlRule
+
+URL = "https://myndighet.se/stod/a"
+TEXT = "Socialtjänsten ska erbjuda stöd och skydd till kvinnor som utsatts för våld i nära relationer och till barn."
+
+
+def source(**overrides):
+    values = {"id": "m", "name": "M", "organisation": "Myndigheten", "start_urls": ("https://myndighet.se/",),
+              "allow": (UrlRule.parse("https://myndighet.se/"),)}
+    values.update(overrides)
+    return Source(**values)
+
+
+def response(headers=None, url=URL):
+    return FetchResult(url, url, 200, {"etag": '"e1"', **(headers or {})}, b"<html>" + b"x" * 100)
+
+
+def extracted(**kw):
+    values = {"title": "Stöd", "text": TEXT, "format": "html", "links": [Link("https://myndighet.se/b", "B")]}
+    values.update(kw)
+    return Extracted(**values)
+
+
+def state(status):
+    return FetchState(URL, "m", status=status)
+
+
+def test_a_page_is_stored_with_its_links():
+    out = decide(extracted(), response(), source(), None)
+    assert out.action == "store" and out.status == "ok" and out.keep_validators
+    assert out.document.url == URL and out.document.organisation == "Myndigheten" and out.document.simhash != 0
+    assert out.links == [("https://myndighet.se/b", False)] and out.failure is None and out.gone_reason is None
+
+
+def test_error_page_at_a_new_url_is_an_informational_skip_that_keeps_validators():
+    out = decide(extracted(title="Sidan finns inte", soft_404=True), response(), source(), None)
+    assert (out.action, out.status, out.reason) == ("skip", "not_indexable", "soft_404")
+    assert out.keep_validators and out.failure is None and out.info == ("soft_404", "Sidan finns inte")
+    assert out.document is None and out.gone_reason is None
+
+
+@pytest.mark.parametrize("previous", ["ok", "not_modified"])
+def test_known_document_turned_error_page_is_a_failure_and_gone(previous):
+    out = decide(extracted(title="Sidan finns inte", soft_404=True), response(), source(), state(previous))
+    assert (out.action, out.gone_reason, out.failure) == ("fail", "soft_404", ("soft_404", "Sidan finns inte"))
+    assert not out.keep_validators and out.document is None
+
+
+def test_stored_flag_overrides_the_previous_state():
+    out = decide(extracted(soft_404=True), response(), source(), None, stored=True)
+    assert out.action == "fail"
+
+
+def test_noindex_by_meta_or_header_is_not_stored_and_a_stored_one_is_gone():
+    out = decide(extracted(robots_noindex=True), response(), source(), state("ok"))
+    assert (out.action, out.reason, out.gone_reason) == ("not_indexable", "noindex", "noindex") and out.links
+    out = decide(extracted(), response({"x-robots-tag": "noindex, nofollow"}), source(), None)
+    assert (out.action, out.reason, out.gone_reason, out.links) == ("not_indexable", "noindex", None, [])
+
+
+def test_follow_only_page():
+    out = decide(extracted(), response(), source(follow_only=(UrlRule.parse("https://myndighet.se/stod/"),)), None)
+    assert (out.action, out.reason) == ("not_indexable", "follow_only") and out.links
+
+
+def test_canonical_elsewhere_in_scope_is_queued_not_stored():
+    out = decide(extracted(canonical="https://myndighet.se/stod/a-kanonisk?utm_source=x"), response(), source(), state("ok"))
+    assert (out.action, out.reason, out.gone_reason) == ("not_indexable", "canonical", "canonical")
+    assert out.canonical == "https://myndighet.se/stod/a-kanonisk"
+    out = decide(extracted(canonical="https://annan.se/a"), response(), source(), None)
+    assert out.action == "store"  # a canonical out of scope is ignored
+
+
+def test_nofollow_links_and_pagination_marks():
+    links = [Link("https://myndighet.se/x", "x", nofollow=True), Link("https://myndighet.se/lista?sida=2", "2"),
+             Link("https://myndighet.se/lista/c", "Nästa"), Link("https://myndighet.se/artikel", "Artikel om stöd")]
+    out = decide(extracted(links=links), response(), source(), None)
+    assert out.links == [("https://myndighet.se/lista?sida=2", True), ("https://myndighet.se/lista/c", True),
+                         ("https://myndighet.se/artikel", False)]
+
+
+@pytest.mark.parametrize(
+    "url, text, expected",
+    [
+        ("https://a.se/nyheter?page=3", "", True),
+        ("https://a.se/nyheter?sida=12", "", True),
+        ("https://a.se/nyheter/page/4/", "", True),
+        ("https://a.se/nyheter/x", "Nästa »", True),
+        ("https://a.se/nyheter/x", "Föregående", True),
+        ("https://a.se/nyheter/x", "7", True),
+        ("https://a.se/nyheter/2024", "2024", False),
+        ("https://a.se/nyheter/nasta-steg", "Nästa steg i arbetet mot våld", False),
+        ("https://a.se/nyheter?id=3", "", False),
+    ],
+)
+def test_is_pagination(url, text, expected):
+    assert is_pagination(url, text) is expected
+
+
+def test_retry_backoff_schedule():
+    assert [retry_nights(n) for n in range(1, 9)] == [1, 2, 4, 8, 16, 30, 30, 30]
+    gone = FetchState(URL, "m", status="gone", failures=2, last_night=10)
+    assert [retry_due(gone, night) for night in (11, 12, 13)] == [False, True, True]
+    assert retry_due(FetchState(URL, "m", status="ok", failures=5, last_night=10), 11)  # only failed URLs wait
+    assert retry_due(FetchState(URL, "m", status="gone", failures=1), 1)  # never tried under the night counter
+
+
+def test_sitemap_lastmod_rule_covers_the_whole_day_of_the_last_fetch():
+    fetched = datetime(2026, 12, 6, 2, 0, tzinfo=UTC)
+    ok = FetchState(URL, "m", status="ok", last_fetched=fetched)
+    now = fetched + timedelta(days=1)
+    assert sitemap_says_unchanged(datetime(2026, 12, 5, 23, 59, 59, tzinfo=UTC), ok, now)
+    assert not sitemap_says_unchanged(datetime(2026, 12, 6, 23, 59, 59, tzinfo=UTC), ok, now)  # date-only today
+    assert not sitemap_says_unchanged(datetime(2026, 12, 6, 1, 0, tzinfo=UTC), ok, now)  # earlier the same day
+    assert not sitemap_says_unchanged(datetime(2020, 1, 1, tzinfo=UTC), ok, fetched + timedelta(days=7))
+    assert not sitemap_says_unchanged(datetime(2020, 1, 1, tzinfo=UTC), FetchState(URL, "m", status="gone", last_fetched=fetched), now)
+    assert not sitemap_says_unchanged(None, ok, now)
