@@ -6,7 +6,7 @@ STAMP := $(VENV)/.installed-$(shell cat pyproject.toml | cksum | cut -d' ' -f1)
 WORDLISTS := wswedish hunspell-sv
 APT_PACKAGES := chromium openssl $(WORDLISTS)
 
-.PHONY: setup system-deps wordlists demo test test-fast lint bench bench-quick eval clean
+.PHONY: setup system-deps wordlists demo test test-fast lint bench bench-quick nightly eval clean
 
 $(STAMP): pyproject.toml
 	$(PYTHON) -m venv $(VENV)
@@ -56,6 +56,11 @@ bench: setup wordlists
 
 bench-quick: setup wordlists
 	$(PY) -m bench.run --quick
+
+# The living-site month: ten nightly `kb -q update` runs against changing local sites, as a per-night table.
+nightly: setup wordlists
+	$(call apt_install,faketime)
+	$(PY) -m bench.nightly
 
 clean:
 	rm -rf $(VENV) data .pytest_cache
