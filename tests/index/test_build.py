@@ -16,7 +16,7 @@ from whoosh import index as whoosh_index
 from whoosh.query import Term
 
 from index import build as build_mod
-from index.analysis import analyze
+from index.analysis import SwedishAnalyzer, analyze
 from index.build import BuildResult, build_and_publish
 from index.publish import current_generation, read_generation_info
 from kb.errors import IndexBuildError, PublishCheckFailed
@@ -139,7 +139,7 @@ def test_too_small_index_is_not_published(
 def test_lost_canary_query_is_not_published(
     settings: Settings, store: Store, sources: list[Source], taxonomy: Taxonomy, make_document: Callable[..., Document]
 ) -> None:
-    for n in range(4):
+    for _ in range(4):
         store.put_document(make_document(title="Om våld", text="Våld i nära relationer"))
         store.put_document(make_document(title="Annat", text="Budget och skatter"))
     first = build_and_publish(settings, store, sources, taxonomy)
@@ -267,7 +267,7 @@ def test_a_lost_sub_writer_fails_the_build_and_keeps_the_old_index(
 ) -> None:
     first = build_and_publish(settings, filled_store, sources, taxonomy, full=True)
     two = Settings(data_dir=settings.data_dir, sources=settings.sources, index_procs=2, canary_queries=())
-    real_call = build_mod.swedish_analyzer().__class__.__call__
+    real_call = SwedishAnalyzer.__call__
 
     def dying(self: object, value: str, **kwargs: object) -> object:
         if "Barnfridsbrottet infördes" in value:
@@ -276,7 +276,7 @@ def test_a_lost_sub_writer_fails_the_build_and_keeps_the_old_index(
             os._exit(3)  # the forked sub-writer dies without reporting its segment
         return real_call(self, value, **kwargs)
 
-    monkeypatch.setattr(build_mod.swedish_analyzer().__class__, "__call__", dying)
+    monkeypatch.setattr(SwedishAnalyzer, "__call__", dying)
     monkeypatch.setattr(build_mod, "MP_MIN_DOCS", 0)
     with pytest.raises(IndexBuildError, match="documents lost"):
         build_and_publish(two, filled_store, sources, taxonomy, full=True)

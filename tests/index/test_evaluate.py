@@ -8,8 +8,9 @@ from pathlib import Path
 
 import pytest
 
+import demo
+from demo.prepare import crawl_and_index
 from index.evaluate import (
-    DEFAULT_QUERIES,
     KINDS,
     EvalReport,
     dcg,
@@ -20,7 +21,6 @@ from index.evaluate import (
     load_queries,
     mrr_at_k,
     ndcg_at_k,
-    prepare_demo,
     recall_at_k,
     run_eval,
     score_rankings,
@@ -32,7 +32,7 @@ from kb.settings import Settings, load_settings
 # Failure classes from the issue that still miss with the current analyzer: strict, so a fix is noticed.
 KNOWN_MISSES: dict[str, str] = {}
 
-QUERIES = load_queries(DEFAULT_QUERIES)
+QUERIES = load_queries(demo.QUERIES)
 FAILURE_CLASS = [q.q for q in QUERIES if q.failure_class]
 
 
@@ -114,7 +114,7 @@ def test_query_set_includes_the_failure_classes_from_the_issue() -> None:
 
 
 def test_every_judged_page_is_an_indexable_demo_page() -> None:
-    known = indexable_keys(load_manifest())
+    known = indexable_keys(load_manifest(demo.MANIFEST))
     for q in QUERIES:
         assert q.relevant, q.q
         assert max(q.relevant.values()) == 2, f"{q.q!r} has no page judged exactly right"
@@ -150,15 +150,15 @@ def test_bad_query_file_lists_every_problem(tmp_path: Path) -> None:
 @pytest.fixture(scope="module")
 def demo_settings(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Settings]:
     data = tmp_path_factory.mktemp("evaldata")
-    yield prepare_demo(load_settings(env={}, data_dir=data / "data", sources=data / "sources.yaml"))
+    yield crawl_and_index(load_settings(env={}, data_dir=data / "data", sources=data / "sources.yaml"))
 
 
 @pytest.fixture(scope="module")
 def report(demo_settings: Settings) -> EvalReport:
-    return run_eval(demo_settings)
+    return run_eval(demo_settings, demo.QUERIES, demo.MANIFEST)
 
 
-def test_prepare_demo_publishes_an_index_and_its_sources(demo_settings: Settings) -> None:
+def test_the_demo_crawl_publishes_an_index_and_its_sources(demo_settings: Settings) -> None:
     from index.publish import current_generation
 
     assert current_generation(demo_settings.index_root) is not None
@@ -208,7 +208,7 @@ def test_format_eval_prints_a_table_per_kind(report: EvalReport) -> None:
 def test_kb_beats_the_plain_whoosh_baselines_on_the_failure_kinds(demo_settings: Settings, report: EvalReport) -> None:
     from index.evaluate import format_comparison, run_baselines
 
-    baselines = run_baselines(demo_settings)
+    baselines = run_baselines(demo_settings, demo.QUERIES)
     assert set(baselines) == {"Whoosh + Snowball, AND", "Whoosh + Snowball, OR"}
     for name, (overall, per_kind) in baselines.items():
         assert overall.count == report.overall.count
