@@ -17,10 +17,15 @@ def source_report_dict(r: SourceReport) -> dict[str, Any]:
     by_reason: dict[str, list[dict[str, str]]] = {}
     for url, reason, detail in r.failures:
         by_reason.setdefault(reason, []).append({"url": url, "detail": detail})
+    skipped: dict[str, list[dict[str, str]]] = {}
+    for url, reason, detail in r.skips:
+        skipped.setdefault(reason, []).append({"url": url, "detail": detail})
     data = asdict(r)
     data.pop("failures")
+    data.pop("skips")
     data["seconds"] = round(r.seconds, 2)
     data["failed_by_reason"] = {reason: {"count": len(items), "urls": items} for reason, items in sorted(by_reason.items())}
+    data["skipped_by_reason"] = {reason: {"count": len(items), "urls": items} for reason, items in sorted(skipped.items())}
     return data
 
 
@@ -32,9 +37,12 @@ def run_report_dict(report: CrawlReport, run: dict[str, Any] | None = None) -> d
         "finished": report.finished.isoformat() if report.finished else None,
     }
     if run is not None:
-        out.update({"kind": run.get("kind"), "status": run.get("status"), "exit_code": run.get("exit_code"), "summary": run.get("summary", {})})
+        out.update(
+            {"kind": run.get("kind"), "status": run.get("status"), "exit_code": run.get("exit_code"), "summary": run.get("summary", {})}
+        )
     out["sources"] = {sid: source_report_dict(r) for sid, r in sorted(report.sources.items())}
-    totals = {k: sum(getattr(r, k) for r in report.sources.values()) for k in ("new", "changed", "removed", "unchanged", "failed")}
+    keys = ("new", "changed", "removed", "unchanged", "failed")
+    totals = {k: sum(getattr(r, k) for r in report.sources.values()) for k in keys}
     out["totals"] = totals
     return out
 
@@ -56,15 +64,12 @@ def format_run_report(report: CrawlReport, run: dict[str, Any] | None = None, ma
             f"  {sid}: {r.status}; nya {r.new}, ändrade {r.changed}, borttagna {r.removed}, oförändrade {r.unchanged}, "
             f"misslyckade {r.failed} (hämtade {r.fetched}, {r.bytes / 1024:.0f} KiB, {r.seconds:.1f} s)"
         )
-        grouped: dict[str, list[tuple[str, str]]] = {}
-        for url, reason, detail in r.failures:
-            grouped.setdefault(reason, []).append((url, detail))
-        for reason, items in sorted(grouped.items()):
-            lines.append(f"    {reason}: {len(items)}")
-            for url, detail in items[:max_urls]:
-                lines.append(f"      {url} {detail}".rstrip())
-            if len(items) > max_urls:
-                lines.append(f"      … och {len(items) - max_urls} till (kb report --run {report.run_id} --json)")
+        lines.extend(_grouped(r.failures, "", report.run_id, max_urls))
+        if r.skips:
+            lines.append(f"    överhoppade (inga fel): {len(r.skips)}")
+            lines.extend(_grouped(r.skips, "  ", report.run_id, max_urls))
+        if r.not_followed:
+            lines.append(f"    varning: {r.not_followed} länkar följdes inte (gräns nådd, se obs)")
         for note in r.notes:
             lines.append(f"    obs: {note}")
     if run is not None:
@@ -72,6 +77,21 @@ def format_run_report(report: CrawlReport, run: dict[str, Any] | None = None, ma
         if index:
             lines.append(f"  index: {index}")
     return "\n".join(lines)
+
+
+def _grouped(items: list[tuple[str, str, str]], indent: str, run_id: int, max_urls: int) -> list[str]:
+    """Report lines for (url, reason, detail) items grouped by reason, at most ``max_urls`` URLs each."""
+    grouped: dict[str, list[tuple[str, str]]] = {}
+    for url, reason, detail in items:
+        grouped.setdefault(reason, []).append((url, detail))
+    lines = []
+    for reason, entries in sorted(grouped.items()):
+        lines.append(f"    {indent}{reason}: {len(entries)}")
+        for url, detail in entries[:max_urls]:
+            lines.append(f"      {indent}{url} {detail}".rstrip())
+        if len(entries) > max_urls:
+            lines.append(f"      {indent}… och {len(entries) - max_urls} till (kb report --run {run_id} --json)")
+    return lines
 
 
 def directory_size(path: Path) -> int:
@@ -142,7 +162,12 @@ def sources_table_markdown() -> str:
 
     rows = ["| Key | Type | Default | Meaning |", "|---|---|---|---|"]
     for key, (kind, default, help_text) in SOURCE_KEYS.items():
-        shown = "*required*" if key in REQUIRED else ("—" if default is None else f"`{default}`" if not isinstance(default, str) or key != "allow" else default)
+        if key in REQUIRED:
+            shown = "*required*"
+        elif default is None:
+            shown = "—"
+        else:
+            shown = f"`{default}`" if not isinstance(default, str) or key != "allow" else default
         rows.append(f"| `{key}` | {kind} | {_md_cell(shown)} | {_md_cell(help_text)} |")
     return "\n".join(rows)
 

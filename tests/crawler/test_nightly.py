@@ -222,3 +222,19 @@ def test_sitemap_entries_checked_a_week_ago_are_revalidated(site, page_html, set
     site.clear()
     crawl(settings, [source], store)
     assert [h.status for h in site.hits("/a")] == [304]
+
+
+def test_report_lists_skips_apart_from_failures_and_the_depth_warning(site, page_html, settings, store, make_source):
+    from kb.report import format_run_report, source_report_dict
+
+    site.add("/", page_html("Start", LONG, links=["/saknas", "/a"]))
+    site.add("/a", page_html("A", "A: " + LONG, links=["/b"]))
+    report = crawl(settings, [make_source(site, max_depth=1)], store)
+    rep = report.sources["test"]
+    assert (rep.failed, rep.skipped, rep.not_followed, rep.status) == (0, 1, 1, "ok")
+    assert not report.any_failed  # report and exit code agree: nothing to act on
+    text = format_run_report(store.run_report(report.run_id))
+    assert f"    överhoppade (inga fel): 1\n      http_404: 1\n        {site.url('/saknas')}" in text
+    assert "varning: 1 länkar följdes inte" in text and "obs: max_depth (1) nådd: 1 länkar följdes inte" in text
+    data = source_report_dict(rep)
+    assert data["skipped_by_reason"]["http_404"]["count"] == 1 and data["failed_by_reason"] == {}
