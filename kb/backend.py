@@ -15,7 +15,8 @@ class SearchBackend(Protocol):
 
     Thread-safe: the web app calls the blocking methods from worker threads. The properties are lock-free
     snapshots that may be read on an event loop. No method raises on what a user typed: a failed search is
-    an empty ``SearchResponse`` with a notice (``kb.searchmodel.NOTICE_ERROR``)."""
+    an empty ``SearchResponse`` with a notice (``kb.searchmodel.NOTICE_ERROR``). The web app keeps the one
+    response cache of a worker and opens its backend with ``cache_size=0``."""
 
     @property
     def available(self) -> bool:

@@ -89,10 +89,12 @@ def create_app(settings: Settings, backend: SearchBackend | BackendFactory,
     """Build the web app.
 
     ``backend`` and ``reports`` are each either an object the caller keeps (and closes), or a factory called
-    here with ``settings`` whose product the app closes on shutdown. Backends and read models are never
+    here with ``settings`` (``cache_size=0`` for the backend: the app caches) whose product the app closes on shutdown. Backends and read models are never
     callable, so a callable is always a factory. New index generations are picked up in the background."""
     owned_backend = callable(backend)
-    the_backend: SearchBackend = backend(settings) if callable(backend) else backend
+    # One response cache per worker: the app's own (web.caching, consulted before a limiter slot is taken),
+    # so a backend opened here is told to keep none.
+    the_backend: SearchBackend = backend(settings.replace(cache_size=0)) if callable(backend) else backend
     owned_reports = callable(reports)
     the_reports: SourceReports = reports(settings) if callable(reports) else reports
     web = build_web(settings, the_backend, the_reports, load_taxonomy())
