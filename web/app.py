@@ -89,8 +89,9 @@ def create_app(settings: Settings, backend: SearchBackend | BackendFactory,
     """Build the web app.
 
     ``backend`` and ``reports`` are each either an object the caller keeps (and closes), or a factory called
-    here with ``settings`` (``cache_size=0`` for the backend: the app caches) whose product the app closes on shutdown. Backends and read models are never
-    callable, so a callable is always a factory. New index generations are picked up in the background."""
+    here with ``settings`` (``cache_size=0`` for the backend: the app caches) whose product the app closes on
+    shutdown. Backends and read models are never callable, so a callable is always a factory. New index
+    generations are picked up in the background."""
     owned_backend = callable(backend)
     # One response cache per worker: the app's own (web.caching, consulted before a limiter slot is taken),
     # so a backend opened here is told to keep none.
