@@ -245,7 +245,7 @@ def listing(t: Topic, i: int) -> tuple[str, list[str | list[str]], dict[str, lis
                   f'<div class="sv-text-portlet"><p>{e(intro)}</p></div><div class="sv-portlet sv-archive-portlet"><ul>{lis}</ul>'
                   f'</div>{pager}</div><div class="sv-layout sv-column-4">{ct}</div></div><div class="sv-layout bottom">{ft}</div>')
     html = head({**t, "title": title}, agency) + f'<body>{ck}{layout}</body></html>'
-    gold: list[str | list[str]] = [title, intro, *[x["lead"] for x in items]]
+    gold: list[str | list[str]] = [title, intro, *[b for x in items for b in (x["title"], x["lead"])]]
     return html, gold, {"menu": probes_for_menu(gold), "cookie": ck_p, "breadcrumbs": bc_p, "footer": ft_p, "contact": ct_p,
                         "pagination": ["Nästa sida"]}
 
