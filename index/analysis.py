@@ -185,6 +185,28 @@ def _entry(raw: str, fold_text: bool) -> _Entry | None:
     return text, tuple(out), head, dangling
 
 
+def _stopped(t: Token, raw: str, pos: int | None) -> Token:
+    """``t`` as a kept stop word (only when the caller asked not to remove them)."""
+    t.text = raw.lower()
+    t.stopped = True
+    if pos is not None:
+        t.pos = pos
+    return t
+
+
+def _join_pending(
+    pending: str, ttl: int, text: str, head: str | None, index_mode: bool, fold_text: bool
+) -> tuple[str | None, str | None, int]:
+    """(extra token, pending, ttl) after a word that follows a dangling first part ("hälso- och sjukvård").
+
+    The first compound within three words gets the joined form (first part + its head) as an extra token."""
+    if head is not None and index_mode and "-" not in text:
+        extra = analyse_word(pending + head)[0]
+        return (fold(extra) if fold_text else extra), None, ttl
+    ttl -= 1
+    return None, (None if ttl <= 0 else pending), ttl
+
+
 class SwedishAnalyzer(_Switches, Analyzer):  # type: ignore[misc]  # Whoosh is untyped
     """Tokenizer, lowercase, stop words and ``SwedishFilter`` in one pass, with per-word results cached.
 
@@ -196,7 +218,7 @@ class SwedishAnalyzer(_Switches, Analyzer):  # type: ignore[misc]  # Whoosh is u
     def __repr__(self) -> str:
         return f"SwedishAnalyzer(decompound={self.decompound}, fold={self.fold})"
 
-    def __call__(  # noqa: C901 - one loop on purpose: this is the indexing hot path
+    def __call__(
         self,
         value: str,
         positions: bool = False,
@@ -210,11 +232,17 @@ class SwedishAnalyzer(_Switches, Analyzer):  # type: ignore[misc]  # Whoosh is u
         **kwargs: Any,
     ) -> Iterator[Token]:
         if not tokenize:
-            yield from _analyzer(self.fold, self.decompound)(
+            return iter(_analyzer(self.fold, self.decompound)(
                 value, positions=positions, chars=chars, keeporiginal=keeporiginal, removestops=removestops,
                 start_pos=start_pos, start_char=start_char, tokenize=False, mode=mode, **kwargs,
-            )
-            return
+            ))
+        return self._tokens(value, positions, chars, keeporiginal, removestops, start_pos, start_char, mode, **kwargs)
+
+    def _tokens(
+        self, value: str, positions: bool, chars: bool, keeporiginal: bool, removestops: bool, start_pos: int,
+        start_char: int, mode: str, **kwargs: Any,
+    ) -> Iterator[Token]:
+        """The single pass: rare cases (kept stop words, a dangling first part) are handled out of line."""
         fold_text = self.fold
         cache = _word_caches[fold_text]
         index_mode = self.decompound and mode == "index"
@@ -238,11 +266,7 @@ class SwedishAnalyzer(_Switches, Analyzer):  # type: ignore[misc]  # Whoosh is u
                 t.endchar = start_char + match.end()
             if entry is None:
                 if not removestops:
-                    t.text = raw.lower()
-                    t.stopped = True
-                    if positions:
-                        t.pos = start_pos + i
-                    yield t
+                    yield _stopped(t, raw, start_pos + i if positions else None)
                 continue
             t.stopped = False
             if positions:
@@ -253,15 +277,7 @@ class SwedishAnalyzer(_Switches, Analyzer):  # type: ignore[misc]  # Whoosh is u
             if dangling is not None:
                 pending, pending_ttl = dangling, 3
             elif pending is not None:
-                if head is not None and index_mode and "-" not in text:
-                    extra = analyse_word(pending + head)[0]
-                    if fold_text:
-                        extra = fold(extra)
-                    pending = None
-                else:
-                    pending_ttl -= 1
-                    if pending_ttl <= 0:
-                        pending = None
+                extra, pending, pending_ttl = _join_pending(pending, pending_ttl, text, head, index_mode, fold_text)
             t.text = outs[0]
             yield t
             if index_mode:
