@@ -20,8 +20,8 @@ from kb.searchmodel import (
 from web.caching import Busy, Searcher
 from web.etags import CACHE_CONTROL, cache_headers, revalidated
 from web.openapi import openapi_document
+from web.params import parse_strict_int, sanitize_param
 from web.responses import busy_problem, problem, unavailable_problem
-from web.security import parse_strict_int, sanitize_param
 from web.views import PER_PAGE
 
 SUGGESTIONS = 8

@@ -19,9 +19,10 @@ from kb.settings import Settings
 from kb.taxonomy import Taxonomy, load_taxonomy
 from web.api import Api
 from web.caching import ResponseCache, Searcher
+from web.limiter import SearchLimiter
 from web.pages import Pages
 from web.responses import Renderer
-from web.security import SearchLimiter, SecurityHeadersMiddleware, TrustedHostMiddleware
+from web.security import SecurityHeadersMiddleware, TrustedHostMiddleware
 from web.static import STATIC_DIR, VersionedStatic, static_version
 
 GET = ["GET", "HEAD"]

@@ -11,7 +11,7 @@ from starlette.concurrency import run_in_threadpool
 
 from kb.backend import SearchBackend
 from kb.searchmodel import NOTICE_ERROR, SearchRequest, SearchResponse
-from web.security import SearchLimiter
+from web.limiter import SearchLimiter
 
 T = TypeVar("T")
 CacheKey = tuple[str, str, tuple[tuple[str, tuple[str, ...]], ...], int, int, str]

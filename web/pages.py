@@ -25,8 +25,8 @@ from kb.taxonomy import Taxonomy
 from web import views
 from web.caching import Busy, Searcher
 from web.etags import CACHE_CONTROL, cache_headers, revalidated
+from web.params import parse_page, sanitize_param
 from web.responses import RETRY_AFTER, RETRY_AFTER_UNAVAILABLE, Renderer
-from web.security import parse_page, sanitize_param
 from web.sourcesview import sources_context
 from web.views import PER_PAGE
 

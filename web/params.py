@@ -1,0 +1,44 @@
+"""Query-string values made safe: text sanitised and capped, page numbers lenient (pages) or strict (API)."""
+
+from __future__ import annotations
+
+import unicodedata
+
+from kb.searchmodel import MAX_PAGE
+
+
+def sanitize_param(value: str, limit: int) -> tuple[str, bool]:
+    """A query-string value made safe to search and echo: control characters (NUL …) and U+FFFD dropped,
+    whitespace collapsed, at most ``limit`` characters; returns (text, shortened)."""
+    chars = []
+    for ch in value:
+        cat = unicodedata.category(ch)
+        if ch == "\ufffd" or (cat[0] == "C" and ch not in "\t\n\r"):
+            continue
+        chars.append(" " if ch in "\t\n\r" else ch)
+    text = " ".join("".join(chars).split())
+    if len(text) > limit:
+        return text[:limit].rstrip(), True
+    return text, False
+
+
+def parse_page(raw: str | None) -> int:
+    """A lenient page number for HTML pages: anything odd becomes 1, huge values are capped."""
+    if raw is None:
+        return 1
+    raw = raw.strip()
+    if not raw.isascii() or not raw.isdigit() or len(raw) > 9:
+        return MAX_PAGE if raw.isascii() and raw.isdigit() else 1
+    return max(1, min(int(raw), MAX_PAGE))
+
+
+def parse_strict_int(raw: str | None, name: str, default: int, low: int, high: int) -> int:
+    """A strict integer for the API; raises ValueError with a Swedish message."""
+    if raw is None or raw == "":
+        return default
+    if not raw.isascii() or not raw.isdigit() or len(raw) > 9:
+        raise ValueError(f"{name} måste vara ett heltal mellan {low} och {high}, inte {raw[:40]!r}.")
+    value = int(raw)
+    if not low <= value <= high:
+        raise ValueError(f"{name} måste vara ett heltal mellan {low} och {high}, inte {value}.")
+    return value
