@@ -6,6 +6,7 @@ import re
 from typing import Any
 from urllib.parse import parse_qs, urlsplit
 
+import pytest
 from _web_corpus import HOSTILE_ORG
 
 from web import views
@@ -258,3 +259,13 @@ def test_swedish_formatting() -> None:
     assert views.swedish_size(350_000) == "342\u00a0kB"
     assert views.quoted("våld") == "”våld”"
     assert views.tag_uri("https://Www.Example.se/a b?x=1") == "tag:www.example.se,2024:/a%20b?x=1"
+
+
+def test_sources_page_reads_the_store_through_a_read_only_connection(app: Any, client: Any) -> None:
+    from kb.errors import StoreError
+
+    assert client.get("/kallor").status_code == 200
+    store = app.state.web.reports._store  # the read model's kept connection
+    assert store is not None and store.readonly
+    with pytest.raises(StoreError):
+        store.set_meta("written-by-the-web", "1")
