@@ -523,3 +523,19 @@ def test_a_generation_that_cannot_be_opened_is_not_retried(tmp_path: Path, caplo
         assert svc.reload() and svc.generation not in (good, broken.name)
     finally:
         svc.close()
+
+
+def test_open_backend_gives_a_search_backend(tmp_path: Path) -> None:
+    from index.service import open_backend
+    from kb.backend import SearchBackend
+
+    settings = settings_for(tmp_path)
+    publish(settings, corpus()[:3])
+    backend = open_backend(settings)
+    try:
+        assert isinstance(backend, SearchBackend)
+        assert backend.available and backend.doc_count == 3 and backend.generation
+        assert backend.search(SearchRequest(q="våld")).total > 0
+    finally:
+        backend.close()
+    assert not backend.available
