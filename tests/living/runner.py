@@ -172,6 +172,10 @@ class LivingMonth:
                 if _expected_searchable(page, n):
                     if url in where(page.marker):
                         result.fresh += 1
+                        older = [m for m in page.markers[:-1] if url in where(m)]
+                        if older:
+                            result.stale.append(f"night {n}: {url}: {page.why}; its current text is searchable but so is its "
+                                                f"older text ('{older[-1]}'), which the site no longer says")
                     else:
                         result.missing.append(_missing(n, url, page, where))
                 elif page.gone_since is not None and n >= page.gone_since + grace - 1:
@@ -188,6 +192,8 @@ class LivingMonth:
 
 def _expected_searchable(page: Page, night: int) -> bool:
     """Live (or down for the night after being live): its current marker must be searchable once due."""
+    if page.short:
+        return False  # the issue allows storing it or skipping it (informational); the clean/quiet checks still apply
     if page.status == 200 or (page.status in (500, 502, 503) and page.stored):
         return night >= page.due
     return False

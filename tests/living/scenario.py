@@ -36,7 +36,8 @@ class Night:
 
 
 def build_world(sites: dict[str, LivingSite]) -> World:
-    """alpha: two sources on one host, a sitemap index with date-only lastmods; beta: full timestamps; gamma: no sitemap."""
+    """alpha: two sources on one host, a sitemap index with date-only lastmods; beta: full timestamps;
+    gamma: no sitemap, Last-Modified without ETag, and one short page."""
     w = World(sites)
     w.sitemap_sites = {"alpha", "beta"}
     w.sitemap_index = {"alpha": ["/sitemap-nyheter.xml", "/sitemap-stod.xml"]}
@@ -55,9 +56,11 @@ def build_world(sites: dict[str, LivingSite]) -> World:
     styles = ("full", "zulu", "offset", "full", "zulu", "offset")
     for path, title, style in zip(beta_links, titles, styles, strict=True):
         w.add("beta", path, title, INITIAL, night=1, sitemap="/sitemap.xml", style=style)
-    w.add("gamma", "/", "Kommunens arbete mot våld", INITIAL, night=1, links=["/g1", "/g2", "/g3"])
+    w.no_etag = {"gamma"}
+    w.add("gamma", "/", "Kommunens arbete mot våld", INITIAL, night=1, links=["/g1", "/g2", "/g3", "/kontakt"])
     for i, title in enumerate(("Kvinnofridssamordnaren", "Våld i nära relationer", "Utbildning för personal"), start=1):
         w.add("gamma", f"/g{i}", title, INITIAL, night=1)
+    w.add("gamma", "/kontakt", "Kontakt", INITIAL, night=1).short = True
     for page in w.pages.values():
         page.why = "first crawl"
     return w
@@ -155,16 +158,22 @@ def _night8(w: World, r: Rules) -> None:
     w.edit("alpha", "/stod/utanfor", 8, why="edited again, listed in no sitemap", lag=r.off_sitemap_nights)
     w.edit("beta", "/ny-samma", 8, why="moved page edited, lastmod a UTC timestamp with Z")
     w.remove("gamma", "/g3", 8, 404)
-    w.edit("gamma", "/", 8, why="listing edited (a link removed), in no sitemap", lag=r.off_sitemap_nights, links=["/g1", "/g2"])
+    w.edit("gamma", "/", 8, why="listing edited (a link removed), in no sitemap", lag=r.off_sitemap_nights,
+           links=["/g1", "/g2", "/kontakt"])
+    early = w.add("beta", "/b6", "Kommande rapport om våld mot äldre", edit_time(8), night=8, sitemap="/sitemap.xml", style="zulu")
+    early.status, early.why = 404, "listed in the sitemap before it exists"
 
 
 def _night9(w: World, r: Rules) -> None:
     w.edit("alpha", "/nyheter/a1", 9, why="edited again, date-only lastmod")
+    early = w.page("beta", "/b6")  # published; its sitemap lastmod is still the one it had while it answered 404
+    early.status, early.due, early.why = 200, 9 + r.retry_nights - 1, "published after its sitemap entry answered 404"
     w.edit("beta", "/b1", 9, why="edited again, full timestamp")
 
 
 NIGHTS: tuple[Night, ...] = (
-    Night(1, ("first crawl: 4 sources, 3 hosts, 19 pages",), frozenset({"two sources on one host"}), _nothing, clean=True),
+    Night(1, ("first crawl: 4 sources, 3 hosts, 20 pages",), frozenset({"two sources on one host", "short page", "no ETag"}),
+          _nothing, clean=True),
     Night(2, ("a1: same-day edit, date-only lastmod", "b1: edit, full timestamp", "stod/utanfor: edit outside the sitemap",
               "a4: new page", "nyheter/: same-day edit", "g1: new link to /g-kommande (404)"),
           frozenset({"date-only edit", "full-timestamp edit", "off-sitemap edit", "new page", "404 before it exists"}), _night2),
@@ -177,13 +186,14 @@ NIGHTS: tuple[Night, ...] = (
     Night(6, ("gamma: back", "b5: new page, links only", "b2: edit, +01:00 lastmod", "stod/s3: new page"),
           frozenset({"new page", "full-timestamp edit"}), _night6),
     Night(7, ("quiet",), frozenset({"quiet"}), _nothing, quiet=True),
-    Night(8, ("stod/utanfor: edit outside the sitemap", "ny-samma: edit, Z timestamp", "g3: removed (404)"),
-          frozenset({"off-sitemap edit", "removed for good"}), _night8),
-    Night(9, ("a1: edit, date-only", "b1: edit, full timestamp"), frozenset({"date-only edit", "full-timestamp edit"}), _night9),
+    Night(8, ("stod/utanfor: edit outside the sitemap", "ny-samma: edit, Z timestamp", "g3: removed (404)",
+              "b6: in the sitemap, 404"), frozenset({"off-sitemap edit", "removed for good", "404 before it exists"}), _night8),
+    Night(9, ("a1: edit, date-only", "b1: edit, full timestamp", "b6: published"),
+          frozenset({"date-only edit", "full-timestamp edit"}), _night9),
     Night(10, ("quiet",), frozenset({"quiet"}), _nothing, quiet=True),
 )
 
 REQUIRED_KINDS = frozenset({
     "date-only edit", "full-timestamp edit", "off-sitemap edit", "new page", "404 before it exists", "down one night",
-    "removed for good", "301 same ETag", "301 new ETag", "site 503", "two sources on one host", "quiet",
+    "removed for good", "301 same ETag", "301 new ETag", "site 503", "two sources on one host", "quiet", "short page", "no ETag",
 })

@@ -67,6 +67,7 @@ class Page:
     why: str = "first crawl"  # what the current state is, for failure messages
     gone_since: int | None = None  # night since which the URL is not live for good (404/410/301)
     stored: bool = False  # has it ever been live (so a search may know it)?
+    short: bool = False  # a real page of a few words (a contact note): may be stored or skipped, never a failure
 
     def __post_init__(self) -> None:
         self.markers.append(self.marker)
@@ -76,6 +77,9 @@ class Page:
         return self.status == 200
 
     def body(self) -> bytes:
+        if self.short:
+            return (f'<!doctype html><html lang="sv"><head><meta charset="utf-8"><title>{html.escape(self.title)}</title></head>'
+                    f"<body><main><h1>{html.escape(self.title)}</h1><p>Ring 0123-45 67 89. Kodord {self.marker}.</p></main></body></html>").encode()
         seed = int(hashlib.sha1(self.path.encode()).hexdigest(), 16)
         texts = [_TEXTS[(seed + i * 5) % len(_TEXTS)] for i in range(3)]
         anchors = "".join(f'<li><a href="{html.escape(h)}">{html.escape(h.strip("/") or "start")}</a></li>' for h in self.links)
@@ -107,6 +111,7 @@ class World:
     sitemap_index: dict[str, list[str]] = field(default_factory=dict)  # site -> child sitemap paths under /sitemap.xml
     sitemap_sites: set[str] = field(default_factory=set)  # sites with a /sitemap.xml (index or urlset)
     down: dict[str, int] = field(default_factory=dict)  # site -> status of a whole-site outage tonight
+    no_etag: set[str] = field(default_factory=set)  # sites that send Last-Modified only (If-Modified-Since → 304)
     _counter: int = 0
 
     def new_marker(self) -> str:
@@ -171,10 +176,8 @@ class World:
                 if page.status == 200:
                     page.stored = True
                     body = page.body()
-                    routes[page.path] = Response(
-                        200, body, etag='"' + hashlib.sha1(body).hexdigest()[:16] + '"',
-                        last_modified=format_datetime(page.lastmod, usegmt=True),
-                    )
+                    etag = None if name in self.no_etag else '"' + hashlib.sha1(body).hexdigest()[:16] + '"'
+                    routes[page.path] = Response(200, body, etag=etag, last_modified=format_datetime(page.lastmod, usegmt=True))
                 elif page.status == 301:
                     routes[page.path] = Response(301, b"", location=site.url(page.moved_to or "/"))
                 else:
