@@ -29,6 +29,9 @@ _SYNTAX: tuple[tuple[str, str], ...] = (
     ("<block end>", _INDENT),
     ("'-' indicator", _INDENT),
     ("undefined alias", "'*' i början av ett värde läses som en YAML-referens; sätt värdet inom citattecken"),
+    ("unknown escape character", "okänt bakstreck-tecken inom dubbla citattecken (t.ex. \"re:\\.pdf\"); "
+     "skriv värdet inom enkla citattecken ('re:\\.pdf') eller dubblera bakstrecket"),
+    ("another document", "filen innehåller flera YAML-dokument; ta bort raden '---' (eller '...')"),
     ("cannot start any token", "tecknet kan inte inleda ett värde i YAML; sätt värdet inom citattecken"),
 )
 
@@ -60,9 +63,14 @@ def scalar(node: yaml.Node) -> Any:
     """The Python value of a node, typed as YAML's safe loader would type it."""
     if node.tag == _STR and isinstance(node, yaml.ScalarNode):
         return node.value  # the common case, without the constructor's overhead
-    value = _CONSTRUCTOR.construct_object(node, deep=True)
-    _CONSTRUCTOR.constructed_objects.clear()  # no cache across calls: memory stays flat on a large file
-    return value
+    try:
+        return _CONSTRUCTOR.construct_object(node, deep=True)
+    except (ValueError, TypeError, AttributeError, yaml.constructor.ConstructorError):  # what SafeConstructor raises
+        # a date-like text that is no date (2026-13-45), or a tag such as !!binary: the text as written, which
+        # the key's validator then accepts as text or rejects with its own message
+        return node.value if isinstance(node, yaml.ScalarNode) else None
+    finally:
+        _CONSTRUCTOR.constructed_objects.clear()  # no cache across calls: memory stays flat on a large file
 
 
 def _fail(file: str, line: int | None, message: str) -> ConfigError:

@@ -72,3 +72,20 @@ def test_no_pyyaml_english_reaches_the_librarian() -> None:
         text = str(info.value)
         for english in ("while ", "expected", "found", "could not", "mapping values"):
             assert english not in text.split(": yaml: ", 1)[-1].split(" (")[0], text
+
+
+def test_a_backslash_in_double_quotes_explains_single_quotes() -> None:
+    message = _problem((ONE + '    deny: ["re:\\.pdf$"]\n').encode())
+    assert message.startswith("s.yaml:6: fel: yaml: kolumn 16: okänt bakstreck-tecken inom dubbla citattecken")
+    assert "enkla citattecken ('re:\\.pdf')" in message
+
+
+def test_a_second_document_is_named() -> None:
+    assert _problem((ONE + "---\n").encode()) == "s.yaml:6: fel: yaml: kolumn 1: filen innehåller flera YAML-dokument; ta bort raden '---' (eller '...')"
+
+
+@pytest.mark.parametrize("value", ["2026-13-45", "!!python/name:os.system", "!!binary xx", "!!timestamp nej"])
+def test_odd_scalars_are_problems_not_crashes(value: str) -> None:
+    with pytest.raises(ConfigError) as info:
+        load_sources("s.yaml", text=ONE + f"    max_pages: {value}\n")
+    assert [(p.line, p.message) for p in info.value.problems] == [(6, "förväntade ett heltal från 1 till 1000000")]
