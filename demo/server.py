@@ -1,25 +1,31 @@
-"""Local HTTP server for the bundled demo agency sites (stdlib only, one port per site)."""
+"""Local HTTP server for the bundled demo agency sites (stdlib only, one port per site): ``python -m demo.server``."""
 
 from __future__ import annotations
 
 import email.utils
+import errno
 import hashlib
 import json
+import logging
 import posixpath
 import re
 import sys
 import threading
 import time
 from dataclasses import dataclass
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
 from types import TracebackType
 from urllib.parse import unquote, urlsplit
 
-DEFAULT_ROOT: Path = Path(__file__).resolve().parent.parent / "demo" / "sites"
-DEFAULT_SOURCES: Path = Path(__file__).resolve().parent.parent / "demo" / "sources.yaml"
-DEFAULT_BASE_PORT = 8101
+from demo import SITES, SOURCES
+
+log = logging.getLogger(__name__)
+
+DEFAULT_ROOT: Path = SITES
+DEFAULT_SOURCES: Path = SOURCES
+DEFAULT_BASE_PORT = 8101  # the demo's sites on 8101-8105 (sorted by site id), so their addresses stay the same between runs
 DEFAULT_LASTMOD = "2025-01-15"
 
 PLACEHOLDER = re.compile(rb"\{\{site:([A-Za-z0-9_-]+)\}\}")
@@ -43,7 +49,7 @@ NOT_FOUND_HTML = """<!DOCTYPE html>
 <html lang="sv"><head><meta charset="utf-8"><title>Sidan finns inte</title></head>
 <body><h1>Sidan finns inte</h1><p>Sidan du söker kan ha flyttats eller tagits bort.
 Gå till <a href="/">startsidan</a>.</p></body></html>
-""".encode("utf-8")
+""".encode()
 
 
 @dataclass(frozen=True)
@@ -73,7 +79,7 @@ def _load_meta(site_dir: Path) -> _SiteMeta:
 
 
 def _http_date(day: str) -> tuple[str, float]:
-    d = datetime.strptime(day, "%Y-%m-%d").replace(hour=8, tzinfo=timezone.utc)
+    d = datetime.strptime(day, "%Y-%m-%d").replace(hour=8, tzinfo=UTC)
     ts = d.timestamp()
     return email.utils.formatdate(ts, usegmt=True), ts
 
@@ -84,7 +90,7 @@ class _Handler(BaseHTTPRequestHandler):
     protocol_version = "HTTP/1.1"
 
     # set on the subclass per site
-    owner: "DemoSites"
+    owner: DemoSites
     site_id: str
     site_dir: Path
     meta: _SiteMeta
@@ -183,8 +189,21 @@ class _Handler(BaseHTTPRequestHandler):
         self._send(200, body, headers, head)
 
 
+def site_ids(root: Path = DEFAULT_ROOT) -> list[str]:
+    """The sites under root, sorted (a folder per site)."""
+    return sorted(p.name for p in root.iterdir() if p.is_dir() and not p.name.startswith((".", "_")))
+
+
+def fixed_ports(base: int = DEFAULT_BASE_PORT, root: Path = DEFAULT_ROOT) -> dict[str, int]:
+    """Consecutive ports from ``base``, one per site in sorted order."""
+    return {sid: base + i for i, sid in enumerate(site_ids(root))}
+
+
 class DemoSites:
-    """Serve every site under root on its own 127.0.0.1 port (a ThreadingHTTPServer per site)."""
+    """Serve every site under root on its own 127.0.0.1 port (a ThreadingHTTPServer per site).
+
+    ``ports`` gives a site the port it prefers; a site without one, or whose port is taken, gets a free port.
+    """
 
     def __init__(self, root: Path = DEFAULT_ROOT, host: str = "127.0.0.1",
                  ports: dict[str, int] | None = None) -> None:
@@ -198,7 +217,7 @@ class DemoSites:
 
     @property
     def site_ids(self) -> list[str]:
-        return sorted(p.name for p in self.root.iterdir() if p.is_dir() and not p.name.startswith((".", "_")))
+        return site_ids(self.root)
 
     def _log(self, rec: RequestRecord) -> None:
         with self._lock:
@@ -206,20 +225,37 @@ class DemoSites:
 
     def _base_url(self, site_id: str) -> str:
         url = self.urls.get(site_id)
-        return url if url is not None else "{{site:%s}}" % site_id
+        return url if url is not None else "{{site:" + site_id + "}}"
+
+    def _bind(self, sid: str, handler: type[_Handler]) -> ThreadingHTTPServer:
+        port = self.ports.get(sid, 0)
+        if port:
+            try:
+                return ThreadingHTTPServer((self.host, port), handler)
+            except OSError as exc:
+                if exc.errno != errno.EADDRINUSE:
+                    raise
+                log.warning("port %d for the demo site %s is taken; using a free port", port, sid)
+        return ThreadingHTTPServer((self.host, 0), handler)
 
     def start(self) -> dict[str, str]:
         if self._servers:
             return dict(self.urls)
         servers = []
-        for sid in self.site_ids:
-            site_dir = self.root / sid
-            handler = type(f"Handler_{sid}", (_Handler,), {
-                "owner": self, "site_id": sid, "site_dir": site_dir, "meta": _load_meta(site_dir)})
-            srv = ThreadingHTTPServer((self.host, self.ports.get(sid, 0)), handler)
-            srv.daemon_threads = True
-            servers.append((sid, srv))
-            self.urls[sid] = f"http://{self.host}:{srv.server_address[1]}"
+        try:
+            for sid in self.site_ids:
+                site_dir = self.root / sid
+                handler = type(f"Handler_{sid}", (_Handler,), {
+                    "owner": self, "site_id": sid, "site_dir": site_dir, "meta": _load_meta(site_dir)})
+                srv = self._bind(sid, handler)
+                srv.daemon_threads = True
+                servers.append((sid, srv))
+                self.urls[sid] = f"http://{self.host}:{srv.server_address[1]}"
+        except BaseException:
+            for _, srv in servers:
+                srv.server_close()
+            self.urls = {}
+            raise
         for sid, srv in servers:
             t = threading.Thread(target=srv.serve_forever, name=f"demosite-{sid}", daemon=True)
             t.start()
@@ -233,7 +269,7 @@ class DemoSites:
             t.join(timeout=5)
         self._servers = []
 
-    def __enter__(self) -> "DemoSites":
+    def __enter__(self) -> DemoSites:
         self.start()
         return self
 
@@ -251,10 +287,7 @@ class DemoSites:
 
 def main(argv: list[str] | None = None) -> int:
     """Serve the demo sites on ports 8101+ (sorted by site id) until Ctrl-C."""
-    root = DEFAULT_ROOT
-    ids = sorted(p.name for p in root.iterdir() if p.is_dir() and not p.name.startswith((".", "_")))
-    ports = {sid: DEFAULT_BASE_PORT + i for i, sid in enumerate(ids)}
-    with DemoSites(root, ports=ports) as sites:
+    with DemoSites(ports=fixed_ports()) as sites:
         for sid, url in sites.urls.items():
             print(f"{sid:22} {url}/")
         print("Ctrl-C avslutar.", flush=True)

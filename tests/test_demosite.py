@@ -1,4 +1,4 @@
-"""Tests for the bundled demo sites and the local demo server (kb.demosite)."""
+"""Tests for the bundled demo sites, their builder and the local demo server (demo.server)."""
 
 from __future__ import annotations
 
@@ -6,6 +6,7 @@ import html
 import http.client
 import json
 import re
+import socket
 import urllib.error
 import urllib.request
 import xml.etree.ElementTree as ET
@@ -15,12 +16,13 @@ from urllib.parse import urlsplit
 
 import pytest
 import yaml
+from markupsafe import Markup
 
-from kb.demosite import DEFAULT_ROOT, DEFAULT_SOURCES, DemoSites
+import demo
+from demo.server import DEFAULT_ROOT, DEFAULT_SOURCES, DemoSites, fixed_ports
 
-DEMO = DEFAULT_ROOT.parent
-MANIFEST: list[dict] = json.loads((DEMO / "manifest.json").read_text(encoding="utf-8"))
-FURNITURE: dict[str, list[str]] = json.loads((DEMO / "furniture.json").read_text(encoding="utf-8"))
+MANIFEST: list[dict] = json.loads(demo.MANIFEST.read_text(encoding="utf-8"))
+FURNITURE: dict[str, list[str]] = json.loads(demo.FURNITURE.read_text(encoding="utf-8"))
 DELOMRADEN = ["vald-i-nara-relationer", "sexuellt-vald", "hedersrelaterat-vald", "prostitution-manniskohandel",
               "barn-som-upplever-vald", "valdsutovare", "skyddat-boende", "forebyggande", "digitalt-vald"]
 LABELS = ["Våld i nära relationer", "Sexuellt våld", "Hedersrelaterat våld och förtryck",
@@ -108,7 +110,7 @@ def test_placeholders_substituted_with_base_urls(sites: DemoSites) -> None:
     status, _, body = fetch(sites.urls["lansstyrelsen"] + "/")
     text = body.decode()
     assert sites.urls["kunskapscentrum"] + "/publikationer/handbok-vald-i-nara-relationer.pdf" in text
-    for sid, base in sites.urls.items():
+    for base in sites.urls.values():
         assert re.fullmatch(r"http://127\.0\.0\.1:\d+", base)
         _, _, robots = fetch(base + "/robots.txt")
         assert f"Sitemap: {base}/sitemap.xml" in robots.decode()
@@ -155,7 +157,7 @@ def test_robots_disallow_matches_existing_linked_pages(sites: DemoSites) -> None
 
 def test_sitemaps_parse_and_resolve(sites: DemoSites) -> None:
     ns = {"sm": "http://www.sitemaps.org/schemas/sitemap/0.9"}
-    for sid, base in sites.urls.items():
+    for base in sites.urls.values():
         status, headers, body = fetch(base + "/sitemap.xml")
         assert status == 200 and "xml" in headers["Content-Type"]
         root = ET.fromstring(body)
@@ -269,3 +271,51 @@ def test_furniture_strings_not_in_content() -> None:
         for s in FURNITURE[m["site"]]:
             assert s not in (m["key_sentence"] or ""), (m["path"], s)
             assert s not in m["title"], (m["path"], s)
+
+
+def test_builder_output_equals_the_committed_sites(tmp_path: Path) -> None:
+    """demo/sites is built from demo/content by demo.builder and committed: a rebuild gives the same bytes."""
+    from demo.builder.__main__ import build
+
+    manifest = build(tmp_path)
+    assert manifest == MANIFEST
+    built = sorted(p.relative_to(tmp_path / "sites") for p in (tmp_path / "sites").rglob("*") if p.is_file())
+    committed = sorted(p.relative_to(DEFAULT_ROOT) for p in DEFAULT_ROOT.rglob("*") if p.is_file())
+    assert built == committed and len(built) > 100
+    differ = [str(rel) for rel in built if (tmp_path / "sites" / rel).read_bytes() != (DEFAULT_ROOT / rel).read_bytes()]
+    assert differ == [], "demo/sites is stale: run python -m demo.builder"
+    assert (tmp_path / "furniture.json").read_bytes() == demo.FURNITURE.read_bytes()
+
+
+def test_builder_templates_escape_what_they_insert() -> None:
+    from demo.builder.site import Page, template_environment
+
+    site = {"id": "kommunen", "name": "Ekbacka <kommun>", "address": "a & b", "phone": "1", "email": "e"}
+    page = Page("/x.html", 'Titel "<script>"', "Rubrik <b>", [("Start", "/"), ("<i>", None)], Markup("<p>ok</p>"),
+                ingress="<em>ingress</em>", related=[("<r>", "/r?a=1&b=2")])
+    text = template_environment().get_template("kommunen.html").render(site=site, page=page, nav=[("<n>", "/n/")])
+    for raw in ("<script>", "<b>", "<i>", "<em>", "<r>", "<n>", "<kommun>", "a & b", "a=1&b"):
+        assert raw not in text, raw
+    assert "<p>ok</p>" in text and "Rubrik &lt;b&gt;" in text and "/r?a=1&amp;b=2" in text
+
+
+def test_fixed_ports_fall_back_to_a_free_port_when_taken() -> None:
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        probe.listen()
+        taken = probe.getsockname()[1]
+        ports = {sid: 0 for sid in fixed_ports()} | {"kommunen": taken}
+        with DemoSites(ports=ports) as sites:
+            port = int(urlsplit(sites.urls["kommunen"]).port or 0)
+            assert port not in (0, taken)
+            assert fetch(sites.urls["kommunen"] + "/robots.txt")[0] == 200
+    free = _free_port()
+    with DemoSites(ports={"kommunen": free}) as sites:
+        assert sites.urls["kommunen"] == f"http://127.0.0.1:{free}"
+    assert fixed_ports(9000) == {sid: 9000 + i for i, sid in enumerate(sorted(FURNITURE))}
+
+
+def _free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return int(s.getsockname()[1])

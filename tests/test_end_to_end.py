@@ -36,7 +36,7 @@ def _argv(settings: Settings, *rest: str) -> list[str]:
 
 @pytest.fixture(scope="module")
 def demo(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Demo]:
-    from kb.demosite import DemoSites
+    from demo.server import DemoSites
 
     tmp = tmp_path_factory.mktemp("e2e")
     settings = load_settings(env={}, data_dir=tmp / "data", sources=tmp / "sources.yaml")

@@ -117,6 +117,8 @@ def build_parser() -> argparse.ArgumentParser:
     p = add("demo", cmd_demo, "start the demo sites, crawl and index them, and serve the UI")
     p.add_argument("--host", default="127.0.0.1")
     p.add_argument("--port", type=_port, default=8000)
+    p.add_argument("--sites-port", type=_port, default=8101, metavar="PORT",
+                   help="first port of the five demo sites (default 8101; a taken port falls back to a free one)")
     p.add_argument("--no-serve", action="store_true", help="stop after indexing")
     return parser
 

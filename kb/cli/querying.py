@@ -73,18 +73,20 @@ def cmd_search(args: argparse.Namespace, settings: Settings) -> int:
 def cmd_eval(args: argparse.Namespace, settings: Settings) -> int:
     import dataclasses
 
-    from index.evaluate import format_eval, prepare_demo, run_eval
+    import demo
+    from demo.prepare import crawl_and_index
+    from index.evaluate import format_eval, run_eval
 
     if args.current:
         target = settings
     else:
         # never crawl the demo into the production data dir
-        target = prepare_demo(settings if args.data_dir_given else settings.replace(data_dir=Path("data/eval")))
-    report = run_eval(target)
+        target = crawl_and_index(settings if args.data_dir_given else settings.replace(data_dir=Path("data/eval")))
+    report = run_eval(target, demo.QUERIES, demo.MANIFEST)
     if args.baseline:
         from index.evaluate import format_comparison, run_baselines
 
-        _out(format_comparison(run_baselines(target), report))
+        _out(format_comparison(run_baselines(target, demo.QUERIES), report))
         _out()
     if args.json:
         _out(json.dumps(dataclasses.asdict(report), ensure_ascii=False, indent=2, default=str))

@@ -9,7 +9,7 @@ import pytest
 
 from crawler.crawl import HostGate, crawl
 from crawler.dedup import group_duplicates, hamming, simhash
-from kb.demosite import DemoSites
+from demo.server import DemoSites
 from kb.sources import UrlRule, load_sources
 from kb.store import Store
 
