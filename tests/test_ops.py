@@ -21,7 +21,7 @@ from pathlib import Path
 
 import pytest
 
-from kb.demosite import DemoSites
+from demo.server import DemoSites
 from kb.settings import Settings, load_settings
 from kb.store import Store
 
@@ -81,7 +81,7 @@ class CurrentWatcher:
                         self.bad.append(str(gen))
             self._stop.wait(0.005)
 
-    def __enter__(self) -> "CurrentWatcher":
+    def __enter__(self) -> CurrentWatcher:
         self._thread.start()
         return self
 
@@ -299,3 +299,92 @@ def test_all_sources_unreachable_exits_69_and_leaves_the_index(baseline: Setting
     assert (baseline.index_root / "current").resolve() == gen
     with Store(baseline.store_path) as store:
         assert store.list_runs()[0]["exit_code"] == 69
+
+
+def _integrity(settings: Settings) -> tuple[str, int]:
+    with Store(settings.store_path, readonly=True) as store:
+        check = store._query("PRAGMA integrity_check")[0][0]
+        return str(check), store.count_documents()
+
+
+def test_disk_full_during_the_crawl_exits_74_with_one_line_and_loses_nothing(sites: DemoSites, small_disk: Path, tmp_path: Path) -> None:
+    from index.search import SearchService
+
+    settings = load_settings(env={}, data_dir=small_disk / "data", sources=tmp_path / "sources.yaml")
+    settings.sources.write_text(sites.render_sources(), encoding="utf-8")
+    first = kb_run(settings, "-q", "update", "--source", "kommunen")  # yesterday: one source
+    assert first.returncode == 0, first.stderr
+    old_gen = (settings.index_root / "current").resolve()
+    before = _integrity(settings)
+    service = SearchService(settings)
+    try:
+        total = search_total(service)
+        filler = _fill(small_disk, leave=96 * 1024)  # tonight every source: the new documents do not fit
+        quiet = kb_run(settings, "-q", "update")
+        assert quiet.returncode == 74, (quiet.returncode, quiet.stderr)
+        assert quiet.stdout == "" and quiet.stderr.count("\n") == 1, quiet.stderr  # one line for cron, no traceback
+        assert quiet.stderr.startswith("kb: I/O-fel: disken är full") and "det förra indexet används fortfarande" in quiet.stderr
+        loud = kb_run(settings, "update")
+        assert loud.returncode == 74 and "Traceback" not in loud.stderr, loud.stderr
+        assert loud.stderr.rstrip("\n").splitlines()[-1].startswith("kb: I/O-fel: disken är full")
+        assert (settings.index_root / "current").resolve() == old_gen  # yesterday's index keeps serving
+        assert search_total(service) == total
+        check, docs = _integrity(settings)
+        assert check == "ok" and docs >= before[1]  # the store is consistent and lost nothing
+        filler.unlink()
+        again = kb_run(settings, "-q", "update")
+        assert again.returncode == 0, again.stderr
+        assert _integrity(settings)[1] > before[1]
+    finally:
+        service.close()
+
+
+def test_a_run_killed_with_kill_9_is_marked_avbruten_by_the_next_run(sites: DemoSites, tmp_path: Path) -> None:
+    from kb.errors import StoreError
+
+    settings = make_settings(sites, tmp_path)
+    proc = kb_process(settings, "-q", "update")
+    deadline = time.monotonic() + 60
+    while True:  # kill it once its crawl is recorded as running
+        assert proc.poll() is None, proc.communicate()
+        assert time.monotonic() < deadline, "the run never started"
+        try:
+            with Store(settings.store_path, readonly=True) as store:
+                running = [r for r in store.list_runs() if r["status"] == "running"]
+        except StoreError:
+            running = []  # not created yet
+        if running:
+            break
+        time.sleep(0.02)
+    proc.send_signal(signal.SIGKILL)
+    proc.communicate(timeout=30)
+    assert proc.returncode == -signal.SIGKILL
+    assert "running" in kb_run(settings, "report", "--list").stdout  # nobody finished it
+    result = kb_run(settings, "-q", "update")
+    assert (result.returncode, result.stdout, result.stderr) == (0, "", "")
+    with Store(settings.store_path, readonly=True) as store:
+        runs = store.list_runs()
+    killed = next(r for r in runs if r["id"] == running[0]["id"])
+    assert killed["status"] == "avbruten" and killed["exit_code"] is None and "kill -9" in killed["summary"]["obs"]
+    assert [r["status"] for r in runs if r["id"] != killed["id"]] == ["ok", "ok"]  # tonight's index and crawl
+    listed = kb_run(settings, "report", "--list").stdout
+    assert "avbruten" in listed and "running" not in listed
+
+
+def test_report_and_stats_read_a_store_on_a_read_only_filesystem(baseline: Settings, small_disk: Path) -> None:
+    data = small_disk / "data"
+    shutil.copytree(baseline.data_dir, data, symlinks=True)
+    for side in data.glob("kb.sqlite3-*"):
+        side.unlink()  # what a cleanly closed store leaves: no -wal/-shm (SQLite cannot create them here)
+    remount = subprocess.run(["mount", "-o", "remount,ro", str(small_disk)], capture_output=True, text=True)
+    assert remount.returncode == 0, remount.stderr
+    ro = baseline.replace(data_dir=data)
+    with pytest.raises(OSError):
+        (data / "probe").write_text("x")  # writing really fails here
+    report = kb_run(ro, "report")
+    assert report.returncode == 0, report.stderr
+    assert report.stdout.startswith("Körning ") and "slutkod" in report.stdout
+    stats = kb_run(ro, "stats")
+    assert stats.returncode == 0, stats.stderr
+    assert "Dokument i lagret:" in stats.stdout and "Publicerat index: gen-" in stats.stdout
+    assert kb_run(ro, "-q", "update").returncode == 74  # and a writing command says so

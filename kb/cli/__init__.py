@@ -1,11 +1,12 @@
 """The `kb` command: the one place that wires sources, crawler, store, index and web together.
 
 Exit codes (documented in the README):
-  0 all well · 1 some sources or documents failed · 2 usage error · 69 every source
-  unreachable · 70 internal error (a bug: an unexpected exception; rerun with -v for the
-  traceback) · 74 I/O error (old index intact) · 75 another run holds the lock ·
-  78 configuration error.
+  0 all well · 1 some sources or documents failed · 2 usage error · 65 the store file is
+  damaged (restore it or delete it to re-crawl) · 69 every source unreachable ·
+  70 internal error (a bug: an unexpected exception; rerun with -v for the traceback) ·
+  74 I/O error (old index intact) · 75 another run holds the lock · 78 configuration error.
 
+Under -q exit 0 prints nothing and every other exit prints at least one line on stderr (kb.cli.outcome).
 Messages for the user are Swedish; log lines (stderr, -v) stay English.
 """
 
@@ -21,6 +22,7 @@ from pathlib import Path
 
 from kb.cli._common import (
     EXIT_CONFIG,
+    EXIT_DATAERR,
     EXIT_IOERR,
     EXIT_OK,
     EXIT_PARTIAL,
@@ -29,6 +31,7 @@ from kb.cli._common import (
     FACETS,
     RUNS_KEPT,
     _configure_logging,
+    error_line,
     exit_code_for,
     update_lock,
 )
@@ -62,7 +65,7 @@ def build_parser() -> argparse.ArgumentParser:
         prog="kb",
         description="Kunskapsbank om mäns våld mot kvinnor: crawla källor, bygg sökindex och sök.",
         epilog=(
-            "Exit codes: 0 ok, 1 partial failure, 2 usage, 69 all sources unreachable, 70 internal error, 74 I/O error, "
+            "Exit codes: 0 ok, 1 partial failure, 2 usage, 65 corrupt store, 69 all sources unreachable, 70 internal error, 74 I/O error, "
             "75 locked, 78 config error."
         ),
     )
@@ -131,7 +134,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     args.data_dir_given = args.data_dir is not None or bool(os.environ.get("KB_DATA_DIR"))
     try:
         settings = load_settings(sources=args.sources, data_dir=args.data_dir)
-        return int(args.func(args, settings))
+        code = int(args.func(args, settings))
     except BrokenPipeError:
         return _stdout_closed()
     except ConfigError as exc:
@@ -149,8 +152,9 @@ def main(argv: Sequence[str] | None = None) -> int:
         return EXIT_PARTIAL
     except (StoreError, IndexBuildError, OSError, sqlite3.Error) as exc:
         code = exit_code_for(exc)
-        what = "I/O-fel (det förra indexet är orört)" if code == EXIT_IOERR else "fel"
-        sys.stderr.write(f"kb: {what}: {exc}\n")
+        if args.verbose and code != EXIT_IOERR and code != EXIT_DATAERR:
+            traceback.print_exc(file=sys.stderr)
+        sys.stderr.write(error_line(exc, code) + "\n")
         return code
     except KbError as exc:
         sys.stderr.write(f"kb: fel: {exc}\n")
@@ -165,6 +169,12 @@ def main(argv: Sequence[str] | None = None) -> int:
             f"kör igen med -v för detaljer och rapportera felet\n"
         )
         return EXIT_SOFTWARE
+    if code != EXIT_OK and args.quiet and not getattr(args, "summarised", False):
+        # cron mails only output: a non-zero exit under -q always says something
+        from kb.cli.outcome import meaning_line
+
+        sys.stderr.write(meaning_line(code) + "\n")
+    return code
 
 
 def _stdout_closed() -> int:

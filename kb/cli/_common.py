@@ -13,7 +13,7 @@ from contextlib import contextmanager
 from pathlib import Path
 from typing import Any
 
-from kb.errors import ConfigError, IndexBuildError, KbError, LockHeld, PublishCheckFailed, StoreError
+from kb.errors import ConfigError, IndexBuildError, KbError, LockHeld, PublishCheckFailed, StoreCorrupt, StoreError
 from kb.settings import Settings
 
 log = logging.getLogger("kb")
@@ -21,6 +21,7 @@ log = logging.getLogger("kb")
 EXIT_OK = 0
 EXIT_PARTIAL = 1
 EXIT_USAGE = 2
+EXIT_DATAERR = 65  # sysexits EX_DATAERR: the store file is damaged
 EXIT_UNAVAILABLE = 69
 EXIT_SOFTWARE = 70
 EXIT_IOERR = 74
@@ -44,10 +45,26 @@ def _os_cause(exc: BaseException) -> OSError | None:
     return None
 
 
+def is_store_corrupt(exc: BaseException) -> bool:
+    """Is a damaged store file (not a database, malformed page) behind this exception, directly or in its chain?"""
+    from kb.store import is_corrupt
+
+    cur: BaseException | None = exc
+    for _ in range(10):
+        if cur is None:
+            return False
+        if isinstance(cur, StoreCorrupt) or isinstance(cur, sqlite3.DatabaseError) and is_corrupt(cur):
+            return True
+        cur = cur.__cause__ or cur.__context__
+    return False
+
+
 def exit_code_for(exc: BaseException) -> int:
     """The documented exit code for an exception reaching the CLI boundary."""
     if isinstance(exc, ConfigError):
         return EXIT_CONFIG
+    if is_store_corrupt(exc):
+        return EXIT_DATAERR
     if isinstance(exc, LockHeld):
         return EXIT_TEMPFAIL
     if isinstance(exc, PublishCheckFailed):
@@ -63,6 +80,27 @@ def exit_code_for(exc: BaseException) -> int:
     if not isinstance(exc, (KbError, OSError, sqlite3.Error)):
         return EXIT_SOFTWARE  # not an error kb raises on purpose: a bug
     return EXIT_PARTIAL
+
+
+def error_line(exc: BaseException, code: int) -> str:
+    """The one Swedish line for a store, index or I/O error (the technical detail last, in brackets)."""
+    detail = str(exc).splitlines()[0][:300] if str(exc) else type(exc).__name__
+    if code == EXIT_DATAERR:
+        return (
+            f"kb: lagret är skadat och kan inte läsas [{detail}]; återställ kb.sqlite3 från säkerhetskopian, "
+            "eller flytta undan den (med -wal/-shm) så hämtar nästa kb update allt igen"
+        )
+    if code == EXIT_IOERR:
+        os_exc = _os_cause(exc)
+        text = detail.lower()
+        if (os_exc is not None and os_exc.errno in (errno.ENOSPC, errno.EDQUOT, errno.EFBIG)) or "full" in text or "no space" in text:
+            what = "disken är full"
+        elif os_exc is not None and os_exc.errno in (errno.EROFS, errno.EACCES):
+            what = "skrivskyddat eller saknar behörighet"
+        else:
+            what = "läs- eller skrivfel på disken"
+        return f"kb: I/O-fel: {what} [{detail}]; inget gick förlorat och det förra indexet används fortfarande, åtgärda och kör igen"
+    return f"kb: fel: {detail}"
 
 
 def _configure_logging(verbosity: int) -> None:
@@ -132,8 +170,3 @@ def _record(store: Any, run_id: int, status: str, exit_code: int, extra: dict[st
         store.finish_run(run_id, status, exit_code, summary)
     except Exception as exc:  # noqa: BLE001 — recording must not hide the real outcome
         log.warning("could not record the outcome of run %s: %s", run_id, exc)
-
-
-def _any_failed(report: Any) -> bool:
-    """Did a source or document fail? (A source switched off with ``enabled: false`` is not a failure.)"""
-    return any(r.failed or r.status not in ("ok", "skipped") for r in report.sources.values())

@@ -13,7 +13,6 @@ from kb.cli._common import (
     EXIT_PARTIAL,
     EXIT_UNAVAILABLE,
     RUNS_KEPT,
-    _any_failed,
     _find_run,
     _load,
     _open_store,
@@ -24,6 +23,7 @@ from kb.cli._common import (
     log,
     update_lock,
 )
+from kb.cli.outcome import quiet_summary, report_exit_code, status_for
 from kb.errors import ConfigError, PublishCheckFailed, StoreError
 from kb.settings import Settings
 
@@ -55,13 +55,50 @@ def _crawl(args: argparse.Namespace, settings: Settings, store: Any) -> Any:
     return crawl(settings, sources, store, only=only or None, progress=sys.stderr.isatty() and not args.quiet)
 
 
+def mark_stale_runs(store: Any) -> None:
+    """Runs still ``running`` when we hold the update lock belong to a process that died (kill -9, power cut)."""
+    from kb.store import utcnow
+
+    note = (
+        "avbruten: körningen avslutades aldrig (processen dödades, t.ex. kill -9 eller strömavbrott); "
+        f"upptäckt {utcnow():%Y-%m-%d %H:%M} UTC"
+    )
+    try:
+        stale = store.mark_stale_runs(note)
+    except StoreError as exc:
+        log.warning("could not mark runs that never finished: %s", exc)
+        return
+    if stale:
+        log.warning("runs %s never finished (process killed); marked as avbruten", ", ".join(map(str, stale)))
+
+
+def _stored_report(store: Any, report: Any) -> Any:
+    """The run as the librarians' report shows it (read back from the store); the in-memory one if that fails."""
+    try:
+        return store.run_report(report.run_id) or report
+    except StoreError as exc:
+        log.warning("could not read back run %s: %s", report.run_id, exc)
+        return report
+
+
+def _conclude(args: argparse.Namespace, store: Any, report: Any, code: int) -> None:
+    """The run's digest on stdout, or under -q (cron) a short summary on stderr when the exit code is not 0."""
+    run = _find_run(store, report.run_id)
+    if not args.quiet:
+        _print_crawl_report(report, run)
+        return
+    for line in quiet_summary(report, code, run):
+        sys.stderr.write(line + "\n")
+    args.summarised = True
+
+
 def cmd_crawl(args: argparse.Namespace, settings: Settings) -> int:
     with update_lock(settings.lock_path), _open_store(settings) as store:
-        report = _crawl(args, settings, store)
-        code = EXIT_UNAVAILABLE if report.all_unreachable else EXIT_PARTIAL if _any_failed(report) else EXIT_OK
-        _record(store, report.run_id, {EXIT_OK: "ok", EXIT_PARTIAL: "partial"}.get(code, "unreachable"), code)
-        if not args.quiet:
-            _print_crawl_report(report, _find_run(store, report.run_id))
+        mark_stale_runs(store)
+        report = _stored_report(store, _crawl(args, settings, store))
+        code = report_exit_code(report)
+        _record(store, report.run_id, status_for(code), code)
+        _conclude(args, store, report, code)
     return code
 
 
@@ -107,6 +144,7 @@ def _result_summary(result: Any) -> dict[str, Any]:
 
 def cmd_index(args: argparse.Namespace, settings: Settings) -> int:
     with update_lock(settings.lock_path), _open_store(settings) as store:
+        mark_stale_runs(store)
         result = _index_step(args, settings, store)
     if not args.quiet:
         _out(str(result))
@@ -125,26 +163,25 @@ def _prune_runs(store: Any) -> None:
 def cmd_update(args: argparse.Namespace, settings: Settings) -> int:
     """Crawl, then index, under one lock; both recorded as runs (`kb demo` runs the same code)."""
     with update_lock(settings.lock_path), _open_store(settings) as store:
-        report = _crawl(args, settings, store)
-        if report.all_unreachable:
-            log.error("every source was unreachable; the index is left untouched")
+        mark_stale_runs(store)
+        report = _stored_report(store, _crawl(args, settings, store))
+        code = report_exit_code(report)
+        if code == EXIT_UNAVAILABLE:
+            log.warning("every source was unreachable; the index is left untouched")
             _record(store, report.run_id, "unreachable", EXIT_UNAVAILABLE, {"index": "orört: alla källor onåbara"})
-            if not args.quiet:
-                _print_crawl_report(report, _find_run(store, report.run_id))
+            _conclude(args, store, report, code)
             return EXIT_UNAVAILABLE
-        code = EXIT_PARTIAL if _any_failed(report) else EXIT_OK
         try:
             result = _index_step(args, settings, store)
         except Exception as exc:
             _record(store, report.run_id, "index_failed", exit_code_for(exc), {"index": f"misslyckades: {str(exc)[:300]}"})
             raise
-        _record(store, report.run_id, "partial" if code else "ok", code, {"index": str(result)})
+        _record(store, report.run_id, status_for(code), code, {"index": str(result)})
         try:
             _prune_runs(store)
         except StoreError as exc:
             log.warning("could not prune old run reports: %s", exc)
-        if not args.quiet:
-            _print_crawl_report(report, _find_run(store, report.run_id))
+        _conclude(args, store, report, code)
     return code
 
 

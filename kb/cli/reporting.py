@@ -24,7 +24,10 @@ def cmd_report(args: argparse.Namespace, settings: Settings) -> int:
                 _out(json.dumps(runs, ensure_ascii=False, indent=2, default=str))
             else:
                 for run in runs:
-                    _out(f"{run['id']:>5}  {run['kind']:<7} {run['started']}  {run['status']:<12} slutkod {run['exit_code']}")
+                    code = "–" if run["exit_code"] is None else run["exit_code"]
+                    note = (run.get("summary") or {}).get("obs")
+                    line = f"{run['id']:>5}  {run['kind']:<7} {run['started']}  {run['status']:<12} slutkod {code}"
+                    _out(line + (f"  ({note})" if note else ""))
             return EXIT_OK
         if args.run is not None:
             run = next((r for r in runs if r["id"] == args.run), None)

@@ -1,0 +1,76 @@
+"""A crawl's exit code and its cron summary, both derived from the stored run report the librarians read."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from kb.cli._common import EXIT_OK, EXIT_PARTIAL, EXIT_UNAVAILABLE
+from kb.models import CrawlReport, SourceReport
+
+# What each exit code means, in the words of the final line under -q (README "Exit codes" says the same).
+EXIT_MEANINGS = {
+    0: "allt gick bra",
+    1: "några källor eller dokument misslyckades; övriga är uppdaterade och indexet publicerades",
+    2: "fel i kommandoraden",
+    65: "lagret kb.sqlite3 är skadat; återställ det från säkerhetskopian eller radera det så hämtas allt igen",
+    69: "ingen källa gick att nå; indexet är orört",
+    70: "internt fel (ett programfel i kb); kör igen med -v och rapportera felet",
+    74: "I/O-fel (full disk eller skrivfel); inget gick förlorat och det förra indexet används fortfarande",
+    75: "en annan kb-körning höll låset; försök igen senare",
+    78: "fel i konfigurationen (sources.yaml eller inställningar)",
+    130: "avbruten med Ctrl-C",
+}
+NOT_SOURCE_FAILURES = ("ok", "skipped")  # "skipped": switched off with enabled: false (informational skips live in rep.skips)
+
+
+def source_failed(rep: SourceReport) -> bool:
+    """Must a person act on this source? Failures (or a non-ok status) yes; informational skips never."""
+    return bool(rep.failures) or rep.failed > 0 or rep.status not in NOT_SOURCE_FAILURES
+
+
+def report_exit_code(report: CrawlReport) -> int:
+    """0 when no source failed, 69 when every crawled source was unreachable, else 1."""
+    crawled = [r for r in report.sources.values() if r.status != "skipped"]
+    if crawled and all(r.status == "unreachable" for r in crawled):
+        return EXIT_UNAVAILABLE
+    return EXIT_PARTIAL if any(source_failed(r) for r in crawled) else EXIT_OK
+
+
+def status_for(code: int) -> str:
+    return {EXIT_OK: "ok", EXIT_PARTIAL: "partial", EXIT_UNAVAILABLE: "unreachable"}.get(code, "failed")
+
+
+def _reasons(rep: SourceReport) -> str:
+    counts: dict[str, int] = {}
+    for _url, reason, _detail in rep.failures:
+        counts[reason] = counts.get(reason, 0) + 1
+    parts = [f"{reason} {n}" for reason, n in sorted(counts.items(), key=lambda kv: (-kv[1], kv[0]))]
+    parts.extend(rep.notes[:2] if not parts else [])
+    return "; ".join(parts) or rep.status
+
+
+def source_line(rep: SourceReport) -> str:
+    """One line per failed source: status, counts and the reasons."""
+    failed = max(rep.failed, len(rep.failures))
+    return (
+        f"kb: {rep.source}: {rep.status}, {failed} misslyckade av {rep.fetched} hämtade "
+        f"(nya {rep.new}, ändrade {rep.changed}, borttagna {rep.removed}): {_reasons(rep)}"
+    )
+
+
+def meaning_line(code: int, run_id: int | None = None) -> str:
+    """The final line under -q: what the exit code means (and where the full report is)."""
+    where = f"; hela rapporten: kb report --run {run_id}" if run_id is not None and code in (EXIT_PARTIAL, EXIT_UNAVAILABLE) else ""
+    return f"kb: slutkod {code}: {EXIT_MEANINGS.get(code, 'okänd slutkod')}{where}"
+
+
+def quiet_summary(report: CrawlReport | None, code: int, run: dict[str, Any] | None = None) -> list[str]:
+    """What cron mails for a non-zero exit: a line per failed source, then what the exit code means; nothing for 0."""
+    if code == EXIT_OK:
+        return []
+    lines = [source_line(r) for _sid, r in sorted((report.sources if report else {}).items()) if source_failed(r) and r.status != "skipped"]
+    index = ((run or {}).get("summary") or {}).get("index")
+    if index and code != EXIT_OK and str(index).startswith(("misslyckades", "orört")):
+        lines.append(f"kb: index: {index}")
+    lines.append(meaning_line(code, report.run_id if report else None))
+    return lines
