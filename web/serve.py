@@ -85,52 +85,74 @@ def _run_worker(host: str, port: int, spec: AppSpec) -> None:
         sock.close()
 
 
+class _Workers:
+    """The worker processes of one supervisor: started, replaced when they die (within a budget), stopped."""
+
+    def __init__(self, host: str, port: int, count: int, target: Callable[[str, int], None]) -> None:
+        self.ctx = multiprocessing.get_context("spawn")  # no fork of a process holding threads or an index
+        self.args = (host, port)
+        self.target = target
+        self.names = [f"kb-web-{i}" for i in range(count)]
+        self.procs: list[multiprocessing.process.BaseProcess] = []
+        self.restarts: list[float] = []
+
+    def _start(self, name: str) -> multiprocessing.process.BaseProcess:
+        proc = self.ctx.Process(target=self.target, args=self.args, name=name)
+        proc.start()
+        return proc
+
+    def start(self) -> None:
+        self.procs = [self._start(name) for name in self.names]
+
+    def replace_dead(self, stopping: Callable[[], bool]) -> bool:
+        """Restart every worker that has exited (unless stopping); False when they died too often (RESTARTS_PER_MINUTE)."""
+        for i, proc in enumerate(self.procs):
+            if proc.is_alive() or stopping():  # Ctrl-C reaches the workers too: do not restart them then
+                continue
+            now = time.monotonic()
+            self.restarts = [t for t in self.restarts if now - t < 60]
+            if len(self.restarts) >= RESTARTS_PER_MINUTE:
+                log.error("web worker %s keeps dying (exit %s); giving up", proc.name, proc.exitcode)
+                return False
+            log.warning("web worker %s exited with %s; restarting it", proc.name, proc.exitcode)
+            self.restarts.append(now)
+            self.procs[i] = self._start(proc.name)
+        return True
+
+    def stop(self) -> None:
+        for proc in self.procs:
+            if proc.is_alive():
+                proc.terminate()  # uvicorn shuts down gracefully on SIGTERM
+        for proc in self.procs:
+            proc.join(30)
+            if proc.is_alive():
+                proc.kill()
+                proc.join()
+
+
 def _supervise(host: str, port: int, workers: int, target: Callable[[str, int], None]) -> bool:
     """Start the workers, restart one that dies (a few times a minute at most), stop them all on a signal.
 
     Returns False after a clean stop, True when it gave up because workers kept dying."""
-    ctx = multiprocessing.get_context("spawn")  # no fork of a process holding threads or an index
     stopping = False
-    gave_up = False
 
     def stop(signum: int, _frame: FrameType | None) -> None:
         nonlocal stopping
         stopping = True
 
     previous = {sig: signal.signal(sig, stop) for sig in (signal.SIGINT, signal.SIGTERM)}
-    procs: list[multiprocessing.process.BaseProcess] = []
-    restarts: list[float] = []
+    pool = _Workers(host, port, workers, target)
     try:
-        procs = [ctx.Process(target=target, args=(host, port), name=f"kb-web-{i}") for i in range(workers)]
-        for p in procs:
-            p.start()
+        pool.start()
         while not stopping:
             time.sleep(0.5)
-            for i, p in enumerate(procs):
-                if p.is_alive() or stopping:
-                    continue
-                now = time.monotonic()
-                restarts = [t for t in restarts if now - t < 60]
-                if len(restarts) >= RESTARTS_PER_MINUTE:
-                    log.error("web worker %s keeps dying (exit %s); giving up", p.name, p.exitcode)
-                    stopping = gave_up = True
-                    break
-                log.warning("web worker %s exited with %s; restarting it", p.name, p.exitcode)
-                restarts.append(now)
-                procs[i] = ctx.Process(target=target, args=(host, port), name=p.name)
-                procs[i].start()
+            if not pool.replace_dead(lambda: stopping):
+                return True
+        return False
     finally:
-        for p in procs:
-            if p.is_alive():
-                p.terminate()  # uvicorn shuts down gracefully on SIGTERM
-        for p in procs:
-            p.join(30)
-            if p.is_alive():
-                p.kill()
-                p.join()
+        pool.stop()
         for sig, handler in previous.items():
             signal.signal(sig, handler)
-    return gave_up
 
 
 def serve(settings: Settings, backend: BackendFactory, host: str = "127.0.0.1", port: int = 8000, workers: int = 1,
