@@ -22,7 +22,7 @@ from kb.searchmodel import (
     SearchResponse,
 )
 from kb.taxonomy import Taxonomy
-from web import views
+from web import formatting, views
 from web.caching import Busy, Searcher
 from web.etags import CACHE_CONTROL, cache_headers, revalidated
 from web.params import parse_page, sanitize_param
@@ -101,7 +101,7 @@ class Pages:
                 return self.renderer.busy_html(request)
         counts = {v.value: v.count for v in overview.get("delomrade", [])}
         areas = [
-            views.AreaCard(c.slug, c.label, c.description, counts.get(c.slug, 0), views.swedish_number(counts.get(c.slug, 0)),
+            views.AreaCard(c.slug, c.label, c.description, counts.get(c.slug, 0), formatting.swedish_number(counts.get(c.slug, 0)),
                            f"/delomrade/{c.slug}")
             for c in self.taxonomy.delomraden
         ]
@@ -109,7 +109,7 @@ class Pages:
             "page_title": "Kunskapsbanken",
             "areas": areas,
             "recent": self.hits(recent),
-            "doc_count": views.swedish_number(backend.doc_count),
+            "doc_count": formatting.swedish_number(backend.doc_count),
             "available": backend.available,
             "nav_current": "start",
         })
@@ -129,7 +129,7 @@ class Pages:
         suggestion = None
         if response.suggestion and response.suggestion != state.q:
             suggestion = views.Suggestion(response.suggestion, state.url(q=response.suggestion, page=1))
-        title = f"{views.quoted(state.q)} – Sök" if state.q else "Sök"
+        title = f"{formatting.quoted(state.q)} – Sök" if state.q else "Sök"
         if state.page > 1:
             title = f"{title} (sida {state.page})"
         return self.renderer.render(request, "results.html", {
@@ -212,11 +212,11 @@ class Pages:
             return PlainTextResponse("Upptaget, försök igen.", status_code=503, headers={"Retry-After": RETRY_AFTER})
         current = backend.generation
         name = response.generation or current
-        built = views.generation_time(name, backend.built_at if name == current else "")
+        built = formatting.generation_time(name, backend.built_at if name == current else "")
         entries = self.feed_entries(response.results)
-        updated = max((str(e["updated"]) for e in entries), default=views.atom_time(built))
+        updated = max((str(e["updated"]) for e in entries), default=formatting.atom_time(built))
         selection = ", ".join(f"{self.taxonomy.label(k, v)}" for k, v in views.iter_selected(state.filters))
-        title = "Kunskapsbanken: " + (views.quoted(state.q) if state.q else "nytt material") + (f" ({selection})" if selection else "")
+        title = "Kunskapsbanken: " + (formatting.quoted(state.q) if state.q else "nytt material") + (f" ({selection})" if selection else "")
         base_url = self.renderer.base_url
         return self.renderer.render(request, "feed.atom", {
             "feed_title": title,
@@ -230,14 +230,14 @@ class Pages:
     def feed_entries(self, results: list[Hit]) -> list[dict[str, Any]]:
         entries = []
         for hit in results:
-            published = views.parse_date(hit.published)
+            published = formatting.parse_date(hit.published)
             if published is None:
                 # Atom needs a date and the document has none: any date we invented would either lie or change
                 # on every rebuild (re-announcing the entry), so undated material stays in the HTML search only.
                 continue
-            stamp = views.atom_time(published)
+            stamp = formatting.atom_time(published)
             entries.append({
-                "id": views.tag_uri(hit.url), "title": hit.title or hit.url, "href": views.safe_href(hit.url),
+                "id": formatting.tag_uri(hit.url), "title": hit.title or hit.url, "href": formatting.safe_href(hit.url),
                 "updated": stamp, "published": stamp, "summary": hit.snippet,
                 "organisation": hit.organisation,
                 "categories": [(s, self.taxonomy.label("delomrade", s)) for s in hit.delomraden],

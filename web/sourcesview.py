@@ -5,7 +5,7 @@ from __future__ import annotations
 from typing import Any
 
 from kb.readmodel import RunFigures, SourceFigures, SourcesOverview
-from web import views
+from web import formatting
 
 STATUS_LABELS = {"ok": "OK", "partial": "Delvis", "unreachable": "Kunde inte nås", "skipped": "Hoppades över"}
 PROBLEM_TEXTS = {
@@ -18,8 +18,8 @@ FAILING_URLS_SHOWN = 10
 def _when(value: str) -> dict[str, str] | None:
     if not value:
         return None
-    date_value = views.parse_date(value)
-    return {"iso": value[:10], "text": views.swedish_date(date_value) if date_value else value}
+    date_value = formatting.parse_date(value)
+    return {"iso": value[:10], "text": formatting.swedish_date(date_value) if date_value else value}
 
 
 def _status(run: RunFigures) -> str:
@@ -34,11 +34,12 @@ def source_row(source: SourceFigures) -> dict[str, Any]:
         "name": source.name,
         "organisation": source.organisation,
         "count": source.count,
-        "count_text": views.swedish_number(source.count),
+        "count_text": formatting.swedish_number(source.count),
         "last_ok": _when(last_ok.started) if last_ok else None,
         "latest_status": _status(latest) if latest else None,
         "latest_when": _when(latest.started) if latest else None,
-        "history": [{"when": _when(h.started), "count": views.swedish_number(h.doc_count), "status": _status(h)} for h in source.history],
+        "history": [{"when": _when(h.started), "count": formatting.swedish_number(h.doc_count), "status": _status(h)}
+                    for h in source.history],
         "failed_total": len(source.failures),
         "by_reason": [{"reason": r, "count": n} for r, n in source.failed_by_reason],
         "failing_urls": [{"url": u, "reason": r, "detail": d} for u, r, d in source.failures[:FAILING_URLS_SHOWN]],

@@ -1,66 +1,18 @@
-"""Typed template context built from search responses: URLs, facets, chips, hits, pagination, Swedish formatting."""
+"""Typed template context built from search responses: search URLs, facets, chips, hits, pagination, sort links."""
 
 from __future__ import annotations
 
 import math
-import re
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
-from datetime import UTC, date, datetime
-from urllib.parse import quote, urlencode, urlsplit
+from urllib.parse import quote, urlencode
 
 from kb.searchmodel import FACET_KEYS, FACET_LABELS, FacetValue, Hit, SearchResponse
 from kb.taxonomy import Taxonomy
+from web.formatting import parse_date, quoted, safe_href, swedish_date, swedish_number, swedish_size
 
-MONTHS = ("januari", "februari", "mars", "april", "maj", "juni", "juli", "augusti", "september", "oktober", "november", "december")
-NBSP = "\u00a0"
 SORT_LABELS = {"relevans": "Relevans", "nyast": "Nyast"}
 PER_PAGE = 10  # hits per HTML page (the API default too)
-
-
-# -- formatting ---------------------------------------------------------------
-
-
-def parse_date(value: str | None) -> date | None:
-    if not value:
-        return None
-    try:
-        return date.fromisoformat(value[:10])
-    except ValueError:
-        return None
-
-
-def swedish_date(value: date) -> str:
-    """5 mars 2024."""
-    return f"{value.day} {MONTHS[value.month - 1]} {value.year}"
-
-
-def swedish_number(n: int) -> str:
-    """57, 1 234 (non-breaking space as thousands separator)."""
-    return f"{n:,}".replace(",", NBSP)
-
-
-def swedish_size(size: int) -> str:
-    """1,2 MB / 350 kB / 900 byte."""
-    if size >= 1024 * 1024:
-        return f"{size / (1024 * 1024):.1f}".replace(".", ",") + f"{NBSP}MB"
-    if size >= 1024:
-        return f"{math.ceil(size / 1024)}{NBSP}kB"
-    return f"{size}{NBSP}byte"
-
-
-def quoted(text: str) -> str:
-    """Swedish quotation marks: ”text”."""
-    return f"\u201d{text}\u201d"
-
-
-def safe_href(url: str) -> str | None:
-    """The URL when it is http(s), else None (never link javascript: or data: from crawled data)."""
-    try:
-        scheme = urlsplit(url).scheme.lower()
-    except ValueError:
-        return None
-    return url if scheme in ("http", "https") else None
 
 
 # -- URLs ------------------------------------------------------------------------
@@ -317,45 +269,6 @@ def status_message(response: SearchResponse, q: str) -> str:
     if first == 1 and last == total:
         return f"{swedish_number(total)} {many}{what}"
     return f"Visar {swedish_number(first)}–{swedish_number(last)} av {swedish_number(total)} {many}{what}"
-
-
-def tag_uri(url: str) -> str:
-    """A stable Atom id from a document URL (RFC 4151 tag: URI)."""
-    parts = urlsplit(url)
-    host = (parts.hostname or "okand").lower()
-    specific = quote(parts.path or "/", safe="/-._~!$&'()*+,;=:@")
-    if parts.query:
-        specific += "?" + quote(parts.query, safe="/-._~!$&'()*+,;=:@?")
-    return f"tag:{host},2024:{specific}"
-
-
-_GENERATION_STAMP = re.compile(r"(?:^|-)(\d{8})T?(\d{6})(\d{0,6})Z?(?:-|$)")
-
-
-def generation_time(generation: str, built_at: str = "") -> datetime:
-    """When a generation was built: ``built_at`` (ISO) when given, else the stamp in its name
-    ('gen-20240305T120000Z-…' or with microseconds, 'gen-20261130T014722200096Z-…'); now when neither parses."""
-    if built_at:
-        try:
-            value = datetime.fromisoformat(built_at)
-            return value.replace(tzinfo=UTC) if value.tzinfo is None else value.astimezone(UTC)
-        except ValueError:
-            pass
-    match = _GENERATION_STAMP.search(generation)
-    if match:
-        day, clock, fraction = match.groups()
-        try:
-            value = datetime.strptime(day + clock, "%Y%m%d%H%M%S").replace(tzinfo=UTC)
-            return value.replace(microsecond=int(fraction.ljust(6, "0"))) if fraction else value
-        except ValueError:
-            pass
-    return datetime.now(UTC).replace(microsecond=0)
-
-
-def atom_time(value: date | datetime) -> str:
-    if isinstance(value, datetime):
-        return value.astimezone(UTC).strftime("%Y-%m-%dT%H:%M:%SZ")
-    return f"{value.isoformat()}T00:00:00Z"
 
 
 def iter_selected(filters: Mapping[str, Iterable[str]]) -> list[tuple[str, str]]:

@@ -169,7 +169,7 @@ def test_notice_is_in_the_json_the_schema_and_the_page(client: Any, service: Any
 def test_empty_feed_is_dated_by_the_index_build_not_the_clock(built_index: Any, client: Any, service: Any) -> None:
     from datetime import UTC, datetime
 
-    from web.views import generation_time
+    from web.formatting import generation_time
 
     info = json.loads(((built_index.index_root / "current").resolve() / "generation.json").read_text(encoding="utf-8"))
     built = datetime.fromisoformat(info["built_at"]).astimezone(UTC)

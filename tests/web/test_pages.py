@@ -9,7 +9,7 @@ from urllib.parse import parse_qs, urlsplit
 import pytest
 from _web_corpus import HOSTILE_ORG
 
-from web import views
+from web import formatting, views
 
 
 def _params(url: str) -> dict[str, list[str]]:
@@ -253,12 +253,12 @@ def test_browsing_without_a_query_counts_documents(client: Any) -> None:
 def test_swedish_formatting() -> None:
     from datetime import date
 
-    assert views.swedish_date(date(2024, 3, 5)) == "5 mars 2024"
-    assert views.swedish_number(1234567) == "1\u00a0234\u00a0567"
-    assert views.swedish_size(1_250_000) == "1,2\u00a0MB"
-    assert views.swedish_size(350_000) == "342\u00a0kB"
-    assert views.quoted("våld") == "”våld”"
-    assert views.tag_uri("https://Www.Example.se/a b?x=1") == "tag:www.example.se,2024:/a%20b?x=1"
+    assert formatting.swedish_date(date(2024, 3, 5)) == "5 mars 2024"
+    assert formatting.swedish_number(1234567) == "1\u00a0234\u00a0567"
+    assert formatting.swedish_size(1_250_000) == "1,2\u00a0MB"
+    assert formatting.swedish_size(350_000) == "342\u00a0kB"
+    assert formatting.quoted("våld") == "”våld”"
+    assert formatting.tag_uri("https://Www.Example.se/a b?x=1") == "tag:www.example.se,2024:/a%20b?x=1"
 
 
 def test_sources_page_reads_the_store_through_a_read_only_connection(app: Any, client: Any) -> None:

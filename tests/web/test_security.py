@@ -118,7 +118,7 @@ def test_hostile_document_renders_as_text(client: Any) -> None:
 
 
 def test_non_http_urls_are_never_links(client: Any) -> None:
-    from web.views import safe_href
+    from web.formatting import safe_href
 
     assert safe_href("javascript:alert(1)") is None
     assert safe_href("data:text/html,<script>") is None
