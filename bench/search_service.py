@@ -47,7 +47,7 @@ def _line(label: str, times: list[float], cpu: list[float]) -> str:
 
 
 def run(root: Path) -> None:
-    from index.search import SearchService
+    from index.service import SearchService
     from kb.searchmodel import SearchRequest
     from kb.settings import load_settings
 
