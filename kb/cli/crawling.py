@@ -52,7 +52,15 @@ def _crawl(args: argparse.Namespace, settings: Settings, store: Any) -> Any:
         from kb.errors import Problem
 
         raise ConfigError([Problem(str(settings.sources), None, "--source", u, "ingen källa har detta id") for u in unknown])
-    return crawl(settings, sources, store, only=only or None, progress=sys.stderr.isatty() and not args.quiet)
+    newest = max((r["id"] for r in store.list_runs(limit=1)), default=0)
+    try:
+        return crawl(settings, sources, store, only=only or None, progress=sys.stderr.isatty() and not args.quiet)
+    except Exception as exc:
+        # the crawl recorded its run as "failed" without a code (if it could write at all): give it the real one
+        for run in store.list_runs(limit=5):
+            if run["id"] > newest and run["kind"] == "crawl":
+                _record(store, run["id"], "failed", exit_code_for(exc), {"fel": str(exc)[:300]})
+        raise
 
 
 def mark_stale_runs(store: Any) -> None:
@@ -60,7 +68,8 @@ def mark_stale_runs(store: Any) -> None:
     from kb.store import utcnow
 
     note = (
-        "avbruten: körningen avslutades aldrig (processen dödades, t.ex. kill -9 eller strömavbrott); "
+        "avbruten: körningen avslutades aldrig (processen dödades, t.ex. kill -9 eller strömavbrott, "
+        "eller kunde inte skriva sitt resultat, t.ex. full disk); "
         f"upptäckt {utcnow():%Y-%m-%d %H:%M} UTC"
     )
     try:
