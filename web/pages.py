@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 from dataclasses import replace
-from typing import Any
 
 from starlette.exceptions import HTTPException
 from starlette.requests import Request
@@ -214,7 +213,7 @@ class Pages:
         name = response.generation or current
         built = formatting.generation_time(name, backend.built_at if name == current else "")
         entries = self.feed_entries(response.results)
-        updated = max((str(e["updated"]) for e in entries), default=formatting.atom_time(built))
+        updated = max((e.updated for e in entries), default=formatting.atom_time(built))
         selection = ", ".join(f"{self.taxonomy.label(k, v)}" for k, v in views.iter_selected(state.filters))
         title = "Kunskapsbanken: " + (formatting.quoted(state.q) if state.q else "nytt material") + (f" ({selection})" if selection else "")
         base_url = self.renderer.base_url
@@ -227,7 +226,7 @@ class Pages:
             "entries": entries,
         }, headers=cache_headers(etag), media_type="application/atom+xml; charset=utf-8")
 
-    def feed_entries(self, results: list[Hit]) -> list[dict[str, Any]]:
+    def feed_entries(self, results: list[Hit]) -> list[views.FeedEntry]:
         entries = []
         for hit in results:
             published = formatting.parse_date(hit.published)
@@ -236,12 +235,11 @@ class Pages:
                 # on every rebuild (re-announcing the entry), so undated material stays in the HTML search only.
                 continue
             stamp = formatting.atom_time(published)
-            entries.append({
-                "id": formatting.tag_uri(hit.url), "title": hit.title or hit.url, "href": formatting.safe_href(hit.url),
-                "updated": stamp, "published": stamp, "summary": hit.snippet,
-                "organisation": hit.organisation,
-                "categories": [(s, self.taxonomy.label("delomrade", s)) for s in hit.delomraden],
-            })
+            entries.append(views.FeedEntry(
+                id=formatting.tag_uri(hit.url), title=hit.title or hit.url, href=formatting.safe_href(hit.url),
+                updated=stamp, published=stamp, summary=hit.snippet, organisation=hit.organisation,
+                categories=[(s, self.taxonomy.label("delomrade", s)) for s in hit.delomraden],
+            ))
         return entries
 
     def opensearch(self, request: Request) -> Response:

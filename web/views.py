@@ -152,6 +152,18 @@ class AreaCard:
 
 
 @dataclass
+class FeedEntry:
+    id: str  # tag: URI
+    title: str
+    href: str | None
+    updated: str  # Atom time
+    published: str
+    summary: str  # HTML-safe snippet
+    organisation: str
+    categories: list[tuple[str, str]]  # (slug, label)
+
+
+@dataclass
 class Suggestion:
     text: str
     url: str
