@@ -94,7 +94,7 @@ def css_problem(selector: str) -> str | None:
 
 def _url(c: Check, node: yaml.Node, value: Any) -> Any:
     if not isinstance(value, str):
-        return c.error(node, value, "förväntade en URL (text)")
+        return c.error(node, value)
     problem = url_problem(value)
     return c.error(node, value, problem) if problem else value
 
@@ -179,7 +179,7 @@ LIMITS: dict[str, tuple[float, float]] = {
 _TEXT = "förväntade en text som inte är tom"
 _ITEM_SLUG = "förväntade en slug (a-z, 0-9, -)"
 _RULE = "förväntade ett URL-prefix eller 're:<reguljärt uttryck>'"
-_LIST = "förväntade en lista"
+_URL = "förväntade en URL (text)"
 
 
 def _int(key: str) -> tuple[str, Validator]:
@@ -201,12 +201,12 @@ FIELDS: tuple[Field, ...] = (
           "förväntade en slug: gemena a-z, 0-9 och '-', högst 63 tecken", _slug, required=True),
     Field("name", "str", None, "display name (required)", _TEXT, _text, required=True),
     Field("organisation", "str", None, "organisation facet value (required)", _TEXT, _text, required=True),
-    Field("start_urls", "urls", None, "where the crawl starts (required, http/https)", _LIST, _url,
+    Field("start_urls", "urls", None, "where the crawl starts (required, http/https)", _URL, _url,
           required=True, many=True, empty="förväntade minst en URL"),
     Field("allow", "rules", "the start URLs' hosts", "URL prefixes the crawl may visit; `re:` for a regex (RE2)", _RULE, _rule, many=True),
     Field("deny", "rules", [], "URL prefixes or `re:` rules never visited", _RULE, _rule, many=True),
     Field("follow_only", "rules", [], "pages followed for links but not indexed (hubs, listings)", _RULE, _rule, many=True),
-    Field("sitemaps", "urls", [], "sitemap or sitemap-index URLs (robots.txt Sitemap: lines are added)", _LIST, _url, many=True),
+    Field("sitemaps", "urls", [], "sitemap or sitemap-index URLs (robots.txt Sitemap: lines are added)", _URL, _url, many=True),
     Field("max_pages", "int", 1000, "pages fetched per run at most (1–1000000)", *_int("max_pages")),
     Field("max_depth", "int", 8, "link depth from a start URL (1–100)", *_int("max_depth")),
     Field("max_time", "float", 3600.0, "seconds per run for this source (0–604800, i.e. 7 days)", *_seconds("max_time")),

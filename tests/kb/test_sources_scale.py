@@ -9,9 +9,9 @@ from pathlib import Path
 import pytest
 
 from bench.sources_check import generate
-from kb.errors import Problem
+from kb.errors import ConfigError, Problem
 from kb.sources import Source, load_sources
-from kb.sources_fields import FIELDS, SOURCE_KEYS
+from kb.sources_fields import FIELDS, Field
 
 ROOT = Path(__file__).resolve().parents[2]
 SOURCES = (
@@ -80,9 +80,15 @@ def test_a_large_generated_file_loads_completely() -> None:
     assert sources[-1].id == "kalla-2999" and sources[-1].line == text[: text.index("  - id: kalla-2999")].count("\n") + 1
 
 
-def test_the_field_table_is_the_documented_key_table() -> None:
-    assert list(SOURCE_KEYS) == [f.name for f in FIELDS]
-    assert all(f.expected.startswith("förväntade") for f in FIELDS)  # the Swedish expectation is the type error's text
+@pytest.mark.parametrize("spec", FIELDS, ids=[f.name for f in FIELDS])
+def test_each_fields_swedish_expectation_is_its_type_error(spec: Field) -> None:
+    keys = {"id": "a", "name": "A", "organisation": "A", "start_urls": "[https://bra.se/]"}
+    keys[spec.name] = "[{x: 1}]" if spec.many else "{x: 1}"  # a mapping where a value (or list item) belongs
+    text = "sources:\n  - " + "\n    ".join(f"{k}: {v}" for k, v in keys.items()) + "\n"
+    with pytest.raises(ConfigError) as info:
+        load_sources("s.yaml", text=text)
+    assert [(p.key.rsplit(".", 1)[-1], p.message) for p in info.value.problems] == [(spec.name, spec.expected)]
+    assert spec.expected.startswith("förväntade")
 
 
 def test_validation_stays_simple_and_small() -> None:
