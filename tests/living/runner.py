@@ -127,16 +127,12 @@ class LivingMonth:
             seen = site.night_requests(n)
             result.requests[name] = len(seen)
             result.bodies[name] = [r.path for r in seen if r.status == 200 and r.body_bytes and not self.world.is_sitemap(r.path)]
-            for path, count in sorted(Counter(result.bodies[name]).items()):
+            asked = Counter(r.path for r in seen if r.status < 500)  # a 5xx may be retried within the run
+            for path, count in sorted(asked.items()):
                 if count > 1:
-                    result.other.append(f"night {n}: {site.url(path)}: body downloaded {count} times in one run (expected at most once)")
-            if name in self.world.down:
-                continue
-            downloads = Counter(r.path for r in seen if r.status == 200 and self.world.is_sitemap(r.path))
-            for path, count in sorted(downloads.items()):
-                if count > 1:
-                    result.other.append(f"night {n}: {site.url(path)}: downloaded {count} times in one run "
-                                        "(expected robots.txt and each sitemap at most once per host per run)")
+                    kind = "body downloaded" if result.bodies[name].count(path) > 1 else "requested"
+                    rule = "robots.txt and each sitemap at most once per host" if self.world.is_sitemap(path) else "each URL at most once"
+                    result.other.append(f"night {n}: {site.url(path)}: {kind} {count} times in one run (expected {rule} per run)")
         if night.quiet and result.body_downloads:
             urls = [self.sites[s].url(p) for s, paths in result.bodies.items() for p in paths]
             result.other.append(f"night {n}: quiet night (nothing changed) downloaded {len(urls)} article bodies "
@@ -178,16 +174,28 @@ class LivingMonth:
                                                 f"older text ('{older[-1]}'), which the site no longer says")
                     else:
                         result.missing.append(_missing(n, url, page, where))
-                elif page.gone_since is not None and n >= page.gone_since + grace - 1:
+                elif page.gone_since is not None and n >= self._removed_by(page):
                     for marker in page.markers:
                         hits = [h for h, dups in found(marker) if url in (h, *dups)]
                         if hits:
+                            left = " (left in its sitemap with its old lastmod)" if page.left_in_sitemap else ""
                             result.stale.append(
-                                f"night {n}: {url}: {page.why} since night {page.gone_since}, still searchable ('{marker}', hit {hits[0]}) "
-                                f"after the grace of {grace} runs (expected removed by night {page.gone_since + grace - 1})")
+                                f"night {n}: {url}: {page.why}{left} since night {page.gone_since}, still searchable ('{marker}', "
+                                f"hit {hits[0]}) after the grace of {grace} runs (expected removed by night {self._removed_by(page)})")
                             break
         finally:
             service.close()
+
+    def _removed_by(self, page: Page) -> int:
+        """The last night a removed URL may still be searchable: the grace, plus the sitemap trust when left in its sitemap."""
+        assert page.gone_since is not None
+        by = page.gone_since + self.rules.gone_after_runs - 1
+        if page.left_in_sitemap and self.rules.sitemap_trust_nights:
+            site = self.sites[page.site]
+            with site.lock:
+                validated = [r.night for r in site.requests if r.path == page.path and r.status in (200, 304) and r.night < page.gone_since]
+            by = max(by, max(validated, default=0) + self.rules.sitemap_trust_nights + self.rules.gone_after_runs - 1)
+        return by
 
 
 def _expected_searchable(page: Page, night: int) -> bool:

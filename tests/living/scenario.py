@@ -19,6 +19,7 @@ class Rules:
     gone_after_runs: int  # a URL gone on this many runs in a row is removed (the grace)
     off_sitemap_nights: int  # an edit of a page in no sitemap is searchable after this many nights
     retry_nights: int  # a URL that failed (404, 5xx) is fetched again after this many nights
+    sitemap_trust_nights: int = 0  # a removed page left in its sitemap (old lastmod) may be noticed this much later
 
 
 @dataclass(frozen=True)

@@ -10,7 +10,9 @@ from email.utils import format_datetime
 
 from .sites import LivingSite, Response
 
-# Night n runs at 02:15 UTC on START + (n - 1) days; the edits for night n are made at 14:00 UTC the day before.
+# Night n runs at 02:15 + (n - 1) minutes UTC on START + (n - 1) days (a timer's randomized delay: no two runs are
+# exactly whole days apart, so a "7 days since the last fetch" rule never lands on a seconds-wide boundary); the
+# edits for night n are made at 14:00 UTC the day before.
 START = date(2026, 12, 7)
 RUN_AT = time(2, 15)
 EDIT_AT = time(14, 0)
@@ -40,7 +42,7 @@ def day_of(night: int) -> date:
 
 def run_time(night: int) -> datetime:
     """When night ``night``'s `kb -q update` runs (the fake clock of that run)."""
-    return datetime.combine(day_of(night), RUN_AT, tzinfo=UTC)
+    return datetime.combine(day_of(night), RUN_AT, tzinfo=UTC) + timedelta(minutes=night - 1)
 
 
 def edit_time(night: int) -> datetime:
@@ -66,6 +68,7 @@ class Page:
     due: int = 1  # the night after which its current marker must be searchable
     why: str = "first crawl"  # what the current state is, for failure messages
     gone_since: int | None = None  # night since which the URL is not live for good (404/410/301)
+    left_in_sitemap: bool = False  # removed, but its sitemap entry (and old lastmod) stays
     stored: bool = False  # has it ever been live (so a search may know it)?
     short: bool = False  # a real page of a few words (a contact note): may be stored or skipped, never a failure
 
@@ -150,7 +153,9 @@ class World:
     def remove(self, site: str, path: str, night: int, status: int, *, keep_in_sitemap: bool = False) -> Page:
         page = self.page(site, path)
         page.status, page.gone_since, page.why = status, night, f"removed ({status})"
-        if not keep_in_sitemap:
+        if keep_in_sitemap:
+            page.left_in_sitemap = True
+        else:
             page.sitemap = None
         return page
 
