@@ -180,6 +180,18 @@ class Store:
         if not readonly and self.get_meta("schema_version") is None:
             self.set_meta("schema_version", str(SCHEMA_VERSION))
 
+    def quick_check(self) -> None:
+        """Raise StoreCorrupt unless SQLite's ``PRAGMA quick_check`` passes (reads every page: ~0.25 s per 100 MB)."""
+        try:
+            rows = self._query("PRAGMA quick_check")
+        except StoreError as exc:
+            if exc.__cause__ is not None and is_corrupt(exc.__cause__):
+                raise StoreCorrupt(f"store {self.path} is damaged: {exc.__cause__}") from exc
+            raise
+        problems = [str(r[0]) for r in rows if str(r[0]) != "ok"]
+        if problems:
+            raise StoreCorrupt(f"store {self.path} is damaged: {'; '.join(problems[:3])}")
+
     # -- plumbing -------------------------------------------------------
     def close(self) -> None:
         with self._lock:

@@ -184,3 +184,21 @@ def test_report_and_stats_work_for_a_user_who_may_only_read(nobody_copy: Path) -
     assert code == 0, err
     assert "Dokument i lagret: 1" in out
     assert sorted(p.name for p in nobody_copy.iterdir()) == ["kb.sqlite3"]  # nothing was written
+
+
+def test_a_damaged_page_stops_the_nightly_run_before_it_writes(settings: Settings, make_document,  # type: ignore[no-untyped-def]
+                                                               capsys: pytest.CaptureFixture[str]) -> None:
+    with Store(settings.store_path) as store:
+        for i in range(400):
+            store.put_document(make_document(url=f"https://www.example.se/sida-{i}", text="Våld i nära relationer. " * 200 + str(i)))
+    size = settings.store_path.stat().st_size
+    with open(settings.store_path, "r+b") as fh:  # garbage over four pages of documents; the run tables still read fine
+        fh.seek(size // 2 // 4096 * 4096)
+        fh.write(os.urandom(4 * 4096))
+    settings.sources.write_text("sources: []\n", encoding="utf-8")
+    assert run(settings, "-q", "update") == 65  # without the quick_check: exit 1, "could not decode", a crawl run written
+    err = capsys.readouterr().err
+    assert err.count("\n") == 1 and "skadat" in err
+    with Store(settings.store_path, readonly=True) as store:
+        assert store.list_runs() == []  # nothing was written on top of the damage
+    assert not (settings.index_root / "current").exists()

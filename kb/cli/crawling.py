@@ -103,6 +103,7 @@ def _conclude(args: argparse.Namespace, store: Any, report: Any, code: int) -> N
 
 def cmd_crawl(args: argparse.Namespace, settings: Settings) -> int:
     with update_lock(settings.lock_path), _open_store(settings) as store:
+        store.quick_check()  # a damaged store stops the night with exit 65 before anything is written
         mark_stale_runs(store)
         report = _stored_report(store, _crawl(args, settings, store))
         code = report_exit_code(report)
@@ -153,6 +154,7 @@ def _result_summary(result: Any) -> dict[str, Any]:
 
 def cmd_index(args: argparse.Namespace, settings: Settings) -> int:
     with update_lock(settings.lock_path), _open_store(settings) as store:
+        store.quick_check()  # a damaged store stops the night with exit 65 before anything is written
         mark_stale_runs(store)
         result = _index_step(args, settings, store)
     if not args.quiet:
@@ -172,6 +174,7 @@ def _prune_runs(store: Any) -> None:
 def cmd_update(args: argparse.Namespace, settings: Settings) -> int:
     """Crawl, then index, under one lock; both recorded as runs (`kb demo` runs the same code)."""
     with update_lock(settings.lock_path), _open_store(settings) as store:
+        store.quick_check()  # a damaged store stops the night with exit 65 before anything is written
         mark_stale_runs(store)
         report = _stored_report(store, _crawl(args, settings, store))
         code = report_exit_code(report)
