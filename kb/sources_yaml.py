@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import codecs
 import difflib
+import threading
 from pathlib import Path
 from typing import Any
 
@@ -55,7 +56,14 @@ def did_you_mean(word: str, choices: list[str]) -> str:
     return f" (menade du '{close[0]}'?)" if close else ""
 
 
-_CONSTRUCTOR = SafeConstructor()
+class _Constructors(threading.local):
+    """One SafeConstructor per thread: it keeps state while it builds a value (the web app may load in threads)."""
+
+    def __init__(self) -> None:
+        self.constructor = SafeConstructor()
+
+
+_LOCAL = _Constructors()
 _STR = "tag:yaml.org,2002:str"
 
 
@@ -64,13 +72,13 @@ def scalar(node: yaml.Node) -> Any:
     if node.tag == _STR and isinstance(node, yaml.ScalarNode):
         return node.value  # the common case, without the constructor's overhead
     try:
-        return _CONSTRUCTOR.construct_object(node, deep=True)
+        return _LOCAL.constructor.construct_object(node, deep=True)
     except (ValueError, TypeError, AttributeError, yaml.constructor.ConstructorError):  # what SafeConstructor raises
         # a date-like text that is no date (2026-13-45), or a tag such as !!binary: the text as written, which
         # the key's validator then accepts as text or rejects with its own message
         return node.value if isinstance(node, yaml.ScalarNode) else None
     finally:
-        _CONSTRUCTOR.constructed_objects.clear()  # no cache across calls: memory stays flat on a large file
+        _LOCAL.constructor.constructed_objects.clear()  # no cache across calls: memory stays flat on a large file
 
 
 def _fail(file: str, line: int | None, message: str) -> ConfigError:
