@@ -202,3 +202,12 @@ def test_a_damaged_page_stops_the_nightly_run_before_it_writes(settings: Setting
     with Store(settings.store_path, readonly=True) as store:
         assert store.list_runs() == []  # nothing was written on top of the damage
     assert not (settings.index_root / "current").exists()
+
+
+def test_verbose_shows_the_traceback_of_an_io_error_quiet_never(settings: Settings, capsys: pytest.CaptureFixture[str]) -> None:
+    settings.data_dir.mkdir(parents=True)
+    settings.store_path.write_bytes(os.urandom(8192))
+    assert run(settings, "-v", "report") == 65
+    assert "Traceback" in capsys.readouterr().err
+    assert run(settings, "report") == 65
+    assert "Traceback" not in capsys.readouterr().err

@@ -22,8 +22,6 @@ from pathlib import Path
 
 from kb.cli._common import (
     EXIT_CONFIG,
-    EXIT_DATAERR,
-    EXIT_IOERR,
     EXIT_OK,
     EXIT_PARTIAL,
     EXIT_SOFTWARE,
@@ -152,7 +150,7 @@ def main(argv: Sequence[str] | None = None) -> int:
         return EXIT_PARTIAL
     except (StoreError, IndexBuildError, OSError, sqlite3.Error) as exc:
         code = exit_code_for(exc)
-        if args.verbose and code != EXIT_IOERR and code != EXIT_DATAERR:
+        if args.verbose:
             traceback.print_exc(file=sys.stderr)
         sys.stderr.write(error_line(exc, code) + "\n")
         return code
@@ -160,6 +158,7 @@ def main(argv: Sequence[str] | None = None) -> int:
         sys.stderr.write(f"kb: fel: {exc}\n")
         return EXIT_PARTIAL
     except KeyboardInterrupt:
+        sys.stderr.write("kb: avbruten med Ctrl-C\n")
         return 130
     except Exception as exc:  # noqa: BLE001 — the last line of defence: one clear line and exit 70, not a traceback
         if args.verbose:
