@@ -10,9 +10,11 @@ from urllib.parse import parse_qsl, urlsplit
 
 from kb.models import FetchState
 
-# A sitemap lastmod lets a document skip its request only this long after it was last fetched: a page deleted
-# from the site but left in the sitemap (old lastmod) is still re-validated (a cheap conditional GET) and its
-# 404 noticed within this time.
+# Every stored document of a source is revalidated every night (a conditional GET: a 304 costs no body), as long
+# as the source's documents fill at most this share of its max_pages. A larger source lets a sitemap lastmod
+# before the day of the last fetch skip the request, for at most SITEMAP_TRUST after that fetch: a page deleted
+# but left in the sitemap (old lastmod) is then noticed within SITEMAP_TRUST (plus the removal grace).
+NIGHTLY_SHARE = 0.5
 SITEMAP_TRUST = timedelta(days=7)
 # A URL that failed, was gone or redirects elsewhere (and holds no stored document) is retried after
 # 1, 2, 4, 8, 16, 30, 30, … nights (a night is one crawl run).
@@ -76,6 +78,11 @@ def retry_due(state: FetchState, night: int) -> bool:
     if state.status not in RETRY_STATUSES or state.last_night <= 0:
         return True
     return night - state.last_night >= retry_nights(state.failures)
+
+
+def trusts_sitemap(stored_documents: int, max_pages: int) -> bool:
+    """Is the source too large to revalidate every stored document every night within its page budget?"""
+    return stored_documents > NIGHTLY_SHARE * max_pages
 
 
 def start_of_day(when: datetime) -> datetime:

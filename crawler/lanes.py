@@ -27,6 +27,7 @@ log = logging.getLogger(__name__)
 
 OVER_BUDGET = "max_pages"  # FetchError reason for a request refused because the source's max_pages is spent
 ABORTED = "aborted"  # the run is being torn down; not a failure of the URL
+CLAIMED = "redirect_to_claimed"  # a redirect to a URL this source fetches (or fetched) itself tonight: not followed
 RESUME_KEY = "crawl_in_progress:"
 
 
@@ -93,6 +94,7 @@ class SourceLanes:
         self.tasks = 1  # the setup task, then the running lanes; the source ends when this drops to 0
         self.now = utcnow()
         self.deadline = time.monotonic() + source.max_time
+        self.hops = threading.local()  # ``target``: the redirect target hop_check refused as CLAIMED in this thread
 
     # -- to be provided --------------------------------------------------------------
     def setup(self) -> None:
@@ -316,6 +318,12 @@ class SourceLanes:
         rules = self.run_.robots.get(norm, self.allow_private)  # no gate: we already hold another origin's slot
         if not rules.allowed(norm, self.settings.user_agent):
             return "robots"
+        with self.lock:
+            claimed = norm in self.seen
+        if claimed:
+            # The target is (or was) fetched by its own visit tonight: downloading it here too would fetch it twice.
+            self.hops.target = norm
+            return CLAIMED
         return None
 
     def polite_fetch(self, url: str, delay: float, **kwargs: object) -> FetchResult:

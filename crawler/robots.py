@@ -8,11 +8,10 @@ from dataclasses import dataclass, field
 
 from protego import Protego
 
-from kb.errors import FetchError
-from kb.settings import Settings
-
 from crawler.fetch import Fetcher
 from crawler.urls import origin
+from kb.errors import FetchError
+from kb.settings import Settings
 
 log = logging.getLogger(__name__)
 

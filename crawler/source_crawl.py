@@ -8,8 +8,8 @@ from concurrent.futures import Future
 from datetime import datetime
 
 from crawler.fetch import FetchResult
-from crawler.frontier import RETRY_STATUSES, REVISIT_STATUSES, retry_due, sitemap_says_unchanged
-from crawler.lanes import ABORTED, OVER_BUDGET, RESUME_KEY, Run, SourceLanes, record_internal_error
+from crawler.frontier import RETRY_STATUSES, REVISIT_STATUSES, retry_due, sitemap_says_unchanged, trusts_sitemap
+from crawler.lanes import ABORTED, CLAIMED, OVER_BUDGET, RESUME_KEY, Run, SourceLanes, record_internal_error
 from crawler.policy import decide
 from crawler.politeness import accept_document_type
 from crawler.retention import Settlement, settle
@@ -120,6 +120,7 @@ class SourceCrawl(SourceLanes):
                 continue  # not a failure: the crawl is cut short (and says so) or the run is torn down
             self.fail(url, reason, detail)
         fresh: list[tuple[str, int]] = []
+        trust = trusts_sitemap(len(self.previous_docs), self.source.max_pages)
         with self.lock:
             for entry in entries:
                 try:
@@ -128,7 +129,7 @@ class SourceCrawl(SourceLanes):
                     continue
                 if not self.source.in_scope(url):
                     continue  # another source's share of a shared host's sitemap
-                skip = url in self.previous_docs and url not in self.seen
+                skip = trust and url in self.previous_docs and url not in self.seen
                 if skip and sitemap_says_unchanged(entry.lastmod, self.states.get(url), self.now):
                     # Unchanged according to the sitemap and checked recently: no request at all.
                     self.seen.add(url)
@@ -194,7 +195,9 @@ class SourceCrawl(SourceLanes):
                 hop_check=self.hop_check, accept_type=accept_document_type,
             )
         except FetchError as exc:
-            if exc.reason not in _NOT_TRIED:
+            if exc.reason == CLAIMED:
+                self.redirect_record(url, state, self.hops.target, {})
+            elif exc.reason not in _NOT_TRIED:
                 self.on_error(url, state, exc)
             return
         self._answered(url, state, result)
@@ -236,18 +239,25 @@ class SourceCrawl(SourceLanes):
         self.save_state(state)
         self.follow(self.store.get_links(url) or [], depth)
 
-    def moved_to(self, url: str, state: FetchState, final: str, result: FetchResult, depth: int, delay: float) -> None:
-        """``url`` redirects to ``final``: the old URL becomes a redirect record and ``final`` holds the document."""
+    def redirect_record(self, url: str, state: FetchState, final: str, headers: dict[str, str]) -> None:
+        """``url`` now redirects to ``final``: it becomes a redirect record; a document stored under it is gone."""
         # Nights in a row the URL redirected: the retry backoff spaces its revisits.
         state.failures = (state.failures if state.status == "redirect" else 0) + 1
         state.status, state.reason = "redirect", "redirect"
-        if result.headers.get("etag") or result.headers.get("last-modified"):
-            state.etag, state.last_modified = result.headers.get("etag"), result.headers.get("last-modified")
+        state.last_fetched, state.last_night = utcnow(), self.run_.night
+        if headers.get("etag") or headers.get("last-modified"):
+            state.etag, state.last_modified = headers.get("etag"), headers.get("last-modified")
         self.save_state(state)
         with self.lock:
+            self.responses += 1
             self.moved[url] = final
             if url in self.previous_docs:
                 self.gone[url] = "redirect"
+
+    def moved_to(self, url: str, state: FetchState, final: str, result: FetchResult, depth: int, delay: float) -> None:
+        """``url`` redirects to ``final``: the old URL becomes a redirect record and ``final`` holds the document."""
+        self.redirect_record(url, state, final, result.headers)
+        with self.lock:
             if final in self.seen:
                 log.debug("%s: %s redirects to %s, already visited", self.source.id, url, final)
                 return

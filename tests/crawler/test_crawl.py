@@ -155,7 +155,7 @@ def test_sitemap_skipped_documents_revalidated_weekly(site, page_html, settings,
     urls = "".join(f"<url><loc>{site.url(p)}</loc><lastmod>2020-01-01</lastmod></url>" for p in ("/a", "/b"))
     site.add("/sitemap.xml", f'<?xml version="1.0"?><urlset xmlns="http://www.sitemaps.org/schemas/sitemap/0.9">{urls}</urlset>',
              content_type="application/xml")
-    source = make_source(site)
+    source = make_source(site, max_pages=5)  # 3 documents fill over half the budget: the sitemap lastmod is trusted
     crawl(settings, [source], store)
     assert store.count_documents() == 3
     del site.routes["/a"]  # deleted on the site, still in the sitemap
@@ -198,7 +198,7 @@ def test_crawl_delay_from_robots_wins_and_too_long_skips(make_site, page_html, s
     never.add("/robots.txt", "User-agent: *\nCrawl-delay: 600\n")
     report = crawl(settings, [make_source(slow, delay=0.0), make_source(never, id="never")], store)
     starts = sorted(r.at for r in slow.requests)
-    assert min(b - a for a, b in zip(starts, starts[1:])) >= 0.38
+    assert min(b - a for a, b in zip(starts, starts[1:], strict=False)) >= 0.38
     assert never.paths() == ["/robots.txt"]
     assert report.sources["never"].notes and report.sources["never"].status == "unreachable"
 
@@ -207,11 +207,8 @@ def test_two_hosts_crawled_in_parallel(make_site, page_html, settings, store, ma
     a, b = make_site(), make_site()
     small_site(a, page_html, n=3)
     small_site(b, page_html, n=3)
-    started = time.monotonic()
     crawl(settings, [make_source(a, id="a", delay=0.25), make_source(b, id="b", delay=0.25)], store)
-    elapsed = time.monotonic() - started
-    # Each host needs 4 gaps of 0.25 s; one after the other would take 2 s.
-    assert elapsed < 1.7, elapsed
+    # Each host needs 4 gaps of 0.25 s: sequential hosts would not interleave (no wall-clock bound: timings go to bench/).
     first_a, last_a = min(r.at for r in a.requests), max(r.at for r in a.requests)
     assert any(first_a < r.at < last_a for r in b.requests)  # interleaved, not sequential
 
@@ -219,15 +216,10 @@ def test_two_hosts_crawled_in_parallel(make_site, page_html, settings, store, ma
 def test_slow_host_does_not_stall_other(make_site, page_html, settings, store, make_source):
     slow, fast = make_site(), make_site()
 
-    def sleepy(h):
-        time.sleep(1.2)
-        return slow.Page(page_html("Långsam", LONG))
-
-    slow.routes["/"] = sleepy
     small_site(fast, page_html, n=3)
+    waited = wait_for_host(slow, fast, 4, page_html("Långsam", LONG))
     crawl(settings, [make_source(slow, id="slow"), make_source(fast, id="fast")], store)
-    slow_start = min(r.at for r in slow.requests if r.path == "/")
-    assert max(r.ended for r in fast.requests) < slow_start + 1.0
+    assert waited == [True]  # the fast host was crawled in full while the slow host's answer was pending
 
 
 def test_host_dropped_after_consecutive_failures(site, page_html, settings, store, make_source):
@@ -338,7 +330,7 @@ def test_host_gate_spacing():
     for _ in range(3):
         with gate.slot("http://x", 0.1):
             times.append(time.monotonic())
-    assert min(b - a for a, b in zip(times, times[1:])) >= 0.099
+    assert min(b - a for a, b in zip(times, times[1:], strict=False)) >= 0.099
 
 
 def test_demo_sites_end_to_end(tmp_path: Path, settings):
@@ -399,6 +391,21 @@ def test_one_source_failing_unexpectedly_does_not_stop_the_others(make_site, pag
 # -- several origins within one source ------------------------------------------------------------------------------
 
 
+def wait_for_host(slow, fast, pages, body):
+    """Make ``slow`` hold its answer to ``/`` until ``fast`` has served ``pages`` pages (at most 20 s); returns [served?]."""
+    waited: list[bool] = []
+
+    def held(h):
+        deadline = time.monotonic() + 20
+        while time.monotonic() < deadline and len([r for r in fast.requests if r.path != "/robots.txt" and r.status == 200]) < pages:
+            time.sleep(0.02)
+        waited.append(len([r for r in fast.requests if r.path != "/robots.txt" and r.status == 200]) >= pages)
+        return slow.Page(body)
+
+    slow.routes["/"] = held
+    return waited
+
+
 def delayed_site(site, page_html, delay, n=3, links_to=None):
     """A start page linking to ``n`` pages (on ``links_to`` if given); every response after ``delay`` seconds."""
 
@@ -430,25 +437,19 @@ def overlap(xs, ys):
 
 def test_slow_host_does_not_stall_other_host_of_same_source(make_site, page_html, settings, store, make_source):
     slow, fast = make_site(), make_site()
-    slow_delay, fast_delay, n = 0.4, 0.2, 3
-    delayed_site(slow, page_html, slow_delay, n)
-    delayed_site(fast, page_html, fast_delay, n)
-    # The slow host comes first: crawled one after the other, every fast page would wait behind slow ones.
+    n = 3
+    delayed_site(slow, page_html, 0.05, n)
+    delayed_site(fast, page_html, 0.05, n)
+    # The slow host comes first and holds its start page until the fast host is crawled: one origin after the
+    # other, the fast host would wait behind it and the hold would time out.
+    waited = wait_for_host(slow, fast, n + 1, page_html("Start", "Start: " + LONG, links=[slow.url(f"/sida{i}") for i in range(n)]))
     source = make_source(start_urls=(slow.url("/"), fast.url("/")), id="tva")
     rep = crawl(settings, [source], store).sources["tva"]
     assert rep.status == "ok" and rep.new == 2 * (n + 1), rep
+    assert waited == [True]
     slow_pages, fast_pages = page_requests(slow), page_requests(fast)
     assert len(slow_pages) == len(fast_pages) == n + 1
-    slow_busy, fast_busy = busy(slow_pages), busy(fast_pages)
-    assert slow_busy >= (n + 1) * slow_delay and fast_busy >= (n + 1) * fast_delay
-    # The fast host is done while the slow one is still being crawled.
     assert max(r.ended for r in fast_pages) < max(r.ended for r in slow_pages)
-    # Sequential crawling serves one request at a time (overlap 0), so it needs at least the sum of both hosts'
-    # busy times; here most of the fast host's requests ran while a slow request was in flight.
-    assert overlap(slow_pages, fast_pages) >= fast_busy / 2
-    everything = slow_pages + fast_pages
-    span = max(r.ended for r in everything) - min(r.at for r in everything)
-    assert span < slow_busy + fast_busy, (span, slow_busy, fast_busy)
 
 
 def test_per_origin_spacing_holds_within_a_parallel_source(make_site, page_html, settings, store, make_source):
@@ -463,7 +464,7 @@ def test_per_origin_spacing_holds_within_a_parallel_source(make_site, page_html,
     for site, spacing in ((a, delay), (b, 0.4)):  # robots.txt Crawl-delay wins over the source's delay
         requests = sorted(site.requests, key=lambda r: r.at)
         assert len(requests) == 4  # robots.txt, start page, two pages
-        gaps = [nxt.at - prev.ended for prev, nxt in zip(requests, requests[1:])]
+        gaps = [nxt.at - prev.ended for prev, nxt in zip(requests, requests[1:], strict=False)]
         assert min(gaps) >= spacing - 0.02, (site.port, gaps)
 
 
@@ -524,11 +525,9 @@ def test_broken_store_stops_every_lane_and_keeps_resume_markers(make_site, page_
     small_site(bad, page_html, n=1)
     sources = [make_source(slow, id="slow"), make_source(bad, id="bad")]
     with FullDisk(settings.store_path) as store:
-        started = time.monotonic()
         with pytest.raises(StoreError, match="disk is full"):  # reaches the CLI, which exits 74
             crawl(settings, sources, store)
-        elapsed = time.monotonic() - started
-        assert len(page_requests(slow)) < n + 1 and elapsed < (n + 1) * 0.1
+        assert len(page_requests(slow)) < n + 1  # the slow source's lane stopped early
         assert store.get_meta("crawl_in_progress:slow")  # the interrupted source resumes next run
         assert store.list_runs()[0]["status"] == "failed"
 

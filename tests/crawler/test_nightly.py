@@ -33,7 +33,7 @@ def test_date_only_lastmod_edit_made_the_same_day_is_fetched(site, page_html, se
     site.add("/a", page_html("A", "Första versionen. " + LONG), etag='"a1"')
     site.add("/b", page_html("B", "B: " + LONG), etag='"b"')
     site.add("/sitemap.xml", urlset([(site.url("/a"), "2020-01-01"), (site.url("/b"), "2020-01-01")]), content_type="application/xml")
-    source = make_source(site)
+    source = make_source(site, max_pages=5)  # 3 documents > half the budget: the sitemap is trusted
     crawl(settings, [source], store)
     site.add("/a", page_html("A", "Andra versionen med kvinnofridslinjen. " + LONG), etag='"a2"')  # edited later that day
     site.add("/sitemap.xml", urlset([(site.url("/a"), today), (site.url("/b"), "2020-01-01")]), content_type="application/xml")
@@ -214,7 +214,7 @@ def test_sitemap_entries_checked_a_week_ago_are_revalidated(site, page_html, set
     site.add("/", page_html("Start", LONG), etag='"s"')
     site.add("/a", page_html("A", "A: " + LONG), etag='"a"')
     site.add("/sitemap.xml", urlset([(site.url("/a"), "2020-01-01")]), content_type="application/xml")
-    source = make_source(site)
+    source = make_source(site, max_pages=3)
     crawl(settings, [source], store)
     state = store.get_state(site.url("/a"))
     state.last_fetched -= timedelta(days=7, seconds=1)
@@ -238,3 +238,21 @@ def test_report_lists_skips_apart_from_failures_and_the_depth_warning(site, page
     assert "varning: 1 länkar följdes inte" in text and "obs: max_depth (1) nådd: 1 länkar följdes inte" in text
     data = source_report_dict(rep)
     assert data["skipped_by_reason"]["http_404"]["count"] == 1 and data["failed_by_reason"] == {}
+
+
+def test_small_source_revalidates_sitemap_pages_every_night(site, page_html, settings, store, make_source):
+    """Within half its page budget a source sends a conditional GET for every document nightly: a page deleted but
+    left in the sitemap with an old lastmod is noticed the next night and removed after the grace."""
+    site.add("/robots.txt", f"User-agent: *\nSitemap: {site.url('/sitemap.xml')}\n", content_type="text/plain")
+    site.add("/", page_html("Start", LONG), etag='"s"')
+    site.add("/a", page_html("A", "A: " + LONG), etag='"a"')
+    site.add("/sitemap.xml", urlset([(site.url("/a"), "2020-01-01")]), content_type="application/xml")
+    source = make_source(site)
+    crawl(settings, [source], store)
+    site.clear()
+    crawl(settings, [source], store)
+    assert [h.status for h in site.hits("/a")] == [304]
+    site.add("/a", "borta", status=410)
+    assert crawl(settings, [source], store).sources["test"].removed == 0
+    assert crawl(settings, [source], store).sources["test"].removed == 1
+    assert store.get_document(site.url("/a")) is None
