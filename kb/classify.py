@@ -268,7 +268,7 @@ class Classifier:
 
     def _malgrupp(self, doc: Document, source: Source | None) -> list[str]:
         if source is not None and source.malgrupp:
-            return [s for s in source.malgrupp if s in self.malgrupp_slugs] or list(source.malgrupp)
+            return [s for s in source.malgrupp if s in self.malgrupp_slugs]
         counts: dict[str, float] = {}
         fields = ((doc.title, W_TITLE), (doc.description, W_DESCRIPTION), ("\n".join(doc.headings), W_HEADINGS), (doc.text, W_BODY))
         for text, weight in fields:
