@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 import os
+import shutil
 import socket
 import subprocess
 import sys
@@ -30,11 +31,20 @@ def _run(cmd: list[str], cwd: Path, env: dict[str, str], timeout: float = 600) -
     return result
 
 
+def _not_source(folder: str, names: list[str]) -> set[str]:
+    """What a checkout holds besides the source: the venv, caches, run data, earlier builds, the tests."""
+    top = Path(folder) == ROOT
+    return {n for n in names if n.startswith(".") or n == "__pycache__" or n.endswith(".egg-info")
+            or (top and n in ("data", "build", "dist", "tests", "node_modules"))}
+
+
 @pytest.fixture(scope="module")
 def wheel(tmp_path_factory: pytest.TempPathFactory) -> Path:
-    """kb built as a wheel from this checkout, the way `pip install .` builds it."""
+    """kb built as a wheel from this checkout, the way `pip install .` builds it (from a copy: setuptools writes build/)."""
+    src = tmp_path_factory.mktemp("src") / "kb"
+    shutil.copytree(ROOT, src, ignore=_not_source)
     out = tmp_path_factory.mktemp("wheel")
-    _run([sys.executable, "-m", "pip", "wheel", "--no-deps", "--quiet", "--wheel-dir", str(out), str(ROOT)], out, dict(os.environ))
+    _run([sys.executable, "-m", "pip", "wheel", "--no-deps", "--quiet", "--wheel-dir", str(out), str(src)], out, dict(os.environ))
     (built,) = out.glob("kb-*.whl")
     return built
 
