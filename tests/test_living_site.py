@@ -2,11 +2,17 @@
 
 from __future__ import annotations
 
+import http.client
+import re
+import urllib.error
+import urllib.request
 from collections.abc import Iterator
+from pathlib import Path
 
 import pytest
 from living.runner import LivingMonth, NightResult, faketime_library
-from living.scenario import NIGHTS, REQUIRED_KINDS, Rules
+from living.scenario import NIGHTS, REQUIRED_KINDS, Rules, build_world
+from living.sites import LivingSite
 
 # The grace before a gone URL leaves the index: README "How the crawler treats a source" / settings table,
 # `gone_after_runs` (KB_GONE_AFTER_RUNS, default 2): a page gone (404/410, moved) on this many runs in a row is
@@ -39,6 +45,7 @@ def test_the_scenario_covers_every_kind_of_change() -> None:
     assert [n.number for n in NIGHTS] == list(range(1, len(NIGHTS) + 1))
 
 
+@pytest.mark.slow  # the month: ten real `kb -q update` processes, ~30 s (in `make test`, not `make test-fast`)
 @pytest.mark.parametrize("night", [n.number for n in NIGHTS], ids=[f"night{n.number:02d}" for n in NIGHTS])
 def test_after_every_night_the_index_equals_the_sites(month: list[NightResult], night: int) -> None:
     result = month[night - 1]
@@ -48,6 +55,7 @@ def test_after_every_night_the_index_equals_the_sites(month: list[NightResult], 
                     pytrace=False)
 
 
+@pytest.mark.slow
 def test_the_servers_saw_every_night(month: list[NightResult]) -> None:
     # Guards the checks above against a run that never reached the sites (a test that cannot fail).
     for result in month:
@@ -62,3 +70,51 @@ def test_quiet_nights_follow_every_removal_by_more_than_the_grace() -> None:
         for earlier in NIGHTS[: quiet.number - 1]:
             if earlier.kinds & pending:
                 assert quiet.number >= earlier.number + GONE_AFTER_RUNS, (quiet.number, earlier.number)
+
+
+def _get(url: str, **headers: str) -> tuple[int, dict[str, str], bytes]:
+    try:
+        with urllib.request.urlopen(urllib.request.Request(url, headers=headers), timeout=5) as resp:
+            return resp.status, dict(resp.headers), resp.read()
+    except urllib.error.HTTPError as err:
+        return err.code, dict(err.headers), err.read()
+
+
+def test_the_living_sites_serve_the_truth(tmp_path: Path) -> None:
+    # The fixture itself: markers, validators (ETag, Last-Modified only), 304s, date-only and full lastmods, 410, 301, outage.
+    sites = {name: LivingSite(name) for name in ("alpha", "beta", "gamma")}
+    for site in sites.values():
+        site.start()
+    try:
+        world = build_world(sites)
+        world.publish(1)
+        a1 = world.page("alpha", "/nyheter/a1")
+        status, headers, body = _get(world.url(a1))
+        assert status == 200 and a1.marker.encode() in body
+        assert _get(world.url(a1), **{"If-None-Match": headers["ETag"]})[0] == 304
+        g1 = world.page("gamma", "/g1")
+        status, headers, _ = _get(world.url(g1))
+        assert "ETag" not in headers and _get(world.url(g1), **{"If-Modified-Since": headers["Last-Modified"]})[0] == 304
+        news = _get(sites["alpha"].url("/sitemap-nyheter.xml"))[2].decode()
+        assert re.search(r"<lastmod>\d{4}-\d{2}-\d{2}</lastmod>", news) and world.url(a1) in news
+        assert re.search(r"<lastmod>\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}(\+00:00|Z|\+01:00)</lastmod>", _get(sites["beta"].url("/sitemap.xml"))[2].decode())
+        old_marker = a1.marker
+        world.edit("alpha", "/nyheter/a1", 2, why="test")
+        world.remove("beta", "/b4", 2, 410, keep_in_sitemap=True)
+        world.move("beta", "/gammal-samma", "/ny-samma", 2, new_etag=False)
+        world.down["gamma"] = 503
+        world.publish(2)
+        status, _, body = _get(world.url(a1), **{"If-None-Match": headers.get("ETag", "x")})
+        assert status == 200 and a1.marker.encode() in body and old_marker.encode() not in body
+        assert _get(sites["beta"].url("/b4"))[0] == 410
+        conn = http.client.HTTPConnection("127.0.0.1", int(sites["beta"].base.rsplit(":", 1)[1]), timeout=5)
+        conn.request("GET", "/gammal-samma")
+        moved = conn.getresponse()
+        assert moved.status == 301 and moved.getheader("Location") == sites["beta"].url("/ny-samma")
+        conn.close()
+        assert _get(sites["beta"].url("/ny-samma"))[0] == 200
+        assert _get(world.url(g1))[0] == 503 and _get(sites["gamma"].url("/robots.txt"))[0] == 503
+        assert [r.night for r in sites["gamma"].requests][-2:] == [2, 2]
+    finally:
+        for site in sites.values():
+            site.stop()

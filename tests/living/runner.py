@@ -117,7 +117,8 @@ class LivingMonth:
         try:
             proc = subprocess.run(argv, env=env, capture_output=True, text=True, timeout=180, cwd=self.workdir)
         except subprocess.TimeoutExpired as exc:
-            return -1, str(exc.stdout or ""), f"timed out after 180 s\n{exc.stderr or ''}", time.monotonic() - started
+            out, err = (x.decode(errors="replace") if isinstance(x, bytes) else (x or "") for x in (exc.stdout, exc.stderr))
+            return -1, out, f"timed out after 180 s\n{err}", time.monotonic() - started
         return proc.returncode, proc.stdout, proc.stderr, time.monotonic() - started
 
     # -- what the servers saw ----------------------------------------------------
