@@ -426,15 +426,6 @@ def page_requests(site):
     return [r for r in site.requests if r.path != "/robots.txt"]
 
 
-def busy(requests):
-    return sum(r.ended - r.at for r in requests)
-
-
-def overlap(xs, ys):
-    """Seconds during which a request of ``xs`` and one of ``ys`` were both being served."""
-    return sum(max(0.0, min(x.ended, y.ended) - max(x.at, y.at)) for x in xs for y in ys)
-
-
 def test_slow_host_does_not_stall_other_host_of_same_source(make_site, page_html, settings, store, make_source):
     slow, fast = make_site(), make_site()
     n = 3
