@@ -6,6 +6,7 @@ import json
 import logging
 import shutil
 from pathlib import Path
+from typing import NamedTuple
 
 from demo.server import DEFAULT_BASE_PORT, DemoSites, fixed_ports
 from kb.errors import ConfigError, Problem
@@ -43,8 +44,13 @@ def _start_afresh(settings: Settings) -> None:
     shutil.rmtree(settings.index_root, ignore_errors=True)
 
 
-def prepare_data_dir(settings: Settings, sites: DemoSites) -> Settings:
-    """Ready ``settings.data_dir`` for a crawl of the running sites; returns settings with their sources file.
+class Prepared(NamedTuple):
+    settings: Settings  # with the sources file written for the running sites
+    started_afresh: bool  # the store and index of an earlier run on other addresses were removed
+
+
+def prepare_data_dir(settings: Settings, sites: DemoSites) -> Prepared:
+    """Ready ``settings.data_dir`` for a crawl of the running sites.
 
     The store keeps what earlier runs fetched. If they served the sites on other addresses, every stored document
     would link to a port nobody listens on and be counted beside its new copy, so the store and the index start
@@ -53,7 +59,8 @@ def prepare_data_dir(settings: Settings, sites: DemoSites) -> Settings:
     """
     data_dir = settings.data_dir
     previous = _stored_urls(data_dir)
-    if previous != sites.urls and _has_data(settings):
+    afresh = previous != sites.urls and _has_data(settings)
+    if afresh:
         if previous is None and not (data_dir / SOURCES_FILE).exists():
             raise ConfigError([Problem("kommandoraden", None, "--data-dir", str(data_dir),
                                        "katalogen har redan ett lager som demon inte har skapat; välj en tom katalog för demon")])
@@ -63,7 +70,7 @@ def prepare_data_dir(settings: Settings, sites: DemoSites) -> Settings:
     sources_file = data_dir / SOURCES_FILE
     sources_file.write_text(sites.render_sources(), encoding="utf-8")
     (data_dir / SITES_FILE).write_text(json.dumps(sites.urls, indent=1, sort_keys=True) + "\n", encoding="utf-8")
-    return settings.replace(sources=sources_file)
+    return Prepared(settings.replace(sources=sources_file), afresh)
 
 
 def crawl_and_index(settings: Settings) -> Settings:
@@ -79,7 +86,7 @@ def crawl_and_index(settings: Settings) -> Settings:
 
     taxonomy = load_taxonomy()
     with start_sites() as sites:
-        demo = prepare_data_dir(settings, sites)
+        demo = prepare_data_dir(settings, sites).settings
         sources, warnings = load_sources(demo.sources)
         for w in warnings:
             log.info("%s", w)

@@ -52,9 +52,11 @@ def cmd_demo(args: argparse.Namespace, settings: Settings) -> int:
     sites = start_sites(args.sites_port)
     try:
         # same addresses as the last run: an ordinary update; new ones: the demo store starts afresh
-        demo = prepare_data_dir(settings.replace(data_dir=data_dir, base_url=local_base_url(args.host, args.port)), sites)
+        demo, afresh = prepare_data_dir(settings.replace(data_dir=data_dir, base_url=local_base_url(args.host, args.port)), sites)
         if not args.quiet:
             _out("Demosajter: " + ", ".join(f"{k} {v}" for k, v in sites.urls.items()))
+            if afresh:
+                _out(f"Demosajterna har nya adresser sedan förra körningen: lagret och indexet i {data_dir} byggs om från början.")
         ns = argparse.Namespace(source=None, quiet=args.quiet, full=True)
         started = time.monotonic()
         code = cmd_update(ns, demo)  # the same recorded crawl + index runs as the nightly update
