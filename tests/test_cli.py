@@ -72,7 +72,6 @@ def test_lock_held_gives_75(settings: Settings, capsys: pytest.CaptureFixture[st
 
 
 def test_bad_filter_is_usage_error(settings: Settings, capsys: pytest.CaptureFixture[str]) -> None:
-    pytest.importorskip("index.search")
     assert run(settings, "search", "våld", "--filter", "colour=red") == 2
     assert "förväntade NYCKEL=VÄRDE" in capsys.readouterr().err
 
@@ -138,7 +137,6 @@ def test_report_without_store(settings: Settings, capsys: pytest.CaptureFixture[
 
 
 def test_stats_without_index_counts_the_store(settings: Settings, capsys: pytest.CaptureFixture[str], make_document) -> None:  # type: ignore[no-untyped-def]
-    pytest.importorskip("index.publish")
     with Store(settings.store_path) as store:
         store.put_document(make_document())
         store.put_document(make_document(url="https://bra.se/x.pdf", source="bra", organisation="Brå", format="pdf"))
