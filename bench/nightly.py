@@ -24,10 +24,10 @@ from test_living_site import RULES  # noqa: E402  (the grace and schedules the t
 
 
 def table(results: list[NightResult]) -> str:
-    head = "| night | events | fresh | missing | stale | exit | requests per host (alpha/beta/gamma) | body downloads | other |"
+    head = "| night | events | fresh | missing | stale | exit | requests per host (alpha/beta/gamma/delta) | body downloads | other |"
     rows = [head, "|" + "---|" * 9]
     for r in results:
-        reqs = "/".join(str(r.requests[s]) for s in ("alpha", "beta", "gamma"))
+        reqs = "/".join(str(r.requests[s]) for s in ("alpha", "beta", "gamma", "delta"))
         rows.append(f"| {r.night} | {'; '.join(r.events)} | {r.fresh} | {len(r.missing)} | {len(r.stale)} | {r.exit_code} | "
                     f"{reqs} | {r.body_downloads} | {len(r.other)} |")
     return "\n".join(rows)

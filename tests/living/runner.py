@@ -17,7 +17,7 @@ from .scenario import NIGHTS, Night, Rules, build_world, sources_yaml
 from .sites import LivingSite
 from .world import Page, World, run_time
 
-SITE_NAMES = ("alpha", "beta", "gamma")
+SITE_NAMES = ("alpha", "beta", "gamma", "delta")
 # Timeouts and retries small enough for a test, through the documented KB_* variables.
 KB_ENV = {
     "KB_CONNECT_TIMEOUT": "2", "KB_READ_TIMEOUT": "2", "KB_FETCH_DEADLINE": "10", "KB_RETRIES": "1",
@@ -191,7 +191,7 @@ class LivingMonth:
         """The last night a removed URL may still be searchable: the grace, plus the sitemap trust when left in its sitemap."""
         assert page.gone_since is not None
         by = page.gone_since + self.rules.gone_after_runs - 1
-        if page.left_in_sitemap and self.rules.sitemap_trust_nights:
+        if page.left_in_sitemap and page.site in self.world.trusted and self.rules.sitemap_trust_nights:
             site = self.sites[page.site]
             with site.lock:
                 validated = [r.night for r in site.requests if r.path == page.path and r.status in (200, 304) and r.night < page.gone_since]

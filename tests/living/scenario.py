@@ -9,6 +9,9 @@ from datetime import UTC, datetime
 from .sites import LivingSite
 from .world import World, edit_time
 
+# delta's 8 documents fill more than half of this (a large source), and a night's requests (a sitemap and at most
+# its 8 pages) stay within it.
+DELTA_MAX_PAGES = 11
 INITIAL = datetime(2026, 11, 20, 9, 30, tzinfo=UTC)  # when the pages first crawled were last edited
 
 
@@ -62,18 +65,30 @@ def build_world(sites: dict[str, LivingSite]) -> World:
     for i, title in enumerate(("Kvinnofridssamordnaren", "Våld i nära relationer", "Utbildning för personal"), start=1):
         w.add("gamma", f"/g{i}", title, INITIAL, night=1)
     w.add("gamma", "/kontakt", "Kontakt", INITIAL, night=1).short = True
+    # delta: a large source (stored documents fill more than half its max_pages, see sources_yaml), so the crawler
+    # may skip a page whose sitemap lastmod is older than its last fetch (crawler/frontier.py trusts_sitemap):
+    # there the date-only lastmod rule is what finds an edit.
+    w.sitemap_sites.add("delta")
+    w.trusted = {"delta"}
+    delta_links = [f"/d{i}" for i in range(1, 8)]
+    w.add("delta", "/", "Nationellt kunskapsstöd", INITIAL, night=1, sitemap="/sitemap.xml", links=delta_links)
+    delta_titles = ("Stöd till barn i skyddat boende", "Våld i samkönade relationer", "Ekonomiskt våld", "Våld mot kvinnor med funktionsnedsättning",
+                    "Stalkning och förföljelse", "Våld under graviditet", "Äldre kvinnor och våld")
+    for path, title in zip(delta_links, delta_titles, strict=True):
+        w.add("delta", path, title, INITIAL, night=1, sitemap="/sitemap.xml", style="zulu" if path == "/d5" else "date")
     for page in w.pages.values():
         page.why = "first crawl"
     return w
 
 
 def sources_yaml(sites: dict[str, LivingSite], delay: float) -> str:
-    a, b, c = sites["alpha"].base, sites["beta"].base, sites["gamma"].base
-    rows = [
+    a, b, c, d = sites["alpha"].base, sites["beta"].base, sites["gamma"].base, sites["delta"].base
+    rows: list[tuple[str, str, str, str, list[str], list[str]]] = [
         ("alpha-nyheter", "Länsstyrelsen nyheter", "Länsstyrelsen", f"{a}/nyheter/", [f"{a}/nyheter/"], [f"{a}/sitemap.xml"]),
         ("alpha-stod", "Länsstyrelsen stöd", "Länsstyrelsen", f"{a}/stod/", [f"{a}/stod/"], [f"{a}/sitemap.xml"]),
         ("beta", "Kunskapscentrum", "Kunskapscentrum", f"{b}/", [f"{b}/"], [f"{b}/sitemap.xml"]),
         ("gamma", "Kommunen", "Kommunen", f"{c}/", [f"{c}/"], []),
+        ("delta", "Nationellt kunskapsstöd", "Myndigheten", f"{d}/", [f"{d}/"], [f"{d}/sitemap.xml"]),
     ]
     out = ["sources:"]
     for sid, name, org, start, allow, sitemaps in rows:
@@ -88,6 +103,8 @@ def sources_yaml(sites: dict[str, LivingSite], delay: float) -> str:
             "    allow_private_network: true",
             "    delomraden: [vald-i-nara-relationer]",
         ]
+        if sid == "delta":
+            out.append(f"    max_pages: {DELTA_MAX_PAGES}")
     return "\n".join(out) + "\n"
 
 
@@ -102,6 +119,7 @@ def _night2(w: World, r: Rules) -> None:
     w.add("alpha", "/nyheter/a4", "Nytt stöd till kommunerna", edit_time(2), night=2, sitemap="/sitemap-nyheter.xml", why="new page in the sitemap")
     w.edit("alpha", "/nyheter/", 2, why="listing edited the day it was fetched (new link), date-only lastmod",
            links=["/nyheter/a1", "/nyheter/a2", "/nyheter/a3", "/nyheter/a4"])
+    w.edit("delta", "/d1", 2, why="edited the day it was fetched, date-only lastmod (large source: sitemap trusted)")
     coming = w.add("gamma", "/g-kommande", "Ny stödmottagning öppnar", edit_time(2), night=2)
     coming.status, coming.why = 404, "linked before it exists"
     w.edit("gamma", "/g1", 2, why="edited (now links to a page not yet published), in no sitemap", lag=r.off_sitemap_nights,
@@ -117,6 +135,8 @@ def _night3(w: World, r: Rules) -> None:
         page = w.page(site, path)
         page.status, page.why = status, f"answers {status} tonight only (must be kept)"
     w.page("alpha", "/nyheter/a2").status = 404  # one night of maintenance
+    w.edit("delta", "/d1", 3, why="edited again the day it was refetched, date-only lastmod (large source)")
+    w.edit("delta", "/d2", 3, why="edited, date-only lastmod (large source)")
 
 
 def _night4(w: World, r: Rules) -> None:
@@ -128,6 +148,10 @@ def _night4(w: World, r: Rules) -> None:
     w.edit("alpha", "/nyheter/", 4, why="listing edited (a link removed), date-only lastmod",
            links=["/nyheter/a1", "/nyheter/a2", "/nyheter/a4"])
     w.remove("beta", "/b4", 4, 410, keep_in_sitemap=True)
+    w.remove("delta", "/d3", 4, 410, keep_in_sitemap=True)
+    w.remove("delta", "/d4", 4, 404)
+    w.edit("delta", "/", 4, why="listing edited (a link removed), date-only lastmod (large source)",
+           links=["/d1", "/d2", "/d5", "/d6", "/d7"])
     w.move("beta", "/gammal-samma", "/ny-samma", 4, new_etag=False)
     w.move("beta", "/gammal-ny", "/ny-ny", 4, new_etag=True)
     w.edit("beta", "/", 4, why="listing edited (links to the moved pages), full timestamp",
@@ -151,6 +175,7 @@ def _night6(w: World, r: Rules) -> None:
     w.edit("beta", "/b2", 6, why="edited, sitemap lastmod with a +01:00 offset")
     w.page("beta", "/b2").lastmod_style = "offset"
     w.add("alpha", "/stod/s3", "Samtalsstöd för unga", edit_time(6), night=6, sitemap="/sitemap-stod.xml", why="new page in the sitemap")
+    w.edit("delta", "/d5", 6, why="edited, lastmod a UTC timestamp with Z (large source)")
     w.edit("alpha", "/stod/", 6, why="listing edited (new link), date-only lastmod",
            links=["/stod/s1", "/stod/s2", "/stod/utanfor", "/stod/s3"])
 
@@ -161,40 +186,45 @@ def _night8(w: World, r: Rules) -> None:
     w.remove("gamma", "/g3", 8, 404)
     w.edit("gamma", "/", 8, why="listing edited (a link removed), in no sitemap", lag=r.off_sitemap_nights,
            links=["/g1", "/g2", "/kontakt"])
+    w.add("delta", "/d8", "Ny rapport om våld i nära relationer", edit_time(8), night=8, sitemap="/sitemap.xml",
+          why="new page in the sitemap (large source)")
     early = w.add("beta", "/b6", "Kommande rapport om våld mot äldre", edit_time(8), night=8, sitemap="/sitemap.xml", style="zulu")
     early.status, early.why = 404, "listed in the sitemap before it exists"
 
 
 def _night9(w: World, r: Rules) -> None:
     w.edit("alpha", "/nyheter/a1", 9, why="edited again, date-only lastmod")
+    w.edit("delta", "/d6", 9, why="edited, date-only lastmod (large source)")
     early = w.page("beta", "/b6")  # published; its sitemap lastmod is still the one it had while it answered 404
     early.status, early.due, early.why = 200, 9 + r.retry_nights - 1, "published after its sitemap entry answered 404"
     w.edit("beta", "/b1", 9, why="edited again, full timestamp")
 
 
 NIGHTS: tuple[Night, ...] = (
-    Night(1, ("first crawl: 4 sources, 3 hosts, 20 pages",), frozenset({"two sources on one host", "short page", "no ETag"}),
+    Night(1, ("first crawl: 5 sources, 4 hosts, 28 pages",), frozenset({"two sources on one host", "short page", "no ETag", "large source"}),
           _nothing, clean=True),
     Night(2, ("a1: same-day edit, date-only lastmod", "b1: edit, full timestamp", "stod/utanfor: edit outside the sitemap",
-              "a4: new page", "nyheter/: same-day edit", "g1: new link to /g-kommande (404)"),
+              "a4: new page", "nyheter/: same-day edit", "g1: new link to /g-kommande (404)",
+              "d1: same-day edit (large source)"),
           frozenset({"date-only edit", "full-timestamp edit", "off-sitemap edit", "new page", "404 before it exists"}), _night2),
     Night(3, ("g-kommande: published", "a4: same-day edit of a new page", "b3: 500 tonight", "stod/s2: 503 tonight",
-              "a2: 404 tonight"), frozenset({"date-only edit", "down one night", "404 before it exists"}), _night3),
+              "a2: 404 tonight", "d1: same-day edit again; d2: edit"), frozenset({"date-only edit", "down one night", "404 before it exists"}), _night3),
     Night(4, ("b3, s2, a2: back", "a3: removed (404)", "b4: removed (410), left in the sitemap",
-              "gammal-samma → ny-samma: 301, same ETag", "gammal-ny → ny-ny: 301, new ETag"),
+              "gammal-samma → ny-samma: 301, same ETag", "gammal-ny → ny-ny: 301, new ETag",
+              "d3: removed (410), left in the sitemap; d4: removed (404)"),
           frozenset({"removed for good", "301 same ETag", "301 new ETag"}), _night4),
     Night(5, ("gamma: whole site 503",), frozenset({"site 503"}), _night5),
-    Night(6, ("gamma: back", "b5: new page, links only", "b2: edit, +01:00 lastmod", "stod/s3: new page"),
+    Night(6, ("gamma: back", "b5: new page, links only", "b2: edit, +01:00 lastmod", "stod/s3: new page", "d5: edit, Z"),
           frozenset({"new page", "full-timestamp edit"}), _night6),
     Night(7, ("quiet",), frozenset({"quiet"}), _nothing, quiet=True),
     Night(8, ("stod/utanfor: edit outside the sitemap", "ny-samma: edit, Z timestamp", "g3: removed (404)",
-              "b6: in the sitemap, 404"), frozenset({"off-sitemap edit", "removed for good", "404 before it exists"}), _night8),
-    Night(9, ("a1: edit, date-only", "b1: edit, full timestamp", "b6: published"),
+              "b6: in the sitemap, 404", "d8: new page"), frozenset({"off-sitemap edit", "removed for good", "404 before it exists"}), _night8),
+    Night(9, ("a1: edit, date-only", "b1: edit, full timestamp", "b6: published", "d6: edit"),
           frozenset({"date-only edit", "full-timestamp edit"}), _night9),
     Night(10, ("quiet",), frozenset({"quiet"}), _nothing, quiet=True),
 )
 
 REQUIRED_KINDS = frozenset({
     "date-only edit", "full-timestamp edit", "off-sitemap edit", "new page", "404 before it exists", "down one night",
-    "removed for good", "301 same ETag", "301 new ETag", "site 503", "two sources on one host", "quiet", "short page", "no ETag",
+    "removed for good", "301 same ETag", "301 new ETag", "site 503", "two sources on one host", "quiet", "short page", "no ETag", "large source",
 })

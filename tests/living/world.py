@@ -115,6 +115,7 @@ class World:
     sitemap_sites: set[str] = field(default_factory=set)  # sites with a /sitemap.xml (index or urlset)
     down: dict[str, int] = field(default_factory=dict)  # site -> status of a whole-site outage tonight
     no_etag: set[str] = field(default_factory=set)  # sites that send Last-Modified only (If-Modified-Since → 304)
+    trusted: set[str] = field(default_factory=set)  # sites of a large source: the crawler may trust their sitemap lastmods
     _counter: int = 0
 
     def new_marker(self) -> str:
