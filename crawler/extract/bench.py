@@ -45,12 +45,14 @@ def run_trafilatura(body: bytes, url: str) -> str:
 def run_readability(body: bytes, url: str) -> str:
     """readability-lxml's summary as text."""
     import lxml.html
-    from readability import Document
+    from readability import Document  # type: ignore[import-untyped]
 
     from crawler.extract.html import decode_html
 
     summary = Document(decode_html(body)).summary(html_partial=True)
-    return str(lxml.html.fromstring(summary).text_content()) if summary.strip() else ""
+    if not summary.strip():
+        return ""
+    return str(lxml.html.fromstring(summary).text_content())  # type: ignore[attr-defined]
 
 
 EXTRACTORS: dict[str, Extractor] = {"kb": run_kb, "readability-lxml": run_readability, "trafilatura": run_trafilatura}
@@ -186,8 +188,8 @@ def score(name: str, fn: Extractor, sets: tuple[str, ...], limit: int | None = N
         for n, (url, body, with_, without) in enumerate(trafilatura_pages()):
             if limit is not None and n >= limit:
                 break
-            text, ms = timed(fn, body, url)
-            text = norm(text)
+            raw, ms = timed(fn, body, url)
+            text = norm(raw)
             row.tf_ms.append(ms)
             miss = [s for s in with_ if norm(s) not in text]
             leak = [s for s in without if norm(s) in text]
@@ -199,24 +201,23 @@ def score(name: str, fn: Extractor, sets: tuple[str, ...], limit: int | None = N
                 row.notes.append(f"trafilatura {url} miss={miss[:2]} leak={leak[:2]}")
     if "swedish" in sets:
         for rec, body in swedish_pages():
-            text, ms = timed(fn, body, str(rec["url"]))
-            text = norm(text)
+            raw, ms = timed(fn, body, str(rec["url"]))
+            text = norm(raw)
             row.sv_ms.append(ms)
             row.sv_pages += 1
-            gold = rec["gold"]
-            assert isinstance(gold, list)
-            kept = [b for b in gold if block_kept(b, text)]
-            row.sv_blocks += len(gold)
+            blocks: list[str | list[str]] = list(rec["gold"])  # type: ignore[call-overload]
+            kept = [b for b in blocks if block_kept(b, text)]
+            row.sv_blocks += len(blocks)
             row.sv_kept += len(kept)
             furniture = rec["furniture"]
             assert isinstance(furniture, dict)
             leaked = {cat for cat, probes in furniture.items() if any(norm(p) in text for p in probes)}
             row.sv_leaks.update(leaked)
             row.sv_pages_leaking += bool(leaked)
-            gold_text = " ".join(b if isinstance(b, str) else " ".join(b) for b in gold)
+            gold_text = " ".join(b if isinstance(b, str) else " ".join(b) for b in blocks)
             row.sv_stray += max(0, sub_area_mentions(text) - sub_area_mentions(gold_text))
-            if verbose and (leaked or len(kept) < len(gold)):
-                lost = [b for b in gold if b not in kept]
+            if verbose and (leaked or len(kept) < len(blocks)):
+                lost = [b for b in blocks if b not in kept]
                 row.notes.append(f"swedish {rec['file']} leaked={sorted(leaked)} lost={lost[:3]}")
     return row
 

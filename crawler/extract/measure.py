@@ -15,6 +15,7 @@ import time
 from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Any
 
 log = logging.getLogger(__name__)
 
@@ -99,12 +100,14 @@ def run_trafilatura_precision(case: Case) -> str:
 
 def run_readability(case: Case) -> str:
     import lxml.html
-    from readability import Document
+    from readability import Document  # type: ignore[import-untyped]
 
     from crawler.extract.html import decode_html
 
     summary = Document(decode_html(case.body)).summary(html_partial=True)
-    return lxml.html.fromstring(summary).text_content() if summary.strip() else ""
+    if not summary.strip():
+        return ""
+    return str(lxml.html.fromstring(summary).text_content())  # type: ignore[attr-defined]
 
 
 EXTRACTORS: dict[str, Callable[[Case], str]] = {
@@ -115,7 +118,7 @@ EXTRACTORS: dict[str, Callable[[Case], str]] = {
 }
 
 
-def measure(cases: list[Case], rounds: int = 3) -> list[dict[str, object]]:
+def measure(cases: list[Case], rounds: int = 3) -> list[dict[str, Any]]:
     """Score each extractor on ``cases``; returns one row per extractor."""
     rows = []
     for name, fn in EXTRACTORS.items():

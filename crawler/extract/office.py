@@ -11,20 +11,19 @@ from typing import Any
 
 from crawler.extract import dates
 from crawler.extract.model import Extracted
+from crawler.extract.text import clean_text
 from kb.errors import ExtractError
 
 log = logging.getLogger(__name__)
 
 MAX_UNCOMPRESSED = 300 * 1024 * 1024  # zip bombs stop here
 MAX_MEMBERS = 20_000
-CONTROL_RE = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\x7f-\x9f\ufffd\ufeff]")
-_WS = re.compile(r"[ \t\u00a0]+")
 HEADING_STYLE = re.compile(r"^(?:heading|rubrik)\s*(\d)$", re.IGNORECASE)
 TITLE_STYLES = {"title", "rubrik", "titel"}
 
 
 def _clean(s: str) -> str:
-    return "\n".join(_WS.sub(" ", line).strip() for line in CONTROL_RE.sub("", s).splitlines()).strip()
+    return clean_text(s, lines=True)
 
 
 def check_zip(body: bytes) -> None:

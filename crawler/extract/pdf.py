@@ -8,6 +8,7 @@ import re
 
 from crawler.extract import dates
 from crawler.extract.model import Extracted
+from crawler.extract.text import clean_text
 from kb.errors import ExtractError
 
 log = logging.getLogger(__name__)
@@ -20,8 +21,6 @@ PAGE_NUMBER_RE = re.compile(
     re.IGNORECASE,
 )
 _DIGITS = re.compile(r"\d+")
-_WS = re.compile(r"[ \t\u00a0]+")
-CONTROL_RE = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\x7f-\x9f\ufffd\ufeff]")
 
 
 # ----------------------------------------------------------------------------- reading pages
@@ -65,7 +64,8 @@ def _largest_lines(tp: object, pdfium_c: object) -> str:
     raw = tp.raw  # type: ignore[attr-defined]
     n = min(pdfium_c.FPDFText_CountChars(raw), 6000)  # type: ignore[attr-defined]
     lines: list[tuple[float, str]] = []
-    size, buf = 0.0, []
+    size = 0.0
+    buf: list[str] = []
     for i in range(n):
         ch = chr(pdfium_c.FPDFText_GetUnicode(raw, i))  # type: ignore[attr-defined]
         if ch in "\r\n":
@@ -156,7 +156,7 @@ def _lines(page: str) -> list[str]:
     page = SOFT_HYPHEN_RE.sub(_soft_hyphen, page)
     out = []
     for line in re.split(r"\r\n|\r|\n", page):
-        line = _WS.sub(" ", CONTROL_RE.sub("", line)).strip()
+        line = clean_text(line, lines=True)
         out.append(line)
     return out
 
@@ -257,7 +257,7 @@ BAD_TITLES = re.compile(r"^(?:untitled|namnlös|dokument\d*|document\d*|microsof
 
 def good_title(t: str | None) -> str:
     """A metadata title worth showing, else ""."""
-    t = _WS.sub(" ", CONTROL_RE.sub("", t or "")).strip()
+    t = clean_text(t or "", lines=True)
     if len(t) < 3 or BAD_TITLES.match(t):
         return ""
     return t[:300]

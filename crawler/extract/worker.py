@@ -180,7 +180,7 @@ class WorkerPool:
                 worker = None
                 raise ExtractError("tidsgräns", f"mer än {timeout:g} s")
             if status == "err":
-                raise value
+                raise value if isinstance(value, BaseException) else ExtractError("trasig", repr(value)[:200])
             return value
         finally:
             self._idle.put(worker)

@@ -181,7 +181,6 @@ def test_invalid_or_unmatched_selector_falls_back_to_rules(caplog: pytest.LogCap
              "Gå till startsidan eller använd sökfunktionen för att hitta det du letar efter.</p></main>"),
         page("<main><h1>Oj!</h1><p>Sidan finns inte. Kontrollera adressen och försök igen, eller gå till "
              "startsidan och sök efter det du letar efter där.</p></main>"),
-        page("<main><h1>Nyheter</h1><p>Inga nyheter.</p></main>"),
         page("<main><h1>Logga in</h1><form><label>Användarnamn<input name='u'></label>"
              "<label>Lösenord<input type='password' name='p'></label></form><p>Inloggning för medarbetare i "
              "kommunens intranät. Kontakta IT-supporten om du har glömt ditt lösenord eller behöver ett konto.</p>"

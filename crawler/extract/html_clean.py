@@ -1,0 +1,295 @@
+"""Page furniture out: tags, roles, whole-token class names, hidden parts, Swedish widget phrases, link lists; then text."""
+
+from __future__ import annotations
+
+import logging
+import re
+from collections.abc import Iterator
+
+import lxml.etree
+
+from crawler.extract.html_parse import norm, tag_of, text_of
+
+log = logging.getLogger(__name__)
+
+DROP_TAGS = {"script", "style", "noscript", "template", "iframe", "object", "embed", "svg", "canvas", "video",
+             "audio", "select", "input", "textarea", "dialog", "nav", "menu", "link", "meta", "label", "option"}
+DROP_ROLES = {"navigation", "banner", "contentinfo", "search", "dialog", "alertdialog", "menu", "menubar",
+              "toolbar", "complementary"}
+# A class/id part (split on - _ and camelCase) that is one of these marks furniture when it is the last part
+# of the name, or the first part followed only by a generic suffix ("share-box", "cookie-inner", but not
+# "pagination-first" or "post-main-aside-container").
+FURNITURE_WORDS = {
+    "nav", "navigation", "navbar", "menu", "menus", "submenu", "subnav", "megamenu", "sidomeny", "undermeny",
+    "footer", "sidfot", "search", "sok", "skip", "skiplink", "skiplinks", "tools", "toolbar", "banner", "topbar",
+    "masthead", "sitemap", "languages", "translate", "breadcrumb", "breadcrumbs", "crumbs", "brodsmulor",
+    "brodsmula", "cookie", "cookies", "consent", "gdpr", "share", "sharing", "sharebar", "social", "some", "dela",
+    "feedback", "rating", "helpful", "survey", "enkat", "related", "relaterat", "relaterade", "sidebar", "aside",
+    "puff", "puffs", "teaser", "teasers", "pagination", "pager", "readspeaker", "lyssna", "print", "utskrift",
+    "tipsa", "newsletter", "nyhetsbrev", "subscribe", "signup", "popup", "modal", "login", "comment", "comments",
+    "commentlist", "kommentarer", "respond", "disqus", "toc", "kontaktruta", "contact", "ad", "ads", "advert",
+    "advertisement", "sponsor", "promo", "tags", "taglist", "byline", "author", "share-buttons",
+}
+FURNITURE_PREFIXES = ("cookie", "breadcrumb", "brodsmul", "consent", "readspeaker", "skiplink", "megamenu", "navbar",
+                      "sidebar", "newsletter", "nyhetsbrev", "sharebar", "sharing", "socialmedia", "comment")
+GENERIC_SUFFIXES = {"wrapper", "wrap", "container", "box", "list", "links", "link", "area", "block", "bar", "holder",
+                    "inner", "outer", "section", "widget", "module", "items", "item", "buttons", "button", "panel",
+                    "region", "col", "column", "portlet", "component", "icons", "text", "top", "bottom"}
+ACCORDION_WORDS = {"accordion", "collapse", "collapsible", "expand", "expandable", "toggle", "faq", "question",
+                   "answer", "panel", "utfallbar", "fallbar", "details", "disclosure"}
+SPLIT_RE = re.compile(r"[-_]+|(?<=[a-z])(?=[A-Z])")
+
+# Widgets recognised by the text they start with; the block that holds them goes.
+WIDGET_PHRASES = re.compile(
+    r"^(?:dela sidan|dela artikeln|dela på|dela denna sida|dela:|var sidan till hjälp|var informationen till hjälp|"
+    r"hjälpte informationen|fick du svar på din fråga|hittade du det du sökte|hittade du den information|du är här|"
+    r"relaterade sidor|relaterat\b|relaterade länkar|relaterad information|läs även|se även:|hoppa till|"
+    r"gå direkt till|till huvudinnehåll|vi använder kakor|vi använder cookies|den här webbplatsen använder|"
+    r"denna webbplats använder|webbplatsen använder kakor|lyssna på sidan|lyssna$|skriv ut$|skriv ut sidan|"
+    r"tipsa en vän|prenumerera på)",
+    re.IGNORECASE,
+)
+# A small box that opens with one of these headings is a contact or help box beside the content.
+BOX_HEADINGS = re.compile(r"^(?:kontakt|kontakta oss|frågor\??|har du frågor\??|kontaktperson(?:er)?|kontaktuppgifter)$",
+                          re.IGNORECASE)
+DATE_LINE = re.compile(r"^(?:publicerad|publicerat|senast uppdaterad|senast ändrad|uppdaterad|granskad|"
+                       r"senast granskad|sidan uppdaterades|datum)\b", re.IGNORECASE)
+BLOCK_TAGS = {"p", "div", "section", "article", "main", "h1", "h2", "h3", "h4", "h5", "h6", "ul", "ol", "li",
+              "dl", "dt", "dd", "table", "thead", "tbody", "tfoot", "tr", "blockquote", "pre", "figure",
+              "figcaption", "header", "footer", "address", "hr", "form", "fieldset", "details", "summary",
+              "aside", "caption", "center", "legend", "body", "html"}
+
+
+def class_parts(el: lxml.etree._Element) -> list[list[str]]:
+    """Each class name and the id, split into lower-case parts."""
+    names = (el.get("class") or "").split() + (el.get("id") or "").split()
+    return [[p.lower() for p in SPLIT_RE.split(n) if p] for n in names]
+
+
+def is_furniture_name(el: lxml.etree._Element) -> bool:
+    """Does a class name or the id say page furniture (whole parts, never substrings of another word)?"""
+    for parts in class_parts(el):
+        if not parts:
+            continue
+        last, first = parts[-1], parts[0]
+        if last in FURNITURE_WORDS or (len(parts) == 1 and last.startswith(FURNITURE_PREFIXES)):
+            return True
+        if first in FURNITURE_WORDS and all(p in GENERIC_SUFFIXES or p in FURNITURE_WORDS for p in parts[1:]):
+            return True
+    return False
+
+
+def is_accordion_part(el: lxml.etree._Element) -> bool:
+    """A disclosure button or panel (its text is content even while collapsed)."""
+    if el.get("aria-expanded") is not None or el.get("aria-controls") is not None:
+        return True
+    return any(p in ACCORDION_WORDS for parts in class_parts(el) for p in parts)
+
+
+def hidden(el: lxml.etree._Element) -> bool:
+    """Hidden by attribute or inline style."""
+    if el.get("hidden") is not None or (el.get("aria-hidden") or "").lower() == "true":
+        return True
+    style = (el.get("style") or "").replace(" ", "").lower()
+    return "display:none" in style or "visibility:hidden" in style
+
+
+def drop(el: lxml.etree._Element) -> None:
+    """Remove ``el`` but keep its tail text."""
+    parent = el.getparent()
+    if parent is None:
+        return
+    tail = el.tail
+    if tail:
+        prev = el.getprevious()
+        if prev is not None:
+            prev.tail = (prev.tail or "") + tail
+        else:
+            parent.text = (parent.text or "") + tail
+    parent.remove(el)
+
+
+def text_len(el: lxml.etree._Element) -> int:
+    """Characters of text (whitespace not counted)."""
+    return sum(len(t.strip()) for t in el.itertext())
+
+
+def link_len(el: lxml.etree._Element) -> int:
+    """Characters of text inside links."""
+    return sum(len(t.strip()) for a in el.iter("a") for t in a.itertext())
+
+
+def _in_content_section(el: lxml.etree._Element) -> bool:
+    return any(tag_of(a) in ("article", "main") for a in el.iterancestors())
+
+
+def prune(root: lxml.etree._Element, keep: set[lxml.etree._Element]) -> None:
+    """Remove page furniture from the tree under ``root`` (``keep``: the h1 and its ancestors)."""
+    body_len = max(text_len(root), 1)
+    aria_targets = {t for el in root.iter() if isinstance(el.tag, str) for t in (el.get("aria-controls") or "").split()}
+    doomed: list[lxml.etree._Element] = []
+    skip: set[lxml.etree._Element] = set()
+    for el in root.iter():
+        if not isinstance(el.tag, str):
+            doomed.append(el)
+            continue
+        if el is root:
+            continue
+        parent = el.getparent()
+        if parent is not None and parent in skip:
+            skip.add(el)
+            continue
+        if el in keep and tag_of(el) not in DROP_TAGS:
+            continue
+        if _doomed(el, keep, aria_targets, body_len):
+            doomed.append(el)
+            skip.add(el)
+    for el in doomed:
+        drop(el)
+
+
+def _doomed(el: lxml.etree._Element, keep: set[lxml.etree._Element], aria_targets: set[str], body_len: int) -> bool:
+    tag = tag_of(el)
+    if tag in DROP_TAGS:
+        return True
+    role = (el.get("role") or "").lower()
+    if tag == "button":
+        return not (is_accordion_part(el) or tag_of(el.getparent()) in ("h2", "h3", "h4", "h5", "h6", "summary", "dt"))
+    if hidden(el):
+        return not (el.get("id") in aria_targets or is_accordion_part(el))
+    if role in DROP_ROLES or tag == "footer":
+        return el not in keep
+    if tag == "header":
+        return el not in keep and not _in_content_section(el)
+    if tag == "aside":
+        return not _in_content_section(el) or is_furniture_name(el) or _link_dense(el)
+    if tag == "form":
+        return text_len(el) < 1000 or any((i.get("type") or "").lower() == "password" for i in el.iter("input"))
+    if is_furniture_name(el):
+        return el not in keep and text_len(el) <= body_len * 0.5
+    return False
+
+
+def _link_dense(el: lxml.etree._Element, ratio: float = 0.5) -> bool:
+    total = text_len(el)
+    return total > 0 and link_len(el) / total > ratio
+
+
+def clean_container(container: lxml.etree._Element, keep: set[lxml.etree._Element]) -> None:
+    """Remove Swedish widgets (by their first words), date lines and link lists from a content container."""
+    container_len = text_len(container)
+
+    def protected(el: lxml.etree._Element) -> bool:
+        return el in keep or (container_len >= 400 and text_len(el) > container_len * 0.5)
+
+    for el, text in list(_text_nodes(container)):
+        if BOX_HEADINGS.match(text) and tag_of(el) in ("h2", "h3", "h4", "strong", "p") and el is not container:
+            box = el.getparent()
+            if box is not None and box is not container and el is box[0] and text_len(box) < 300 and not protected(box):
+                drop(box)
+        elif WIDGET_PHRASES.match(text):
+            target = _widget_block(el, container)
+            if target is not None and not protected(target):
+                drop(target)
+        elif DATE_LINE.match(text):
+            target = _block_of(el, container)
+            if target is not None and text_len(target) < 160 and target not in keep:
+                drop(target)
+    doomed = []
+    for el in container.iter("ul", "ol", "div", "section", "table", "dl", "p"):
+        if el is container or el in keep:
+            continue
+        n_links = sum(1 for _ in el.iter("a"))
+        if n_links >= 3 and _link_dense(el, 0.8) and not protected(el):
+            doomed.append(el)
+    for el in doomed:
+        if el.getparent() is not None and not any(a in doomed for a in el.iterancestors()):
+            drop(el)
+
+
+def _text_nodes(container: lxml.etree._Element) -> Iterator[tuple[lxml.etree._Element, str]]:
+    """(element, stripped text) for each element whose own leading text is non-empty."""
+    for el in container.iter():
+        if not isinstance(el.tag, str):
+            continue
+        t = (el.text or "").strip()
+        if t:
+            yield el, t
+        tail = (el.tail or "").strip()
+        parent = el.getparent()
+        if tail and parent is not None:
+            yield parent, tail
+
+
+def _block_of(el: lxml.etree._Element, container: lxml.etree._Element) -> lxml.etree._Element | None:
+    cur: lxml.etree._Element | None = el
+    while cur is not None and cur is not container:
+        if tag_of(cur) in BLOCK_TAGS:
+            return cur
+        cur = cur.getparent()
+    return None
+
+
+def _widget_block(el: lxml.etree._Element, container: lxml.etree._Element) -> lxml.etree._Element | None:
+    """Climb from the phrase to the widget: while the parent adds only links or a few words."""
+    cur = _block_of(el, container)
+    if cur is None:
+        return None
+    while True:
+        parent = cur.getparent()
+        if parent is None or parent is container:
+            return cur
+        extra_text = text_len(parent) - text_len(cur)
+        extra_links = link_len(parent) - link_len(cur)
+        if extra_text - extra_links > 60:
+            return cur
+        cur = parent
+
+
+def serialise(container: lxml.etree._Element) -> tuple[str, list[str]]:
+    """Text with blank lines between blocks, and the h1–h3 headings, without recursion."""
+    paragraphs: list[str] = []
+    headings: list[str] = []
+    buf: list[str] = []
+
+    def flush() -> None:
+        para = "\n".join(norm(line) for line in "".join(buf).split("\n"))
+        para = "\n".join(line for line in para.split("\n") if line)
+        if para:
+            paragraphs.append(para)
+        buf.clear()
+
+    for event, el in lxml.etree.iterwalk(container, events=("start", "end")):
+        tag = tag_of(el)
+        if event == "start":
+            if tag in BLOCK_TAGS:
+                flush()
+            elif tag == "br":
+                buf.append("\n")
+            elif tag in ("td", "th", "button"):
+                buf.append(" ")
+            if el.text and tag not in ("script", "style"):
+                buf.append(el.text)
+        else:
+            if tag in ("h1", "h2", "h3"):
+                h = text_of(el)
+                if h:
+                    headings.append(h)
+            if tag in BLOCK_TAGS:
+                flush()
+            elif tag in ("td", "th", "button"):
+                buf.append(" ")
+            if el.tail and el is not container:
+                buf.append(el.tail)
+    flush()
+    return "\n\n".join(paragraphs), headings
+
+
+def serialise_cheaply(container: lxml.etree._Element, max_elements: int) -> tuple[str, list[str]]:
+    """For pathological trees (hundreds of thousands of elements): C-level tag stripping and text only."""
+    log.info("page has more than %d elements; extracting without furniture rules", max_elements)
+    lxml.etree.strip_elements(container, *DROP_TAGS, "button", "header", "footer", "form", "aside", with_tail=False)
+    raw = lxml.etree.tostring(container, method="text", encoding="unicode")
+    paragraphs = [norm(p) for p in re.split(r"\n\s*\n", raw)]
+    headings = [text_of(h) for h in container.iter("h1", "h2", "h3")][:200]
+    return "\n\n".join(p for p in paragraphs if p), headings

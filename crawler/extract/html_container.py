@@ -1,0 +1,153 @@
+"""Find the main content by block scoring: paragraphs score their ancestors by length and commas, less link text."""
+
+from __future__ import annotations
+
+import re
+
+import lxml.etree
+
+from crawler.extract.html_clean import BOX_HEADINGS, WIDGET_PHRASES, link_len, text_len
+from crawler.extract.html_parse import tag_of
+
+PARA_TAGS = ("p", "pre", "td", "blockquote", "dd", "li")
+DIV_TAGS = {"div", "section", "article", "main", "span", "font", "center"}
+POSITIVE = re.compile(r"article|body|content|entry|hentry|main|page|post|text|blog|story|ingress|brodtext|artikel|"
+                      r"innehall|preamble|lead", re.IGNORECASE)
+NEGATIVE = re.compile(r"comment|meta|footer|footnote|masthead|related|remark|rss|shoutbox|sidebar|sponsor|share|social|"
+                      r"tags|tool|widget|teaser|puff|promo|banner|nav|menu|contact|kontakt|aside|list|card", re.IGNORECASE)
+TAG_WEIGHT = {"div": 5, "article": 10, "main": 10, "section": 3, "pre": 3, "td": 3, "blockquote": 3, "address": -3, "ol": -3,
+              "ul": -3, "dl": -3, "dd": -3, "dt": -3, "li": -3, "form": -3, "h1": -5, "h2": -5, "h3": -5, "h4": -5,
+              "th": -5}
+ID_CANDIDATES = {"content", "main", "main-content", "maincontent", "innehall", "huvudinnehall", "primary", "page-content",
+                 "pagecontent", "article"}
+MIN_PARA = 25
+CLASS_WEIGHT = 25
+SIB_MIN = 5.0  # a sibling block joins the content from this score, or from this share of the best block's
+SIB_SHARE = 0.1
+
+
+def _class_weight(el: lxml.etree._Element) -> float:
+    w = 0.0
+    for attr in (el.get("class"), el.get("id")):
+        if attr:
+            if NEGATIVE.search(attr):
+                w -= CLASS_WEIGHT
+            if POSITIVE.search(attr):
+                w += CLASS_WEIGHT
+    return w
+
+
+def _own_text(el: lxml.etree._Element) -> str:
+    """Text directly in ``el`` (not in its child elements), tails of children included."""
+    parts = [el.text or ""]
+    parts += [c.tail or "" for c in el]
+    return " ".join(p.strip() for p in parts if p.strip())
+
+
+def score_blocks(scope: lxml.etree._Element) -> dict[lxml.etree._Element, float]:
+    """Raw content scores: every paragraph-like block adds to its parent (full) and grandparent (half)."""
+    scores: dict[lxml.etree._Element, float] = {}
+    for el in scope.iter():
+        tag = tag_of(el)
+        if tag in PARA_TAGS:
+            text = "".join(str(t) for t in el.itertext())
+        elif tag in DIV_TAGS:
+            text = _own_text(el)
+        else:
+            continue
+        n = len(text.strip())
+        if n < MIN_PARA:
+            continue
+        s = 1.0 + text.count(",") + min(n // 100, 3)
+        if tag in DIV_TAGS:  # text straight in a div: it is its own paragraph and its own candidate
+            scores[el] = scores.get(el, 0.0) + s
+        if tag == "li":
+            s *= 0.5
+        parent = el.getparent()
+        for level, anc in enumerate((parent, parent.getparent() if parent is not None else None)):
+            if anc is None or not isinstance(anc.tag, str):
+                break
+            scores[anc] = scores.get(anc, 0.0) + s / (level + 1)
+    return scores
+
+
+def link_density(el: lxml.etree._Element) -> float:
+    """Share of the text that is link text."""
+    total = text_len(el)
+    return link_len(el) / total if total else 0.0
+
+
+def final_scores(scores: dict[lxml.etree._Element, float]) -> dict[lxml.etree._Element, float]:
+    """Raw score plus tag and class weight, scaled down by link density."""
+    return {el: (s + TAG_WEIGHT.get(tag_of(el), 0) + _class_weight(el)) * (1 - link_density(el)) for el, s in scores.items()}
+
+
+def pick(scope: lxml.etree._Element) -> list[lxml.etree._Element]:
+    """The best-scoring block and its siblings that look like content, in document order."""
+    final = final_scores(score_blocks(scope))
+    if not final:
+        return [scope]
+    top = max(final, key=lambda el: final[el])
+    top_score = final[top]
+    parent = top.getparent()
+    if top is scope or parent is None:
+        return [top]
+    threshold = max(SIB_MIN, top_score * SIB_SHARE)
+    top_class = top.get("class") or ""
+    chosen = []
+    for sib in parent:
+        if not isinstance(sib.tag, str):
+            continue
+        if sib is top:
+            chosen.append(sib)
+            continue
+        bonus = top_score * 0.2 if top_class and sib.get("class") == top_class else 0.0
+        if (final.get(sib, -1e9) + bonus >= threshold or _content_sibling(sib)) and not _widget(sib):
+            chosen.append(sib)
+    return chosen
+
+
+def _widget(el: lxml.etree._Element) -> bool:
+    """A box that opens with a widget phrase or a contact heading ("Frågor?", "Dela sidan")."""
+    first = next((str(t).strip() for t in el.itertext() if str(t).strip()), "")
+    return bool(BOX_HEADINGS.match(first) or WIDGET_PHRASES.match(first))
+
+
+def _content_sibling(sib: lxml.etree._Element) -> bool:
+    """A sibling paragraph (or a block holding only the h1) next to the main block."""
+    tag = tag_of(sib)
+    if tag in ("h1", "h2", "h3", "header"):
+        return True
+    if sib.find(".//h1") is not None and text_len(sib) < 300:
+        return True
+    if tag != "p":
+        return False
+    n = text_len(sib)
+    ld = link_density(sib)
+    text = "".join(str(t) for t in sib.itertext()).strip()
+    if n > 80:
+        return ld < 0.25
+    return 0 < n and ld == 0 and re.search(r"\.( |$)", text) is not None
+
+
+def densest_region(root: lxml.etree._Element) -> lxml.etree._Element:
+    """Of the semantic main regions (<main>, [role=main], <article>, #content…), the one with most content; else <body>."""
+    body = root.find("body")
+    whole = body if body is not None else root
+    regions = [el for el in root.iter("main", "article", "div", "section")
+               if tag_of(el) in ("main", "article") or (el.get("role") or "").lower() == "main"
+               or (el.get("id") or "").lower() in ID_CANDIDATES]
+    if not regions:
+        return whole
+    raw = score_blocks(whole)
+    total = sum(raw.values()) or 1.0
+    region_set = set(regions)
+    mass = dict.fromkeys(regions, 0.0)
+    for el, s in raw.items():
+        if el in region_set:
+            mass[el] += s
+        for a in el.iterancestors():
+            if a in region_set:
+                mass[a] += s
+    best = max(regions, key=lambda r: mass[r])
+    return best if mass[best] >= 0.3 * total else whole

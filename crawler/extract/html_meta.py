@@ -1,0 +1,125 @@
+"""HTML metadata: meta tags, title, language, canonical, links (malformed ones skipped) and robots directives."""
+
+from __future__ import annotations
+
+import re
+from urllib.parse import urljoin, urlsplit
+
+import lxml.etree
+
+from crawler.extract.html_parse import norm, text_of
+from crawler.extract.model import Link
+from crawler.extract.text import clean_text
+
+MAX_LINKS = 5000
+
+
+def read_meta(root: lxml.etree._Element) -> dict[str, str]:
+    """Meta tags keyed by lower-cased name, property, http-equiv or itemprop (first value wins)."""
+    meta: dict[str, str] = {}
+    for el in root.iter("meta"):
+        key = el.get("name") or el.get("property") or el.get("http-equiv") or el.get("itemprop")
+        val = el.get("content")
+        if key and val is not None:
+            meta.setdefault(key.strip().lower(), val.strip())
+    for el in root.iter("time"):  # itemprop on <time datetime>
+        prop = (el.get("itemprop") or "").lower()
+        if prop in ("datepublished", "datemodified") and el.get("datetime"):
+            meta.setdefault(prop, el.get("datetime", ""))
+    return meta
+
+
+TITLE_SEPARATORS = re.compile(r"\s+(?:[-|–—:•·»]|::)\s+")
+
+
+def strip_site_suffix(title: str, site_name: str = "") -> str:
+    """'Titel - Sajtnamn' / 'Titel | Sajt' → 'Titel'."""
+    title = norm(title)
+    if site_name:
+        for sep in (" - ", " | ", " – ", " — ", " :: ", " · ", " » ", ": "):
+            if title.lower().endswith((sep + site_name).lower()):
+                return title[: -len(sep + site_name)].strip()
+    seps = list(TITLE_SEPARATORS.finditer(title))
+    if seps and seps[-1].start() > 0:
+        return title[: seps[-1].start()].strip()
+    return title
+
+
+def base_url(root: lxml.etree._Element, url: str) -> str:
+    """The page's <base href> when it is a usable http(s) URL, else the page URL."""
+    for el in root.iter("base"):
+        href = (el.get("href") or "").strip()
+        if href:
+            joined = absolute(url, href)
+            if joined:
+                return joined
+        break
+    return url
+
+
+def absolute(base: str, href: str) -> str | None:
+    """Absolute http(s) URL of ``href``; None for fragments, other schemes and malformed links."""
+    href = clean_text(href).strip()
+    if not href or href.startswith("#"):
+        return None
+    try:  # a malformed link ("http://[ccpa-preferences]") is skipped, never the page
+        scheme = urlsplit(href).scheme.lower()
+        if scheme and scheme not in ("http", "https"):
+            return None  # mailto:, tel:, javascript:, data: …
+        joined = urljoin(base, href)
+        return joined if urlsplit(joined).scheme in ("http", "https") else None
+    except ValueError:
+        return None
+
+
+def read_links(root: lxml.etree._Element, base: str) -> list[Link]:
+    """Every http(s) link on the whole page (menus too), absolute, with rel=nofollow marked."""
+    links: list[Link] = []
+    seen: set[tuple[str, str, bool]] = set()
+    for el in root.iter("a", "area"):
+        href = el.get("href")
+        if href is None:
+            continue
+        target = absolute(base, href)
+        if target is None:
+            continue
+        rel = (el.get("rel") or "").lower().split()
+        nofollow = "nofollow" in rel or "ugc" in rel or "sponsored" in rel
+        text = text_of(el)[:200] if el.tag == "a" else norm(el.get("alt"))[:200]
+        key = (target, text, nofollow)
+        if key in seen:
+            continue
+        seen.add(key)
+        links.append(Link(target, text, nofollow))
+        if len(links) >= MAX_LINKS:
+            break
+    return links
+
+
+def read_robots(meta: dict[str, str]) -> tuple[bool, bool]:
+    """(noindex, nofollow) from <meta name=robots|googlebot>."""
+    directives = set()
+    for key in ("robots", "googlebot"):
+        directives |= {d.strip() for d in meta.get(key, "").lower().split(",")}
+    none = "none" in directives
+    return none or "noindex" in directives, none or "nofollow" in directives
+
+
+def page_language(root: lxml.etree._Element, meta: dict[str, str]) -> str:
+    """Two-letter language of the page (lang attribute, then Content-Language), 'sv' when unknown."""
+    raw = root.get("lang") or root.get("{http://www.w3.org/XML/1998/namespace}lang") or meta.get("content-language") or "sv"
+    return (norm(raw).split("-")[0].split("_")[0].lower() or "sv")[:8]
+
+
+def canonical_url(root: lxml.etree._Element, base: str) -> str | None:
+    """Absolute <link rel=canonical> target, if any."""
+    for el in root.iter("link"):
+        if "canonical" in (el.get("rel") or "").lower().split() and el.get("href"):
+            return absolute(base, el.get("href", ""))
+    return None
+
+
+def head_title(root: lxml.etree._Element, meta: dict[str, str]) -> str:
+    """<title> without the site-name suffix."""
+    title_el = root.find(".//title")
+    return strip_site_suffix(text_of(title_el), meta.get("og:site_name", "")) if title_el is not None else ""

@@ -1,0 +1,20 @@
+"""The one text-cleaning function for extracted text (HTML, PDF, Office)."""
+
+from __future__ import annotations
+
+import re
+
+CONTROL_RE = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\x7f-\x9f\ufffd\ufeff\u200b]")
+WS_RE = re.compile(r"[ \t\r\f\v\u00a0\u2000-\u200a\u202f\u205f\u3000]+")
+
+
+def clean_text(s: str, *, lines: bool = False) -> str:
+    """Remove NULs, C0/C1 control characters, replacement characters and zero-width marks.
+
+    With ``lines=True`` also collapse horizontal whitespace to one space and strip every line and the
+    whole text (what document formats need; HTML keeps its markup whitespace for the parser).
+    """
+    s = CONTROL_RE.sub("", s)
+    if lines:
+        s = "\n".join(WS_RE.sub(" ", line).strip() for line in s.splitlines()).strip()
+    return s
