@@ -146,12 +146,12 @@ class LivingMonth:
 
     # -- what the index answers --------------------------------------------------
     def _check_index(self, night: Night, result: NightResult) -> None:
-        from index.search import SearchService
+        from index.service import open_backend  # the backend factory the CLI hands to the web app
         from kb.searchmodel import SearchRequest
         from kb.settings import load_settings
 
         n, world, grace = night.number, self.world, self.rules.gone_after_runs
-        service = SearchService(load_settings(env={}, data_dir=self.data_dir, sources=self.sources))
+        service = open_backend(load_settings(env={}, data_dir=self.data_dir, sources=self.sources))
         cache: dict[str, list[tuple[str, list[str]]]] = {}
 
         def found(marker: str) -> list[tuple[str, list[str]]]:
