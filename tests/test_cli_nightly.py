@@ -211,3 +211,25 @@ def test_verbose_shows_the_traceback_of_an_io_error_quiet_never(settings: Settin
     assert "Traceback" in capsys.readouterr().err
     assert run(settings, "report") == 65
     assert "Traceback" not in capsys.readouterr().err
+
+
+@pytest.mark.parametrize(("verbosity", "traceback_shown"), [(-1, False), (0, False), (1, True)])
+def test_logged_exceptions_carry_their_traceback_only_with_v(capsys: pytest.CaptureFixture[str], verbosity: int,
+                                                             traceback_shown: bool) -> None:
+    import logging
+
+    from kb.cli._common import _configure_logging
+
+    root = logging.getLogger()
+    saved = root.handlers[:], root.level
+    _configure_logging(verbosity)
+    try:
+        raise OSError(28, "No space left on device")
+    except OSError:
+        logging.getLogger("crawler.test").exception("a source stopped")
+    finally:
+        root.handlers[:], root.level = saved[0], saved[1]
+    err = capsys.readouterr().err
+    assert "a source stopped" in err
+    assert ("Traceback" in err) is traceback_shown
+    assert err.count("\n") == 1 or traceback_shown

@@ -103,11 +103,24 @@ def error_line(exc: BaseException, code: int) -> str:
     return f"kb: fel: {detail}"
 
 
+class _OneLineFormatter(logging.Formatter):
+    """Log records without their traceback: tracebacks are for -v, cron gets one line per record."""
+
+    def format(self, record: logging.LogRecord) -> str:
+        saved = record.exc_info, record.exc_text, record.stack_info
+        record.exc_info, record.exc_text, record.stack_info = None, None, None
+        try:
+            return super().format(record)
+        finally:
+            record.exc_info, record.exc_text, record.stack_info = saved
+
+
 def _configure_logging(verbosity: int) -> None:
     level = logging.WARNING - 10 * verbosity
     level = max(logging.DEBUG, min(logging.CRITICAL, level))
     handler = logging.StreamHandler(sys.stderr)
-    handler.setFormatter(logging.Formatter("%(asctime)s %(levelname)s %(name)s: %(message)s", "%Y-%m-%dT%H:%M:%S"))
+    formatter = logging.Formatter if verbosity > 0 else _OneLineFormatter
+    handler.setFormatter(formatter("%(asctime)s %(levelname)s %(name)s: %(message)s", "%Y-%m-%dT%H:%M:%S"))
     root = logging.getLogger()
     root.handlers[:] = [handler]
     root.setLevel(level)
