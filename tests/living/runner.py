@@ -14,7 +14,7 @@ from pathlib import Path
 from types import TracebackType
 
 from .scenario import NIGHTS, Night, Rules, build_world, sources_yaml
-from .sites import LivingSite
+from .sites import LivingSite, Seen
 from .world import Page, World, run_time
 
 SITE_NAMES = ("alpha", "beta", "gamma", "delta")
@@ -23,6 +23,9 @@ KB_ENV = {
     "KB_CONNECT_TIMEOUT": "2", "KB_READ_TIMEOUT": "2", "KB_FETCH_DEADLINE": "10", "KB_RETRIES": "1",
     "KB_PARSE_TIMEOUT": "20", "KB_INDEX_PROCS": "1", "KB_HOST_PARALLELISM": "4",
 }
+# Every source's politeness delay: small, but large enough that a crawler ignoring it (or two sources on one host
+# not sharing it) shows up in the servers' logs.
+DELAY = 0.05
 _FAKETIME_LIBS = ("/usr/lib/*/faketime/libfaketime.so.1", "/usr/lib/faketime/libfaketime.so.1", "/usr/lib64/faketime/libfaketime.so.1")
 
 
@@ -64,7 +67,7 @@ class NightResult:
 class LivingMonth:
     """Three live local sites, a data dir and a sources.yaml; ``run(night)`` mutates the sites, runs kb, checks."""
 
-    def __init__(self, workdir: Path, rules: Rules, delay: float = 0.01) -> None:
+    def __init__(self, workdir: Path, rules: Rules, delay: float = DELAY) -> None:
         self.workdir = workdir
         self.rules = rules
         self.sites = {name: LivingSite(name) for name in SITE_NAMES}
@@ -73,6 +76,7 @@ class LivingMonth:
         self.world: World = build_world(self.sites)
         self.data_dir = workdir / "data"
         self.sources = workdir / "sources.yaml"
+        self.delay = delay
         self.sources.write_text(sources_yaml(self.sites, delay), encoding="utf-8")
         self.results: list[NightResult] = []
 
@@ -128,6 +132,7 @@ class LivingMonth:
             seen = site.night_requests(n)
             result.requests[name] = len(seen)
             result.bodies[name] = [r.path for r in seen if r.status == 200 and r.body_bytes and not self.world.is_sitemap(r.path)]
+            self._polite(n, site, seen, result)
             asked = Counter(r.path for r in seen if r.status < 500)  # a 5xx may be retried within the run
             for path, count in sorted(asked.items()):
                 if count > 1:
@@ -143,6 +148,20 @@ class LivingMonth:
                                 f"output: {_short(result.stdout + result.stderr)}")
         if result.exit_code != 0 and not (result.stdout.strip() or result.stderr.strip()):
             result.other.append(f"night {n}: `kb -q update` exited {result.exit_code} and printed nothing (cron would mail nothing)")
+
+    def _polite(self, n: int, site: LivingSite, seen: list[Seen], result: NightResult) -> None:
+        """One request at a time per host, at least the delay apart (end to start), whichever source asks."""
+        pages = sorted((r for r in seen if r.path != "/robots.txt"), key=lambda r: r.started)
+        for before, after in zip(pages, pages[1:], strict=False):
+            if before.status >= 500:
+                continue  # a retry after 503 with Retry-After: 0 may follow at once
+            gap = after.started - before.ended
+            if gap < 0:
+                result.other.append(f"night {n}: {site.url(after.path)}: requested while {before.path} was still being answered "
+                                    "(expected one request at a time per host)")
+            elif gap < 0.8 * self.delay:
+                result.other.append(f"night {n}: {site.url(after.path)}: requested {gap * 1000:.0f} ms after {before.path} "
+                                    f"(expected the delay of {self.delay * 1000:.0f} ms between requests to a host, across sources)")
 
     # -- what the index answers --------------------------------------------------
     def _check_index(self, night: Night, result: NightResult) -> None:

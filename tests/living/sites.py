@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import sys
 import threading
+import time
 from dataclasses import dataclass, field
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from typing import Any
@@ -30,6 +31,8 @@ class Seen:
     status: int
     body_bytes: int
     conditional: bool
+    started: float = 0.0  # time.monotonic() when the request line arrived
+    ended: float = 0.0  # … and when the response was written
 
 
 class _Handler(BaseHTTPRequestHandler):
@@ -41,6 +44,7 @@ class _Handler(BaseHTTPRequestHandler):
 
     def do_GET(self) -> None:  # noqa: N802
         site = self.server.site
+        started = time.monotonic()
         path = self.path.split("#", 1)[0]
         with site.lock:
             resp = site.outage or site.routes.get(path)
@@ -69,7 +73,7 @@ class _Handler(BaseHTTPRequestHandler):
         except (BrokenPipeError, ConnectionResetError):
             pass
         with site.lock:
-            site.requests.append(Seen(night, path, status, len(body), bool(inm or ims)))
+            site.requests.append(Seen(night, path, status, len(body), bool(inm or ims), started, time.monotonic()))
 
 
 class _Server(ThreadingHTTPServer):
