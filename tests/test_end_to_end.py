@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import contextlib
+import io
 import json
 import re
 import textwrap
@@ -44,17 +46,13 @@ def demo(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Demo]:
     sites.start()
     try:
         settings.sources.write_text(sites.render_sources(), encoding="utf-8")
-        capture = pytest.MonkeyPatch()
-        lines: list[str] = []
-        capture.setattr(cli, "_out", lambda text="": lines.append(text))
-        try:
+        out = io.StringIO()  # the CLI writes through sys.stdout (kb.cli._common._out)
+        with contextlib.redirect_stdout(out):
             update_code = cli.main(_argv(settings, "update"))
             first = list(sites.requests)
             crawl_code = cli.main(_argv(settings, "-q", "crawl"))
-        finally:
-            capture.undo()
         second = list(sites.requests)[len(first):]
-        yield Demo(sites, settings, first, second, update_code, crawl_code, "\n".join(lines))
+        yield Demo(sites, settings, first, second, update_code, crawl_code, out.getvalue().rstrip("\n"))
     finally:
         sites.stop()
 
