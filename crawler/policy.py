@@ -41,9 +41,9 @@ def was_stored(previous: FetchState | None) -> bool:
     return previous is not None and previous.status in STORED_STATUSES
 
 
-def followable_links(extracted: Extracted) -> list[tuple[str, bool]]:
+def followable_links(extracted: Extracted, nofollow: bool = False) -> list[tuple[str, bool]]:
     """The links a crawler may follow, each marked as a pagination step or not (nofollow pages give none)."""
-    if extracted.robots_nofollow:
+    if nofollow or extracted.robots_nofollow:
         return []
     out: dict[str, bool] = {}
     for link in extracted.links:
@@ -71,9 +71,8 @@ def decide(
     url = url or response.final_url
     stored = was_stored(previous_state) if stored is None else stored
     header_noindex, header_nofollow = x_robots_tag(response.headers.get("x-robots-tag", ""), user_agent)
-    extracted.robots_noindex = extracted.robots_noindex or header_noindex
-    extracted.robots_nofollow = extracted.robots_nofollow or header_nofollow
-    links = followable_links(extracted)
+    noindex = extracted.robots_noindex or header_noindex
+    links = followable_links(extracted, header_nofollow)
     if extracted.canonical:
         try:
             canonical = normalize(extracted.canonical, max_url_length)
@@ -82,8 +81,8 @@ def decide(
         if canonical != url and source.in_scope(canonical):
             return Outcome("not_indexable", "not_indexable", "canonical", links=links, canonical=canonical,
                            gone_reason="canonical" if stored else None)
-    if extracted.robots_noindex or not source.indexable(url):
-        why = "noindex" if extracted.robots_noindex else "follow_only"
+    if noindex or not source.indexable(url):
+        why = "noindex" if noindex else "follow_only"
         return Outcome("not_indexable", "not_indexable", why, links=links, gone_reason=why if stored else None)
     if extracted.soft_404:
         detail = extracted.title[:100]

@@ -67,8 +67,10 @@ def test_stored_flag_overrides_the_previous_state():
 def test_noindex_by_meta_or_header_is_not_stored_and_a_stored_one_is_gone():
     out = decide(extracted(robots_noindex=True), response(), source(), state("ok"))
     assert (out.action, out.reason, out.gone_reason) == ("not_indexable", "noindex", "noindex") and out.links
-    out = decide(extracted(), response({"x-robots-tag": "noindex, nofollow"}), source(), None)
+    page = extracted()
+    out = decide(page, response({"x-robots-tag": "noindex, nofollow"}), source(), None)
     assert (out.action, out.reason, out.gone_reason, out.links) == ("not_indexable", "noindex", None, [])
+    assert not page.robots_noindex and not page.robots_nofollow  # pure: the input is not changed
 
 
 def test_follow_only_page():
