@@ -278,3 +278,18 @@ def test_a_store_made_before_the_crawl_schema_additions_is_upgraded(site, page_h
         rep = crawl(settings, [make_source(site)], store).sources["test"]
         assert rep.new == 2 and rep.failed == 0  # the old gone URL is retried at once and comes back
         assert store.get_state(site.url("/a")).last_night == 1 and store.get_links(site.url("/")) == [(site.url("/a"), False)]
+
+
+def test_time_limit_is_a_warning_with_the_count_of_links_not_followed(site, page_html, settings, store, make_source):
+    import time
+
+    def slow(h):
+        time.sleep(0.3)
+        return site.Page(page_html("Långsam", LONG))
+
+    site.add("/", page_html("Start", LONG, links=[f"/s{i}" for i in range(6)]))
+    for i in range(6):
+        site.routes[f"/s{i}"] = slow
+    rep = crawl(settings, [make_source(site, max_time=0.5)], store).sources["test"]
+    assert rep.status == "partial" and 0 < rep.not_followed <= 6
+    assert any(n.startswith("max_time (0.5 s) nådd") and f"{rep.not_followed} köade adresser hämtades inte" in n for n in rep.notes), rep.notes

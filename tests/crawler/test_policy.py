@@ -130,3 +130,23 @@ def test_sitemap_lastmod_rule_covers_the_whole_day_of_the_last_fetch():
     assert not sitemap_says_unchanged(datetime(2020, 1, 1, tzinfo=UTC), ok, fetched + timedelta(days=7))
     assert not sitemap_says_unchanged(datetime(2020, 1, 1, tzinfo=UTC), FetchState(URL, "m", status="gone", last_fetched=fetched), now)
     assert not sitemap_says_unchanged(None, ok, now)
+
+
+def test_host_gate_keeps_the_largest_delay_asked_for_on_a_host():
+    from crawler.politeness import HostGate
+
+    now = [100.0]
+    slept: list[float] = []
+
+    def sleep(seconds: float) -> None:
+        slept.append(round(seconds, 3))
+        now[0] += seconds
+
+    gate = HostGate(clock=lambda: now[0], sleep=sleep)
+    with gate.slot("http://a", 2.0):  # a polite source on the host
+        pass
+    with gate.slot("http://a", 0.0):  # a source with no delay of its own still waits 2 s
+        pass
+    with gate.slot("http://b", 0.0):  # another host is not slowed
+        pass
+    assert slept == [2.0]
