@@ -338,6 +338,8 @@ def test_disk_full_during_the_crawl_exits_74_with_one_line_and_loses_nothing(sit
         assert search_total(service) == total
         check, docs = _integrity(settings)
         assert check == "ok" and docs >= before[1]  # the store is consistent and lost nothing
+        report = kb_run(settings, "report", "--list")  # the librarians can still read what happened
+        assert report.returncode == 0 and "failed" in report.stdout, report.stderr
         filler.unlink()
         again = kb_run(settings, "-q", "update")
         assert again.returncode == 0, again.stderr
