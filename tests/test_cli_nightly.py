@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import os
 import shutil
+import sqlite3
 import sys
 import tempfile
 from collections.abc import Iterator
@@ -233,3 +234,17 @@ def test_logged_exceptions_carry_their_traceback_only_with_v(capsys: pytest.Capt
     assert "a source stopped" in err
     assert ("Traceback" in err) is traceback_shown
     assert err.count("\n") == 1 or traceback_shown
+
+
+def test_exit_code_for_a_damaged_store_is_65_wherever_it_surfaces() -> None:
+    from kb.errors import StoreCorrupt, StoreError
+
+    assert cli.exit_code_for(StoreCorrupt("store kb.sqlite3 is damaged")) == 65
+    try:
+        try:
+            raise sqlite3.DatabaseError("database disk image is malformed")
+        except Exception as inner:
+            raise StoreError("store read failed") from inner
+    except StoreError as wrapped:
+        assert cli.exit_code_for(wrapped) == 65
+    assert cli.exit_code_for(StoreError("store read failed: no such table: runs")) == 1

@@ -47,7 +47,7 @@ def _os_cause(exc: BaseException) -> OSError | None:
 
 def is_store_corrupt(exc: BaseException) -> bool:
     """Is a damaged store file (not a database, malformed page) behind this exception, directly or in its chain?"""
-    from kb.store import is_corrupt
+    from kb.storedb import is_corrupt
 
     cur: BaseException | None = exc
     for _ in range(10):
