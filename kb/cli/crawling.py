@@ -57,9 +57,12 @@ def _crawl(args: argparse.Namespace, settings: Settings, store: Any) -> Any:
         return crawl(settings, sources, store, only=only or None, progress=sys.stderr.isatty() and not args.quiet)
     except Exception as exc:
         # the crawl recorded its run as "failed" without a code (if it could write at all): give it the real one
-        for run in store.list_runs(limit=5):
-            if run["id"] > newest and run["kind"] == "crawl":
-                _record(store, run["id"], "failed", exit_code_for(exc), {"fel": str(exc)[:300]})
+        try:
+            ours = [run["id"] for run in store.list_runs(limit=5) if run["id"] > newest and run["kind"] == "crawl"]
+        except StoreError:
+            ours = []  # the store cannot even be read: the exception below says why
+        for run_id in ours:
+            _record(store, run_id, "failed", exit_code_for(exc), {"fel": str(exc)[:300]})
         raise
 
 
