@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import glob
 import os
+import signal
 import subprocess
 import sys
 import time
@@ -26,6 +27,7 @@ KB_ENV = {
 # Every source's politeness delay: small, but large enough that a crawler ignoring it (or two sources on one host
 # not sharing it) shows up in the servers' logs.
 DELAY = 0.05
+RUN_TIMEOUT = 180.0
 _FAKETIME_LIBS = ("/usr/lib/*/faketime/libfaketime.so.1", "/usr/lib/faketime/libfaketime.so.1", "/usr/lib64/faketime/libfaketime.so.1")
 
 
@@ -48,6 +50,7 @@ class NightResult:
     stdout: str
     stderr: str
     seconds: float
+    killed: bool = False  # the test killed the run with SIGKILL mid-crawl
     fresh: int = 0
     missing: list[str] = field(default_factory=list)
     stale: list[str] = field(default_factory=list)
@@ -98,15 +101,17 @@ class LivingMonth:
     def run(self, night: Night) -> NightResult:
         night.apply(self.world, self.rules)
         self.world.publish(night.number)
-        code, out, err, seconds = self._kb(night.number)
-        result = NightResult(night.number, night.events, code, out, err, seconds)
+        code, out, err, seconds, killed = self._kb(night.number, night.kill_after)
+        result = NightResult(night.number, night.events, code, out, err, seconds, killed=killed)
+        if night.kill_after and not killed:
+            result.other.append(f"night {night.number}: the run ended before the test could kill it (scenario broken)")
         self._server_side(night, result)
         self._check_index(night, result)
         self.results.append(result)
         return result
 
     # -- the run ----------------------------------------------------------------
-    def _kb(self, night: int) -> tuple[int, str, str, float]:
+    def _kb(self, night: int, kill_after: int = 0) -> tuple[int, str, str, float, bool]:
         lib = faketime_library()
         if lib is None:
             raise RuntimeError("the living-site test needs libfaketime (Debian package 'faketime'; `make system-deps` installs it)")
@@ -118,12 +123,23 @@ class LivingMonth:
         argv = [sys.executable, "-c", "import sys; sys.argv[0] = 'kb'; from kb.cli import entrypoint; entrypoint()",
                 "--data-dir", str(self.data_dir), "--sources", str(self.sources), "-q", "update"]
         started = time.monotonic()
+        proc = subprocess.Popen(argv, env=env, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, cwd=self.workdir,
+                                start_new_session=True)  # its own process group: a kill takes its parser workers too
+        killed = False
+        if kill_after:
+            while proc.poll() is None and time.monotonic() - started < RUN_TIMEOUT:
+                if sum(len(site.night_requests(night)) for site in self.sites.values()) >= kill_after:
+                    _kill_group(proc)  # kill -9 in the middle of the crawl, as a power cut or the OOM killer would
+                    killed = True
+                    break
+                time.sleep(0.002)
         try:
-            proc = subprocess.run(argv, env=env, capture_output=True, text=True, timeout=180, cwd=self.workdir)
-        except subprocess.TimeoutExpired as exc:
-            out, err = (x.decode(errors="replace") if isinstance(x, bytes) else (x or "") for x in (exc.stdout, exc.stderr))
-            return -1, out, f"timed out after 180 s\n{err}", time.monotonic() - started
-        return proc.returncode, proc.stdout, proc.stderr, time.monotonic() - started
+            out, err = proc.communicate(timeout=max(1.0, RUN_TIMEOUT - (time.monotonic() - started)))
+        except subprocess.TimeoutExpired:
+            _kill_group(proc)
+            out, err = proc.communicate()
+            return -1, out, f"timed out after {RUN_TIMEOUT:.0f} s\n{err}", time.monotonic() - started, False
+        return proc.returncode, out, err, time.monotonic() - started, killed
 
     # -- what the servers saw ----------------------------------------------------
     def _server_side(self, night: Night, result: NightResult) -> None:
@@ -143,11 +159,25 @@ class LivingMonth:
             urls = [self.sites[s].url(p) for s, paths in result.bodies.items() for p in paths]
             result.other.append(f"night {n}: quiet night (nothing changed) downloaded {len(urls)} article bodies "
                                 f"(expected only 304s or no request): {', '.join(urls)}")
+        if result.killed:
+            return  # no exit code or output to judge; the next night must converge and mark the run avbruten
         if night.clean and result.exit_code != 0:
             result.other.append(f"night {n}: {'quiet' if night.quiet else 'clean'} night exited {result.exit_code} (expected 0); "
                                 f"output: {_short(result.stdout + result.stderr)}")
         if result.exit_code != 0 and not (result.stdout.strip() or result.stderr.strip()):
             result.other.append(f"night {n}: `kb -q update` exited {result.exit_code} and printed nothing (cron would mail nothing)")
+        self._check_runs(n, result)
+
+    def _check_runs(self, n: int, result: NightResult) -> None:
+        """After a run that ended, no run is left ``running`` (a killed one is marked avbruten by the next run)."""
+        from kb.store import Store
+
+        with Store(self.data_dir / "kb.sqlite3", readonly=True) as store:
+            runs = store.list_runs(limit=100)
+        for run in runs:
+            if run["status"] == "running":
+                result.other.append(f"night {n}: run {run['id']} ({run['kind']}, started {run['started']}) is still 'running' "
+                                    "in kb report --list (expected a killed run to be marked avbruten by the next run)")
 
     def _polite(self, n: int, site: LivingSite, seen: list[Seen], result: NightResult) -> None:
         """One request at a time per host, at least the delay apart (end to start), whichever source asks."""
@@ -236,6 +266,13 @@ def _missing(n: int, url: str, page: Page, where: Callable[[str], list[str]]) ->
     if older:
         text += f"; the index still has its older text ('{older[-1]}')"
     return text
+
+
+def _kill_group(proc: subprocess.Popen[str]) -> None:
+    try:
+        os.killpg(proc.pid, signal.SIGKILL)
+    except ProcessLookupError:
+        pass
 
 
 def _short(text: str, limit: int = 300) -> str:

@@ -32,6 +32,7 @@ class Night:
     kinds: frozenset[str]
     apply: Callable[[World, Rules], None]
     quiet: bool = False  # nothing changed since the last run: exit 0 and no article body downloaded
+    kill_after: int = 0  # kill -9 the run once the servers have seen this many requests that night
     clean: bool = False  # nothing is wrong on any site: exit 0
 
     def __post_init__(self) -> None:
@@ -192,6 +193,23 @@ def _night8(w: World, r: Rules) -> None:
     early.status, early.why = 404, "listed in the sitemap before it exists"
 
 
+def _night11(w: World, r: Rules) -> None:
+    # Tonight's run is killed mid-crawl: yesterday's index keeps serving; the edits are due the night after.
+    for site, path in (("alpha", "/nyheter/a2"), ("beta", "/b2"), ("gamma", "/g2"), ("delta", "/d7")):
+        w.edit(site, path, 11, lag=2, why="edited before a night whose run was killed (kill -9) mid-crawl",
+               when=edit_time(11))
+    w.add("alpha", "/stod/s4", "Stöd efter separation", edit_time(11), night=12, sitemap="/sitemap-stod.xml",
+          why="new page before a night whose run was killed")
+    w.edit("alpha", "/stod/", 11, lag=2, why="listing edited (new link) before the killed night",
+           links=["/stod/s1", "/stod/s2", "/stod/utanfor", "/stod/s3", "/stod/s4"])
+
+
+def _night12(w: World, r: Rules) -> None:
+    for page in w.pages.values():
+        if page.due == 12:
+            page.why = "edited before the killed night 11; the next run must catch up"
+
+
 def _night9(w: World, r: Rules) -> None:
     w.edit("alpha", "/nyheter/a1", 9, why="edited again, date-only lastmod")
     w.edit("delta", "/d6", 9, why="edited, date-only lastmod (large source)")
@@ -222,9 +240,12 @@ NIGHTS: tuple[Night, ...] = (
     Night(9, ("a1: edit, date-only", "b1: edit, full timestamp", "b6: published", "d6: edit"),
           frozenset({"date-only edit", "full-timestamp edit"}), _night9),
     Night(10, ("quiet",), frozenset({"quiet"}), _nothing, quiet=True),
+    Night(11, ("a2, b2, g2, d7, stod/: edits; stod/s4: new page", "run killed (kill -9) mid-crawl"), frozenset({"killed run"}),
+          _night11, kill_after=20),
+    Night(12, ("the run after the killed one: catches up",), frozenset({"killed run"}), _night12, clean=True),
 )
 
 REQUIRED_KINDS = frozenset({
     "date-only edit", "full-timestamp edit", "off-sitemap edit", "new page", "404 before it exists", "down one night",
-    "removed for good", "301 same ETag", "301 new ETag", "site 503", "two sources on one host", "quiet", "short page", "no ETag", "large source",
+    "removed for good", "301 same ETag", "301 new ETag", "site 503", "two sources on one host", "quiet", "short page", "no ETag", "large source", "killed run",
 })
