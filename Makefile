@@ -57,7 +57,7 @@ bench: setup wordlists
 bench-quick: setup wordlists
 	$(PY) -m bench.run --quick
 
-# The living-site month: ten nightly `kb -q update` runs against changing local sites, as a per-night table.
+# The living-site month: twelve nightly `kb -q update` runs against changing local sites, as a per-night table.
 nightly: setup wordlists
 	$(call apt_install,faketime)
 	$(PY) -m bench.nightly

@@ -46,7 +46,7 @@ def test_the_scenario_covers_every_kind_of_change() -> None:
     assert [n.number for n in NIGHTS] == list(range(1, len(NIGHTS) + 1))
 
 
-@pytest.mark.slow  # the month: ten real `kb -q update` processes, ~30 s (in `make test`, not `make test-fast`)
+@pytest.mark.slow  # the month: twelve real `kb -q update` processes, ~30–45 s (in `make test`, not `make test-fast`)
 @pytest.mark.parametrize("night", [n.number for n in NIGHTS], ids=[f"night{n.number:02d}" for n in NIGHTS])
 def test_after_every_night_the_index_equals_the_sites(month: list[NightResult], night: int) -> None:
     result = month[night - 1]
