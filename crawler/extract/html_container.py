@@ -24,6 +24,8 @@ MIN_PARA = 25
 CLASS_WEIGHT = 25
 SIB_MIN = 5.0  # a sibling block joins the content from this score, or from this share of the best block's
 SIB_SHARE = 0.1
+LEVELS = 2  # a paragraph scores its parent and grandparent
+ALT = True
 
 
 def _class_weight(el: lxml.etree._Element) -> float:
@@ -63,11 +65,10 @@ def score_blocks(scope: lxml.etree._Element) -> dict[lxml.etree._Element, float]
             scores[el] = scores.get(el, 0.0) + s
         if tag == "li":
             s *= 0.5
-        parent = el.getparent()
-        for level, anc in enumerate((parent, parent.getparent() if parent is not None else None)):
-            if anc is None or not isinstance(anc.tag, str):
+        for level, anc in enumerate(el.iterancestors()):
+            if level >= LEVELS or anc is scope.getparent():
                 break
-            scores[anc] = scores.get(anc, 0.0) + s / (level + 1)
+            scores[anc] = scores.get(anc, 0.0) + s / (1 if level == 0 else 2 if level == 1 else level * 3)
     return scores
 
 
@@ -88,7 +89,9 @@ def pick(scope: lxml.etree._Element) -> list[lxml.etree._Element]:
     if not final:
         return [scope]
     top = max(final, key=lambda el: final[el])
-    top_score = final[top]
+    if ALT:
+        top = _common_top(top, final, scope)
+    top_score = final.get(top, 0.0)
     parent = top.getparent()
     if top is scope or parent is None:
         return [top]
@@ -105,6 +108,39 @@ def pick(scope: lxml.etree._Element) -> list[lxml.etree._Element]:
         if (final.get(sib, -1e9) + bonus >= threshold or _content_sibling(sib)) and not _widget(sib):
             chosen.append(sib)
     return chosen
+
+
+def _common_top(top: lxml.etree._Element, final: dict[lxml.etree._Element, float],
+                scope: lxml.etree._Element) -> lxml.etree._Element:
+    """Move up to the ancestor shared by several near-best blocks (an article split into sections), then while the
+    parent scores higher (Readability.js's rules)."""
+    best = final[top]
+    alternatives = [el for el in sorted(final, key=lambda e: -final[e])[1:6] if final[el] >= 0.75 * best]
+    if len(alternatives) >= 3:
+        alt_ancestors = [set(a.iterancestors()) for a in alternatives]
+        cur = top.getparent()
+        while cur is not None and cur is not scope.getparent():
+            if sum(cur in anc for anc in alt_ancestors) >= 3:
+                top = cur
+                break
+            cur = cur.getparent()
+    last = final.get(top, 0.0)
+    cur = top.getparent()
+    while cur is not None and cur is not scope.getparent() and tag_of(cur) not in ("body", "html"):
+        sc = final.get(cur)
+        if sc is None:
+            cur = cur.getparent()
+            continue
+        if sc < last / 3:
+            break
+        if sc > last:
+            top = cur
+        last = sc
+        cur = cur.getparent()
+    up = top.getparent()
+    while up is not None and len(up) == 1 and tag_of(up) not in ("body", "html"):  # an only child: take the wrapper
+        top, up = up, up.getparent()
+    return top
 
 
 def _widget(el: lxml.etree._Element) -> bool:
