@@ -13,11 +13,12 @@ from kb.errors import ConfigError, KbError
 from kb.settings import Settings
 
 if TYPE_CHECKING:
+    from kb.models import CrawlReport
     from kb.store import Store
 
 log = logging.getLogger(__name__)
 
-HISTORY_RUNS = 10
+HISTORY_RUNS = 30  # runs per source kept for the sources pages (the chart of documents over time)
 Problem = Literal["sources", "store"]
 
 
@@ -49,6 +50,17 @@ class SourceFigures:
     @property
     def latest(self) -> RunFigures | None:
         return self.history[0] if self.history else None
+
+    @property
+    def change(self) -> int | None:
+        """Documents gained (or lost) between the previous run and the latest; None before a second run."""
+        return self.history[0].doc_count - self.history[1].doc_count if len(self.history) > 1 else None
+
+    @property
+    def failing(self) -> bool:
+        """The latest run did not go through: not ok, or it had failures."""
+        latest = self.latest
+        return latest is not None and (latest.status != "ok" or bool(self.failures))
 
 
 @dataclass(frozen=True)
@@ -140,25 +152,29 @@ class SourceReports:
         try:
             counts = store.counts_by("source")
             listed = configured if configured else [(sid, sid, "") for sid in sorted(counts)]
-            rows = tuple(_figures(store, sid, name, org, counts.get(sid, store.count_documents(sid))) for sid, name, org in listed)
+            runs: dict[int, CrawlReport | None] = {}  # one run covers every source: read each once
+            rows = tuple(_figures(store, runs, sid, name, org, counts.get(sid, 0)) for sid, name, org in listed)
         except KbError as exc:
             log.error("source reports: store unreadable: %s", exc)
             return SourcesOverview(tuple(SourceFigures(sid, name, org, 0) for sid, name, org in configured or []), "store")
         return SourcesOverview(rows, problem)
 
 
-def _figures(store: Store, sid: str, name: str, org: str, count: int) -> SourceFigures:
+def _figures(store: Store, runs: dict[int, CrawlReport | None], sid: str, name: str, org: str, count: int) -> SourceFigures:
     history: list[dict[str, Any]] = store.source_history(sid, limit=HISTORY_RUNS)
     failures: tuple[tuple[str, str, str], ...] = ()
     by_reason: tuple[tuple[str, int], ...] = ()
     if history:
-        run = store.run_report(int(history[0]["run_id"]))
+        run_id = int(history[0]["run_id"])
+        if run_id not in runs:
+            runs[run_id] = store.run_report(run_id)
+        run = runs[run_id]
         report = run.sources.get(sid) if run else None
         if report is not None:
             failures = tuple(report.failures)
             by_reason = tuple(sorted(report.failed_by_reason().items(), key=lambda kv: (-kv[1], kv[0])))
-    runs = tuple(RunFigures(str(h.get("started") or ""), str(h.get("status")), int(h.get("doc_count") or 0)) for h in history)
-    return SourceFigures(sid, name, org, count, runs, failures, by_reason)
+    figures = tuple(RunFigures(str(h.get("started") or ""), str(h.get("status")), int(h.get("doc_count") or 0)) for h in history)
+    return SourceFigures(sid, name, org, count, figures, failures, by_reason)
 
 
 ReportsFactory = Callable[[Settings], SourceReports]

@@ -1,4 +1,4 @@
-"""The JSON API under /api/v1: search, suggest and the OpenAPI description."""
+"""The JSON API under /api/v1: search, suggest and the OpenAPI description (which states exactly what is checked here)."""
 
 from __future__ import annotations
 
@@ -18,14 +18,15 @@ from kb.searchmodel import (
     SearchRequest,
 )
 from web.caching import Busy, Searcher
-from web.etags import CACHE_CONTROL, cache_headers, revalidated
+from web.etags import HOUR, Validators
+from web.filtercheck import LabelOf, filters_notice, no_words_notice
 from web.openapi import openapi_document
-from web.params import parse_strict_int, sanitize_param
+from web.params import has_searchable_word, parse_strict_int, sanitize_param
 from web.responses import busy_problem, problem, unavailable_problem
 from web.views import PER_PAGE
 
 SUGGESTIONS = 8
-HOUR = "public, max-age=3600"
+INVALID = "Ogiltig parameter"
 
 
 class BadParameter(ValueError):
@@ -36,25 +37,30 @@ class BadParameter(ValueError):
         self.title = title
 
 
+def strict_text(raw: str, name: str, limit: int, title: str = INVALID) -> str:
+    """A text parameter of at most ``limit`` characters as sent (else BadParameter), sanitised."""
+    if len(raw) > limit:
+        raise BadParameter(title, f"{name} får vara högst {limit} tecken, inte {len(raw)}.")
+    return sanitize_param(raw, limit)[0]
+
+
 def parse_search(params: QueryParams) -> SearchRequest:
     """A strictly validated search request from API query parameters; raises BadParameter."""
     try:
         per_page = parse_strict_int(params.get("per_page"), "per_page", PER_PAGE, 1, MAX_PER_PAGE)
         page = parse_strict_int(params.get("page"), "page", 1, 1, MAX_PAGE)
     except ValueError as exc:
-        raise BadParameter("Ogiltig parameter", str(exc)) from None
+        raise BadParameter(INVALID, str(exc)) from None
     sort = params.get("sort", "relevans")
     if sort not in SORTS:
-        raise BadParameter("Ogiltig parameter", f"sort måste vara en av {', '.join(SORTS)}.")
-    q, shortened = sanitize_param(params.get("q", ""), MAX_REQUEST_QUERY_CHARS)
-    if shortened:
-        raise BadParameter("För lång sökfråga", f"Sökfrågan får vara högst {MAX_REQUEST_QUERY_CHARS} tecken.")
+        raise BadParameter(INVALID, f"sort måste vara en av {', '.join(SORTS)}.")
+    q = strict_text(params.get("q", ""), "q", MAX_REQUEST_QUERY_CHARS, "För lång sökfråga")
     filters: dict[str, list[str]] = {}
     for key in FACET_KEYS:
         values = params.getlist(key)
         if len(values) > MAX_FILTER_VALUES:
-            raise BadParameter("Ogiltig parameter", f"Högst {MAX_FILTER_VALUES} värden för {key}.")
-        cleaned = [sanitize_param(v, MAX_FILTER_VALUE_CHARS)[0] for v in values]
+            raise BadParameter(INVALID, f"Högst {MAX_FILTER_VALUES} värden för {key}.")
+        cleaned = [strict_text(v, key, MAX_FILTER_VALUE_CHARS) for v in values]
         if any(cleaned):
             filters[key] = [v for v in cleaned if v]
     return SearchRequest(q=q, filters=filters, page=page, per_page=per_page, sort=sort)
@@ -63,36 +69,57 @@ def parse_search(params: QueryParams) -> SearchRequest:
 class Api:
     """The JSON endpoints; errors are RFC 9457 problems."""
 
-    def __init__(self, searcher: Searcher, base_url: str) -> None:
+    def __init__(self, searcher: Searcher, validators: Validators, base_url: str, label_of: LabelOf) -> None:
         self.searcher = searcher
+        self.validators = validators
         self.base_url = base_url
+        self.label_of = label_of
 
     async def search(self, request: Request) -> Response:
         try:
             req = parse_search(request.query_params)
         except BadParameter as exc:
             return problem(400, exc.title, str(exc))
-        etag, not_modified = revalidated(request, self.searcher.backend.generation)
+        headers, not_modified = self.validators.revalidated(request, self.searcher.backend.generation)
         if not_modified is not None:
             return not_modified
         if not self.searcher.backend.available:
             return unavailable_problem()
+        notices = []
+        if req.q and not has_searchable_word(req.q):
+            notices.append(no_words_notice(req.q))
+            req = SearchRequest(q="", filters=req.filters, page=req.page, per_page=req.per_page, sort=req.sort)
         try:
             response = await self.searcher.search(req)
+            notices += [response.notice or "", await filters_notice(self.searcher, req.filters, response.facets, self.label_of) or ""]
         except Busy:
             return busy_problem()
-        return JSONResponse(response.to_json(), headers=cache_headers(etag))
+        body = response.to_json()  # a fresh dict: the cached response itself is never changed
+        body["notice"] = " ".join(n for n in notices if n) or None
+        return JSONResponse(body, headers=headers)
 
     async def suggest(self, request: Request) -> Response:
-        q, _ = sanitize_param(request.query_params.get("q", ""), MAX_SUGGEST_CHARS)
-        suggestions: list[str] = []
+        raw = request.query_params.get("q")
+        if raw is None:
+            return problem(400, INVALID, "q saknas: skriv början av ett sökord.")
+        try:
+            q = strict_text(raw, "q", MAX_SUGGEST_CHARS)
+        except BadParameter as exc:
+            return problem(400, exc.title, str(exc))
         backend = self.searcher.backend
+        headers, not_modified = self.validators.revalidated(request, backend.generation)
+        if not_modified is not None:
+            return not_modified
+        suggestions: list[str] = []
         if q and backend.available:
             try:
                 suggestions = list(await self.searcher.guarded(backend.suggest, q, SUGGESTIONS))
             except Busy:
                 return busy_problem()
-        return JSONResponse({"query": q, "suggestions": suggestions[:SUGGESTIONS]}, headers={"Cache-Control": CACHE_CONTROL})
+        return JSONResponse({"query": q, "suggestions": suggestions[:SUGGESTIONS]}, headers=headers)
 
     def openapi(self, request: Request) -> Response:
-        return JSONResponse(openapi_document(self.base_url), headers={"Cache-Control": HOUR})
+        headers, not_modified = self.validators.revalidated(request, "", HOUR)
+        if not_modified is not None:
+            return not_modified
+        return JSONResponse(openapi_document(self.base_url), headers=headers)

@@ -19,10 +19,12 @@ from kb.settings import Settings
 from kb.taxonomy import Taxonomy, load_taxonomy
 from web.api import Api
 from web.caching import ResponseCache, Searcher
+from web.compression import CompressionMiddleware
 from web.limiter import SearchLimiter
 from web.pages import Pages
 from web.responses import Renderer
 from web.security import SecurityHeadersMiddleware, TrustedHostMiddleware
+from web.sourcepages import SourcePages
 from web.static import STATIC_DIR, VersionedStatic, static_version
 
 GET = ["GET", "HEAD"]
@@ -47,6 +49,7 @@ class Web:
     taxonomy: Taxonomy
     renderer: Renderer
     pages: Pages
+    sources: SourcePages
     api: Api
 
     @property
@@ -65,8 +68,9 @@ class Web:
 def build_web(settings: Settings, backend: SearchBackend, reports: SourceReports, taxonomy: Taxonomy) -> Web:
     searcher = Searcher(backend, SearchLimiter(settings.max_concurrent_searches), ResponseCache(settings.cache_size))
     renderer = Renderer(settings.base_url.rstrip("/"), static_version())
-    return Web(settings, searcher, reports, taxonomy, renderer,
-               Pages(searcher, reports, taxonomy, renderer), Api(searcher, renderer.base_url))
+    api = Api(searcher, renderer.validators, renderer.base_url, taxonomy.label)
+    sources = SourcePages(searcher, reports, renderer)
+    return Web(settings, searcher, reports, taxonomy, renderer, Pages(searcher, taxonomy, renderer), sources, api)
 
 
 def routes(web: Web) -> list[BaseRoute]:
@@ -76,7 +80,8 @@ def routes(web: Web) -> list[BaseRoute]:
         Route("/sok", pages.search_page, methods=GET, name="search"),
         Route("/sok.atom", pages.feed, methods=GET, name="feed"),
         Route("/delomrade/{slug}", pages.area_page, methods=GET, name="area"),
-        Route("/kallor", pages.sources_page, methods=GET, name="sources"),
+        Route("/kallor", web.sources.overview, methods=GET, name="sources"),
+        Route("/kallor/{source}", web.sources.source, methods=GET, name="source"),
         Route("/opensearch.xml", pages.opensearch, methods=GET, name="opensearch"),
         Route("/api/v1/search", api.search, methods=GET, name="api_search"),
         Route("/api/v1/suggest", api.suggest, methods=GET, name="api_suggest"),
@@ -112,7 +117,7 @@ def create_app(settings: Settings, backend: SearchBackend | BackendFactory,
 
     app = KbStarlette(
         routes=routes(web),
-        middleware=[Middleware(TrustedHostMiddleware, allowed_hosts=list(settings.allowed_hosts))],
+        middleware=[Middleware(TrustedHostMiddleware, allowed_hosts=list(settings.allowed_hosts)), Middleware(CompressionMiddleware)],
         exception_handlers={HTTPException: web.renderer.http_error, 500: web.renderer.server_error},
         lifespan=lifespan,
     )

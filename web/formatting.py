@@ -1,4 +1,4 @@
-"""Swedish formatting for pages and feeds: dates, numbers, sizes, quotation marks, safe links, Atom ids and times."""
+"""Swedish formatting for pages and feeds: dates and Swedish times, numbers, counts, sizes, quotation marks, safe links, Atom ids."""
 
 from __future__ import annotations
 
@@ -6,9 +6,12 @@ import math
 import re
 from datetime import UTC, date, datetime
 from urllib.parse import quote, urlsplit
+from zoneinfo import ZoneInfo
 
 MONTHS = ("januari", "februari", "mars", "april", "maj", "juni", "juli", "augusti", "september", "oktober", "november", "december")
 NBSP = "\u00a0"
+SWEDISH_TIME = ZoneInfo("Europe/Stockholm")  # every time of day on the pages is Swedish time (CET/CEST), and says so
+TIME_ZONE_NOTE = "Tider anges i svensk tid (Europe/Stockholm)."
 
 
 def parse_date(value: str | None) -> date | None:
@@ -24,6 +27,28 @@ def parse_date(value: str | None) -> date | None:
 def swedish_date(value: date) -> str:
     """5 mars 2024."""
     return f"{value.day} {MONTHS[value.month - 1]} {value.year}"
+
+
+def parse_time(value: str | None) -> datetime | None:
+    """An ISO time (UTC when it names no zone); None when there is none or it has no time of day."""
+    if not value or len(value) <= 10:
+        return None
+    try:
+        parsed = datetime.fromisoformat(value)
+    except ValueError:
+        return None
+    return parsed.replace(tzinfo=UTC) if parsed.tzinfo is None else parsed
+
+
+def swedish_datetime(value: datetime) -> str:
+    """5 mars 2024 kl. 14.05, in Swedish time (the Swedish clock writes a full stop between hours and minutes)."""
+    local = value.astimezone(SWEDISH_TIME)
+    return f"{swedish_date(local.date())} kl.{NBSP}{local:%H.%M}"
+
+
+def count_text(n: int, one: str, many: str) -> str:
+    """'1 träff', '2 träffar', '1 234 dokument': the number with the word that agrees with it."""
+    return f"{swedish_number(n)} {one if n == 1 else many}"
 
 
 def swedish_number(n: int) -> str:

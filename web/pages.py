@@ -1,4 +1,4 @@
-"""The HTML routes: start page, search results, subject areas, sources, the Atom feed and OpenSearch."""
+"""The HTML routes: start page, search results, subject areas, the Atom feed and OpenSearch (sources: web.sourcepages)."""
 
 from __future__ import annotations
 
@@ -8,7 +8,6 @@ from starlette.exceptions import HTTPException
 from starlette.requests import Request
 from starlette.responses import PlainTextResponse, Response
 
-from kb.readmodel import SourceReports
 from kb.searchmodel import (
     FACET_KEYS,
     MAX_FILTER_VALUE_CHARS,
@@ -23,21 +22,25 @@ from kb.searchmodel import (
 from kb.taxonomy import Taxonomy
 from web import formatting, views
 from web.caching import Busy, Searcher
-from web.etags import CACHE_CONTROL, cache_headers, revalidated
-from web.params import parse_page, sanitize_param
+from web.etags import HOUR
+from web.filtercheck import filters_notice, no_words_notice
+from web.params import has_searchable_word, parse_page, sanitize_param
 from web.responses import RETRY_AFTER, RETRY_AFTER_UNAVAILABLE, Renderer
-from web.sourcesview import sources_context
 from web.views import PER_PAGE
 
 FEED_SIZE = 30
 RECENT_ON_START = 8
-HOUR = "public, max-age=3600"
 
 
-def parse_state(request: Request) -> tuple[views.SearchState, str | None]:
-    """Lenient parsing for HTML pages: never fails, returns (state, notice)."""
+def parse_state(request: Request) -> tuple[views.SearchState, list[str]]:
+    """Lenient parsing for HTML pages: never fails, returns (state, notices). A query without a letter or digit
+    counts as no query (its notice says so; the search box still shows it)."""
     params = request.query_params
     q, shortened = sanitize_param(params.get("q", ""), MAX_REQUEST_QUERY_CHARS)
+    notices = [f"Sökfrågan var längre än {MAX_REQUEST_QUERY_CHARS} tecken och har kortats."] if shortened else []
+    if q and not has_searchable_word(q):
+        notices.append(no_words_notice(q))
+    typed, q = q, q if has_searchable_word(q) else ""
     filters: dict[str, tuple[str, ...]] = {}
     for key in FACET_KEYS:
         values = [sanitize_param(raw, MAX_FILTER_VALUE_CHARS)[0] for raw in params.getlist(key)[:MAX_FILTER_VALUES]]
@@ -45,9 +48,7 @@ def parse_state(request: Request) -> tuple[views.SearchState, str | None]:
             filters[key] = tuple(sorted({v for v in values if v}))
     sort = params.get("sort", "relevans")
     sort = sort if sort in SORTS else "relevans"
-    state = views.SearchState(q=q, filters=filters, sort=sort, page=parse_page(params.get("page")))
-    notice = f"Sökfrågan var längre än {MAX_REQUEST_QUERY_CHARS} tecken och har kortats." if shortened else None
-    return state, notice
+    return views.SearchState(q=q, filters=filters, sort=sort, page=parse_page(params.get("page")), typed=typed), notices
 
 
 def to_request(state: views.SearchState, per_page: int = PER_PAGE, sort: str | None = None) -> SearchRequest:
@@ -79,17 +80,20 @@ def head_links(pages: views.Pagination | None) -> list[dict[str, str]]:
 class Pages:
     """The HTML endpoints; every blocking call goes through the searcher (cache, limiter, threadpool)."""
 
-    def __init__(self, searcher: Searcher, reports: SourceReports, taxonomy: Taxonomy, renderer: Renderer) -> None:
+    def __init__(self, searcher: Searcher, taxonomy: Taxonomy, renderer: Renderer) -> None:
         self.searcher = searcher
-        self.reports = reports
         self.taxonomy = taxonomy
         self.renderer = renderer
+        self.validators = renderer.validators
 
     def hits(self, results: list[Hit]) -> list[views.HitView]:
         return [views.hit_view(h, self.taxonomy) for h in results]
 
     async def home(self, request: Request) -> Response:
         backend = self.searcher.backend
+        headers, not_modified = self.validators.revalidated(request, backend.generation)
+        if not_modified is not None:
+            return not_modified
         overview: dict[str, list[FacetValue]] = {}
         recent: list[Hit] = []
         if backend.available:
@@ -111,19 +115,21 @@ class Pages:
             "doc_count": formatting.swedish_number(backend.doc_count),
             "available": backend.available,
             "nav_current": "start",
-        })
+        }, headers=headers)
 
     async def search_page(self, request: Request) -> Response:
-        state, notice = parse_state(request)
-        etag, not_modified = revalidated(request, self.searcher.backend.generation)
+        state, notices = parse_state(request)
+        headers, not_modified = self.validators.revalidated(request, self.searcher.backend.generation)
         if not_modified is not None:
             return not_modified
         if not self.searcher.backend.available:
             return self.renderer.unavailable_html(request)
         try:
             state, response = await search_clamped(self.searcher, state)
+            unknown = await filters_notice(self.searcher, state.filters, response.facets, self.taxonomy.label)
         except Busy:
             return self.renderer.busy_html(request)
+        notices += [n for n in (response.notice, unknown) if n]
         pages = views.pagination(state, response.total, PER_PAGE)
         suggestion = None
         if response.suggestion and response.suggestion != state.q:
@@ -133,10 +139,10 @@ class Pages:
             title = f"{title} (sida {state.page})"
         return self.renderer.render(request, "results.html", {
             "page_title": title,
-            "query": state.q,
+            "query": state.typed,
             "state": state,
             "status": views.status_message(response, state.q),
-            "notice": notice or response.notice,
+            "notices": notices,
             "suggestion": suggestion,
             "hits": self.hits(response.results),
             "first_number": (response.page - 1) * response.per_page + 1,
@@ -150,7 +156,7 @@ class Pages:
             "feed_url": state.url("/sok.atom", page=1, sort="relevans"),
             "total": response.total,
             "nav_current": "sok",
-        }, headers=cache_headers(etag))
+        }, headers=headers)
 
     async def area_page(self, request: Request) -> Response:
         slug = request.path_params["slug"]
@@ -158,7 +164,7 @@ class Pages:
             area = self.taxonomy.delomrade(slug)
         except KeyError:
             raise HTTPException(404) from None
-        etag, not_modified = revalidated(request, self.searcher.backend.generation)
+        headers, not_modified = self.validators.revalidated(request, self.searcher.backend.generation)
         if not_modified is not None:
             return not_modified
         if not self.searcher.backend.available:
@@ -182,24 +188,12 @@ class Pages:
             "feed_url": state.url("/sok.atom", page=1, sort="relevans"),
             "total": response.total,
             "nav_current": "delomraden",
-        }, headers=cache_headers(etag))
-
-    async def sources_page(self, request: Request) -> Response:
-        """Every configured source with counts, last crawl, history and failures (reading takes a limiter slot)."""
-        try:
-            overview = await self.searcher.guarded(self.reports.overview)
-        except Busy:
-            return self.renderer.busy_html(request)
-        return self.renderer.render(request, "sources.html", {
-            "page_title": "Källor",
-            **sources_context(overview),
-            "nav_current": "kallor",
-        }, headers={"Cache-Control": CACHE_CONTROL})
+        }, headers=headers)
 
     async def feed(self, request: Request) -> Response:
         state, _ = parse_state(request)
         backend = self.searcher.backend
-        etag, not_modified = revalidated(request, backend.generation)
+        headers, not_modified = self.validators.revalidated(request, backend.generation)
         if not_modified is not None:
             return not_modified
         if not backend.available:
@@ -224,7 +218,7 @@ class Pages:
             "html_url": base_url + state.url(sort="relevans", page=1),
             "updated": updated,
             "entries": entries,
-        }, headers=cache_headers(etag), media_type="application/atom+xml; charset=utf-8")
+        }, headers=headers, media_type="application/atom+xml; charset=utf-8")
 
     def feed_entries(self, results: list[Hit]) -> list[views.FeedEntry]:
         entries = []
@@ -243,5 +237,8 @@ class Pages:
         return entries
 
     def opensearch(self, request: Request) -> Response:
-        return self.renderer.render(request, "opensearch.xml", {}, headers={"Cache-Control": HOUR},
+        headers, not_modified = self.validators.revalidated(request, "", HOUR)
+        if not_modified is not None:
+            return not_modified
+        return self.renderer.render(request, "opensearch.xml", {}, headers=headers,
                                     media_type="application/opensearchdescription+xml; charset=utf-8")

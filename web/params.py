@@ -1,4 +1,4 @@
-"""Query-string values made safe: text sanitised and capped, page numbers lenient (pages) or strict (API)."""
+"""Query-string values made safe: text sanitised and capped, searchable or not, page numbers lenient (pages) or strict (API)."""
 
 from __future__ import annotations
 
@@ -20,6 +20,11 @@ def sanitize_param(value: str, limit: int) -> tuple[str, bool]:
     if len(text) > limit:
         return text[:limit].rstrip(), True
     return text, False
+
+
+def has_searchable_word(text: str) -> bool:
+    """True when ``text`` holds a letter or a digit: "#", "*" or '""' search for nothing and count as no query."""
+    return any(unicodedata.category(ch)[0] in "LN" for ch in text)
 
 
 def parse_page(raw: str | None) -> int:

@@ -12,6 +12,8 @@ from starlette.requests import Request
 from starlette.responses import Response
 from starlette.templating import Jinja2Templates
 
+from kb.searchmodel import MAX_REQUEST_QUERY_CHARS
+from web.etags import CACHE_CONTROL, Validators
 from web.security import problem_body
 
 log = logging.getLogger(__name__)
@@ -62,6 +64,7 @@ class Renderer:
         self.templates = Jinja2Templates(env=build_environment())
         self.base_url = base_url
         self.static_version = static_version
+        self.validators = Validators(f"{static_version}\0{base_url}")
 
     def render(self, request: Request, name: str, context: dict[str, Any], status_code: int = 200,
                headers: dict[str, str] | None = None, media_type: str | None = None) -> Response:
@@ -69,6 +72,7 @@ class Renderer:
             "base_url": self.base_url,
             "static_version": self.static_version,
             "query": "",
+            "max_query_chars": MAX_REQUEST_QUERY_CHARS,  # the search box's maxlength: the one limit, kb.searchmodel's
             "head_links": [],
             "feed_url": None,
             "nav_current": "",
@@ -99,6 +103,8 @@ class Renderer:
             detail = "Ingen sådan resurs i API:t." if status == 404 else "Begäran kunde inte hanteras."
             return problem(status, API_ERROR_TITLES.get(status, "Fel"), detail, headers)
         title, heading, message = HTTP_ERROR_TEXTS.get(status, ("Fel", "Något gick fel", "Begäran kunde inte hanteras."))
+        if status == 404:
+            headers.setdefault("Cache-Control", CACHE_CONTROL)
         return self.error_page(request, status, title, heading, message, headers)
 
     async def server_error(self, request: Request, exc: Exception) -> Response:

@@ -26,6 +26,7 @@ class SearchState:
     filters: Mapping[str, tuple[str, ...]] = field(default_factory=dict)
     sort: str = "relevans"
     page: int = 1
+    typed: str = ""  # what the search box shows: ``q``, or a query without searchable words that ``q`` left out
 
     def params(self, q: str | None = None, filters: Mapping[str, tuple[str, ...]] | None = None,
                sort: str | None = None, page: int | None = None) -> list[tuple[str, str]]:

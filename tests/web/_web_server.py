@@ -39,12 +39,15 @@ class LiveServer:
         self.sock.close()
 
 
-def raw_get(port: int, target: str, host: str = "127.0.0.1", method: str = "GET") -> tuple[int, dict[str, str], bytes]:
-    """Send ``target`` exactly as given (no client-side normalisation of ``..`` or percent escapes)."""
+def raw_get(port: int, target: str, host: str = "127.0.0.1", method: str = "GET",
+            headers: dict[str, str] | None = None) -> tuple[int, dict[str, str], bytes]:
+    """Send ``target`` exactly as given (no client-side normalisation of ``..`` or percent escapes, no decoding of the body)."""
     conn = http.client.HTTPConnection("127.0.0.1", port, timeout=10)
     try:
         conn.putrequest(method, target, skip_host=True, skip_accept_encoding=True)
         conn.putheader("Host", host)
+        for name, value in (headers or {}).items():
+            conn.putheader(name, value)
         conn.endheaders()
         resp = conn.getresponse()
         return resp.status, {k.lower(): v for k, v in resp.getheaders()}, resp.read()

@@ -63,7 +63,19 @@ def test_suggest_api(client: Any) -> None:
     assert body["suggestions"] and all(s.startswith("kvinno") for s in body["suggestions"])
     assert len(body["suggestions"]) <= 8
     assert client.get("/api/v1/suggest", params={"q": ""}).json() == {"query": "", "suggestions": []}
-    assert client.get("/api/v1/suggest").status_code == 200
+
+
+def test_suggest_api_answers_what_its_openapi_says(client: Any) -> None:
+    """q is required and at most 100 characters: a missing or longer q is a 400 problem, never a silent cut."""
+    param = client.get("/api/v1/openapi.json").json()["paths"]["/api/v1/suggest"]["get"]["parameters"][0]
+    assert param["required"] is True and param["schema"]["maxLength"] == 100
+    for params in ({}, {"q": "k" * 101}):
+        r = client.get("/api/v1/suggest", params=params)
+        assert r.status_code == 400, params
+        assert r.headers["content-type"] == "application/problem+json" and r.json()["status"] == 400
+    assert "högst 100 tecken" in client.get("/api/v1/suggest", params={"q": "k" * 101}).json()["detail"]
+    r = client.get("/api/v1/suggest", params={"q": "kvinno" + "x" * 94})
+    assert r.status_code == 200 and r.json()["query"] == "kvinno" + "x" * 94
 
 
 def test_etag_and_304(client: Any) -> None:
@@ -163,7 +175,7 @@ def test_notice_is_in_the_json_the_schema_and_the_page(client: Any, service: Any
     assert schema["properties"]["notice"] == {"type": ["string", "null"]}
     assert set(SearchRequest.__dataclass_fields__) <= set(service.search(SearchRequest(q="x")).to_json()) | {"q", "filters"}
     page = client.get("/sok", params={"q": "könstympning"})
-    assert page.context["notice"] == NOTICE_FUZZY and NOTICE_FUZZY in page.text
+    assert page.context["notices"] == [NOTICE_FUZZY] and NOTICE_FUZZY in page.text
 
 
 def test_empty_feed_is_dated_by_the_index_build_not_the_clock(built_index: Any, client: Any, service: Any) -> None:

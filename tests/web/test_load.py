@@ -129,10 +129,10 @@ def test_sources_page_is_cached_until_a_run_is_recorded_or_sources_change(source
     monkeypatch.setattr(kb.store, "Store", CountingStore)
     client = TestClient(create_app(sources_settings, open_backend))
     first = client.get("/kallor")
-    assert first.status_code == 200 and len(first.context["sources"]) == 5
+    assert first.status_code == 200 and len(first.context["rows"]) == 5
     assert (len(opened), len(reads)) == (1, 1)
     second = client.get("/kallor")
-    assert second.status_code == 200 and second.context["sources"] == first.context["sources"]
+    assert second.status_code == 200 and second.context["rows"] == first.context["rows"]
     assert (len(opened), len(reads)) == (1, 1)  # nothing re-read, no new connection
     with real_store(sources_settings.store_path) as store:  # a crawl in another process records a run
         run_id = store.start_run("crawl")
@@ -140,13 +140,14 @@ def test_sources_page_is_cached_until_a_run_is_recorded_or_sources_change(source
         store.finish_run(run_id, "ok")
     third = client.get("/kallor")
     assert len(reads) == 2 and len(opened) == 1
-    lst = {s["id"]: s for s in third.context["sources"]}["lst"]
-    assert lst["latest_status"] == "OK" and len(lst["history"]) == 3 and lst["failed_total"] == 0
-    assert client.get("/kallor").context["sources"] == third.context["sources"] and len(reads) == 2
+    lst = {row.id: row for row in third.context["rows"]}["lst"]
+    assert lst.status == "OK" and lst.change == 0 and lst.failed == 0 and not lst.failing
+    assert client.get("/kallor").context["rows"] == third.context["rows"] and len(reads) == 2
+    assert third.headers["etag"] != first.headers["etag"]  # the answer changed, so did its tag
     sources_settings.sources.write_text(SOURCES_YAML.replace("Jämställdhetsmyndigheten\n", "Jämställdhetsmyndigheten (ny)\n", 1),
                                         encoding="utf-8")
     fourth = client.get("/kallor")
-    assert "Jämställdhetsmyndigheten (ny)" in {s["name"] for s in fourth.context["sources"]}
+    assert "Jämställdhetsmyndigheten (ny)" in {row.name for row in fourth.context["rows"]}
     assert len(reads) == 3
 
 

@@ -193,18 +193,36 @@ def test_unknown_area_is_a_swedish_404(client: Any) -> None:
 def test_sources_page(client: Any) -> None:
     r = client.get("/kallor")
     assert r.status_code == 200 and r.template.name == "sources.html"
-    rows = {s["id"]: s for s in r.context["sources"]}
-    assert set(rows) == {"sos", "nck", "jamy", "lst", "elak"}
-    assert rows["sos"]["count"] == 10
-    lst = rows["lst"]
-    assert lst["latest_status"] == "Delvis"
-    assert lst["last_ok"] is not None  # the first run was ok
-    assert len(lst["history"]) == 2
-    assert lst["failed_total"] == 3
-    assert lst["by_reason"] == [{"reason": "http-404", "count": 2}, {"reason": "krypterad", "count": 1}]
-    assert "https://www.lansstyrelsen.se/ostergotland/trasig.pdf" in r.text
-    assert "<caption>Antal dokument över tid</caption>" in r.text
-    assert rows["elak"]["organisation"] == HOSTILE_ORG
+    rows = r.context["rows"]
+    assert [row.id for row in rows][0] == "lst", "the failing source comes first"
+    by_id = {row.id: row for row in rows}
+    assert set(by_id) == {"sos", "nck", "jamy", "lst", "elak"}
+    assert by_id["sos"].count == 10 and by_id["sos"].url == "/kallor/sos"
+    lst = by_id["lst"]
+    assert lst.status == "Delvis" and lst.failing and lst.failed == 3
+    assert lst.last_ok is not None  # the first run was ok
+    assert lst.change == 0 and lst.change_text == "±0"
+    assert "kl.\u00a0" in lst.last_ok.text and "+00:00" in lst.last_ok.iso
+    assert r.context["summary"] == "5 källor · 1 källa med fel vid senaste körningen · 32 dokument"
+    assert "Tider anges i svensk tid (Europe/Stockholm)." in r.text
+    assert '<a href="/kallor/lst#fel">3<span class="visually-hidden"> fel för Länsstyrelsen Östergötland</span></a>' in r.text
+    assert by_id["elak"].organisation == HOSTILE_ORG
+
+
+def test_source_page_has_history_chart_table_and_failures(client: Any) -> None:
+    r = client.get("/kallor/lst")
+    assert r.status_code == 200 and r.template.name == "source.html"
+    ctx = r.context
+    assert ctx["source"].name == "Länsstyrelsen Östergötland"
+    assert len(ctx["history"]) == 2 and ctx["history"][0].status == "Delvis" and ctx["history"][1].change_text == "–"
+    chart = ctx["chart"]
+    assert chart is not None and len(chart.dots) == 2
+    assert '<svg viewBox="0 0 640 220" role="img" aria-label="Antal dokument vid de senaste 2 körningarna: från 6 till 6"' in r.text
+    assert "<caption id=\"historik-tabell\">Antal dokument per körning, nyast först</caption>" in r.text
+    assert ctx["by_reason"] == [{"reason": "http-404", "count": 2}, {"reason": "krypterad", "count": 1}]
+    assert "https://www.lansstyrelsen.se/ostergotland/trasig.pdf</span> – krypterad (PDF:en är lösenordsskyddad)" in r.text
+    assert client.get("/kallor/finns-inte").status_code == 404
+    assert client.get("/kallor/sos").context["failing_urls"] == []
 
 
 def test_sources_page_falls_back_to_store_when_sources_yaml_is_broken(built_index: Any, service: Any, tmp_path: Any) -> None:
@@ -217,7 +235,7 @@ def test_sources_page_falls_back_to_store_when_sources_yaml_is_broken(built_inde
     app = create_app(built_index.replace(sources=broken), service)
     r = TestClient(app).get("/kallor")
     assert r.status_code == 200
-    assert {s["id"] for s in r.context["sources"]} == {"sos", "nck", "jamy", "lst", "elak"}
+    assert {row.id for row in r.context["rows"]} == {"sos", "nck", "jamy", "lst", "elak"}
     assert "Källförteckningen kunde inte läsas" in r.text
 
 
