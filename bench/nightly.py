@@ -2,10 +2,12 @@
 
 Usage: python -m bench.nightly [--details]
 Each night mutates three local sites, runs a real `kb -q update` under that night's clock (libfaketime)
-and searches the published index for every page's marker word. Columns: fresh = pages whose current text
-is searchable at their URL; missing = live pages whose current text is not; stale = removed or moved URLs
-still searchable after the grace; requests and body downloads (200 with a body, robots.txt and sitemaps
-excluded) are counted by the servers.
+and searches the published index for every page's marker word. Columns: fresh = changes (edits, new pages,
+pages back) that became searchable after the night; up to date = live pages whose current text is searchable
+at their URL; missing = live pages whose current text is not (once due); stale = removed or moved URLs still
+searchable after the grace, or a page's replaced text; other = any other failed expectation (quiet night,
+exit code, silent exit, politeness, duplicate requests, runs left running); requests and body downloads
+(200 with a body, robots.txt and sitemaps excluded) are counted by the servers.
 """
 
 from __future__ import annotations
@@ -24,11 +26,12 @@ from test_living_site import RULES  # noqa: E402  (the grace and schedules the t
 
 
 def table(results: list[NightResult]) -> str:
-    head = "| night | events | fresh | missing | stale | exit | requests per host (alpha/beta/gamma/delta) | body downloads | other |"
-    rows = [head, "|" + "---|" * 9]
+    head = ("| night | events | fresh | up to date | missing | stale | exit | requests per host (alpha/beta/gamma/delta) "
+            "| body downloads | other |")
+    rows = [head, "|" + "---|" * 10]
     for r in results:
         reqs = "/".join(str(r.requests[s]) for s in ("alpha", "beta", "gamma", "delta"))
-        rows.append(f"| {r.night} | {'; '.join(r.events)} | {r.fresh} | {len(r.missing)} | {len(r.stale)} | {r.exit_code} | "
+        rows.append(f"| {r.night} | {'; '.join(r.events)} | {r.fresh} | {r.up_to_date} | {len(r.missing)} | {len(r.stale)} | {r.exit_code} | "
                     f"{reqs} | {r.body_downloads} | {len(r.other)} |")
     return "\n".join(rows)
 
@@ -45,7 +48,7 @@ def main(argv: list[str] | None = None) -> int:
         results = month.run_all()
     print(table(results))
     total = sum(len(r.problems) for r in results)
-    print(f"\ngrace {rules.gone_after_runs} runs; {sum(r.fresh for r in results)} fresh checks, {total} failed expectations")
+    print(f"\ngrace {rules.gone_after_runs} runs; {sum(r.up_to_date for r in results)} page checks passed, {total} failed expectations")
     if args.details:
         for r in results:
             for problem in r.problems:

@@ -51,7 +51,8 @@ class NightResult:
     stderr: str
     seconds: float
     killed: bool = False  # the test killed the run with SIGKILL mid-crawl
-    fresh: int = 0
+    fresh: int = 0  # changes (edits, new pages, pages back) that became searchable after this night
+    up_to_date: int = 0  # live pages whose current text is searchable at their URL
     missing: list[str] = field(default_factory=list)
     stale: list[str] = field(default_factory=list)
     other: list[str] = field(default_factory=list)
@@ -82,6 +83,7 @@ class LivingMonth:
         self.delay = delay
         self.sources.write_text(sources_yaml(self.sites, delay), encoding="utf-8")
         self.results: list[NightResult] = []
+        self._confirmed: dict[str, str] = {}  # URL -> the marker last found searchable there
 
     def __enter__(self) -> LivingMonth:
         return self
@@ -217,7 +219,10 @@ class LivingMonth:
                 url = world.url(page)
                 if _expected_searchable(page, n):
                     if url in where(page.marker):
-                        result.fresh += 1
+                        result.up_to_date += 1
+                        if self._confirmed.get(url) != page.marker:
+                            result.fresh += 1
+                            self._confirmed[url] = page.marker
                         older = [m for m in page.markers[:-1] if url in where(m)]
                         if older:
                             result.stale.append(f"night {n}: {url}: {page.why}; its current text is searchable but so is its "
