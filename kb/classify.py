@@ -8,9 +8,13 @@ from dataclasses import dataclass, field
 from typing import Any
 from urllib.parse import urlsplit
 
+from kb.corrections import Corrections
+from kb.goals import GoalClassifier
+from kb.lan import load_counties
 from kb.models import Document
 from kb.sources import Source
 from kb.taxonomy import Category, Taxonomy
+from kb.versions import FS_RE
 
 # Field weights: where a term occurs matters more than how often.
 W_TITLE = 3.0
@@ -61,6 +65,9 @@ WEAK_TERMS = frozenset(
 DOC_TYPE_HEAD_CHARS = 400  # documents (PDF …): how far into the text a type word counts
 MALGRUPP_MIN = 2.0  # weighted mentions needed for a target group
 
+# A Government Offices case number in a title ("Ju2023/01234", "S2021/04567"): a government assignment or its report.
+GOV_ASSIGNMENT_RE = re.compile(r"\b(?:Ju|S|A|U|Fi|Ku|M|N|I|Fö|LI|KN|SB|UD)\d{4}/\d{3,6}\b")
+
 FIELD_NAMES = {"title": "titeln", "headings": "rubrikerna", "description": "beskrivningen", "body": "texten"}
 
 
@@ -75,6 +82,14 @@ class Classification:
     doc_type: str = "webbsida"
     malgrupp: list[str] = field(default_factory=list)
     year: str | None = None
+    lan: list[str] = field(default_factory=list)  # county slugs or ["nationellt"]
+    lan_explanation: str = ""
+    malsattningar: list[str] = field(default_factory=list)  # the strategy goals served
+    malsattning_explanation: str = ""
+
+    def full_explanation(self) -> str:
+        """Sub-areas, goals and county in one Swedish text (what the search results show)."""
+        return " ".join(p for p in (self.explanation, self.malsattning_explanation, self.lan_explanation) if p)
 
 
 def _trie_pattern(words: list[str]) -> str:
@@ -158,6 +173,8 @@ class Classifier:
         self.malgrupp_matcher = _Matcher(mg_terms, {})
         self.doc_type_slugs = {c.slug for c in taxonomy.doc_types}
         self.malgrupp_slugs = {c.slug for c in taxonomy.malgrupper}
+        self.goals = GoalClassifier(taxonomy)
+        self.counties = load_counties()
         self.url_hints = [
             (c.slug, hint, re.compile(r"(?<![a-z0-9])" + re.escape(hint.lower()) + r"(?![a-z0-9])"))
             for c in taxonomy.delomraden
@@ -255,6 +272,11 @@ class Classifier:
     def _doc_type(self, doc: Document, source: Source | None) -> tuple[str, str]:
         if source is not None and source.doc_type and source.doc_type in self.doc_type_slugs:
             return source.doc_type, f"källan anger typen {self.taxonomy.label('doc_type', source.doc_type)}"
+        m = FS_RE.search(doc.title) or (FS_RE.search(doc.text[:DOC_TYPE_HEAD_CHARS]) if doc.format != "html" else None)
+        if m and "foreskrift" in self.doc_type_slugs:
+            return "foreskrift", f"dokumentet har författningsnumret {m.group(0)}"
+        if GOV_ASSIGNMENT_RE.search(doc.title) and "uppdrag-redovisning" in self.doc_type_slugs:
+            return "uppdrag-redovisning", "titeln har ett diarienummer från Regeringskansliet"
         places = [("titeln", doc.title)]
         if doc.format != "html":
             places.append(("början av dokumentet", doc.description + "\n" + doc.text[:DOC_TYPE_HEAD_CHARS]))
@@ -280,7 +302,7 @@ class Classifier:
 
     # -- all together -----------------------------------------------------------
 
-    def classify(self, doc: Document, source: Source | None = None) -> Classification:
+    def classify(self, doc: Document, source: Source | None = None, corrections: Corrections | None = None) -> Classification:
         raw, reasons, forced = self._sub_areas(doc, source)
         chosen = self._select(raw, forced)
         scores = {slug: round(1.0 - math.exp(-value / SCALE), 4) for slug, value in sorted(raw.items(), key=lambda kv: -kv[1])}
@@ -297,6 +319,16 @@ class Classifier:
         else:
             explanation = "Inte klassad i något delområde: texten nämner inget av delområdenas ord."
         year = doc.published.year if doc.published else (doc.modified.year if doc.modified else None)
+        lan_override = corrections.lan_for(doc.url) if corrections else None
+        if lan_override is not None:
+            labels = self.counties.labels()
+            shown = _join([labels.get(s, s) for s in lan_override])
+            lan, lan_why = lan_override, f"Län: {shown} eftersom en bibliotekarie har angett det (kb/corrections.yaml)."
+        else:
+            found = self.counties.classify(doc.url, doc.title, doc.description, doc.headings, doc.text, source)
+            lan, lan_why = found.slugs, found.explanation
+        goals = self.goals.classify(doc.title, doc.headings, doc.description, doc.text,
+                                    corrections.malsattning_for(doc.url) if corrections else None)
         return Classification(
             delomraden=chosen,
             scores=scores,
@@ -305,6 +337,10 @@ class Classifier:
             doc_type=doc_type,
             malgrupp=self._malgrupp(doc, source),
             year=str(year) if year else None,
+            lan=lan,
+            lan_explanation=lan_why,
+            malsattningar=goals.slugs,
+            malsattning_explanation=goals.explanation,
         )
 
 
@@ -343,6 +379,7 @@ def classifier_for(taxonomy: Taxonomy) -> Classifier:
     return hit[1]
 
 
-def classify(doc: Document, source: Source | None, taxonomy: Taxonomy) -> Classification:
-    """Classify one document: sub-areas (ordered by score), scores, Swedish explanation, doc_type, malgrupp, year."""
-    return classifier_for(taxonomy).classify(doc, source)
+def classify(doc: Document, source: Source | None, taxonomy: Taxonomy, corrections: Corrections | None = None) -> Classification:
+    """Classify one document: sub-areas (ordered by score), scores, Swedish explanation, doc_type, malgrupp, year,
+    county and strategy goals (``corrections``: a librarian's per-document county and goals)."""
+    return classifier_for(taxonomy).classify(doc, source, corrections)

@@ -195,6 +195,17 @@ def _seconds(key: str) -> tuple[str, Validator]:
 _DOC_TYPE = _in_taxonomy("typer av kunskapsstöd (doc_types)", lambda v: v.doc_types, _text)
 _MALGRUPP = _in_taxonomy("målgrupper (malgrupper)", lambda v: v.malgrupper, _slug)
 
+
+def _lan(c: Check, node: yaml.Node, value: Any) -> Any:
+    from kb.lan import NATIONAL, load_counties
+
+    out = _slug(c, node, value)
+    allowed = [*load_counties().slugs(), NATIONAL]
+    if out is INVALID or out in allowed:
+        return out
+    hint = did_you_mean(out, allowed) or f"; tillåtna värden: {', '.join(allowed)}"
+    return c.error(node, value, f"inget län i kb/lan.yaml{hint}")
+
 # The README's sources.yaml table is written from this (python -m kb.report --write-docs).
 FIELDS: tuple[Field, ...] = (
     Field("id", "slug", None, "unique slug, e.g. `nck` (required)",
@@ -217,6 +228,8 @@ FIELDS: tuple[Field, ...] = (
     Field("doc_type", "str", None, "override the detected type of material for every document (a taxonomy `doc_types` slug)",
           _TEXT, _DOC_TYPE),
     Field("malgrupp", "slugs", [], "override the detected target groups (taxonomy `malgrupper` slugs)", _ITEM_SLUG, _MALGRUPP, many=True),
+    Field("lan", "slugs", [], "the county(ies) every document concerns (`kb/lan.yaml` slugs or `nationellt`); default: detected",
+          _ITEM_SLUG, _lan, many=True),
     Field("content_selector", "str", None, "CSS selector of the main content", _TEXT, _css(_text)),
     Field("drop_selectors", "strs", [], "CSS selectors removed before extraction", _TEXT, _css(_item_text), many=True),
     Field("enabled", "bool", True, "false skips the source", "förväntade true eller false", _bool),

@@ -107,6 +107,7 @@ class Source:
     delomraden: tuple[str, ...] = ()
     doc_type: str | None = None
     malgrupp: tuple[str, ...] = ()
+    lan: tuple[str, ...] = ()  # county slugs (kb/lan.yaml) or "nationellt"; empty: detected per document
     content_selector: str | None = None
     drop_selectors: tuple[str, ...] = ()
     enabled: bool = True

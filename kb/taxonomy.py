@@ -38,6 +38,7 @@ class Taxonomy:
     synonyms: tuple[tuple[str, ...], ...]
     version: str = ""
     _labels: dict[str, dict[str, str]] = field(default_factory=dict, compare=False, repr=False)
+    malsattningar: tuple[Category, ...] = ()  # the national strategy's four goals (kb/goals.py)
 
     def slugs(self) -> list[str]:
         return [c.slug for c in self.delomraden]
@@ -83,12 +84,17 @@ def load_taxonomy(path: Path = DEFAULT_PATH) -> Taxonomy:
     file = str(path)
     cats = {
         key: tuple(_category(item, file, f"{key}[{i}]") for i, item in enumerate(data.get(key) or ()))
-        for key in ("delomraden", "doc_types", "malgrupper")
+        for key in ("delomraden", "doc_types", "malgrupper", "malsattningar")
     }
+    from kb.lan import load_counties
+
+    counties = load_counties()
     labels = {
         "delomrade": {c.slug: c.label for c in cats["delomraden"]},
         "doc_type": {c.slug: c.label for c in cats["doc_types"]},
         "malgrupp": {c.slug: c.label for c in cats["malgrupper"]},
+        "malsattning": {c.slug: c.label for c in cats["malsattningar"]},
+        "lan": counties.labels(),
         "format": {"html": "Webbsida", "pdf": "PDF", "docx": "Word", "pptx": "PowerPoint"},
     }
     return Taxonomy(
@@ -96,6 +102,8 @@ def load_taxonomy(path: Path = DEFAULT_PATH) -> Taxonomy:
         doc_types=cats["doc_types"],
         malgrupper=cats["malgrupper"],
         synonyms=tuple(tuple(str(w) for w in g) for g in data.get("synonyms") or ()),
-        version=hashlib.sha256(text.encode()).hexdigest()[:12],
+        # kb/lan.yaml is classification data too: a changed county list re-classifies everything
+        version=hashlib.sha256((text + counties.version).encode()).hexdigest()[:12],
         _labels=labels,
+        malsattningar=cats["malsattningar"],
     )
