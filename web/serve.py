@@ -24,6 +24,7 @@ import time
 from collections.abc import Callable
 from dataclasses import dataclass
 from types import FrameType
+from typing import Any
 
 import uvicorn
 from starlette.applications import Starlette
@@ -32,6 +33,7 @@ from kb.backend import BackendFactory
 from kb.errors import KbError
 from kb.readmodel import ReportsFactory, SourceReports
 from kb.settings import Settings
+from web.http11 import MAX_REQUEST_HEAD_BYTES, LimitedH11Protocol
 
 log = logging.getLogger(__name__)
 
@@ -65,11 +67,16 @@ class AppSpec:
         return create_app(self.settings, self.backend, self.reports)
 
 
-def _config(spec: AppSpec, host: str, port: int) -> uvicorn.Config:
+def uvicorn_config(app: Starlette, host: str, port: int, **extra: Any) -> uvicorn.Config:
+    """uvicorn's settings for the app: h11 with answered request limits (web.http11), no Server header, no access log."""
     return uvicorn.Config(
-        spec.build(), host=host, port=port,
-        log_level="warning", access_log=False, server_header=False,
+        app, host=host, port=port, http=LimitedH11Protocol, h11_max_incomplete_event_size=MAX_REQUEST_HEAD_BYTES,
+        log_level="warning", access_log=False, server_header=False, **extra,
     )
+
+
+def _config(spec: AppSpec, host: str, port: int) -> uvicorn.Config:
+    return uvicorn_config(spec.build(), host, port)
 
 
 def _run_worker(host: str, port: int, spec: AppSpec) -> None:

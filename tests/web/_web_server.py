@@ -10,6 +10,8 @@ from typing import Any
 
 import uvicorn
 
+from web.serve import uvicorn_config
+
 
 class LiveServer:
     """uvicorn serving the app on 127.0.0.1 in a background thread."""
@@ -20,7 +22,7 @@ class LiveServer:
         self.sock.bind(("127.0.0.1", 0))
         self.port = self.sock.getsockname()[1]
         self.url = f"http://127.0.0.1:{self.port}"
-        config = uvicorn.Config(app, log_level="warning", server_header=False, lifespan="off", access_log=False)
+        config = uvicorn_config(app, "127.0.0.1", self.port, lifespan="off")  # as `kb serve` runs it
         self.server = uvicorn.Server(config)
         self.thread = threading.Thread(target=self.server.run, kwargs={"sockets": [self.sock]}, daemon=True)
 

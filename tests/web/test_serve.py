@@ -11,6 +11,8 @@ import sys
 import time
 from pathlib import Path
 
+import requests
+
 from kb.settings import Settings
 from web.serve import bind
 
@@ -83,6 +85,9 @@ def test_two_workers_serve_the_published_index(built_index: Settings) -> None:
         assert b'"total"' in response.read()
         assert response.getheader("server") is None
         conn.close()
+        # the server layer answers an over-long URL with a 414 problem, not a reset
+        long = requests.get(f"http://127.0.0.1:{port}/sok?q=" + "a" * 300_000, timeout=30)
+        assert long.status_code == 414 and long.headers["content-type"] == "application/problem+json"
         # A worker killed outright is replaced, and the port keeps answering throughout.
         workers = _children(proc.pid)
         assert len(workers) >= 2, workers
