@@ -34,9 +34,10 @@ FURNITURE_PREFIXES = ("cookie", "breadcrumb", "brodsmul", "consent", "readspeake
                       "sidebar", "newsletter", "nyhetsbrev", "sharebar", "sharing", "socialmedia", "comment", "related")
 GENERIC_SUFFIXES = {"wrapper", "wrap", "container", "box", "list", "links", "link", "area", "block", "bar", "holder",
                     "inner", "outer", "section", "widget", "module", "items", "item", "buttons", "button", "panel",
-                    "region", "col", "column", "portlet", "component", "icons", "text", "top", "bottom"}
+                    "region", "col", "column", "portlet", "component", "icons", "top", "bottom"}
 ACCORDION_WORDS = {"accordion", "collapse", "collapsible", "expand", "expandable", "toggle", "faq", "question",
                    "answer", "panel", "utfallbar", "fallbar", "details", "disclosure"}
+LAYOUT_WORDS = {"has", "with", "no", "main", "body", "article", "content", "page"}
 COMMENT_WORDS = {"comment", "comments", "commentlist", "kommentarer", "respond", "disqus"}
 SPLIT_RE = re.compile(r"[-_]+|(?<=[a-z])(?=[A-Z])")
 
@@ -78,6 +79,10 @@ def is_furniture_name(el: lxml.etree._Element) -> bool:
         if not parts:
             continue
         last, first = parts[-1], parts[0]
+        if last in COMMENT_WORDS:
+            return True
+        if LAYOUT_WORDS.intersection(parts):  # "has-sidebar", "ct-main-sidebar": the main area's layout, not furniture
+            continue
         if last in FURNITURE_WORDS or last.startswith(FURNITURE_PREFIXES):
             return True
         if first in FURNITURE_WORDS and all(p in GENERIC_SUFFIXES or p in FURNITURE_WORDS for p in parts[1:]):
@@ -161,6 +166,9 @@ def prune(root: lxml.etree._Element, keep: set[lxml.etree._Element]) -> None:
 
 def _doomed(el: lxml.etree._Element, keep: set[lxml.etree._Element], aria_targets: set[str], body_len: int) -> bool:
     tag = tag_of(el)
+    if tag == "nav":  # a nav holding paragraphs of prose is a mislabelled content area
+        n = text_len(el)
+        return n < 1000 or link_len(el) > 0.3 * n
     if tag in DROP_TAGS:
         return True
     role = (el.get("role") or "").lower()

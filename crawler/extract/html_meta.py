@@ -63,6 +63,8 @@ def absolute(base: str, href: str) -> str | None:
     if not href or href.startswith("#"):
         return None
     try:  # a malformed link ("http://[ccpa-preferences]") is skipped, never the page
+        if href[:8].lower().startswith(("http://", "https://")):
+            return href if urlsplit(href).netloc else None  # already absolute: urljoin would return it as it is
         scheme = urlsplit(href).scheme.lower()
         if scheme and scheme not in ("http", "https"):
             return None  # mailto:, tel:, javascript:, data: …
@@ -76,11 +78,14 @@ def read_links(root: lxml.etree._Element, base: str) -> list[Link]:
     """Every http(s) link on the whole page (menus too), absolute, with rel=nofollow marked."""
     links: list[Link] = []
     seen: set[tuple[str, str, bool]] = set()
+    resolved: dict[str, str | None] = {}  # menus repeat the same links
     for el in root.iter("a", "area"):
         href = el.get("href")
         if href is None:
             continue
-        target = absolute(base, href)
+        if href not in resolved:
+            resolved[href] = absolute(base, href)
+        target = resolved[href]
         if target is None:
             continue
         rel = (el.get("rel") or "").lower().split()
