@@ -7,9 +7,13 @@ import json
 import sys
 from collections.abc import Sequence
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from kb.cli._common import EXIT_OK, EXIT_PARTIAL, EXIT_USAGE, FACETS, _out
 from kb.settings import Settings
+
+if TYPE_CHECKING:
+    from index.corpus_eval import CorpusReport
 
 
 def _parse_filters(items: Sequence[str]) -> dict[str, list[str]]:
@@ -88,8 +92,25 @@ def cmd_eval(args: argparse.Namespace, settings: Settings) -> int:
 
         _out(format_comparison(run_baselines(target, demo.QUERIES), report))
         _out()
+    corpora = _corpus_reports(args)
     if args.json:
-        _out(json.dumps(dataclasses.asdict(report), ensure_ascii=False, indent=2, default=str))
+        doc = dataclasses.asdict(report)
+        if corpora:
+            doc = {"demo": doc, "corpora": [dataclasses.asdict(r) for r in corpora]}
+        _out(json.dumps(doc, ensure_ascii=False, indent=2, default=str))
     else:
         _out(format_eval(report))
+        for corpus_report in corpora:
+            from index.corpus_eval import format_corpus_report
+
+            _out()
+            _out(format_corpus_report(corpus_report))
     return EXIT_PARTIAL if report.failures else EXIT_OK
+
+
+def _corpus_reports(args: argparse.Namespace) -> list[CorpusReport]:
+    """SweFAQ dev and judged queries over real text, when asked for (each indexed in a temporary folder)."""
+    from index.corpus_eval import real_text_set, run_corpus_eval, swefaq_set
+
+    sets = ([swefaq_set(Path(args.swefaq))] if args.swefaq else []) + ([real_text_set(Path(args.real))] if args.real else [])
+    return [run_corpus_eval(s) for s in sets]
