@@ -17,97 +17,19 @@ from pathlib import Path
 from typing import Any
 
 from kb.errors import StoreCorrupt, StoreError
+from kb.migrate import LATEST, migrate, stored_version
 from kb.models import Document, FetchState
 from kb.store_runs import RunHistory
+from kb.storedb import backup_to, is_corrupt, utcnow
 from kb.storedb import connect_readonly as _connect_readonly
-from kb.storedb import is_corrupt, utcnow
 from kb.storedb import iso as _iso
 from kb.storedb import open_error as _open_error
 from kb.storedb import parse_date as _date
 from kb.storedb import parse_dt as _dt
 
-__all__ = ["SCHEMA", "SCHEMA_VERSION", "Store", "is_corrupt", "utcnow"]
+__all__ = ["SCHEMA_VERSION", "Store", "is_corrupt", "utcnow"]
 
-SCHEMA_VERSION = 1
-
-SCHEMA = """
-CREATE TABLE IF NOT EXISTS documents (
-    url TEXT PRIMARY KEY,
-    source TEXT NOT NULL,
-    organisation TEXT NOT NULL,
-    title TEXT NOT NULL,
-    text TEXT NOT NULL,
-    format TEXT NOT NULL,
-    description TEXT NOT NULL DEFAULT '',
-    headings TEXT NOT NULL DEFAULT '[]',
-    published TEXT,
-    modified TEXT,
-    language TEXT NOT NULL DEFAULT 'sv',
-    page_count INTEGER,
-    size INTEGER NOT NULL DEFAULT 0,
-    content_hash TEXT NOT NULL,
-    simhash INTEGER NOT NULL DEFAULT 0,
-    dup_of TEXT,
-    locations TEXT NOT NULL DEFAULT '[]',
-    extra TEXT NOT NULL DEFAULT '{}',
-    first_seen TEXT NOT NULL,
-    last_changed TEXT NOT NULL
-);
-CREATE INDEX IF NOT EXISTS documents_source ON documents(source);
-CREATE INDEX IF NOT EXISTS documents_hash ON documents(content_hash);
-CREATE TABLE IF NOT EXISTS fetch_state (
-    url TEXT PRIMARY KEY,
-    source TEXT NOT NULL,
-    status TEXT NOT NULL,
-    http_status INTEGER,
-    etag TEXT,
-    last_modified TEXT,
-    content_hash TEXT,
-    first_seen TEXT,
-    last_fetched TEXT,
-    last_changed TEXT,
-    sitemap_lastmod TEXT,
-    failures INTEGER NOT NULL DEFAULT 0,
-    gone_count INTEGER NOT NULL DEFAULT 0,
-    reason TEXT,
-    last_night INTEGER NOT NULL DEFAULT 0
-);
-CREATE INDEX IF NOT EXISTS fetch_state_source ON fetch_state(source);
-CREATE TABLE IF NOT EXISTS page_links (
-    url TEXT PRIMARY KEY,
-    links TEXT NOT NULL DEFAULT '[]'
-);
-CREATE TABLE IF NOT EXISTS changes (
-    seq INTEGER PRIMARY KEY AUTOINCREMENT,
-    url TEXT NOT NULL,
-    op TEXT NOT NULL
-);
-CREATE TABLE IF NOT EXISTS runs (
-    id INTEGER PRIMARY KEY AUTOINCREMENT,
-    kind TEXT NOT NULL,
-    started TEXT NOT NULL,
-    finished TEXT,
-    status TEXT NOT NULL DEFAULT 'running',
-    exit_code INTEGER,
-    summary TEXT NOT NULL DEFAULT '{}'
-);
-CREATE TABLE IF NOT EXISTS run_sources (
-    run_id INTEGER NOT NULL,
-    source TEXT NOT NULL,
-    report TEXT NOT NULL,
-    doc_count INTEGER NOT NULL DEFAULT 0,
-    PRIMARY KEY (run_id, source)
-);
-CREATE TABLE IF NOT EXISTS failures (
-    run_id INTEGER NOT NULL,
-    source TEXT NOT NULL,
-    url TEXT NOT NULL,
-    reason TEXT NOT NULL,
-    detail TEXT NOT NULL DEFAULT ''
-);
-CREATE INDEX IF NOT EXISTS failures_run ON failures(run_id, source);
-CREATE TABLE IF NOT EXISTS meta (key TEXT PRIMARY KEY, value TEXT NOT NULL);
-"""
+SCHEMA_VERSION = LATEST  # the schema itself is the sum of the numbered migrations in kb.migrate
 
 
 class Store(RunHistory):
@@ -120,6 +42,7 @@ class Store(RunHistory):
     def __init__(self, path: Path | str, readonly: bool = False) -> None:
         self.path = Path(path)
         self.readonly = readonly
+        self.migrated: list[int] = []
         try:
             if readonly:
                 self._db = _connect_readonly(self.path)
@@ -128,13 +51,37 @@ class Store(RunHistory):
                 self._db = sqlite3.connect(str(self.path), check_same_thread=False, isolation_level=None, timeout=30)
                 self._db.execute("PRAGMA journal_mode=WAL")
                 self._db.execute("PRAGMA synchronous=NORMAL")
-                self._db.executescript(SCHEMA)
+                self.migrated = migrate(self._db, self.path)  # numbered migrations, a copy kept first (kb.migrate)
             self._db.row_factory = sqlite3.Row
         except (sqlite3.Error, OSError) as exc:
+            self._close_quietly()
             raise _open_error(self.path, exc) from exc
+        except BaseException:
+            self._close_quietly()
+            raise
         self._lock = threading.RLock()
-        if not readonly and self.get_meta("schema_version") is None:
-            self.set_meta("schema_version", str(SCHEMA_VERSION))
+
+    def _close_quietly(self) -> None:
+        db = getattr(self, "_db", None)
+        if db is not None:
+            db.close()
+
+    @property
+    def schema_version(self) -> int:
+        """The schema version the file records (``SCHEMA_VERSION`` once opened for writing)."""
+        with self._lock:
+            try:
+                return stored_version(self._db)
+            except sqlite3.Error as exc:
+                raise StoreError(f"store read failed: {exc}") from exc
+
+    def backup(self, dest: Path | str) -> None:
+        """A consistent copy of the store at ``dest`` (SQLite online backup; safe while a crawl writes)."""
+        with self._lock:
+            try:
+                backup_to(self._db, Path(dest))
+            except sqlite3.Error as exc:
+                raise StoreError(f"backup to {dest} failed: {exc}") from exc
 
     def quick_check(self) -> None:
         """Raise StoreCorrupt unless SQLite's ``PRAGMA quick_check`` passes (reads every page: ~0.25 s per 100 MB)."""
@@ -351,12 +298,9 @@ class Store(RunHistory):
         )
 
     def ensure_crawl_schema(self) -> None:
-        """Bring a store made by an older kb up to the crawler's schema (added columns and tables; idempotent)."""
-        with self.transaction() as db:
-            columns = {r["name"] for r in db.execute("PRAGMA table_info(fetch_state)").fetchall()}
-            if "last_night" not in columns:
-                db.execute("ALTER TABLE fetch_state ADD COLUMN last_night INTEGER NOT NULL DEFAULT 0")
-            db.execute("CREATE TABLE IF NOT EXISTS page_links (url TEXT PRIMARY KEY, links TEXT NOT NULL DEFAULT '[]')")
+        """The crawler's schema is there: opening for writing migrated the store (kb.migrate); raises when read-only and older."""
+        if self.schema_version < SCHEMA_VERSION:
+            raise StoreError(f"store {self.path} is at schema version {self.schema_version}; open it for writing to migrate it")
 
     def put_links(self, url: str, links: list[tuple[str, bool]]) -> None:
         """Remember a page's followable outgoing links as (url, is_pagination), so a 304 still feeds the frontier."""

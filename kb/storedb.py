@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 import sqlite3
 from datetime import UTC, date, datetime
 from pathlib import Path
@@ -60,3 +61,39 @@ def connect_readonly(path: Path) -> sqlite3.Connection:
             db.close()
             raise
     raise AssertionError("unreachable")  # pragma: no cover
+
+
+def _fsync_path(path: Path, directory: bool = False) -> None:
+    fd = os.open(path, os.O_RDONLY | (os.O_DIRECTORY if directory else 0))
+    try:
+        os.fsync(fd)
+    finally:
+        os.close(fd)
+
+
+def backup_to(source: sqlite3.Connection, dest: Path) -> None:
+    """Copy the database on ``source`` to ``dest`` with SQLite's online backup API.
+
+    One backup step holds one read transaction: in WAL mode writers carry on meanwhile and the copy is the
+    snapshot at its start (a multi-step backup would restart on every write by another connection). The copy
+    is written beside ``dest``, switched to a rollback journal (one self-contained file), checked, fsynced and
+    renamed into place, so ``dest`` is either the previous file or a complete copy."""
+    dest = Path(dest)
+    tmp = dest.with_name(f".{dest.name}.tmp-{os.getpid()}")
+    tmp.unlink(missing_ok=True)
+    try:
+        target = sqlite3.connect(str(tmp), isolation_level=None)
+        try:
+            source.backup(target)
+            target.execute("PRAGMA journal_mode=DELETE")
+            problems = [str(r[0]) for r in target.execute("PRAGMA quick_check").fetchall() if str(r[0]) != "ok"]
+        finally:
+            target.close()
+        if problems:
+            raise StoreError(f"backup copy {dest} failed its check: {'; '.join(problems[:3])}")
+        _fsync_path(tmp)
+        os.replace(tmp, dest)
+        _fsync_path(dest.parent, directory=True)
+    except BaseException:
+        tmp.unlink(missing_ok=True)
+        raise
