@@ -187,6 +187,9 @@ def _night8(w: World, r: Rules) -> None:
     w.remove("gamma", "/g3", 8, 404)
     w.edit("gamma", "/", 8, why="listing edited (a link removed), in no sitemap", lag=r.off_sitemap_nights,
            links=["/g1", "/g2", "/kontakt"])
+    w.soft_remove("alpha", "/stod/s1", 8)
+    w.edit("alpha", "/stod/", 8, why="listing edited (a link removed), date-only lastmod",
+           links=["/stod/s2", "/stod/utanfor", "/stod/s3"])
     w.add("delta", "/d8", "Ny rapport om våld i nära relationer", edit_time(8), night=8, sitemap="/sitemap.xml",
           why="new page in the sitemap (large source)")
     early = w.add("beta", "/b6", "Kommande rapport om våld mot äldre", edit_time(8), night=8, sitemap="/sitemap.xml", style="zulu")
@@ -201,7 +204,7 @@ def _night11(w: World, r: Rules) -> None:
     w.add("alpha", "/stod/s4", "Stöd efter separation", edit_time(11), night=12, sitemap="/sitemap-stod.xml",
           why="new page before a night whose run was killed")
     w.edit("alpha", "/stod/", 11, lag=2, why="listing edited (new link) before the killed night",
-           links=["/stod/s1", "/stod/s2", "/stod/utanfor", "/stod/s3", "/stod/s4"])
+           links=["/stod/s2", "/stod/utanfor", "/stod/s3", "/stod/s4"])
 
 
 def _night12(w: World, r: Rules) -> None:
@@ -236,7 +239,7 @@ NIGHTS: tuple[Night, ...] = (
           frozenset({"new page", "full-timestamp edit"}), _night6),
     Night(7, ("quiet",), frozenset({"quiet"}), _nothing, quiet=True),
     Night(8, ("stod/utanfor: edit outside the sitemap", "ny-samma: edit, Z timestamp", "g3: removed (404)",
-              "b6: in the sitemap, 404", "d8: new page"), frozenset({"off-sitemap edit", "removed for good", "404 before it exists"}), _night8),
+              "b6: in the sitemap, 404", "d8: new page", "stod/s1: now a 200 'not found' page"), frozenset({"off-sitemap edit", "removed for good", "404 before it exists", "soft 404"}), _night8),
     Night(9, ("a1: edit, date-only", "b1: edit, full timestamp", "b6: published", "d6: edit"),
           frozenset({"date-only edit", "full-timestamp edit"}), _night9),
     Night(10, ("quiet",), frozenset({"quiet"}), _nothing, quiet=True),
@@ -247,5 +250,5 @@ NIGHTS: tuple[Night, ...] = (
 
 REQUIRED_KINDS = frozenset({
     "date-only edit", "full-timestamp edit", "off-sitemap edit", "new page", "404 before it exists", "down one night",
-    "removed for good", "301 same ETag", "301 new ETag", "site 503", "two sources on one host", "quiet", "short page", "no ETag", "large source", "killed run",
+    "removed for good", "301 same ETag", "301 new ETag", "site 503", "two sources on one host", "quiet", "short page", "no ETag", "large source", "killed run", "soft 404",
 })

@@ -71,15 +71,20 @@ class Page:
     left_in_sitemap: bool = False  # removed, but its sitemap entry (and old lastmod) stays
     stored: bool = False  # has it ever been live (so a search may know it)?
     short: bool = False  # a real page of a few words (a contact note): may be stored or skipped, never a failure
+    error_page: bool = False  # answers 200 with a "page not found" text (a soft 404): removed like a 404
 
     def __post_init__(self) -> None:
         self.markers.append(self.marker)
 
     @property
     def live(self) -> bool:
-        return self.status == 200
+        return self.status == 200 and not self.error_page
 
     def body(self) -> bytes:
+        if self.error_page:
+            return ('<!doctype html><html lang="sv"><head><meta charset="utf-8"><title>Sidan kunde inte hittas</title></head>'
+                    "<body><main><h1>Sidan kunde inte hittas</h1><p>Sidan du söker finns inte. Gå till startsidan.</p>"
+                    "</main></body></html>").encode()
         if self.short:
             return (f'<!doctype html><html lang="sv"><head><meta charset="utf-8"><title>{html.escape(self.title)}</title></head>'
                     f"<body><main><h1>{html.escape(self.title)}</h1><p>Ring 0123-45 67 89. Kodord {self.marker}.</p></main></body></html>").encode()
@@ -160,6 +165,12 @@ class World:
             page.sitemap = None
         return page
 
+    def soft_remove(self, site: str, path: str, night: int) -> Page:
+        """The page now answers 200 with a "not found" text; its links and sitemap entry go."""
+        page = self.page(site, path)
+        page.error_page, page.gone_since, page.sitemap, page.why = True, night, None, "turned into a 200 'page not found' (soft 404)"
+        return page
+
     def move(self, site: str, old: str, new: str, night: int, *, new_etag: bool) -> Page:
         """A 301 from ``old`` to ``new``; with ``new_etag`` the text changes too, else the body (and ETag) stay the same."""
         page = self.page(site, old)
@@ -180,7 +191,7 @@ class World:
             routes: dict[str, Response] = {}
             for page in (p for p in self.pages.values() if p.site == name):
                 if page.status == 200:
-                    page.stored = True
+                    page.stored = page.stored or page.live
                     body = page.body()
                     etag = None if name in self.no_etag else '"' + hashlib.sha1(body).hexdigest()[:16] + '"'
                     routes[page.path] = Response(200, body, etag=etag, last_modified=format_datetime(page.lastmod, usegmt=True))
