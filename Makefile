@@ -6,7 +6,7 @@ STAMP := $(VENV)/.installed-$(shell cat pyproject.toml | cksum | cut -d' ' -f1)
 WORDLISTS := wswedish hunspell-sv
 APT_PACKAGES := chromium openssl $(WORDLISTS)
 
-.PHONY: setup system-deps wordlists demo test test-fast lint bench bench-quick nightly eval clean
+.PHONY: setup system-deps wordlists demo test test-fast lint bench bench-quick extract-bench nightly eval clean
 
 $(STAMP): pyproject.toml
 	$(PYTHON) -m venv $(VENV)
@@ -56,6 +56,12 @@ bench: setup wordlists
 
 bench-quick: setup wordlists
 	$(PY) -m bench.run --quick
+
+# Main-content extraction: kb vs readability-lxml vs trafilatura on the public benchmarks (../shared/extraction)
+# and the Swedish agency set; the two libraries are the `measure` extra, installed here for measuring only.
+extract-bench: setup
+	$(PY) -m pip install -q --disable-pip-version-check -e '.[measure]'
+	$(PY) -m crawler.extract.measure --bench
 
 # The living-site month: twelve nightly `kb -q update` runs against changing local sites, as a per-night table.
 nightly: setup wordlists

@@ -38,6 +38,7 @@ GENERIC_SUFFIXES = {"wrapper", "wrap", "container", "box", "list", "links", "lin
 ACCORDION_WORDS = {"accordion", "collapse", "collapsible", "expand", "expandable", "toggle", "faq", "question",
                    "answer", "panel", "utfallbar", "fallbar", "details", "disclosure"}
 LAYOUT_WORDS = {"has", "with", "no", "main", "body", "article", "content", "page"}
+LINK_DENSE = 0.65  # a block with 3+ links and more link text than this share is a link list
 COMMENT_WORDS = {"comment", "comments", "commentlist", "kommentarer", "respond", "disqus"}
 SPLIT_RE = re.compile(r"[-_]+|(?<=[a-z])(?=[A-Z])")
 
@@ -220,7 +221,7 @@ def clean_container(container: lxml.etree._Element, keep: set[lxml.etree._Elemen
         if el is container or el in keep:
             continue
         n_links = sum(1 for _ in el.iter("a"))
-        if n_links >= 3 and _link_dense(el, 0.8) and not protected(el):
+        if n_links >= 3 and _link_dense(el, LINK_DENSE) and not protected(el):
             doomed.append(el)
     for el in doomed:
         if el.getparent() is not None and not any(a in doomed for a in el.iterancestors()):
