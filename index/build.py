@@ -30,6 +30,8 @@ from index.publish import (
     write_generation_info,
 )
 from index.schema import SCHEMA_VERSION, build_schema, format_dscores
+from index.versioning import VersionTracker, version_fields
+from kb.corrections import load_corrections
 from kb.errors import IndexBuildError, KbError
 from kb.models import Document
 from kb.settings import Settings
@@ -68,7 +70,8 @@ class BuildResult:
 
 
 def _versions(taxonomy: Taxonomy) -> dict[str, str]:
-    return {"schema_version": SCHEMA_VERSION, "taxonomy_version": taxonomy.version, "analyzer_version": ANALYZER_VERSION}
+    return {"schema_version": SCHEMA_VERSION, "taxonomy_version": taxonomy.version, "analyzer_version": ANALYZER_VERSION,
+            "corrections_version": load_corrections().version}  # kb/corrections.yaml edited: classify everything again
 
 
 def _datetime(value: date | datetime | str | None) -> datetime | None:
@@ -103,10 +106,13 @@ class _Indexer:
         self._classify = classify
         self.sources = {s.id: s for s in sources}
         self.taxonomy = taxonomy
+        self.corrections = load_corrections()
+        self.versions = VersionTracker(self.sources, self.corrections)  # filled before documents are added
 
     def fields(self, doc: Document, duplicates: list[str], first_seen: str | None) -> dict[str, Any]:
         source = self.sources.get(doc.source)
-        c = self._classify(doc, source, self.taxonomy)
+        c = self._classify(doc, source, self.taxonomy, self.corrections)
+        version = self.versions.state(doc.url)
         headings = "\n".join(doc.headings)
         out: dict[str, Any] = {
             "url": doc.url,
@@ -118,9 +124,12 @@ class _Indexer:
             "folded": "\n".join((doc.title, headings, doc.text)),
             "delomrade": ",".join(c.delomraden),
             "delomrade_scores": dict(c.scores),
-            "explanation": c.explanation,
+            "explanation": " ".join(p for p in (c.full_explanation(), version.explanation if version else "") if p),
             "doc_type": c.doc_type,
             "malgrupp": ",".join(c.malgrupp),
+            "lan": ",".join(c.lan),
+            "malsattning": ",".join(c.malsattningar),
+            **version_fields(version),
             "format": doc.format,
             "dup_group": doc.url,
             "duplicates": sorted(set(duplicates) | (set(doc.locations) - {doc.url})),
@@ -209,6 +218,7 @@ def _writer(ix: Any, procs: int) -> Any:
 
 
 def _full_build(gen: Path, settings: Settings, store: Store, indexer: _Indexer, dups: dict[str, list[str]]) -> int:
+    indexer.versions.full(store)
     ix = whoosh_index.create_in(str(gen), build_schema())
     first_seen = _first_seen(store)
     procs = settings.index_procs if len(first_seen) >= MP_MIN_DOCS else 1
@@ -256,6 +266,7 @@ def _incremental_build(
         if sorted(old_dups.get(canonical, [])) != sorted(dups.get(canonical, [])):
             upserts.add(canonical)
     upserts -= deletes
+    upserts |= indexer.versions.incremental(prev, store, upserts, deletes)  # e.g. an old edition gains "Nyare version finns"
     ix = whoosh_index.open_dir(str(gen))
     added = updated = deleted = 0
     writer = ix.writer(limitmb=WRITER_LIMITMB)
@@ -335,6 +346,7 @@ def build_and_publish(
             updated = deleted = 0
             change_seq = seq_at_start
         (gen / DUPLICATES_FILE).write_text(json.dumps(dups, ensure_ascii=False), encoding="utf-8")
+        indexer.versions.save(gen)
         doc_count = check_generation(gen, settings, prev, prev_info)
         info = {
             "generation": gen.name,

@@ -61,6 +61,11 @@ class Generation:
         self.first_seen_ord = table.first_seen
         national = np.array([is_national(name) for name in table.organisation_names], dtype=bool)
         self.national = national[table.organisation_code]
+        self.superseded = np.zeros(size, dtype=bool)  # versions a newer version replaces (ranked lower)
+        if "superseded" in self.schema:
+            superseded = self.searcher.reader()
+            if superseded.doc_frequency("superseded", "ja"):
+                self.superseded[list(superseded.postings("superseded", "ja").all_ids())] = True
         self.postings = Postings(self.searcher, self.live_mask)
         self.spelling: dict[str, tuple[str, str]] = {}  # typed word -> (query term, shown word); "" for none
         reader = self.searcher.reader()

@@ -58,4 +58,15 @@ def make_hit(gen: Generation, docnum: int, score: float, pattern: Any) -> Hit:
         explanation=str(stored.get("explanation") or ""),
         delomrade_scores={str(k): float(v) for k, v in (stored.get("delomrade_scores") or {}).items()},
         duplicates=duplicates,
+        lan=as_list(stored.get("lan")),
+        malsattningar=as_list(stored.get("malsattning")),
+        newer_version=_link(stored.get("newer_version")),
+        versions=[link for link in (_link(v) for v in stored.get("versions") or ()) if link is not None],
     )
+
+
+def _link(value: Any) -> dict[str, str] | None:
+    """A stored {"url", "title"} as the contract's dict (None when absent)."""
+    if not isinstance(value, dict) or not value.get("url"):
+        return None
+    return {"url": str(value["url"]), "title": str(value.get("title") or value["url"])}

@@ -17,6 +17,7 @@ from index.schema import parse_dscores
 from index.spelling import corrections_for
 from kb.searchmodel import NOTICE_FUZZY, FacetValue, SearchRequest
 from kb.taxonomy import Taxonomy
+from kb.versions import asks_for_versions
 
 if TYPE_CHECKING:
     from index.generation import Generation
@@ -27,6 +28,7 @@ RERANK_DEPTH = 200  # top hits whose score gets freshness/national/sub-area adju
 FRESHNESS_WEIGHT = 0.10  # at most +10 % for this year's documents, fading to 0 over 10 years
 NATIONAL_WEIGHT = 0.05  # +5 % for national agencies' guidance
 DELOMRADE_WEIGHT = 0.5  # within a sub-area filter: score × (1 - w + w × sub-area score)
+SUPERSEDED_WEIGHT = 0.5  # a version a newer one replaces: score × w, unless the query names a year or identifier
 FEW_HITS = 3  # fewer hits than this triggers the fuzzy fallback
 LOCAL_ORGANISATION_MARKERS = ("kommun", "region ", "regionen ", "landsting")
 
@@ -144,11 +146,14 @@ def top_results(gen: Generation, scores: np.ndarray, final: np.ndarray, request:
     table = gen.table
     today = date.today()
     delomraden = request.filters.get("delomrade", [])
+    demote = not asks_for_versions(request.q)  # "SOSFS 2014:4", "handbok 2019": the old version is what is asked for
     adjusted: list[tuple[float, int]] = []
     for d in head:
         factor = 1.0 + FRESHNESS_WEIGHT * freshness(table.published_date(d), today)
         if gen.national[d]:
             factor += NATIONAL_WEIGHT
+        if demote and gen.superseded[d]:
+            factor *= SUPERSEDED_WEIGHT
         if delomraden:
             sub = sub_area_scores(gen, d)
             best = max((float(sub.get(slug, 0.0)) for slug in delomraden), default=0.0)

@@ -8,7 +8,8 @@ from index.analysis import folded_analyzer, swedish_analyzer
 
 # Bump whenever fields change (forces a full rebuild).
 # 2: body without character offsets, folded without positions, dscores column, url/dup_group columns.
-SCHEMA_VERSION = "2"
+# 3: lan and malsattning facets, superseded flag, newer_version and versions (issue 14).
+SCHEMA_VERSION = "3"
 
 # Fields with a column (sortable=True): readable per document without unpickling stored fields.
 COLUMN_FIELDS = ("url", "organisation", "doc_type", "year", "format", "published", "first_seen", "dup_group", "dscores")
@@ -59,6 +60,11 @@ def build_schema(decompound: bool = True) -> Schema:
         explanation=STORED(),
         doc_type=ID(stored=True, sortable=True),
         malgrupp=KEYWORD(commas=True, stored=True),
+        lan=KEYWORD(commas=True, stored=True, scorable=False, lowercase=False),
+        malsattning=KEYWORD(commas=True, stored=True, scorable=False, lowercase=False),
+        superseded=ID(stored=False),  # "ja" on a version that a newer one replaces (ranked lower)
+        newer_version=STORED(),  # {"url", "title"} of the newest version
+        versions=STORED(),  # [{"url", "title"}] every version of the work, newest first
         year=ID(stored=True, sortable=True),
         format=ID(stored=True, sortable=True),
         published=DATETIME(stored=True, sortable=True),

@@ -5,9 +5,11 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from typing import Any
 
-FACET_KEYS = ("delomrade", "organisation", "doc_type", "malgrupp", "year", "format")
+FACET_KEYS = ("delomrade", "malsattning", "lan", "organisation", "doc_type", "malgrupp", "year", "format")
 FACET_LABELS = {
     "delomrade": "Delområde",
+    "malsattning": "Målsättning",
+    "lan": "Län",
     "organisation": "Organisation",
     "doc_type": "Typ av kunskapsstöd",
     "malgrupp": "Målgrupp",
@@ -82,6 +84,10 @@ class Hit:
     explanation: str = ""  # "klassad som … eftersom …"
     delomrade_scores: dict[str, float] = field(default_factory=dict)
     duplicates: list[str] = field(default_factory=list)  # other locations of the same document
+    lan: list[str] = field(default_factory=list)  # county slugs (kb/lan.yaml) or ["nationellt"]
+    malsattningar: list[str] = field(default_factory=list)  # the national strategy's goals the document serves
+    newer_version: dict[str, str] | None = None  # {"url", "title"} of the newest version when this one is superseded
+    versions: list[dict[str, str]] = field(default_factory=list)  # every version of the work, newest first ({"url", "title"})
 
     def to_json(self) -> dict[str, Any]:
         return {
@@ -98,6 +104,10 @@ class Hit:
             "malgrupp": self.malgrupp,
             "explanation": self.explanation,
             "duplicates": self.duplicates,
+            "lan": self.lan,
+            "malsattningar": self.malsattningar,
+            "newer_version": self.newer_version,
+            "versions": self.versions,
         }
 
 

@@ -302,3 +302,15 @@ def _components(edges: _Edges) -> list[list[str]]:
     for u in list(parent):
         groups.setdefault(find(u), []).append(u)
     return [sorted(g) for g in groups.values() if len(g) > 1]
+
+
+# A query that names a year, an identifier or an old version wants superseded material ranked as any other.
+VERSION_QUERY_RE = re.compile(
+    r"(?<!\d)(?:19|20)\d\d(?!\d)|\bFS\s?\d{4}:\d|\b(?:upphävd\w*|tidigare|äldre|gamla|version\w*|utgåva\w*|upplaga\w*)\b",
+    re.IGNORECASE,
+)
+
+
+def asks_for_versions(query: str) -> bool:
+    """True when the query asks for a particular version: a year, a författning identifier, "äldre", "upphävd" …"""
+    return bool(VERSION_QUERY_RE.search(query))

@@ -28,7 +28,7 @@ EXIT_IOERR = 74
 EXIT_TEMPFAIL = 75
 EXIT_CONFIG = 78
 
-FACETS = ("delomrade", "organisation", "doc_type", "malgrupp", "year", "format")
+FACETS = ("delomrade", "malsattning", "lan", "organisation", "doc_type", "malgrupp", "year", "format")  # kb.searchmodel.FACET_KEYS
 RUNS_KEPT = 90  # crawl runs kept (about three months of nightly runs); older runs of any kind are pruned by `kb update`
 IO_ERRNOS = (errno.ENOSPC, errno.EIO, errno.EDQUOT, errno.EROFS, errno.EACCES, errno.EFBIG)
 

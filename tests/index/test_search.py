@@ -142,7 +142,9 @@ def test_json_shape(service: SearchService) -> None:
     data = service.search(SearchRequest(q="våld")).to_json()
     json.dumps(data)
     assert data["total"] > 0 and data["results"][0]["snippet"]
-    assert set(data["facets"]) == {"delomrade", "organisation", "doc_type", "malgrupp", "year", "format"}
+    assert set(data["facets"]) == {"delomrade", "malsattning", "lan", "organisation", "doc_type", "malgrupp", "year", "format"}
+    first = data["results"][0]
+    assert first["lan"] and first["newer_version"] is None and isinstance(first["malsattningar"], list)
 
 
 def test_cache_returns_equal_but_independent_responses(service: SearchService) -> None:
