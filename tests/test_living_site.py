@@ -60,7 +60,8 @@ def test_after_every_night_the_index_equals_the_sites(month: list[NightResult], 
 def test_the_servers_saw_every_night(month: list[NightResult]) -> None:
     # Guards the checks above against a run that never reached the sites (a test that cannot fail).
     for result in month:
-        assert all(count > 0 for count in result.requests.values()), (result.night, result.requests)
+        if not result.killed:  # a run killed after its first requests may not have reached every host
+            assert all(count > 0 for count in result.requests.values()), (result.night, result.requests)
     assert month[0].body_downloads >= 28
 
 
