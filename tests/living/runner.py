@@ -168,6 +168,9 @@ class LivingMonth:
                                 f"output: {_short(result.stdout + result.stderr)}")
         if result.exit_code != 0 and not (result.stdout.strip() or result.stderr.strip()):
             result.other.append(f"night {n}: `kb -q update` exited {result.exit_code} and printed nothing (cron would mail nothing)")
+        if result.exit_code == 0 and (result.stdout.strip() or result.stderr.strip()):
+            result.other.append(f"night {n}: `kb -q update` exited 0 but printed (cron would mail it; README: -q prints nothing "
+                                f"on success): {_short(result.stdout + result.stderr)}")
         self._check_runs(n, result)
 
     def _check_runs(self, n: int, result: NightResult) -> None:
