@@ -20,6 +20,7 @@ from kb.taxonomy import Taxonomy, load_taxonomy
 from web.api import Api
 from web.caching import ResponseCache, Searcher
 from web.compression import CompressionMiddleware
+from web.county import CountyPages
 from web.limiter import SearchLimiter
 from web.pages import Pages
 from web.responses import Renderer
@@ -80,6 +81,7 @@ def routes(web: Web) -> list[BaseRoute]:
         Route("/sok", pages.search_page, methods=GET, name="search"),
         Route("/sok.atom", pages.feed, methods=GET, name="feed"),
         Route("/delomrade/{slug}", pages.area_page, methods=GET, name="area"),
+        *CountyPages(web.searcher, web.taxonomy, web.renderer).routes(),  # /lan, /lan/{slug} (web.county)
         Route("/kallor", web.sources.overview, methods=GET, name="sources"),
         Route("/kallor/{source}", web.sources.source, methods=GET, name="source"),
         Route("/opensearch.xml", pages.opensearch, methods=GET, name="opensearch"),

@@ -51,10 +51,20 @@ def query_param(name: str, schema: dict[str, Any], description: str, **extra: An
     return {"name": name, "in": "query", "schema": schema, "description": description, **extra}
 
 
+# What the values of the newer facets are (the others are self-explanatory slugs, names and years).
+FACET_VALUES = {
+    "lan": "Län: en slug ur kb/lan.yaml (t.ex. jamtlands-lan, vastra-gotalands-lan) eller nationellt; "
+           "lan=jamtlands-lan&lan=nationellt ger länets och det nationella materialet. ",
+    "malsattning": "Den nationella strategins målsättning: forebyggande-arbete, upptackt-skydd-stod, brottsbekampning "
+                   "eller kunskap-metodutveckling. ",
+}
+
+
 def _facet_params() -> list[dict[str, Any]]:
     item = {"type": "string", "maxLength": MAX_FILTER_VALUE_CHARS}
     return [
         query_param(key, {"type": "array", "items": item, "maxItems": MAX_FILTER_VALUES},
+                    FACET_VALUES.get(key, "") +
                     f"Filter på {key}; upprepa för flera värden (ELLER inom fasetten). Ett värde som inget dokument har "
                     "ger 0 träffar och en notis med ett förslag.", required=False, style="form", explode=True)
         for key in FACET_KEYS
@@ -86,7 +96,9 @@ def _schemas() -> dict[str, Any]:
             "suggestion": NULLABLE_STRING,
             "notice": {"type": ["string", "null"], "description": "t.ex. att frågan kortats, saknar sökbara ord eller har okända filter"},
             "results": {"type": "array", "items": ref("Hit"), "maxItems": MAX_PER_PAGE},
-            "facets": {"type": "object", "additionalProperties": {"type": "array", "items": ref("FacetValue")}}}},
+            "facets": {"type": "object", "description": "Fasetterna " + ", ".join(FACET_KEYS) + " (lan: län, malsattning: målsättning)",
+                       "propertyNames": {"enum": list(FACET_KEYS)},
+                       "additionalProperties": {"type": "array", "items": ref("FacetValue")}}}},
         "Suggestions": {"type": "object", "required": ["query", "suggestions"], "properties": {
             "query": {"type": "string", "maxLength": MAX_SUGGEST_CHARS}, "suggestions": STRINGS}},
     }

@@ -7,6 +7,7 @@ from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
 from urllib.parse import quote, urlencode
 
+from kb.lan import NATIONAL
 from kb.searchmodel import FACET_KEYS, FACET_LABELS, FacetValue, Hit, SearchResponse
 from kb.taxonomy import Taxonomy
 from web.formatting import parse_date, quoted, safe_href, swedish_date, swedish_number, swedish_size
@@ -76,6 +77,8 @@ class FacetOption:
     selected: bool
     toggle_url: str
     input_id: str
+    plus_national_url: str | None = None  # a county: this county and the national material in one click
+
 
 
 @dataclass
@@ -116,6 +119,17 @@ class HitView:
     tags: list[Tag]
     duplicates: list[tuple[str, str | None]]  # (url, href)
     explanation: str
+    places: list[Tag] = field(default_factory=list)  # counties (links to /lan/…); empty for national material
+    goals: list[str] = field(default_factory=list)  # labels of the strategy goals served
+    newer: VersionLink | None = None  # "Nyare version finns: …"
+    versions: list[VersionLink] = field(default_factory=list)  # every version, newest first
+
+
+@dataclass
+class VersionLink:
+    title: str
+    href: str | None
+    current: bool = False  # the hit itself
 
 
 @dataclass
@@ -194,6 +208,7 @@ def facet_groups(state: SearchState, facets: Mapping[str, list[FacetValue]], tax
                 selected=is_selected,
                 toggle_url=state.url(filters=state.toggled(key, v.value), page=1),
                 input_id=f"f-{key}-{i}",
+                plus_national_url=plus_national_url(state, v.value) if key == "lan" else None,
             ))
         if options:
             groups.append(FacetGroup(key, FACET_LABELS[key], options))
@@ -235,7 +250,20 @@ def hit_view(hit: Hit, taxonomy: Taxonomy) -> HitView:
         tags=[Tag(taxonomy.label("delomrade", s), f"/delomrade/{quote(s, safe='')}") for s in hit.delomraden],
         duplicates=[(u, safe_href(u)) for u in hit.duplicates],
         explanation=hit.explanation,
+        places=[Tag(taxonomy.label("lan", s), f"/lan/{quote(s, safe='')}") for s in hit.lan if s != NATIONAL],
+        goals=[taxonomy.label("malsattning", s) for s in hit.malsattningar],
+        newer=VersionLink(hit.newer_version["title"], safe_href(hit.newer_version["url"])) if hit.newer_version else None,
+        versions=[VersionLink(v["title"], safe_href(v["url"]), v["url"] == hit.url) for v in hit.versions],
     )
+
+
+def plus_national_url(state: SearchState, county: str) -> str | None:
+    """The search with exactly this county and the national material selected ("mitt län + nationellt")."""
+    if county == NATIONAL:
+        return None
+    filters = {k: tuple(v) for k, v in state.filters.items() if k != "lan"}
+    filters["lan"] = tuple(sorted((county, NATIONAL)))
+    return state.url(filters=filters, page=1)
 
 
 def last_page(total: int, per_page: int) -> int:
