@@ -28,9 +28,14 @@ def _parse_filters(items: Sequence[str]) -> dict[str, list[str]]:
 
 def cmd_search(args: argparse.Namespace, settings: Settings) -> int:
     from index.search import SearchRequest, SearchService
+    from kb.backend import unknown_filters_notice
+    from kb.searchmodel import MAX_PAGE, MAX_PER_PAGE
 
     try:
         filters = _parse_filters(args.filter or [])
+        for flag, value, high in (("--limit", args.limit, MAX_PER_PAGE), ("--page", args.page, MAX_PAGE)):
+            if not 1 <= value <= high:  # refused, never silently clamped
+                raise argparse.ArgumentTypeError(f"{flag} måste vara ett heltal mellan 1 och {high}, inte {value}")
     except argparse.ArgumentTypeError as exc:
         sys.stderr.write(f"kb search: {exc}\n")
         return EXIT_USAGE
@@ -40,6 +45,7 @@ def cmd_search(args: argparse.Namespace, settings: Settings) -> int:
     service = SearchService(settings)
     try:
         response = service.search(SearchRequest(q=args.query, filters=filters, per_page=args.limit, page=args.page, sort=args.sort))
+        unknown = unknown_filters_notice(filters, service.facet_overview(), load_taxonomy().label, show_values=True) if filters else None
     finally:
         service.close()
     notice = getattr(response, "notice", None)
@@ -47,15 +53,18 @@ def cmd_search(args: argparse.Namespace, settings: Settings) -> int:
     failures = {getattr(search_module, name, None) for name in ("NOTICE_UNAVAILABLE", "NOTICE_ERROR")} - {None}
     failed = notice is not None and notice in failures
     if args.json:
-        _out(json.dumps(response.to_json(), ensure_ascii=False, indent=2))
+        data = response.to_json()
+        data["notice"] = " ".join(n for n in (data["notice"], unknown) if n) or None  # as the API says it
+        _out(json.dumps(data, ensure_ascii=False, indent=2))
         return EXIT_PARTIAL if failed else EXIT_OK
     if failed:
         sys.stderr.write(f"kb search: {notice}\n")
         return EXIT_PARTIAL
     taxonomy = load_taxonomy()
-    _out(f"{response.total} träffar för ”{args.query}”")
-    if notice:
-        _out(notice)
+    _out(f"{response.total} {'träff' if response.total == 1 else 'träffar'} för ”{args.query}”")
+    for line in (notice, unknown):
+        if line:
+            _out(line)
     if response.suggestion:
         _out(f"Menade du: {response.suggestion}?")
     for i, hit in enumerate(response.results, start=(response.page - 1) * response.per_page + 1):
@@ -68,6 +77,12 @@ def cmd_search(args: argparse.Namespace, settings: Settings) -> int:
         _out(f"     {meta}")
         if hit.malgrupp:
             _out("     Målgrupp: " + ", ".join(taxonomy.label("malgrupp", m) for m in hit.malgrupp))
+        if hit.lan:
+            _out("     Län: " + ", ".join(taxonomy.label("lan", s) for s in hit.lan))
+        if hit.malsattningar:
+            _out("     Målsättning: " + ", ".join(taxonomy.label("malsattning", s) for s in hit.malsattningar))
+        if hit.newer_version:
+            _out(f"     Nyare version finns: {hit.newer_version['title']} <{hit.newer_version['url']}>")
         if args.explain and hit.explanation:
             _out(f"     {hit.explanation}")
     return EXIT_OK

@@ -1,0 +1,77 @@
+"""`kb index` and `kb search` with the county, goal and version data: --filter lan=…, Swedish lines, JSON contract."""
+
+from __future__ import annotations
+
+import json
+from datetime import date
+
+import pytest
+
+from kb import cli
+from kb.models import Document
+from kb.settings import Settings
+from kb.store import Store
+
+SOURCES = """sources:
+  - id: lst
+    name: Länsstyrelsen
+    organisation: Länsstyrelsen i Jämtlands län
+    start_urls: [https://www.lansstyrelsen.se/jamtland/]
+  - id: styr
+    name: Styrelsen
+    organisation: Styrelsen
+    start_urls: [https://styrelsen.example/]
+    lan: [nationellt]
+"""
+BODY = " Våld i nära relationer. Skydd och stöd till våldsutsatta kvinnor och barn. Förebyggande arbete och utbildning."
+
+
+def run(settings: Settings, *argv: str) -> int:
+    return cli.main(["--data-dir", str(settings.data_dir), "--sources", str(settings.sources), *argv])
+
+
+@pytest.fixture
+def indexed(settings: Settings) -> Settings:
+    settings.sources.write_text(SOURCES, encoding="utf-8")
+    docs = [
+        Document(url="https://www.lansstyrelsen.se/jamtland/plan-2025.pdf", source="lst", organisation="", format="pdf",
+                 title="Tillsammans mot våld – Handlingsplan 2025", text="Handlingsplan." + BODY, published=date(2025, 1, 2)),
+        Document(url="https://styrelsen.example/gammal.html", source="styr", organisation="", title="Föreskrifter (SOSFS 2014:4)",
+                 text="SOSFS 2014:4." + BODY, published=date(2014, 1, 2)),
+        Document(url="https://styrelsen.example/ny.html", source="styr", organisation="", title="Föreskrifter (HSLF-FS 2022:39)",
+                 text="HSLF-FS 2022:39. Dessa föreskrifter ersätter SOSFS 2014:4." + BODY, published=date(2022, 1, 2)),
+    ]
+    with Store(settings.store_path) as store:
+        for doc in docs:
+            store.put_document(doc)
+    assert run(settings, "-q", "index") == 0
+    return settings
+
+
+def test_filter_by_county_and_national(indexed: Settings, capsys: pytest.CaptureFixture[str]) -> None:
+    capsys.readouterr()
+    assert run(indexed, "search", "våld", "--filter", "lan=jamtlands-lan", "--explain") == 0
+    out = capsys.readouterr().out
+    assert "1 träffar för ”våld”" in out or "1 träff" in out
+    assert "Handlingsplan 2025" in out and "     Län: Jämtlands län" in out
+    assert "Län: Jämtlands län eftersom adressen ligger under /jamtland/." in out
+    assert run(indexed, "search", "våld", "--filter", "lan=jamtlands-lan", "--filter", "lan=nationellt", "--json") == 0
+    data = json.loads(capsys.readouterr().out)
+    assert data["total"] == 3 and {"lan", "malsattning"} <= set(data["facets"])
+
+
+def test_superseded_regulation_in_cli_output(indexed: Settings, capsys: pytest.CaptureFixture[str]) -> None:
+    capsys.readouterr()
+    assert run(indexed, "search", "SOSFS 2014:4") == 0
+    out = capsys.readouterr().out
+    assert "Nyare version finns: Föreskrifter (HSLF-FS 2022:39) <https://styrelsen.example/ny.html>" in out
+    assert run(indexed, "search", "föreskrifter", "--json") == 0
+    results = json.loads(capsys.readouterr().out)["results"]
+    assert [r["url"] for r in results][0] == "https://styrelsen.example/ny.html"
+    assert results[1]["newer_version"] == {"url": "https://styrelsen.example/ny.html", "title": "Föreskrifter (HSLF-FS 2022:39)"}
+    assert results[1]["lan"] == ["nationellt"]
+
+
+def test_unknown_filter_key_lists_the_new_facets(indexed: Settings, capsys: pytest.CaptureFixture[str]) -> None:
+    assert run(indexed, "search", "våld", "--filter", "county=x") == 2
+    assert "lan" in capsys.readouterr().err
