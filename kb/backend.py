@@ -1,11 +1,13 @@
-"""The search-engine contract the web app and the CLI rely on: ``SearchBackend`` and its factory type."""
+"""The search-engine contract the web app and the CLI rely on: ``SearchBackend``, its factory type, and how filter
+values the index does not have are named (with a did-you-mean from the index-wide facet counts)."""
 
 from __future__ import annotations
 
-from collections.abc import Callable
+import difflib
+from collections.abc import Callable, Mapping, Sequence
 from typing import Protocol, runtime_checkable
 
-from kb.searchmodel import FacetValue, Hit, SearchRequest, SearchResponse
+from kb.searchmodel import FACET_KEYS, FACET_LABELS, FacetValue, Hit, SearchRequest, SearchResponse
 from kb.settings import Settings
 
 
@@ -65,3 +67,42 @@ class SearchBackend(Protocol):
 
 BackendFactory = Callable[[Settings], SearchBackend]
 """Builds a backend from settings; module-level (picklable by reference) so a web worker process can call it."""
+
+LabelOf = Callable[[str, str], str]
+"""The Swedish label of a facet value (``kb.taxonomy.Taxonomy.label``)."""
+
+
+def _quoted(text: str) -> str:
+    return f"\u201d{text}\u201d"
+
+
+def _closest(key: str, value: str, known: list[FacetValue], label_of: LabelOf) -> tuple[str, str] | None:
+    """(value, label) of the known value closest to ``value`` (by value or by label), when one is close enough."""
+    names: dict[str, tuple[str, str]] = {}
+    for option in known:
+        label = option.label or label_of(key, option.value)
+        names.setdefault(option.value.casefold(), (option.value, label))
+        names.setdefault(label.casefold(), (option.value, label))
+    match = difflib.get_close_matches(value.casefold(), list(names), n=1, cutoff=0.6)
+    return names[match[0]] if match else None
+
+
+def unknown_filters_notice(filters: Mapping[str, Sequence[str]], overview: Mapping[str, list[FacetValue]],
+                           label_of: LabelOf, show_values: bool = False) -> str | None:
+    """One Swedish sentence per chosen filter value that no document in the index has, with a did-you-mean
+    (its label; with ``show_values`` also the value to type when that differs, as the CLI needs)."""
+    sentences = []
+    for key in FACET_KEYS:
+        known = [v for v in overview.get(key, []) if v.count > 0]
+        known_values = {v.value for v in known}
+        for value in filters.get(key, ()):
+            if value in known_values:
+                continue
+            sentence = f"{FACET_LABELS[key]} {_quoted(value)} finns inte i kunskapsbanken."
+            closest = _closest(key, value, known, label_of)
+            if closest:
+                known_value, label = closest
+                typed = f" ({key}={known_value})" if show_values and known_value != label else ""
+                sentence += f" Menade du {_quoted(label)}{typed}?"
+            sentences.append(sentence)
+    return " ".join(sentences) or None

@@ -6,6 +6,7 @@ from starlette.datastructures import QueryParams
 from starlette.requests import Request
 from starlette.responses import JSONResponse, Response
 
+from kb.backend import LabelOf
 from kb.searchmodel import (
     FACET_KEYS,
     MAX_FILTER_VALUE_CHARS,
@@ -19,7 +20,7 @@ from kb.searchmodel import (
 )
 from web.caching import Busy, Searcher
 from web.etags import HOUR, Validators
-from web.filtercheck import LabelOf, filters_notice, no_words_notice
+from web.filtercheck import filters_notice, no_words_notice
 from web.openapi import openapi_document
 from web.params import has_searchable_word, parse_strict_int, sanitize_param
 from web.responses import busy_problem, problem, unavailable_problem
