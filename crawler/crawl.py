@@ -18,8 +18,13 @@ Once per host. robots.txt (:class:`~crawler.robots.RobotsCache`) and every sitem
 (:class:`~crawler.sitemaps.SitemapCache`) are fetched at most once per run, whatever the number of sources
 on the host; each source keeps the sitemap entries in its own scope. :class:`HostGate` serialises requests
 per origin across all sources and spaces them by the largest delay asked for on that host (max of
-source ``delay`` and robots Crawl-delay). Known limit: a redirect hop to another origin is followed inside
-the first origin's slot.
+source ``delay`` and robots Crawl-delay). Every redirect hop is sent in the slot of its own origin (the
+Fetcher's ``slot`` seam), so a hop to another host waits for that host's delay; the wait does not count
+against the fetch deadline.
+
+Redirects. Only a permanent chain (every hop 301/308) moves a stored document to its new address at once; a
+temporary one (302/303/307) keeps it under its URL for the removal grace (``gone_after_runs`` nights) and
+stores the target's content under the target URL (see :mod:`crawler.source_crawl`).
 
 Bookkeeping. A source's shared state is guarded by one lock per source, held only for bookkeeping — never
 across a request, extraction or a store write. ``max_pages`` is a budget reserved under the lock before each

@@ -9,6 +9,7 @@ import threading
 import time
 from collections.abc import Callable, Iterable
 from concurrent.futures import Future, ThreadPoolExecutor
+from contextlib import AbstractContextManager
 from dataclasses import dataclass, field
 
 from crawler.fetch import Fetcher, FetchResult
@@ -55,6 +56,14 @@ class Run:
             self.pages += 1
             sys.stderr.write(f"\r  {self.pages} sidor ({source})   ")
             sys.stderr.flush()
+
+
+def gate_key(url: str) -> str:
+    """The politeness key of any URL (a redirect hop is not normalised yet): its normalised origin."""
+    try:
+        return origin(normalize(url))
+    except BadUrl:
+        return origin(url)
 
 
 def record_internal_error(rep: SourceReport, source: Source, exc: BaseException) -> None:
@@ -316,7 +325,10 @@ class SourceLanes:
             return exc.reason
         if not self.source.in_scope(norm):
             return "out_of_scope"
-        rules = self.run_.robots.get(norm, self.allow_private)  # no gate: we already hold another origin's slot
+        rules = self.run_.robots.cached(norm)
+        if rules is None:  # the fetcher holds no slot while it asks: the target's robots.txt waits for its own host's turn
+            with self.run_.gate.slot(origin(norm), self.source.delay):
+                rules = self.run_.robots.get(norm, self.allow_private)
         if not rules.allowed(norm, self.settings.user_agent):
             return "robots"
         with self.lock:
@@ -336,8 +348,21 @@ class SourceLanes:
                 self.cut_short = self.cut_short or f"max_pages ({self.source.max_pages}) nådd"
                 raise FetchError(OVER_BUDGET, "", url)
             self.requests += 1  # reserved before the request, so concurrent lanes never exceed max_pages
-        with self.run_.gate.slot(origin(url), delay):
-            return self.run_.fetcher.fetch(url, allow_private=self.allow_private, **kwargs)  # type: ignore[arg-type]
+        first = origin(url)
+
+        def slot(hop: str) -> AbstractContextManager[None]:
+            # Every hop waits for its own host's turn: a redirect to another origin is spaced by that origin's delay.
+            key = gate_key(hop)
+            return self.run_.gate.slot(key, delay if key == first else self.hop_delay(hop))
+
+        return self.run_.fetcher.fetch(url, allow_private=self.allow_private, slot=slot, **kwargs)  # type: ignore[arg-type]
+
+    def hop_delay(self, url: str) -> float:
+        """The politeness delay of a redirect target's host (its Crawl-delay counts, capped at max_crawl_delay)."""
+        rules = self.run_.robots.cached(url)
+        if rules is None or rules.unreachable:
+            return self.source.delay
+        return min(rules.effective_delay(self.source.delay), max(self.source.delay, self.settings.max_crawl_delay))
 
     def complete(self) -> None:
         """The source's last task has ended: settle the gone documents, clear the resume marker, hand over the report."""

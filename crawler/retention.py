@@ -20,7 +20,7 @@ class Settlement:
     previous_docs: frozenset[str]
     confirmed: set[str]  # URLs holding a document that is known to exist tonight
     gone: dict[str, str]  # url -> reason, for stored documents
-    moved: dict[str, str]  # old url -> new url, for redirects seen tonight
+    moved: dict[str, str]  # old url -> new url, for permanent redirects (301/308) seen tonight
 
 
 def shrunk(settings: Settings, before: int, kept: int) -> bool:
@@ -37,9 +37,9 @@ def settle(
 ) -> None:
     """Count gone documents towards removal and remove those due; nothing is removed from a shrunk source.
 
-    A stored document whose URL now redirects to a URL that holds the document tonight is removed at once
-    (the old URL becomes a redirect record); any other gone document is removed after
-    ``settings.gone_after_runs`` consecutive nights gone.
+    A stored document whose URL now redirects permanently (301/308) to a URL that holds the document tonight is
+    removed at once (the old URL becomes a redirect record); any other gone document — a temporary redirect
+    (302/303/307) included — is removed after ``settings.gone_after_runs`` consecutive nights gone.
     """
     before = len(facts.previous_docs)
     moved = sum(1 for old, new in facts.moved.items() if old in facts.previous_docs and new in facts.confirmed)

@@ -7,7 +7,7 @@ import time
 from concurrent.futures import Future
 from datetime import datetime
 
-from crawler.fetch import FetchResult
+from crawler.fetch import FetchResult, RedirectRefused
 from crawler.frontier import RETRY_STATUSES, REVISIT_STATUSES, retry_due, sitemap_says_unchanged, trusts_sitemap
 from crawler.lanes import ABORTED, CLAIMED, OVER_BUDGET, RESUME_KEY, Run, SourceLanes, record_internal_error
 from crawler.policy import decide
@@ -26,6 +26,7 @@ log = logging.getLogger(__name__)
 TRANSIENT = frozenset({"timeout", "connection", "dns", "tls", "http_429", "http_500", "http_502", "http_503", "http_504"})
 GONE = frozenset({"http_404", "http_410"})
 _NOT_TRIED = (OVER_BUDGET, ABORTED)  # left unfetched, for the next run; not a failure of the URL
+TEMPORARY = "redirect_temporary"  # gone reason of a stored URL behind a 302/303/307: kept for the removal grace
 
 
 class SourceCrawl(SourceLanes):
@@ -196,7 +197,7 @@ class SourceCrawl(SourceLanes):
             )
         except FetchError as exc:
             if exc.reason == CLAIMED:
-                self.redirect_record(url, state, self.hops.target, {})
+                self.redirect_record(url, state, self.hops.target, {}, permanent=isinstance(exc, RedirectRefused) and exc.moved_permanently)
             elif exc.reason not in _NOT_TRIED:
                 self.on_error(url, state, exc)
             return
@@ -239,24 +240,30 @@ class SourceCrawl(SourceLanes):
         self.save_state(state)
         self.follow(self.store.get_links(url) or [], depth)
 
-    def redirect_record(self, url: str, state: FetchState, final: str, headers: dict[str, str]) -> None:
-        """``url`` now redirects to ``final``: it becomes a redirect record; a document stored under it is gone."""
+    def redirect_record(self, url: str, state: FetchState, final: str, headers: dict[str, str], *, permanent: bool) -> None:
+        """``url`` now redirects to ``final``: it becomes a redirect record; a document stored under it is moved or gone.
+
+        Only a permanent chain (every hop 301/308) moves the document: it leaves its old address tonight. A temporary
+        redirect (302/303/307) keeps the document under its URL like a page that is down, removed only if the URL still
+        redirects after ``gone_after_runs`` nights; the target's content is stored under the target URL, where it lives.
+        """
         # Nights in a row the URL redirected: the retry backoff spaces its revisits.
         state.failures = (state.failures if state.status == "redirect" else 0) + 1
-        state.status, state.reason = "redirect", "redirect"
+        state.status, state.reason = "redirect", "redirect" if permanent else TEMPORARY
         state.last_fetched, state.last_night = utcnow(), self.run_.night
         if headers.get("etag") or headers.get("last-modified"):
             state.etag, state.last_modified = headers.get("etag"), headers.get("last-modified")
         self.save_state(state)
         with self.lock:
             self.responses += 1
-            self.moved[url] = final
+            if permanent:
+                self.moved[url] = final
             if url in self.previous_docs:
-                self.gone[url] = "redirect"
+                self.gone[url] = "redirect" if permanent else TEMPORARY
 
     def moved_to(self, url: str, state: FetchState, final: str, result: FetchResult, depth: int, delay: float) -> None:
         """``url`` redirects to ``final``: the old URL becomes a redirect record and ``final`` holds the document."""
-        self.redirect_record(url, state, final, result.headers)
+        self.redirect_record(url, state, final, result.headers, permanent=result.moved_permanently)
         with self.lock:
             if final in self.seen:
                 log.debug("%s: %s redirects to %s, already visited", self.source.id, url, final)
