@@ -168,6 +168,11 @@ class LivingMonth:
                                 f"output: {_short(result.stdout + result.stderr)}")
         if result.exit_code != 0 and not (result.stdout.strip() or result.stderr.strip()):
             result.other.append(f"night {n}: `kb -q update` exited {result.exit_code} and printed nothing (cron would mail nothing)")
+        for name in sorted(self.world.down):  # an unreachable host is a failure a person must act on (issue 10, item 2)
+            if result.exit_code == 0 or name not in result.stdout + result.stderr:
+                result.other.append(f"night {n}: {self.sites[name].base}: the whole site answered {self.world.down[name]}, yet "
+                                    f"`kb -q update` exited {result.exit_code} with output {_short(result.stdout + result.stderr)!r} "
+                                    f"(expected a non-zero exit and a line naming source '{name}')")
         if result.exit_code == 0 and (result.stdout.strip() or result.stderr.strip()):
             result.other.append(f"night {n}: `kb -q update` exited 0 but printed (cron would mail it; README: -q prints nothing "
                                 f"on success): {_short(result.stdout + result.stderr)}")
