@@ -63,8 +63,12 @@ def absolute(base: str, href: str) -> str | None:
     if not href or href.startswith("#"):
         return None
     try:  # a malformed link ("http://[ccpa-preferences]") is skipped, never the page
-        if href[:8].lower().startswith(("http://", "https://")):
-            return href if urlsplit(href).netloc else None  # already absolute: urljoin would return it as it is
+        low = href[:8].lower()
+        if low.startswith(("http://", "https://")):  # already absolute: urljoin would return it as it is
+            rest = href[8 if low.startswith("https://") else 7:]
+            if "[" not in href and rest and rest[0] not in "/?#":
+                return href
+            return href if urlsplit(href).netloc else None
         scheme = urlsplit(href).scheme.lower()
         if scheme and scheme not in ("http", "https"):
             return None  # mailto:, tel:, javascript:, data: …
@@ -95,7 +99,7 @@ def read_links(root: lxml.etree._Element, base: str) -> list[Link]:
         if key in seen:
             continue
         seen.add(key)
-        links.append(Link(target, text, nofollow))
+        links.append(Link(target, text, nofollow, " ".join(rel)))
         if len(links) >= MAX_LINKS:
             break
     return links
