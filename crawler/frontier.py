@@ -23,6 +23,7 @@ RETRY_STATUSES = frozenset({"gone", "error", "redirect"})
 # Statuses of URLs that are revisited every night (a conditional GET where validators are known).
 REVISIT_STATUSES = frozenset({"ok", "not_modified", "not_indexable", "new"})
 
+_PAGE_REL = frozenset({"next", "prev", "previous"})
 _PAGE_QUERY = frozenset({"page", "sida", "p", "pg", "paged", "offset", "start"})
 _PAGE_PATH = re.compile(r"/(?:page|sida|p)/\d+/?$", re.IGNORECASE)
 _PAGE_TEXT = re.compile(
@@ -49,12 +50,14 @@ class Lane:
         return self.fresh.popleft() if self.fresh else self.known.popleft()
 
 
-def is_pagination(url: str, text: str = "") -> bool:
-    """Does a link step through a paginated listing (``?page=2``, ``sida=3``, ``/page/4``, "Nästa")?
+def is_pagination(url: str, text: str = "", rel: str = "") -> bool:
+    """Does a link step through a paginated listing (``rel=next``/``prev``, ``?page=2``, ``sida=3``, ``/page/4``, "Nästa")?
 
     Pagination links keep their page's depth, so a long "Nästa" chain does not eat the depth budget of the
     articles it lists; the chain itself is bounded by ``max_pages`` and the pagination trap rule.
     """
+    if not _PAGE_REL.isdisjoint(rel.lower().split()):
+        return True
     parts = urlsplit(url)
     if any(key.lower() in _PAGE_QUERY and value.isdigit() for key, value in parse_qsl(parts.query)):
         return True

@@ -48,7 +48,7 @@ def followable_links(extracted: Extracted, nofollow: bool = False) -> list[tuple
     out: dict[str, bool] = {}
     for link in extracted.links:
         if not link.nofollow:
-            out[link.url] = out.get(link.url, False) or is_pagination(link.url, link.text)
+            out[link.url] = out.get(link.url, False) or is_pagination(link.url, link.text, link.rel)
     return list(out.items())
 
 

@@ -13,6 +13,7 @@ class Link:
     url: str
     text: str = ""
     nofollow: bool = False
+    rel: str = ""  # the link's rel tokens, lower-case, space-separated ("next", "prev", "nofollow" …)
 
 
 @dataclass

@@ -150,3 +150,23 @@ def test_host_gate_keeps_the_largest_delay_asked_for_on_a_host():
     with gate.slot("http://b", 0.0):  # another host is not slowed
         pass
     assert slept == [2.0]
+
+
+@pytest.mark.parametrize(
+    "rel, expected", [("next", True), ("prev", True), ("Prev noopener", True), ("nofollow", False), ("", False)],
+)
+def test_rel_next_or_prev_marks_pagination_whatever_the_url_and_text(rel, expected):
+    assert is_pagination("https://a.se/arkiv/aldre-inlagg", "Äldre inlägg", rel) is expected
+
+
+def test_rel_is_read_from_anchors_and_marks_their_links_as_pagination():
+    from crawler.extract import extract_inline
+
+    body = (
+        "<html lang='sv'><head><title>Arkiv</title></head><body><main><h1>Arkiv</h1><p>" + "Stöd till våldsutsatta. " * 20
+        + "</p><a href='/arkiv/b' rel='next'>Äldre inlägg</a> <a href='/artikel'>Artikel om skydd</a></main></body></html>"
+    ).encode()
+    ex = extract_inline(body, "https://myndighet.se/arkiv/a", "html", "text/html; charset=utf-8", None, ())
+    assert {link.url: link.rel for link in ex.links} == {"https://myndighet.se/arkiv/b": "next", "https://myndighet.se/artikel": ""}
+    out = decide(ex, response(url="https://myndighet.se/arkiv/a"), source(), None)
+    assert dict(out.links) == {"https://myndighet.se/arkiv/b": True, "https://myndighet.se/artikel": False}
