@@ -1,4 +1,5 @@
-"""Generation directories and the atomic `current` symlink swap; pruning of old and half-built generations."""
+"""Generation directories and the atomic `current` symlink swap; pruning of old and half-built generations; copying a
+published generation to another data directory (a second web host) so that it switches only to a complete copy."""
 
 from __future__ import annotations
 
@@ -7,6 +8,9 @@ import logging
 import os
 import secrets
 import shutil
+import time
+from collections.abc import Callable
+from dataclasses import dataclass
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
@@ -17,6 +21,7 @@ CURRENT = "current"
 INFO_FILE = "generation.json"
 GEN_PREFIX = "gen-"
 TMP_LINK_PREFIX = ".current.tmp-"
+INCOMING_PREFIX = ".incoming-"  # a generation being copied in; never matches GEN_PREFIX, so nothing opens it
 
 
 def current_generation(index_root: Path) -> Path | None:
@@ -114,3 +119,79 @@ def prune_generations(index_root: Path, keep: int) -> list[Path]:
 def remove_generation(gen_dir: Path) -> None:
     """Delete an unpublished generation directory (never fails)."""
     shutil.rmtree(gen_dir, ignore_errors=True)
+
+
+@dataclass(frozen=True)
+class SyncResult:
+    """What copy_generation did: the generation now current at the target, files and bytes copied, seconds."""
+
+    generation: str
+    copied: bool
+    files: int
+    bytes: int
+    seconds: float
+
+
+def _copy_file(src: Path, dest: Path) -> int:
+    dest.parent.mkdir(parents=True, exist_ok=True)
+    with src.open("rb") as fin, dest.open("wb") as fout:
+        shutil.copyfileobj(fin, fout, 1 << 20)
+        fout.flush()
+        os.fsync(fout.fileno())
+    shutil.copystat(src, dest)
+    return dest.stat().st_size
+
+
+def _remove_incoming(root: Path) -> None:
+    for stale in root.glob(INCOMING_PREFIX + "*"):
+        shutil.rmtree(stale, ignore_errors=True)
+        log.info("removed the half-copied generation %s", stale.name)
+
+
+def _copy_tree(src: Path, tmp: Path, on_file: Callable[[Path], None] | None) -> tuple[int, int]:
+    """Every file of ``src`` into ``tmp`` (generation.json last: its presence marks a complete copy), fsynced."""
+    files = sorted(p for p in src.rglob("*") if p.is_file() and p.name != INFO_FILE)
+    files.append(src / INFO_FILE)
+    total = 0
+    for path in files:
+        total += _copy_file(path, tmp / path.relative_to(src))
+        if on_file is not None:
+            on_file(path)
+    for directory in sorted({p.parent for p in (tmp / f.relative_to(src) for f in files)}, reverse=True):
+        _fsync_dir(directory)
+    return len(files), total
+
+
+def copy_generation(src_root: Path, dest_root: Path, keep: int, on_file: Callable[[Path], None] | None = None) -> SyncResult:
+    """Make the generation published under ``src_root`` the published one under ``dest_root``.
+
+    The files go into a hidden ``.incoming-*`` directory, each fsynced; only a complete copy is renamed to its
+    generation name, and only then is `current` swapped (``publish``). A web host watching ``dest_root``
+    therefore sees the old generation or the whole new one, never part of it; a copy interrupted by a crash
+    is removed by the next call. Generations are immutable, so one already present is not copied again.
+    ``on_file`` is called after each file (progress; tests use it to interrupt a copy)."""
+    started = time.monotonic()
+    src = current_generation(src_root)
+    if src is None or not (src / INFO_FILE).is_file():
+        raise FileNotFoundError(f"no published index generation under {src_root}")
+    dest_root = Path(dest_root)
+    dest_root.mkdir(parents=True, exist_ok=True)
+    _remove_incoming(dest_root)
+    final = dest_root / src.name
+    files = size = 0
+    copied = not (final / INFO_FILE).is_file()
+    if copied:
+        shutil.rmtree(final, ignore_errors=True)  # a same-named directory without generation.json is not a generation
+        tmp = dest_root / f"{INCOMING_PREFIX}{src.name}-{secrets.token_hex(3)}"
+        tmp.mkdir()
+        try:
+            files, size = _copy_tree(src, tmp, on_file)
+            os.rename(tmp, final)
+            _fsync_dir(dest_root)
+        except BaseException:
+            shutil.rmtree(tmp, ignore_errors=True)
+            raise
+    if current_generation(dest_root) != final.resolve():
+        publish(dest_root, final)
+    prune_generations(dest_root, keep)
+    return SyncResult(src.name, copied, files, size, time.monotonic() - started)

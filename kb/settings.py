@@ -46,6 +46,9 @@ class Settings:
     )
     keep_generations: int = field(default=2, metadata={"help": "old index generations kept on disk"})
     index_procs: int = field(default=2, metadata={"help": "processes used to build the index (stores under 2,000 documents use one)"})
+    update_textfile: str = field(
+        default="", metadata={"help": "node exporter textfile (…/kb.prom) kb update writes its outcome to; empty: none"}
+    )
 
     # Web
     base_url: str = field(default="http://127.0.0.1:8000", metadata={"help": "public base URL (feeds, OpenSearch); never taken from Host"})

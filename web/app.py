@@ -21,7 +21,9 @@ from web.api import Api
 from web.caching import ResponseCache, Searcher
 from web.compression import CompressionMiddleware
 from web.county import CountyPages
+from web.health import ops_routes
 from web.limiter import SearchLimiter
+from web.metrics import MetricsMiddleware
 from web.pages import Pages
 from web.responses import Renderer
 from web.security import SecurityHeadersMiddleware, TrustedHostMiddleware
@@ -118,8 +120,11 @@ def create_app(settings: Settings, backend: SearchBackend | BackendFactory,
             the_backend.close()
 
     app = KbStarlette(
-        routes=routes(web),
-        middleware=[Middleware(TrustedHostMiddleware, allowed_hosts=list(settings.allowed_hosts)), Middleware(CompressionMiddleware)],
+        routes=routes(web) + ops_routes(the_backend, settings.data_dir),  # /healthz /readyz /metrics (web.health)
+        middleware=[
+            Middleware(MetricsMiddleware),  # outermost: every request counted and timed, rejected hosts too
+            Middleware(TrustedHostMiddleware, allowed_hosts=list(settings.allowed_hosts)), Middleware(CompressionMiddleware),
+        ],
         exception_handlers={HTTPException: web.renderer.http_error, 500: web.renderer.server_error},
         lifespan=lifespan,
     )

@@ -12,6 +12,7 @@ from starlette.concurrency import run_in_threadpool
 from kb.backend import SearchBackend
 from kb.searchmodel import NOTICE_ERROR, SearchRequest, SearchResponse
 from web.limiter import SearchLimiter
+from web.metrics import CACHE_HITS, LIMITER_REJECTIONS, SEARCHES
 
 T = TypeVar("T")
 CacheKey = tuple[str, str, tuple[tuple[str, tuple[str, ...]], ...], int, int, str]
@@ -68,6 +69,7 @@ class Searcher:
     async def guarded(self, func: Callable[..., T], *args: object) -> T:
         """Call a blocking function in the threadpool while holding a limiter slot; raises Busy when none came free."""
         if not await self.limiter.acquire():
+            LIMITER_REJECTIONS.inc()
             raise Busy()
         try:
             return await run_in_threadpool(func, *args)
@@ -77,8 +79,10 @@ class Searcher:
     async def search(self, req: SearchRequest) -> SearchResponse:
         """The response for ``req`` from the cache, else from the backend (then cached unless the search failed)."""
         key = cache_key(self.backend.generation, req)
+        SEARCHES.inc()
         cached = self.cache.get(key)
         if cached is not None:
+            CACHE_HITS.inc()
             return cached
         response = await self.guarded(self.backend.search, req)
         if response.notice != NOTICE_ERROR:  # a passing failure must not be served again from the cache

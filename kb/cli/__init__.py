@@ -33,7 +33,9 @@ from kb.cli._common import (
     exit_code_for,
     update_lock,
 )
-from kb.cli.crawling import LABEL_WIDTH, _format_test_url, _prune_runs, cmd_check, cmd_crawl, cmd_index, cmd_test_url, cmd_update
+from kb.cli.crawling import LABEL_WIDTH, _format_test_url, _prune_runs, cmd_check, cmd_crawl, cmd_index, cmd_test_url
+from kb.cli.operating import add_commands as add_operating_commands
+from kb.cli.operating import cmd_update_monitored
 from kb.cli.querying import cmd_eval, cmd_search
 from kb.cli.reporting import cmd_report, cmd_stats, collect_stats
 from kb.cli.serving import cmd_demo, cmd_serve, local_base_url, serve_settings
@@ -84,7 +86,7 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--source", action="append", metavar="ID", help="only this source (repeatable)")
     p = add("index", cmd_index, "build the index from the store and publish it atomically")
     p.add_argument("--full", action="store_true", help="rebuild from scratch instead of updating")
-    p = add("update", cmd_update, "crawl, then index (what cron runs)")
+    p = add("update", cmd_update_monitored, "crawl, then index (what cron runs); records its outcome for monitoring")
     p.add_argument("--source", action="append", metavar="ID", help="only this source (repeatable)")
     p.add_argument("--full", action="store_true", help="full index rebuild")
     p = add("search", cmd_search, "search the published index")
@@ -124,6 +126,7 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--sites-port", type=_port, default=8101, metavar="PORT",
                    help="first port of the five demo sites (default 8101; a taken port falls back to a free one)")
     p.add_argument("--no-serve", action="store_true", help="stop after indexing")
+    add_operating_commands(add)
     return parser
 
 

@@ -1,0 +1,131 @@
+"""Commands for running kb in production: backup, publish to another host, and `kb update` with its outcome recorded."""
+
+from __future__ import annotations
+
+import argparse
+import sys
+import time
+from pathlib import Path
+from typing import Any
+
+from kb.cli._common import EXIT_OK, EXIT_PARTIAL, EXIT_SOFTWARE, EXIT_TEMPFAIL, _out, exit_code_for, log, update_lock
+from kb.cli.crawling import cmd_update
+from kb.errors import StoreError
+from kb.settings import Settings
+
+MB = 1024 * 1024
+
+
+def _err(text: str) -> None:
+    sys.stderr.write(text + "\n")
+
+
+def cmd_backup(args: argparse.Namespace, settings: Settings) -> int:
+    """A consistent copy of the store (SQLite online backup), safe while a crawl writes to it."""
+    from kb.store import Store
+    from kb.storedb import utcnow
+
+    dest = Path(args.file)
+    if dest.is_dir():
+        dest = dest / f"kb-{utcnow():%Y%m%dT%H%M%SZ}.sqlite3"
+    if not settings.store_path.is_file():
+        _err(f"kb: det finns inget lager att säkerhetskopiera: {settings.store_path}")
+        return EXIT_PARTIAL
+    if dest.resolve() == settings.store_path.resolve():
+        _err("kb: säkerhetskopian kan inte skrivas över själva lagret; ange en annan fil")
+        return EXIT_PARTIAL
+    started = time.monotonic()
+    with Store(settings.store_path, readonly=True) as store:
+        store.backup(dest)
+    with Store(dest, readonly=True) as copy:
+        documents, version = copy.count_documents(), copy.schema_version
+    if not args.quiet:
+        size = dest.stat().st_size / MB
+        _out(f"Säkerhetskopia: {dest} ({documents} dokument, schemaversion {version}, {size:.1f} MB, {time.monotonic() - started:.1f} s)")
+    return EXIT_OK
+
+
+def _target_settings(settings: Settings, other: Path) -> Settings:
+    return settings.replace(data_dir=Path(other))
+
+
+def cmd_publish(args: argparse.Namespace, settings: Settings) -> int:
+    """Copy the published index generation (and a store snapshot for the Källor pages) to another data directory,
+    which switches to it atomically once the copy is complete (``--to``: push from here; ``--from``: pull to here)."""
+    from index.publish import copy_generation, current_generation
+    from kb.store import Store
+
+    source, target = (settings, _target_settings(settings, args.to)) if args.to else (_target_settings(settings, args.from_), settings)
+    if source.data_dir.resolve() == target.data_dir.resolve():
+        _err("kb: källa och mål är samma datakatalog")
+        return EXIT_PARTIAL
+    if current_generation(source.index_root) is None:
+        _err(f"kb: inget publicerat index i {source.data_dir} att kopiera")
+        return EXIT_PARTIAL
+    with update_lock(target.lock_path):  # one sync (or update) at a time per target
+        result = copy_generation(source.index_root, target.index_root, target.keep_generations)
+        if source.store_path.is_file() and not args.index_only:
+            with Store(source.store_path, readonly=True) as store:
+                store.backup(target.store_path)
+    if not args.quiet:
+        what = (f"{result.files} filer, {result.bytes / MB:.1f} MB kopierade på {result.seconds:.1f} s" if result.copied
+                else "fanns redan där")
+        _out(f"Publicerat {result.generation} i {target.data_dir} ({what})")
+    return EXIT_OK
+
+
+def _outcome_figures(settings: Settings, since: str) -> tuple[dict[str, int], dict[str, int]]:
+    """(documents per source, failed URLs per source of the crawl run that started at or after ``since``)."""
+    from kb.store import Store
+
+    try:
+        with Store(settings.store_path, readonly=True) as store:
+            documents = store.counts_by("source")
+            runs = [r for r in store.list_runs(limit=10) if r["kind"] == "crawl" and str(r["started"]) >= since]
+            report = store.run_report(int(runs[0]["id"])) if runs else None
+    except (StoreError, OSError) as exc:
+        log.warning("could not read the update's figures for monitoring: %s", exc)
+        return {}, {}
+    failures = {source: sr.failed for source, sr in report.sources.items()} if report is not None else {}
+    return documents, failures
+
+
+def record_update(settings: Settings, code: int, started: float, seconds: float, since: str) -> None:
+    """Write the update's outcome for monitoring (kb.updatestatus); never raises."""
+    from kb.updatestatus import UpdateOutcome, write_outcome
+
+    try:
+        documents, failures = _outcome_figures(settings, since)
+        write_outcome(settings.data_dir, UpdateOutcome(code, started, seconds, documents, failures), settings.update_textfile)
+    except Exception as exc:  # noqa: BLE001 — monitoring must not change the update's exit code
+        log.warning("could not record the update outcome: %s", exc)
+
+
+def cmd_update_monitored(args: argparse.Namespace, settings: Settings) -> int:
+    """`kb update`, then its outcome (exit code, duration, documents and failures per source) for monitoring.
+
+    A run refused because another holds the lock (75) is not an update and is not recorded."""
+    from kb.storedb import iso, utcnow
+
+    started, clock, since = time.time(), time.monotonic(), str(iso(utcnow()))
+    code: Any = EXIT_SOFTWARE
+    try:
+        code = cmd_update(args, settings)
+        return int(code)
+    except BaseException as exc:
+        code = exit_code_for(exc) if isinstance(exc, Exception) else 130
+        raise
+    finally:
+        if code != EXIT_TEMPFAIL:
+            record_update(settings, int(code), started, time.monotonic() - clock, since)
+
+
+def add_commands(add: Any) -> None:
+    """Register backup and publish on the parser (``add(name, func, help)`` returns the subparser)."""
+    p = add("backup", cmd_backup, "copy the store to FILE with SQLite's online backup (safe while a crawl runs)")
+    p.add_argument("file", type=Path, metavar="FILE", help="the copy (a directory: kb-<time>.sqlite3 in it)")
+    p = add("publish", cmd_publish, "copy the published index generation to another data directory, switched atomically")
+    where = p.add_mutually_exclusive_group(required=True)
+    where.add_argument("--to", type=Path, metavar="DIR", help="push: this data directory's generation to DIR")
+    where.add_argument("--from", dest="from_", type=Path, metavar="DIR", help="pull: DIR's generation to this data directory")
+    p.add_argument("--index-only", action="store_true", help="copy the index only, not a store snapshot for the Källor pages")
