@@ -262,10 +262,10 @@ class LivingMonth:
 
 
 def _expected_searchable(page: Page, night: int) -> bool:
-    """Live (or down for the night after being live): its current marker must be searchable once due."""
+    """Live (or down or temporarily redirected after being live): its current marker must be searchable once due."""
     if page.short:
         return False  # the issue allows storing it or skipping it (informational); the clean/quiet checks still apply
-    if page.live or (page.status in (500, 502, 503) and page.stored):
+    if page.live or (page.status in (302, 500, 502, 503) and page.stored):  # down or redirected for now: kept
         return night >= page.due
     return False
 

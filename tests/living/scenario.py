@@ -187,6 +187,8 @@ def _night8(w: World, r: Rules) -> None:
     w.remove("gamma", "/g3", 8, 404)
     w.edit("gamma", "/", 8, why="listing edited (a link removed), in no sitemap", lag=r.off_sitemap_nights,
            links=["/g1", "/g2", "/kontakt"])
+    b3 = w.page("beta", "/b3")
+    b3.status, b3.moved_to, b3.why = 302, "/", "302 to the start page tonight only (must be kept)"
     w.soft_remove("alpha", "/stod/s1", 8)
     w.edit("alpha", "/stod/", 8, why="listing edited (a link removed), date-only lastmod",
            links=["/stod/s2", "/stod/utanfor", "/stod/s3"])
@@ -216,6 +218,8 @@ def _night12(w: World, r: Rules) -> None:
 def _night9(w: World, r: Rules) -> None:
     w.edit("alpha", "/nyheter/a1", 9, why="edited again, date-only lastmod")
     w.edit("delta", "/d6", 9, why="edited, date-only lastmod (large source)")
+    b3 = w.page("beta", "/b3")
+    b3.status, b3.moved_to, b3.due, b3.why = 200, None, 9 + r.retry_nights - 1, "back after a night of 302"
     early = w.page("beta", "/b6")  # published; its sitemap lastmod is still the one it had while it answered 404
     early.status, early.due, early.why = 200, 9 + r.retry_nights - 1, "published after its sitemap entry answered 404"
     w.edit("beta", "/b1", 9, why="edited again, full timestamp")
@@ -239,8 +243,9 @@ NIGHTS: tuple[Night, ...] = (
           frozenset({"new page", "full-timestamp edit"}), _night6),
     Night(7, ("quiet",), frozenset({"quiet"}), _nothing, quiet=True),
     Night(8, ("stod/utanfor: edit outside the sitemap", "ny-samma: edit, Z timestamp", "g3: removed (404)",
-              "b6: in the sitemap, 404", "d8: new page", "stod/s1: now a 200 'not found' page"), frozenset({"off-sitemap edit", "removed for good", "404 before it exists", "soft 404"}), _night8),
-    Night(9, ("a1: edit, date-only", "b1: edit, full timestamp", "b6: published", "d6: edit"),
+              "b6: in the sitemap, 404", "d8: new page", "stod/s1: now a 200 'not found' page",
+              "b3: 302 tonight"), frozenset({"off-sitemap edit", "removed for good", "404 before it exists", "soft 404", "302 one night"}), _night8),
+    Night(9, ("a1: edit, date-only", "b1: edit, full timestamp", "b6: published", "d6: edit", "b3: back"),
           frozenset({"date-only edit", "full-timestamp edit"}), _night9),
     Night(10, ("quiet",), frozenset({"quiet"}), _nothing, quiet=True),
     Night(11, ("a2, b2, g2, d7, stod/: edits; stod/s4: new page", "run killed (kill -9) mid-crawl"), frozenset({"killed run"}),
@@ -250,5 +255,5 @@ NIGHTS: tuple[Night, ...] = (
 
 REQUIRED_KINDS = frozenset({
     "date-only edit", "full-timestamp edit", "off-sitemap edit", "new page", "404 before it exists", "down one night",
-    "removed for good", "301 same ETag", "301 new ETag", "site 503", "two sources on one host", "quiet", "short page", "no ETag", "large source", "killed run", "soft 404",
+    "removed for good", "301 same ETag", "301 new ETag", "site 503", "two sources on one host", "quiet", "short page", "no ETag", "large source", "killed run", "soft 404", "302 one night",
 })

@@ -62,7 +62,7 @@ class Page:
     sitemap: str | None = None  # the sitemap path that lists it; None: reachable by links only
     lastmod_style: str = "date"  # "date" (2026-12-06), "full" (…T14:00:00+00:00), "zulu" (…Z), "offset" (+01:00)
     links: list[str] = field(default_factory=list)
-    status: int = 200  # 200 live; 404/410 removed; 301 moved; 500/503 down
+    status: int = 200  # 200 live; 404/410 removed; 301 moved; 302 redirected for now; 500/503 down
     moved_to: str | None = None
     markers: list[str] = field(default_factory=list)  # every marker the page ever said
     due: int = 1  # the night after which its current marker must be searchable
@@ -195,8 +195,8 @@ class World:
                     body = page.body()
                     etag = None if name in self.no_etag else '"' + hashlib.sha1(body).hexdigest()[:16] + '"'
                     routes[page.path] = Response(200, body, etag=etag, last_modified=format_datetime(page.lastmod, usegmt=True))
-                elif page.status == 301:
-                    routes[page.path] = Response(301, b"", location=site.url(page.moved_to or "/"))
+                elif page.status in (301, 302):
+                    routes[page.path] = Response(page.status, b"", location=site.url(page.moved_to or "/"))
                 else:
                     routes[page.path] = Response(page.status, f"<html><body><h1>Fel {page.status}</h1></body></html>".encode())
             routes["/robots.txt"] = Response(200, self._robots(name).encode(), "text/plain; charset=utf-8")
