@@ -223,6 +223,8 @@ def clean_container(container: lxml.etree._Element, keep: set[lxml.etree._Elemen
         n_links = sum(1 for _ in el.iter("a"))
         if n_links >= 3 and _link_dense(el, LINK_DENSE) and not protected(el):
             doomed.append(el)
+        elif n_links >= 2 and tag_of(el) in ("ul", "ol") and text_len(el) < 150 and _link_dense(el, 0.4):
+            doomed.append(el)  # a short trail of links: breadcrumbs, "Startsida / Om oss / …"
     for el in doomed:
         if el.getparent() is not None and not any(a in doomed for a in el.iterancestors()):
             drop(el)

@@ -138,11 +138,7 @@ def test_swedish_agency_page(rec: dict) -> None:
     assert not lost
     assert not e.soft_404
     leaked = {cat: p for cat, probes in rec["furniture"].items() for p in probes if norm(p) in t}
-    # one known leak, kept visible here rather than hidden: a breadcrumb trail inside <main> with no class or label
-    if rec["file"] == "listing-1.html":
-        assert set(leaked) <= {"breadcrumbs"}
-    else:
-        assert not leaked
+    assert not leaked
 
 
 def test_swedish_set_is_what_the_generator_writes(tmp_path: Path) -> None:
