@@ -47,5 +47,5 @@ def ops_routes(backend: SearchBackend, data_dir: Path) -> list[BaseRoute]:
     return [
         Route("/healthz", health.healthz, methods=["GET", "HEAD"], name="healthz"),
         Route("/readyz", health.readyz, methods=["GET", "HEAD"], name="readyz"),
-        Route("/metrics", MetricsEndpoint(backend, data_dir), methods=["GET", "HEAD"], name="metrics"),
+        Route("/metrics", MetricsEndpoint(backend, data_dir).handle, methods=["GET", "HEAD"], name="metrics"),
     ]

@@ -2,7 +2,7 @@
 
 Counters and histograms come from prometheus_client. With several web workers (``kb serve --workers N``) each
 worker writes its samples to files in ``PROMETHEUS_MULTIPROC_DIR`` and ``/metrics`` (answered by any worker)
-sums them over all workers; ``prepare_multiprocess`` sets that directory up before the workers start (the
+sums them over all workers; ``web.metricsdir`` sets that directory up before the workers start (the
 variable must be set before prometheus_client is imported in a worker). The index and update gauges are read
 when scraped: the index from the answering worker's backend (every worker serves the same published
 generation), the last update from the data directory (kb.updatestatus).
@@ -10,10 +10,7 @@ generation), the last update from the data directory (kb.updatestatus).
 
 from __future__ import annotations
 
-import atexit
 import os
-import shutil
-import tempfile
 import time
 from collections.abc import Iterator
 from datetime import datetime
@@ -29,8 +26,8 @@ from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from kb.backend import SearchBackend
 from kb.updatestatus import read_outcome
+from web.metricsdir import MULTIPROC_ENV
 
-MULTIPROC_ENV = "PROMETHEUS_MULTIPROC_DIR"
 OTHER_ROUTE = "annan"  # requests no route matched (404s, rejected hosts): one label, so the label set stays small
 
 _LOCAL = CollectorRegistry(auto_describe=True)  # this process's metrics, when not in multi-process mode
@@ -43,24 +40,6 @@ SEARCHES = Counter("kb_searches_total", "Searches asked for (pages, feeds and AP
 CACHE_HITS = Counter("kb_search_cache_hits_total", "Searches answered from a worker's response cache", registry=_LOCAL)
 LIMITER_REJECTIONS = Counter("kb_search_limiter_rejections_total", "Searches refused (503) because no search slot came free",
                              registry=_LOCAL)
-
-
-def prepare_multiprocess() -> Path:
-    """Give the worker processes a shared, empty metrics directory (``PROMETHEUS_MULTIPROC_DIR``).
-
-    An operator-set directory (systemd ``RuntimeDirectory``) is emptied of the last run's files; otherwise a
-    temporary one is made and removed at exit. Call in the supervisor before the workers start."""
-    configured = os.environ.get(MULTIPROC_ENV)
-    if configured:
-        path = Path(configured)
-        path.mkdir(parents=True, exist_ok=True)
-        for stale in path.glob("*.db"):
-            stale.unlink(missing_ok=True)
-        return path
-    path = Path(tempfile.mkdtemp(prefix="kb-metrics-"))
-    os.environ[MULTIPROC_ENV] = str(path)
-    atexit.register(shutil.rmtree, path, True)
-    return path
 
 
 class StateCollector(Collector):
@@ -114,7 +93,7 @@ class MetricsEndpoint:
         registry.register(self.state)
         return registry
 
-    async def __call__(self, request: Request) -> Response:
+    async def handle(self, request: Request) -> Response:
         return Response(generate_latest(self.registry()), media_type=CONTENT_TYPE_LATEST, headers={"Cache-Control": "no-store"})
 
 

@@ -175,7 +175,7 @@ def serve(settings: Settings, backend: BackendFactory, host: str = "127.0.0.1", 
         finally:
             sock.close()
         return
-    from web.metrics import prepare_multiprocess
+    from web.metricsdir import prepare_multiprocess
 
     prepare_multiprocess()  # the workers' metrics files, summed by /metrics (set before any worker starts)
     # Reserve the port (and fail early if it is taken) with a socket in the same SO_REUSEPORT group;

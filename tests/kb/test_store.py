@@ -3,9 +3,9 @@
 from __future__ import annotations
 
 import sqlite3
-from datetime import datetime, timezone
+from collections.abc import Callable, Iterator
+from datetime import UTC, datetime
 from pathlib import Path
-from typing import Callable, Iterator
 
 import pytest
 
@@ -64,7 +64,7 @@ def test_iter_documents_in_batches_and_by_source(store: Store, make_document: Ca
 
 
 def test_fetch_state_round_trip(store: Store) -> None:
-    now = datetime(2025, 3, 1, 2, 15, tzinfo=timezone.utc)
+    now = datetime(2025, 3, 1, 2, 15, tzinfo=UTC)
     state = FetchState("https://a.se/x", "a", status="ok", http_status=200, etag='"abc"', last_modified="Sat, 01 Mar 2025 02:00:00 GMT",
                        content_hash="h", first_seen=now, last_fetched=now, failures=0)
     store.put_state(state)
