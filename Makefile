@@ -4,7 +4,7 @@ VENV := .venv
 PY := $(VENV)/bin/python
 STAMP := $(VENV)/.installed-$(shell cat pyproject.toml | cksum | cut -d' ' -f1)
 WORDLISTS := wswedish hunspell-sv
-APT_PACKAGES := chromium openssl $(WORDLISTS)
+APT_PACKAGES := chromium openssl faketime $(WORDLISTS)
 
 .PHONY: setup system-deps wordlists demo test test-fast lint bench bench-quick extract-bench nightly eval clean
 
