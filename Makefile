@@ -17,7 +17,8 @@ $(STAMP): pyproject.toml
 
 setup: $(STAMP)
 
-# Debian packages: chromium (browser tests), openssl (test TLS certificates), wswedish +
+# Debian packages: chromium (browser tests), openssl (test TLS certificates), faketime (the living-site
+# test runs each night under a fake clock), wswedish +
 # hunspell-sv (Swedish word lists for decompounding). Installed when running as root.
 define apt_install
 	@missing=""; for p in $(1); do dpkg -s $$p >/dev/null 2>&1 || missing="$$missing $$p"; done; \
