@@ -119,7 +119,18 @@ def doc_key_sentence(doc: dict[str, Any]) -> str:
     raise ValueError(doc["path"])
 
 
-def _article_entry(a: dict[str, Any]) -> dict[str, Any]:
+AUTHOR_LABELS = ("lan", "malsattningar", "superseded_by")  # county, strategy goals, newer version: what kb should find
+
+
+def author_labels(item: dict[str, Any], site: dict[str, Any]) -> dict[str, Any]:
+    """The author's county, goal and version labels of a page or document; the county defaults to the site's."""
+    out = {key: item[key] for key in AUTHOR_LABELS if key in item}
+    if "lan" not in out and "lan" in site:
+        out["lan"] = site["lan"]
+    return out
+
+
+def _article_entry(a: dict[str, Any], site: dict[str, Any]) -> dict[str, Any]:
     """The manifest entry of an article: what the tests and the evaluation expect of it."""
     entry: dict[str, Any] = {
         "kind": a.get("kind", "article"),
@@ -128,6 +139,7 @@ def _article_entry(a: dict[str, Any]) -> dict[str, Any]:
         "published": a["published"].isoformat() if a["published"] else None,
         "updated": a["updated"].isoformat() if a["updated"] else None,
         "key_sentence": key_sentence(a["body"]), "indexable": not a.get("noindex") and not a.get("canonical"),
+        **author_labels(a, site),
     }
     if a.get("noindex"):
         entry["kind"] = "noindex"
@@ -225,7 +237,7 @@ class SiteBuilder:
                     feedback=a.get("feedback", i % self.site.get("feedback_every", 2) == 0),
                     share=a.get("share", True), noindex=a.get("noindex", False),
                     canonical=a.get("canonical"), encoding=a.get("encoding"))
-        entry = _article_entry(a)
+        entry = _article_entry(a, self.site)
         self._emit(page, entry, in_sitemap=entry["indexable"])
 
     def _document(self, d: dict[str, Any]) -> None:
@@ -237,6 +249,7 @@ class SiteBuilder:
             "delomraden": d["delomraden"], "doc_type": d["doc_type"], "malgrupp": d.get("malgrupp", []),
             "published": d["published"].isoformat(), "updated": None,
             "key_sentence": doc_key_sentence(d), "indexable": True,
+            **author_labels(d, self.site),
         }
         if d["kind"] == "pdf":
             hyphenated, split = build_pdf(d, self.site, dest)

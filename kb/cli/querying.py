@@ -115,6 +115,11 @@ def cmd_eval(args: argparse.Namespace, settings: Settings) -> int:
         _out(json.dumps(doc, ensure_ascii=False, indent=2, default=str))
     else:
         _out(format_eval(report))
+        from index.evaluate import load_manifest
+        from index.label_eval import format_labels, label_report
+
+        _out()
+        _out(format_labels(label_report(target, load_manifest(demo.MANIFEST))))  # county, goal, version (issue 14)
         for corpus_report in corpora:
             from index.corpus_eval import format_corpus_report
 
