@@ -4,7 +4,7 @@ VENV := .venv
 PY := $(VENV)/bin/python
 STAMP := $(VENV)/.installed-$(shell cat pyproject.toml | cksum | cut -d' ' -f1)
 WORDLISTS := wswedish hunspell-sv
-APT_PACKAGES := chromium openssl faketime $(WORDLISTS)
+APT_PACKAGES := chromium openssl faketime nginx $(WORDLISTS)
 
 .PHONY: setup system-deps wordlists demo test test-fast lint bench bench-quick extract-bench nightly eval clean
 
@@ -17,7 +17,7 @@ $(STAMP): pyproject.toml
 
 setup: $(STAMP)
 
-# Debian packages: chromium (browser tests), openssl (test TLS certificates), faketime (the living-site
+# Debian packages: chromium (browser tests), openssl (test TLS certificates), nginx (the reverse-proxy test), faketime (the living-site
 # test runs each night under a fake clock), wswedish +
 # hunspell-sv (Swedish word lists for decompounding). Installed when running as root.
 define apt_install

@@ -68,8 +68,8 @@ def get(url: str, timeout: float = 10) -> tuple[int, dict[str, Any] | str]:
 class Server:
     """`kb serve` for a data directory, as its own process on 127.0.0.1."""
 
-    def __init__(self, settings: Settings, workers: int = 1, env: dict[str, str] | None = None) -> None:
-        self.port = free_port()
+    def __init__(self, settings: Settings, workers: int = 1, env: dict[str, str] | None = None, port: int | None = None) -> None:
+        self.port = port or free_port()
         self.url = f"http://127.0.0.1:{self.port}"
         self.log = settings.data_dir.parent / f"serve-{self.port}.log"
         full_env = os.environ | {"KB_DATA_DIR": str(settings.data_dir), "KB_SOURCES": str(settings.sources)} | (env or {})

@@ -13,6 +13,7 @@ from starlette.responses import Response
 from starlette.templating import Jinja2Templates
 
 from kb.searchmodel import MAX_REQUEST_QUERY_CHARS
+from web import rootpath
 from web.etags import CACHE_CONTROL, Validators
 from web.security import problem_body
 
@@ -63,6 +64,7 @@ class Renderer:
     def __init__(self, base_url: str, static_version: str) -> None:
         self.templates = Jinja2Templates(env=build_environment())
         self.base_url = base_url
+        self.root = rootpath.root_path(base_url)
         self.static_version = static_version
         self.validators = Validators(f"{static_version}\0{base_url}")
 
@@ -78,7 +80,8 @@ class Renderer:
             "nav_current": "",
         }
         base.update(context)
-        return self.templates.TemplateResponse(request, name, base, status_code=status_code, headers=headers, media_type=media_type)
+        response = self.templates.TemplateResponse(request, name, base, status_code=status_code, headers=headers, media_type=media_type)
+        return rootpath.apply(response, self.root, headers)  # under a path (/kb): every root-relative URL carries it
 
     def error_page(self, request: Request, status: int, title: str, heading: str, message: str,
                    headers: dict[str, str] | None = None) -> Response:
