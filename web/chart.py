@@ -5,9 +5,9 @@ from __future__ import annotations
 from collections.abc import Sequence
 from dataclasses import dataclass
 
-WIDTH = 640
-HEIGHT = 220
-LEFT, RIGHT, TOP, BOTTOM = 64, 16, 16, 40  # room for the axis labels
+WIDTH = 400  # viewBox units; the chart is at most 32rem wide, so 14-unit labels stay readable at 375 px too
+HEIGHT = 200
+LEFT, RIGHT, TOP, BOTTOM = 56, 12, 14, 36  # room for the axis labels
 
 
 @dataclass(frozen=True)

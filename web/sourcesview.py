@@ -111,9 +111,13 @@ def overview_context(overview: SourcesOverview) -> dict[str, Any]:
 
 def _chart(source: SourceFigures) -> Chart | None:
     runs = list(reversed(source.history))  # oldest first
-    times = [when(r.started) for r in runs]
-    return line_chart([r.doc_count for r in runs], [t.text.split(" kl.")[0] if t else "" for t in times],
-                      [t.text if t else "" for t in times], [formatting.count_text(r.doc_count, "dokument", "dokument") for r in runs])
+    if len(runs) < 2:
+        return None  # one run is a number, not a trend
+    texts = [t.text if t else "" for t in (when(r.started) for r in runs)]
+    days = [text.partition(" kl.")[0] for text in texts]
+    # the x axis is labelled at both ends: by day, or by the time of day when the runs shown are all from one day
+    short = days if days[0] != days[-1] else ["kl." + text.partition(" kl.")[2] for text in texts]
+    return line_chart([r.doc_count for r in runs], short, texts, [formatting.count_text(r.doc_count, "dokument", "dokument") for r in runs])
 
 
 def source_context(source: SourceFigures) -> dict[str, Any]:

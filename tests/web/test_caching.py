@@ -18,6 +18,8 @@ CACHEABLE = {
     "/sok": "/sok?q=v%C3%A5ld",
     "/sok.atom": "/sok.atom?q=v%C3%A5ld",
     "/delomrade/{slug}": "/delomrade/vald-i-nara-relationer",
+    "/lan": "/lan",
+    "/lan/{slug}": "/lan/ostergotlands-lan",
     "/kallor": "/kallor",
     "/kallor/{source}": "/kallor/lst",
     "/opensearch.xml": "/opensearch.xml",

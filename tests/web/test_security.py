@@ -229,7 +229,8 @@ def test_head_works(client: Any) -> None:
 
 def test_no_admin_or_reindex_route(app: Any, client: Any) -> None:
     paths = {getattr(route, "path", None) for route in app.routes}
-    assert paths == {"/", "/sok", "/sok.atom", "/delomrade/{slug}", "/kallor", "/kallor/{source}", "/opensearch.xml", "/api/v1/search",
+    assert paths == {"/", "/sok", "/sok.atom", "/delomrade/{slug}", "/lan", "/lan/{slug}", "/kallor", "/kallor/{source}",
+                     "/healthz", "/readyz", "/metrics", "/opensearch.xml", "/api/v1/search",
                      "/api/v1/suggest", "/api/v1/openapi.json", "/static"}
     for path in ("/admin", "/api/v1/reindex", "/reindex", "/api/v1/index"):
         assert client.get(path).status_code == 404
