@@ -22,7 +22,7 @@ class Response:
     location: str | None = None  # for 301/302
 
 
-@dataclass(frozen=True)
+@dataclass
 class Seen:
     """One request as the server answered it."""
 
@@ -32,7 +32,7 @@ class Seen:
     body_bytes: int
     conditional: bool
     started: float = 0.0  # time.monotonic() when the request line arrived
-    ended: float = 0.0  # … and when the response was written
+    ended: float = 0.0  # … and when the response was written (set after writing)
 
 
 class _Handler(BaseHTTPRequestHandler):
@@ -55,6 +55,9 @@ class _Handler(BaseHTTPRequestHandler):
         status, body = resp.status, resp.body
         if status == 200 and ((resp.etag and inm == resp.etag) or (not resp.etag and resp.last_modified and ims == resp.last_modified)):
             status, body = 304, b""
+        seen = Seen(night, path, status, len(body), bool(inm or ims), started, started)
+        with site.lock:  # logged before answering: a client never sees a response the log lacks
+            site.requests.append(seen)
         try:
             self.send_response(status)
             if status != 304:
@@ -72,8 +75,8 @@ class _Handler(BaseHTTPRequestHandler):
             self.wfile.write(body)
         except (BrokenPipeError, ConnectionResetError):
             pass
-        with site.lock:
-            site.requests.append(Seen(night, path, status, len(body), bool(inm or ims), started, time.monotonic()))
+        finally:
+            seen.ended = time.monotonic()
 
 
 class _Server(ThreadingHTTPServer):
