@@ -55,6 +55,10 @@ class Settings:
     allowed_hosts: tuple[str, ...] = field(
         default=("127.0.0.1", "localhost", "testserver"), metadata={"help": "Host headers the web app accepts"}
     )
+    trusted_proxies: tuple[str, ...] = field(
+        default=("127.0.0.1", "::1"),
+        metadata={"help": "reverse-proxy addresses or networks whose X-Forwarded-For/-Proto are believed (others are ignored)"},
+    )
     max_concurrent_searches: int = field(default=8, metadata={"help": "searches run at once per worker"})
     cache_size: int = field(default=512, metadata={"help": "cached search responses per worker"})
 

@@ -10,6 +10,7 @@ import warnings
 from collections.abc import Iterator
 from html.parser import HTMLParser
 from pathlib import Path
+from typing import Any
 from urllib.parse import urljoin, urlsplit
 
 import pytest
@@ -220,3 +221,29 @@ def test_a_browser_clicks_through_kb_behind_the_proxy(proxied: tuple[Settings, N
         browser.close()
     assert requested and [(s, u) for s, u in requested if s >= 400 or not urlsplit(u).path.startswith("/kb/")] == []
     assert any("/kb/static/" in u for _s, u in requested)  # the stylesheet and script came through the proxy
+
+
+@pytest.mark.parametrize(("peer", "trusted", "client", "scheme"), [
+    ("127.0.0.1", ("127.0.0.1", "::1"), "198.51.100.7", "https"),  # the proxy on this host: its headers are believed
+    ("10.1.2.3", ("127.0.0.1", "::1"), "10.1.2.3", "http"),  # anyone else: the headers are ignored
+    ("10.1.2.3", ("10.1.0.0/16",), "198.51.100.7", "https"),  # a proxy network configured with KB_TRUSTED_PROXIES
+])
+def test_forwarded_headers_only_from_trusted_proxies(tmp_path: Path, monkeypatch: pytest.MonkeyPatch, peer: str,
+                                                     trusted: tuple[str, ...], client: str, scheme: str) -> None:
+    import asyncio
+
+    from web import serve
+
+    seen: dict[str, Any] = {}
+
+    async def probe(scope: dict[str, Any], receive: Any, send: Any) -> None:
+        seen.update(client=scope["client"][0], scheme=scope["scheme"])
+
+    monkeypatch.setattr(serve.AppSpec, "build", lambda self: probe)
+    settings = data_settings(tmp_path, trusted_proxies=trusted)
+    config = serve._config(serve.AppSpec(settings, open_backend), "127.0.0.1", 0)
+    config.load()
+    scope = {"type": "http", "scheme": "http", "client": (peer, 40000), "server": ("127.0.0.1", 8000), "path": "/", "method": "GET",
+             "headers": [(b"x-forwarded-for", b"198.51.100.7"), (b"x-forwarded-proto", b"https")], "query_string": b""}
+    asyncio.run(config.loaded_app(scope, None, None))
+    assert seen == {"client": client, "scheme": scheme}

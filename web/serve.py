@@ -76,7 +76,8 @@ def uvicorn_config(app: Starlette, host: str, port: int, **extra: Any) -> uvicor
 
 
 def _config(spec: AppSpec, host: str, port: int) -> uvicorn.Config:
-    return uvicorn_config(spec.build(), host, port)
+    # X-Forwarded-For/-Proto are believed only from the configured reverse proxies (KB_TRUSTED_PROXIES)
+    return uvicorn_config(spec.build(), host, port, proxy_headers=True, forwarded_allow_ips=list(spec.settings.trusted_proxies))
 
 
 def _run_worker(host: str, port: int, spec: AppSpec) -> None:
