@@ -1,4 +1,4 @@
-"""Save README screenshots (start, results, sub-area) at desktop and mobile widths with headless Chromium.
+"""Save README screenshots (start, results, sub-area, sources) at desktop and mobile widths with headless Chromium.
 
 Usage, against a running server (``kb demo``, or ``kb serve`` over a data directory with a published index)::
 
@@ -23,6 +23,7 @@ PAGES = {
     "start": "/",
     "results": "/sok?q=v%C3%A5ld&format=html",
     "delomrade": "/delomrade/vald-i-nara-relationer",
+    "kallor": "/kallor",
 }
 
 
