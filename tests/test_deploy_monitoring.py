@@ -73,6 +73,8 @@ def test_metrics_count_requests_searches_cache_hits_and_rejections(tmp_path: Pat
     for _ in range(3):
         assert client.get("/api/v1/search", params={"q": "kvinnofrid"}).status_code == 200
     assert client.get("/finns-inte").status_code == 404
+    for n in range(3):  # made-up methods: one label, however many a client invents
+        assert client.request(f"HITTEPA{n}", "/").status_code == 405
     limiter = client.app.state.web.limiter
     limiter.wait_seconds = 0.0
     assert limiter.try_acquire()  # every search slot taken: the next uncached search is refused
@@ -88,6 +90,8 @@ def test_metrics_count_requests_searches_cache_hits_and_rejections(tmp_path: Pat
     assert grew("kb_http_requests_total", route="api_search", method="GET", status="200") == 3
     assert grew("kb_http_requests_total", route="api_search", method="GET", status="503") == 1
     assert grew("kb_http_requests_total", route="annan", method="GET", status="404") == 1
+    methods = {dict(labels).get("method") for (name, labels) in samples(text) if name == "kb_http_requests_total"}
+    assert methods <= {"GET", "HEAD", "annan"}, methods  # no label per invented method
     assert grew("kb_http_request_duration_seconds_count", route="api_search") == 4
     assert grew("kb_searches_total") == 4 and grew("kb_search_cache_hits_total") == 2
     assert grew("kb_search_limiter_rejections_total") == 1

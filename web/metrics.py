@@ -29,6 +29,7 @@ from kb.updatestatus import read_outcome
 from web.metricsdir import MULTIPROC_ENV
 
 OTHER_ROUTE = "annan"  # requests no route matched (404s, rejected hosts): one label, so the label set stays small
+METHODS = frozenset({"GET", "HEAD", "POST", "PUT", "PATCH", "DELETE", "OPTIONS"})  # any other method is labelled "annan"
 
 _LOCAL = CollectorRegistry(auto_describe=True)  # this process's metrics, when not in multi-process mode
 
@@ -130,5 +131,6 @@ class MetricsMiddleware:
             await self.app(scope, receive, send_status)
         finally:
             route = getattr(scope.get("route"), "name", None) or OTHER_ROUTE
-            REQUESTS.labels(route, scope.get("method", ""), str(status)).inc()
+            method = str(scope.get("method", ""))
+            REQUESTS.labels(route, method if method in METHODS else OTHER_ROUTE, str(status)).inc()
             LATENCY.labels(route).observe(time.perf_counter() - started)

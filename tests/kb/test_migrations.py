@@ -141,3 +141,16 @@ def test_a_store_without_a_recorded_version_gets_its_missing_tables(tmp_path: Pa
     with Store(path) as store:
         assert store.schema_version == SCHEMA_VERSION and store.list_runs() == []
     assert len(_backups(path)) == 1
+
+
+def test_a_store_upgraded_ad_hoc_by_an_interim_kb_migrates_cleanly(v1_store: Path) -> None:
+    with sqlite3.connect(v1_store) as db:  # what the interim ensure_crawl_schema did, still recording version 1
+        db.execute("ALTER TABLE fetch_state ADD COLUMN last_night INTEGER NOT NULL DEFAULT 0")
+        db.execute("UPDATE fetch_state SET last_night = 7")
+        db.execute("CREATE TABLE page_links (url TEXT PRIMARY KEY, links TEXT NOT NULL DEFAULT '[]')")
+        db.execute("""INSERT INTO page_links VALUES ('https://alfa.example/', '[["https://alfa.example/dok/0", false]]')""")
+    db.close()
+    with Store(v1_store) as store:
+        assert store.migrated == [2] and store.schema_version == SCHEMA_VERSION
+        assert store.get_state("https://alfa.example/dok/0").last_night == 7  # type: ignore[union-attr]
+        assert store.get_links("https://alfa.example/") == [("https://alfa.example/dok/0", False)]
