@@ -25,7 +25,9 @@ CLASS_WEIGHT = 25
 SIB_MIN = 5.0  # a sibling block joins the content from this score, or from this share of the best block's
 SIB_SHARE = 0.1
 LEVELS = 2  # a paragraph scores its parent and grandparent
-ALT = True
+ALT_TOP = 6  # the best block and the next five are compared
+ALT_SHARE = 0.5  # a near-best block scores at least this share of the best
+ALT_MIN = 3  # this many near-best blocks under one ancestor make it the content
 
 
 def _class_weight(el: lxml.etree._Element) -> float:
@@ -89,8 +91,7 @@ def pick(scope: lxml.etree._Element) -> list[lxml.etree._Element]:
     if not final:
         return [scope]
     top = max(final, key=lambda el: final[el])
-    if ALT:
-        top = _common_top(top, final, scope)
+    top = _common_top(top, final, scope)
     top_score = final.get(top, 0.0)
     parent = top.getparent()
     if top is scope or parent is None:
@@ -115,12 +116,12 @@ def _common_top(top: lxml.etree._Element, final: dict[lxml.etree._Element, float
     """Move up to the ancestor shared by several near-best blocks (an article split into sections), then while the
     parent scores higher (Readability.js's rules)."""
     best = final[top]
-    alternatives = [el for el in sorted(final, key=lambda e: -final[e])[1:6] if final[el] >= 0.75 * best]
-    if len(alternatives) >= 3:
+    alternatives = [el for el in sorted(final, key=lambda e: -final[e])[1:ALT_TOP] if final[el] >= ALT_SHARE * best]
+    if len(alternatives) >= ALT_MIN:
         alt_ancestors = [set(a.iterancestors()) for a in alternatives]
         cur = top.getparent()
         while cur is not None and cur is not scope.getparent():
-            if sum(cur in anc for anc in alt_ancestors) >= 3:
+            if sum(cur in anc for anc in alt_ancestors) >= ALT_MIN:
                 top = cur
                 break
             cur = cur.getparent()
