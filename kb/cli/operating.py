@@ -8,8 +8,8 @@ import time
 from pathlib import Path
 from typing import Any
 
-from kb.cli._common import EXIT_OK, EXIT_PARTIAL, EXIT_SOFTWARE, EXIT_TEMPFAIL, _out, exit_code_for, log, update_lock
-from kb.cli.crawling import cmd_update
+from kb.cli._common import EXIT_DATAERR, EXIT_OK, EXIT_PARTIAL, EXIT_SOFTWARE, EXIT_TEMPFAIL, _out, exit_code_for, log, update_lock
+from kb.cli.crawling import _index_step, cmd_update
 from kb.errors import StoreError
 from kb.settings import Settings
 
@@ -42,6 +42,66 @@ def cmd_backup(args: argparse.Namespace, settings: Settings) -> int:
     if not args.quiet:
         size = dest.stat().st_size / MB
         _out(f"Säkerhetskopia: {dest} ({documents} dokument, schemaversion {version}, {size:.1f} MB, {time.monotonic() - started:.1f} s)")
+    return EXIT_OK
+
+
+class _Refused(Exception):
+    """A backup that cannot be restored: the exit code and the Swedish reason."""
+
+    def __init__(self, code: int, reason: str) -> None:
+        super().__init__(reason)
+        self.code = code
+
+
+def _check_backup(path: Path) -> tuple[int, int]:
+    """(documents, schema version) of a backup fit to restore; raises _Refused otherwise."""
+    from kb.store import SCHEMA_VERSION, Store
+
+    if not path.is_file():
+        raise _Refused(EXIT_PARTIAL, f"säkerhetskopian finns inte: {path}")
+    try:
+        with Store(path, readonly=True) as backup:
+            backup.quick_check()
+            documents, version = backup.count_documents(), backup.schema_version
+    except StoreError as exc:
+        raise _Refused(EXIT_DATAERR, f"{path} är ingen läsbar säkerhetskopia av lagret: {exc}") from exc
+    if version > SCHEMA_VERSION:
+        raise _Refused(EXIT_PARTIAL, f"{path} har schemaversion {version}, nyare än den här versionen av kb ({SCHEMA_VERSION}): "
+                                     "uppgradera kb först")
+    return documents, version
+
+
+def cmd_restore(args: argparse.Namespace, settings: Settings) -> int:
+    """Put a backup in place of the store (the old one set aside, never deleted), then rebuild the index from it in full:
+    an index built from a newer store would otherwise keep documents the restored one lacks."""
+    from kb.store import Store
+    from kb.storedb import utcnow
+
+    src = Path(args.file)
+    try:
+        documents, version = _check_backup(src)
+    except _Refused as refused:
+        _err(f"kb: {refused}; lagret är orört")
+        return refused.code
+    store_path = settings.store_path
+    aside = store_path.with_name(f"{store_path.name}.ersatt-{utcnow():%Y%m%dT%H%M%SZ}")
+    with update_lock(settings.lock_path):  # no update may write meanwhile
+        store_path.parent.mkdir(parents=True, exist_ok=True)
+        moved = False
+        for suffix in ("", "-wal", "-shm"):
+            current = Path(str(store_path) + suffix)
+            if current.exists():
+                current.replace(Path(str(aside) + suffix))
+                moved = True
+        with Store(src, readonly=True) as backup:
+            backup.backup(store_path)
+        with Store(store_path) as store:  # migrated here if the backup is older than this kb
+            result = _index_step(argparse.Namespace(full=True, quiet=args.quiet), settings, store)
+    if not args.quiet:
+        _out(f"Återställt {store_path} från {src} ({documents} dokument, schemaversion {version}).")
+        if moved:
+            _out(f"Det tidigare lagret ligger kvar som {aside}.")
+        _out(str(result))
     return EXIT_OK
 
 
@@ -124,6 +184,8 @@ def add_commands(add: Any) -> None:
     """Register backup and publish on the parser (``add(name, func, help)`` returns the subparser)."""
     p = add("backup", cmd_backup, "copy the store to FILE with SQLite's online backup (safe while a crawl runs)")
     p.add_argument("file", type=Path, metavar="FILE", help="the copy (a directory: kb-<time>.sqlite3 in it)")
+    p = add("restore", cmd_restore, "put a backup FILE in place of the store (the old one kept aside) and rebuild the index from it")
+    p.add_argument("file", type=Path, metavar="FILE", help="a copy made by kb backup")
     p = add("publish", cmd_publish, "copy the published index generation to another data directory, switched atomically")
     where = p.add_mutually_exclusive_group(required=True)
     where.add_argument("--to", type=Path, metavar="DIR", help="push: this data directory's generation to DIR")

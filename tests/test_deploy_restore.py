@@ -1,0 +1,63 @@
+"""`kb restore FILE`: a backup back in place (the replaced store kept aside) and the index rebuilt from it in full."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+from _deploy import add_documents, build_index, data_settings
+
+from index.publish import current_generation, read_generation_info
+from kb import cli
+from kb.settings import Settings
+from kb.store import Store
+
+
+def kb(settings: Settings, *argv: str) -> int:
+    return cli.main(["--data-dir", str(settings.data_dir), "--sources", str(settings.sources), *argv])
+
+
+def _index_info(settings: Settings) -> dict[str, object]:
+    gen = current_generation(settings.index_root)
+    assert gen is not None
+    return read_generation_info(gen)
+
+
+def test_restore_puts_the_backup_back_and_rebuilds_the_index(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    settings = data_settings(tmp_path / "data")
+    add_documents(settings, 0, 10)
+    build_index(settings)
+    backup = tmp_path / "kopia.sqlite3"
+    assert kb(settings, "-q", "backup", str(backup)) == 0
+    add_documents(settings, 10, 5)  # the store moves on after the backup …
+    build_index(settings)
+    assert _index_info(settings)["doc_count"] == 15
+    capsys.readouterr()
+
+    assert kb(settings, "restore", str(backup)) == 0  # … and is then restored to the backup
+    out = capsys.readouterr().out
+    assert f"Återställt {settings.store_path} från {backup} (10 dokument" in out and "Det tidigare lagret ligger kvar som" in out
+    with Store(settings.store_path, readonly=True) as store:
+        assert store.count_documents() == 10
+    info = _index_info(settings)
+    assert info["mode"] == "full" and info["doc_count"] == 10  # the five newer documents are out of the index too
+    (aside,) = settings.data_dir.glob("kb.sqlite3.ersatt-*")
+    with Store(aside, readonly=True) as old:
+        assert old.count_documents() == 15
+    # the nightly job carries on from the restored store: the next incremental index counts right
+    add_documents(settings, 100, 3)
+    build_index(settings)
+    assert _index_info(settings)["mode"] == "incremental" and _index_info(settings)["doc_count"] == 13
+
+
+def test_restore_refuses_what_is_not_a_backup_and_leaves_the_store_alone(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    settings = data_settings(tmp_path / "data")
+    add_documents(settings, 0, 2)
+    before = settings.store_path.read_bytes()
+    assert kb(settings, "restore", str(tmp_path / "saknas.sqlite3")) == 1
+    assert "säkerhetskopian finns inte" in capsys.readouterr().err
+    junk = tmp_path / "skräp.sqlite3"
+    junk.write_bytes(b"inte en databas" * 100)
+    assert kb(settings, "restore", str(junk)) == 65
+    assert "ingen läsbar säkerhetskopia" in capsys.readouterr().err
+    assert settings.store_path.read_bytes() == before and not list(settings.data_dir.glob("kb.sqlite3.ersatt-*"))
