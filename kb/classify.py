@@ -9,7 +9,7 @@ from typing import Any
 from urllib.parse import urlsplit
 
 from kb.corrections import Corrections
-from kb.goals import GoalClassifier
+from kb.goals import GoalClassifier, GoalResult
 from kb.lan import load_counties
 from kb.models import Document
 from kb.sources import Source
@@ -327,8 +327,11 @@ class Classifier:
         else:
             found = self.counties.classify(doc.url, doc.title, doc.description, doc.headings, doc.text, source)
             lan, lan_why = found.slugs, found.explanation
-        goals = self.goals.classify(doc.title, doc.headings, doc.description, doc.text,
-                                    corrections.malsattning_for(doc.url) if corrections else None)
+        goal_override = corrections.malsattning_for(doc.url) if corrections else None
+        if chosen or goal_override is not None:
+            goals = self.goals.classify(doc.title, doc.headings, doc.description, doc.text, goal_override)
+        else:  # the strategy's goals are about material in the field: a text in no sub-area serves none of them
+            goals = GoalResult([], "Målsättning: ingen, eftersom texten inte hör till något delområde.", {})
         return Classification(
             delomraden=chosen,
             scores=scores,

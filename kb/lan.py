@@ -27,6 +27,14 @@ TEXT_MIN = 3.0  # a county named in the title, or three times in the text
 MAX_TEXT_COUNTIES = 2  # more counties than this named: a national overview, not regional material
 LIST_SHARE = 0.5  # a county chosen from the text needs this share of the best county's evidence
 
+# Words by which a text says it is regional, or (in its title) national.
+REGIONAL_RE = re.compile(r"\b(?:regional|regionala|regionalt|länets|i länet|länsövergripande|länsgemensam\w*)\b", re.IGNORECASE)
+NATIONAL_RE = re.compile(r"\b(?:nationell|nationella|nationellt|hela landet|hela sverige|alla län|samtliga län|länsstyrelserna)\b",
+                         re.IGNORECASE)
+ALL_COUNTIES_RE = re.compile(r"\b(?:länsstyrelserna|alla län|samtliga län|hela landet|alla regioner|samtliga regioner)\b", re.IGNORECASE)
+REGIONAL_HEAD_CHARS = 600  # the title, description and start of the text say whether it is regional
+COORDINATED_RE = re.compile(r"\b((?:[A-ZÅÄÖ][\w-]+,\s)*[A-ZÅÄÖ][\w-]+)\s(?:och|eller|samt)\s[A-ZÅÄÖ][\w-]+\slän\b")
+
 SOURCE_FIELD = "källan"
 FIELD_NAMES = {"title": "titeln", "description": "beskrivningen", "headings": "rubrikerna", "body": "texten"}
 
@@ -124,6 +132,12 @@ class Counties:
             county = self.by_name.get(m.group(1).lower())
             if county is not None:
                 out.append((county, m.group(1)))
+        # "Norrbottens och Västerbottens län", "Blekinge, Dalarnas och Kalmar län": the first names share the last "län"
+        for m in COORDINATED_RE.finditer(text):
+            for word in re.findall(r"[A-ZÅÄÖ][\w-]+", m.group(1)):
+                county = self.by_name.get(f"{word} län".lower())
+                if county is not None:
+                    out.append((county, f"{word} län"))
         return out
 
     # -- one document -------------------------------------------------------------------------------------
@@ -142,29 +156,48 @@ class Counties:
         return None, ""
 
     def from_text(self, fields: list[tuple[str, str]]) -> tuple[list[County], str]:
-        """Counties named in the text: weighted by field, at most MAX_TEXT_COUNTIES (more means a national overview)."""
+        """Counties named in the text: weighted by field, at most MAX_TEXT_COUNTIES (more means a national overview).
+
+        A title that calls itself national ("nationella", "hela landet", "länsstyrelserna") is national unless it
+        names a region or municipality. A länsstyrelse named without anything regional around it is an agency doing
+        a national task ("Uppdrag till Länsstyrelsen i Östergötlands län …"), not a county. Text that calls itself
+        regional ("regionalt", "länets") and names one county concerns that county even when named only once."""
         weights = {"title": W_TITLE, "description": W_DESCRIPTION, "headings": W_HEADINGS, "body": W_BODY}
+        title = next((text for name, text in fields if name == "title"), "")
+        head = " ".join(text[:REGIONAL_HEAD_CHARS] for _name, text in fields)
+        national = NATIONAL_RE.search(title)
+        # "Regeringen ger länsstyrelserna i uppdrag …": a regional word in a text about every county is not regional
+        regional = None if ALL_COUNTIES_RE.search(head) else REGIONAL_RE.search(head)
+        if national and not any(not w.lower().startswith("länsstyrelsen") for _c, w in self.mentions(title)):
+            return [], f"titeln säger ”{national.group(0)}”, så den gäller hela landet"
         score: dict[str, float] = {}
         seen: dict[str, list[str]] = {}
         for field_name, text in fields:
             if field_name == "body":
                 text = text[:BODY_HEAD_CHARS]
             for county, written in self.mentions(text):
+                if written.lower().startswith("länsstyrelsen") and not regional:
+                    continue
                 score[county.slug] = score.get(county.slug, 0.0) + weights[field_name]
-                where = FIELD_NAMES[field_name]
-                reason = f"{where} nämner ”{written}”"
+                reason = f"{FIELD_NAMES[field_name]} nämner ”{written}”"
                 if reason not in seen.setdefault(county.slug, []):
                     seen[county.slug].append(reason)
         if not score:
             return [], ""
         best = max(score.values())
-        chosen = [s for s, v in score.items() if v >= TEXT_MIN and v >= LIST_SHARE * best]
+        # a regional text naming one county near its start needs no more than that one mention
+        early = {c.slug for c, _w in self.mentions(head)}
+        needed = W_BODY if regional and len(score) == 1 and set(score) <= early else TEXT_MIN
+        chosen = [s for s, v in score.items() if v >= needed and v >= LIST_SHARE * best]
         if len(score) > MAX_TEXT_COUNTIES + 1 and (len(chosen) > MAX_TEXT_COUNTIES or not chosen):
             return [], f"texten nämner {len(score)} län, så den gäller hela landet"
         if len(chosen) > MAX_TEXT_COUNTIES:
             return [], f"texten nämner {len(chosen)} län lika mycket, så den gäller hela landet"
         chosen.sort(key=lambda s: (-score[s], self.by_slug[s].code))
-        return [self.by_slug[s] for s in chosen], "; ".join(_join(seen[s][:2]) for s in chosen)
+        why = "; ".join(_join(seen[s][:2]) for s in chosen)
+        if chosen and regional and needed == W_BODY:
+            why += f" och texten kallar sig ”{regional.group(0)}”"
+        return [self.by_slug[s] for s in chosen], why
 
     def classify(self, url: str, title: str, description: str, headings: list[str], text: str,
                  source: Any = None) -> LanResult:

@@ -20,11 +20,19 @@ REPLACED_BY_RE = re.compile(
     r"upphävts och ersatts av)\b([^.]{0,240})",
     re.IGNORECASE,
 )
-# a superseded marker without a named successor
+# a superseded marker without a named successor: in the title, or said of the document itself at its start
 SUPERSEDED_RE = re.compile(
     r"\b(?:upphävd|upphävda|har upphävts|gäller inte längre|har upphört att gälla|inaktuell|ersatt av en ny(?:are)? version)\b",
     re.IGNORECASE,
 )
+SELF_SUPERSEDED_RE = re.compile(
+    r"(?:^|\n)\s*(?:upphävd|upphävda|inaktuell)\b|\b(?:denna|den här|dessa|författningen|föreskriften|föreskrifterna|dokumentet|"
+    r"handboken|vägledningen|versionen|publikationen)\s(?:är|har)\s(?:upphävd|upphävda|upphävts|ersatts|inaktuell)",
+    re.IGNORECASE,
+)
+# an identifier in the text is the document's own when it opens the text or names the regulation it stands next to
+OWN_CONTEXT_RE = re.compile(r"(?:föreskrift\w*|allmänna råd|författningssamling\w*)[^.()]{0,40}\(\s*$", re.IGNORECASE)
+OWN_START_CHARS = 80
 ORDINALS = {"första": 1, "andra": 2, "tredje": 3, "fjärde": 4, "femte": 5, "sjätte": 6, "sjunde": 7, "åttonde": 8}
 EDITION_RE = re.compile(
     r"\b(?:(?P<ord>första|andra|tredje|fjärde|femte|sjätte|sjunde|åttonde)|(?P<num>\d{1,2})(?::\s?[ae]|\.)?)\s+"
@@ -37,6 +45,8 @@ YEAR_RE = re.compile(r"(?<!\d)((?:19[89]|20[0-4])\d)(?!\d)(?:\s?[–-]\s?((?:19[
 # words that say nothing about which work a title names
 TITLE_NOISE = re.compile(r"\b(?:pdf|docx|pptx|reviderad|omarbetad|uppdaterad|ny|utgåva|utgåvan|upplaga|upplagan|version|"
                          r"första|andra|tredje|fjärde|femte)\b")
+MONTHS = "januari|februari|mars|april|maj|juni|juli|augusti|september|oktober|november|december"
+DATED_TITLE_RE = re.compile(rf"\b\d{{1,2}}\s(?:{MONTHS})\s\d{{4}}\b", re.IGNORECASE)
 MIN_KEY_CHARS = 8  # a shorter title ("Nyheter", "Om oss") never groups documents
 
 
@@ -57,6 +67,8 @@ def find_identifiers(text: str) -> list[str]:
 
 def work_key(organisation: str, lan: Iterable[str], title: str) -> str:
     """What versions of one work share: organisation, counties and the title without years, identifiers and edition words."""
+    if DATED_TITLE_RE.search(title):  # "Regeländringar beslutade den 22 juni 2017": an event on a day, not an edition
+        return ""
     t = FS_RE.sub(" ", title)
     t = YEAR_RE.sub(" ", t)
     t = unicodedata.normalize("NFKC", t).lower()
@@ -109,6 +121,17 @@ def _title_year(title: str) -> int:
     return max(years) if years else 0
 
 
+def _own_in_text(head: str, others: list[str]) -> str | None:
+    """The first identifier that opens the text or stands in brackets after "föreskrifter …", "allmänna råd …" (not one it replaces)."""
+    for m in FS_RE.finditer(head):
+        ident = identifier(*m.groups())
+        if ident in others:
+            continue
+        if m.start() < OWN_START_CHARS or OWN_CONTEXT_RE.search(head[:m.start()]):
+            return ident
+    return None
+
+
 def version_info(url: str, title: str, text: str, organisation: str, lan: Iterable[str], year: int | None) -> VersionInfo:
     """Read a document's version signals from its title and the start of its text."""
     head = text[:HEAD_CHARS]
@@ -121,9 +144,10 @@ def version_info(url: str, title: str, text: str, organisation: str, lan: Iterab
     for m in REPLACED_BY_RE.finditer(title + "\n" + head):
         replaced_by.extend(i for i in find_identifiers(m.group(1)) if i != own and i not in replaced_by)
     if own is None:
-        found = [i for i in find_identifiers(head[:400]) if i not in replaces and i not in replaced_by]
-        own = found[0] if found else None
-    marker = SUPERSEDED_RE.search(title + "\n" + head[:600])
+        own = _own_in_text(head[:400], replaces + replaced_by)
+    marker = SUPERSEDED_RE.search(title) or SELF_SUPERSEDED_RE.search(head[:600])
+    if marker is None and own is not None:  # "SOSFS 2014:4 har upphävts …", said of its own identifier
+        marker = re.search(re.escape(own) + r"[^.]{0,40}?\b(?:har upphävts|är upphävd|har ersatts|har upphört att gälla)", head[:600])
     return VersionInfo(
         url=url,
         title=title,

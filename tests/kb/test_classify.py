@@ -241,7 +241,7 @@ def test_empty_document_is_not_classified(make_document: MakeDoc, taxonomy: Taxo
         delomraden=[], scores={}, explanation="Inte klassad i något delområde: texten nämner inget av delområdenas ord.",
         reasons={}, doc_type="webbsida", malgrupp=[], year="2024",
         lan=["nationellt"], lan_explanation="Län: nationellt eftersom varken källan eller texten anger något län.",
-        malsattningar=[], malsattning_explanation="Målsättning: ingen, texten nämner för lite av målsättningarnas ord.",
+        malsattningar=[], malsattning_explanation="Målsättning: ingen, eftersom texten inte hör till något delområde.",
     )
 
 

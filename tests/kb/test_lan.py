@@ -100,9 +100,28 @@ def test_a_single_mention_in_the_body_is_not_enough(counties: Counties) -> None:
 
 def test_many_counties_named_means_national(counties: Counties) -> None:
     text = " ".join(f"I {c.name} finns ett resurscentrum. {c.name} rapporterar." for c in load_counties().counties[:6])
-    r = counties.classify("https://x.se/a", "Resurscentrum i hela landet", "", [], text, source())
+    r = counties.classify("https://x.se/a", "Resurscentrum mot hedersrelaterat våld", "", [], text, source())
     assert r.slugs == [NATIONAL]
     assert "6 län" in r.explanation
+
+
+def test_a_title_calling_itself_national_is_national(counties: Counties) -> None:
+    r = counties.classify("https://x.se/a", "Nationella kompetensteamet", "", [], "Region Skåne. Region Skåne. Region Skåne.", source())
+    assert r.slugs == [NATIONAL] and "titeln säger ”Nationella”" in r.explanation
+
+
+def test_a_lansstyrelse_doing_a_national_task_is_not_its_county(counties: Counties) -> None:
+    title = "Uppdrag till Länsstyrelsen i Östergötlands län att utveckla och sprida en vägledning"
+    assert counties.classify("https://x.se/a", title, "", [], "Länsstyrelsen i Östergötlands län ska sprida vägledningen.").slugs == [NATIONAL]
+    regional = "Länsstyrelsen i Östergötlands län samordnar länets arbete mot våld."
+    assert counties.classify("https://x.se/b", "Samordning", "", [], regional).slugs == ["ostergotlands-lan"]
+
+
+def test_regional_text_naming_one_county_once(counties: Counties) -> None:
+    r = counties.classify("https://x.se/a", "Besök", "", [], "Ministern får en lägesrapport om länets arbete från Region Dalarna.")
+    assert r.slugs == ["dalarnas-lan"] and "kallar sig ”länets”" in r.explanation
+    every = "Regeringen ger länsstyrelserna ett regionalt uppdrag. Frågor: Länsstyrelsen i Örebro län."
+    assert counties.classify("https://x.se/b", "Regionalt uppdrag", "", [], every).slugs == [NATIONAL]
 
 
 def test_genitive_forms_match(counties: Counties) -> None:

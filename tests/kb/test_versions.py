@@ -104,3 +104,22 @@ def test_corrections_file_is_read_and_checked(tmp_path: Path) -> None:
 
 def test_the_shipped_corrections_file_is_valid() -> None:
     assert Supersession("SOSFS 2014:4", "HSLF-FS 2022:39") in load_corrections().supersessions
+
+
+def test_text_about_other_regulations_does_not_make_a_document_superseded() -> None:
+    news = version_info("https://r.se/a", "Regeländringar beslutade den 1 mars 2018",
+                        "Regeringen har beslutat om en ändring som innebär att en hänvisning till en paragraf i en upphävd "
+                        "myndighetsföreskrift uppdateras. Naturvårdsverket har upphävt sin tidigare föreskrift NFS 2006:9.",
+                        "Regeringskansliet", ["nationellt"], 2018)
+    assert news.superseded_marker == "" and news.own is None
+    brochure = version_info("https://r.se/b", "Föräldrar och barn", "Broschyren beskriver lagstiftningen. De bestämmelser som "
+                            "beskrivs finns främst i föräldrabalken, SFS 1949:381.", "R", [], 2020)
+    assert brochure.own is None  # a cited law is not the brochure's own identifier
+    rule = version_info("https://r.se/c", "Föreskrifter om våld", "Upphävd\nSOSFS 2014:4. Föreskrifter och allmänna råd.", "R", [], 2014)
+    assert rule.superseded_marker and rule.own == "SOSFS 2014:4"
+
+
+def test_titles_dated_to_the_day_are_events_not_editions() -> None:
+    a = version_info("https://r.se/a", "Regeländringar beslutade den 22 juni 2017", "", "R", [], 2017)
+    b = version_info("https://r.se/b", "Regeländringar beslutade den 22 juni 2022", "", "R", [], 2022)
+    assert a.key == b.key == "" and resolve_versions([a, b]) == {}
