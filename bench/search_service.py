@@ -1,4 +1,4 @@
-"""SearchService alone (no web layer): timed searches per query and filter set, uncached and cached.
+"""SearchService alone (no web layer): timed searches per query and filter set, and autocomplete latency.
 
 Run: .venv/bin/python -m bench.search_service [DATA_DIR] [N] [--no-build]
 (DATA_DIR defaults to bench/results/data-10000, which `make bench-quick` builds; the corpus is read
@@ -46,36 +46,46 @@ def _line(label: str, times: list[float], cpu: list[float]) -> str:
             f"max {times[-1]:.1f} ms; CPU median {statistics.median(cpu):.1f} ms, p95 {cpu95:.1f} ms, max {cpu[-1]:.1f} ms\n")
 
 
+SUGGEST_PREFIXES = ["hed", "heders", "hedersrelaterat v", "skydd", "skyddat b", "vål", "våld i n", "kvinnof", "bar", "barnah",
+                    "sexk", "män", "jäm", "vinr", "prostitu", "ekonomiskt", "socialtj", "tv", "stödl", "mäns våld mot k"]
+
+
 def run(root: Path) -> None:
     from index.service import SearchService
     from kb.searchmodel import SearchRequest
     from kb.settings import load_settings
 
     requests = [SearchRequest(q=q, filters=f) for f in FILTERS for q in QUERIES]
-    for label, cache_size in (("uncached", 0), ("cached", 256)):
-        settings = load_settings(env={}, data_dir=root, cache_size=cache_size)
-        started, c0 = time.perf_counter(), time.process_time()
-        svc = SearchService(settings)
-        sys.stdout.write(f"open: {(time.perf_counter() - started) * 1000:.0f} ms wall, "
-                         f"{(time.process_time() - c0) * 1000:.0f} ms CPU, {svc.doc_count} docs\n")
-        per_query: dict[str, list[float]] = {}
-        for rnd in range(3):
-            times: list[float] = []
-            cpu: list[float] = []
-            for req in requests:
-                t0, c0 = time.perf_counter(), time.process_time()
-                svc.search(req)
-                times.append((time.perf_counter() - t0) * 1000)
-                cpu.append((time.process_time() - c0) * 1000)
-                if rnd:
-                    per_query.setdefault(req.q or "(tom)", []).append(cpu[-1])
-            first = "first pass after open" if rnd == 0 else f"pass {rnd + 1}"
-            sys.stdout.write(_line(f"{label}, {first}", times, cpu))
-        if cache_size == 0:
-            sys.stdout.write("  CPU median per query (passes 2-3, all filter sets):\n")
-            for q, ts in sorted(per_query.items(), key=lambda kv: -statistics.median(kv[1])):
-                sys.stdout.write(f"   {statistics.median(ts):7.1f} ms  max {max(ts):6.1f}  {q}\n")
-        svc.close()
+    started, c0 = time.perf_counter(), time.process_time()
+    svc = SearchService(load_settings(env={}, data_dir=root))  # the service keeps no response cache
+    sys.stdout.write(f"open: {(time.perf_counter() - started) * 1000:.0f} ms wall, "
+                     f"{(time.process_time() - c0) * 1000:.0f} ms CPU, {svc.doc_count} docs\n")
+    per_query: dict[str, list[float]] = {}
+    for rnd in range(3):
+        times: list[float] = []
+        cpu: list[float] = []
+        for req in requests:
+            t0, c0 = time.perf_counter(), time.process_time()
+            svc.search(req)
+            times.append((time.perf_counter() - t0) * 1000)
+            cpu.append((time.process_time() - c0) * 1000)
+            if rnd:
+                per_query.setdefault(req.q or "(tom)", []).append(cpu[-1])
+        first = "first pass after open" if rnd == 0 else f"pass {rnd + 1}"
+        sys.stdout.write(_line(f"search, {first}", times, cpu))
+    sys.stdout.write("  CPU median per query (passes 2-3, all filter sets):\n")
+    for q, ts in sorted(per_query.items(), key=lambda kv: -statistics.median(kv[1])):
+        sys.stdout.write(f"   {statistics.median(ts):7.1f} ms  max {max(ts):6.1f}  {q}\n")
+    for label in ("suggest, first call per prefix", "suggest, repeated (per-generation cache)"):
+        times, cpu = [], []
+        for prefix in SUGGEST_PREFIXES:
+            t0, c0 = time.perf_counter(), time.process_time()
+            svc.suggest(prefix)
+            times.append((time.perf_counter() - t0) * 1000)
+            cpu.append((time.process_time() - c0) * 1000)
+        sys.stdout.write(_line(label, times, cpu))
+    sys.stdout.write("  " + "; ".join(f"{p!r}: {', '.join(svc.suggest(p, 4))}" for p in SUGGEST_PREFIXES[:6]) + "\n")
+    svc.close()
 
 
 if __name__ == "__main__":

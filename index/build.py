@@ -19,6 +19,7 @@ from whoosh import index as whoosh_index
 
 from index.analysis import ANALYZER_VERSION, lexicon
 from index.checks import check_generation
+from index.expansion import DefinitionCounter
 from index.publish import (
     clean_incomplete,
     current_generation,
@@ -106,6 +107,7 @@ class _Indexer:
         self._classify = classify
         self.sources = {s.id: s for s in sources}
         self.taxonomy = taxonomy
+        self.definitions = DefinitionCounter()  # abbreviations the indexed texts define ("Brottsförebyggande rådet (Brå)")
         self.corrections = load_corrections()
         self.versions = VersionTracker(self.sources, self.corrections)  # filled before documents are added
 
@@ -114,6 +116,7 @@ class _Indexer:
         c = self._classify(doc, source, self.taxonomy, self.corrections)
         version = self.versions.state(doc.url)
         headings = "\n".join(doc.headings)
+        self.definitions.add(doc.text)
         out: dict[str, Any] = {
             "url": doc.url,
             "source": doc.source,
@@ -346,6 +349,7 @@ def build_and_publish(
             updated = deleted = 0
             change_seq = seq_at_start
         (gen / DUPLICATES_FILE).write_text(json.dumps(dups, ensure_ascii=False), encoding="utf-8")
+        indexer.definitions.save(gen, prev if incremental else None, lambda: (d.text for d in store.iter_documents()))
         indexer.versions.save(gen)
         doc_count = check_generation(gen, settings, prev, prev_info)
         info = {

@@ -155,21 +155,26 @@ def _kb_rankings(settings: Settings, cset: CorpusSet) -> list[list[str]]:
         service.close()
 
 
-def run_corpus_eval(cset: CorpusSet, work_dir: Path | None = None, baselines: bool = True) -> CorpusReport:
-    """Index ``cset`` in ``work_dir`` (a temporary folder when None), run its queries with kb and the baselines."""
+def run_corpus_eval(cset: CorpusSet, work_dir: Path | None = None, baselines: bool = True, build: bool = True) -> CorpusReport:
+    """Index ``cset`` in ``work_dir`` (a temporary folder when None), run its queries with kb and the baselines.
+
+    ``build=False`` searches the index already published in ``work_dir`` (query-side experiments)."""
     if work_dir is None:
         with tempfile.TemporaryDirectory(prefix="kb-corpus-eval-") as tmp:
             return run_corpus_eval(cset, Path(tmp), baselines)
     from index.baseline import baseline_rankings
-    from index.build import build_and_publish
+    from index.build import BuildResult, build_and_publish
     from kb.store import Store
     from kb.taxonomy import load_taxonomy
 
     settings = load_settings(env={}, data_dir=work_dir, canary_queries=(), cache_size=0)
-    _load(settings, cset.documents)
     started = time.monotonic()
-    with Store(settings.store_path) as store:
-        built = build_and_publish(settings, store, [], load_taxonomy())
+    if build:
+        _load(settings, cset.documents)
+        with Store(settings.store_path) as store:
+            built = build_and_publish(settings, store, [], load_taxonomy())
+    else:
+        built = BuildResult("", "", len(cset.documents), 0, 0, 0, 0.0, 0)
     seconds = time.monotonic() - started
     systems: dict[str, tuple[Metrics, dict[str, Metrics]]] = {}
     if baselines:

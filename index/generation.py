@@ -13,10 +13,11 @@ from pathlib import Path
 import numpy as np
 
 from index import storage
+from index.expansion import read_definitions
 from index.facets import FacetTable
 from index.postings import Postings, mask_from_bits
-from index.query import SynonymTable
 from index.ranking import is_national
+from index.synonyms import SynonymTable
 from kb.searchmodel import FacetValue, Hit
 from kb.taxonomy import Taxonomy
 
@@ -49,7 +50,8 @@ class Generation:
         self.name = str(self.meta.get("generation") or path.name)
         started = time.perf_counter()
         self.table = table = FacetTable.build(self.searcher.reader())
-        self.synonyms = SynonymTable.build(taxonomy.synonym_groups(), self.schema)
+        # taxonomy groups first, then the abbreviations the indexed texts define
+        self.synonyms = SynonymTable.build([*taxonomy.synonym_groups(), *read_definitions(path)], self.schema)
         self.doc_count = table.reps.bit_count()
         size = self.size = table.size
         self.live_mask = mask_from_bits(table.live, size)

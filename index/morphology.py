@@ -32,6 +32,7 @@ SHORT_PARTS = frozenset({"hot", "rån", "sex", "köp", "hat", "nät", "liv", "he
 NEVER_SPLIT = frozenset({"hotell", "hotelse", "från", "fråga", "frågor", "förslag", "försvar", "förslags"})
 MAX_SPLIT_LEN = 40
 DEFINITE_SUFFIXES = ("ets", "ens", "et", "en", "ns", "n")
+GENITIVE_PLURALS = ("ers", "ars", "ors")  # genitive -s after an indefinite plural
 
 STOP_WORDS = frozenset(stoplists["sv"])
 
@@ -137,10 +138,14 @@ def fold(text: str) -> str:
 
 # -- morphology ---------------------------------------------------------------
 def reduce_definite(word: str, lex: Lexicon | None = None) -> str:
-    """Strip a definite/genitive ending Snowball leaves ("brottet" → "brott") when the base is a lemma."""
+    """Strip a definite/genitive ending Snowball leaves ("brottet" → "brott") when the base is a lemma.
+
+    A genitive plural loses its -s ("kvinnojourers" → "kvinnojourer"), unless the word is itself a lemma."""
     lex = lex or lexicon()
     if word in lex.lemmas or len(word) < 5:
         return word
+    if len(word) >= 6 and word.endswith(GENITIVE_PLURALS):  # "kvinnojourers" → "kvinnojourer" (Snowball keeps the -er)
+        return word[:-1]
     for suffix in DEFINITE_SUFFIXES:
         if word.endswith(suffix):
             base = word[: -len(suffix)]

@@ -184,6 +184,12 @@ class Postings:
             return mask, out
         if isinstance(q, wq.Every):
             return self.live.copy(), np.zeros(n, dtype=np.float64)
+        if isinstance(q, wq.Require):  # both must match; only the first is scored
+            mask, out = self.evaluate(q.a)
+            req, _ = self.evaluate(q.b)
+            mask &= req
+            out[~mask] = 0.0
+            return mask, out
         if isinstance(q, wq.AndNot):
             mask, out = self.evaluate(q.a)
             neg, _ = self.evaluate(q.b)

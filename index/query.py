@@ -4,15 +4,16 @@ from __future__ import annotations
 
 import logging
 import re
-import unicodedata
 from collections.abc import Iterable, Sequence
-from dataclasses import dataclass, field
-from pathlib import Path
+from dataclasses import dataclass
 from typing import Any
 
 from whoosh import query as wq
 
-from kb.searchmodel import MAX_QUERY_CHARS, MAX_QUERY_TERMS
+from index.expansion import QUERY_STOP_WORDS, derived_stems, missing_space
+from index.morphology import fold
+from index.synonyms import SynonymTable
+from kb.searchmodel import MAX_QUERY_CHARS, MAX_QUERY_TERMS, clean_query
 
 log = logging.getLogger(__name__)
 
@@ -27,10 +28,15 @@ MAX_PROXIMITY_PAIRS = 6
 DECOMPOUND_WEIGHT = 0.4
 DECOMPOUND_PAIR_WEIGHT = 0.25
 MAX_COMPOUND_PARTS = 4
+# Query understanding (index.expansion): derived forms of a typed word, and a word typed without its space.
+DERIVATION_WEIGHT = 0.5
+MISSING_SPACE_WEIGHT = 0.9
 # Whoosh's CoordMatcher (Or(scale=...)) recomputes matching terms per document and cost +40-190 %
 # per search at 10k documents; BM25's sum over clauses already ranks pages matching more words higher.
 COORDINATION: float | None = None
-WORDLIST = Path("/usr/share/dict/swedish")
+NO_FOLDED_FIELDS = tuple((f, w) for f, w in FIELD_WEIGHTS if f != "folded")
+FOLDED_FIELD = tuple((f, w) for f, w in FIELD_WEIGHTS if f == "folded")
+FOLD_RARITY = 20  # a known word's folded twins must be this many times more frequent before they are searched too
 
 NOTICE_TRUNCATED = "Sökfrågan var för lång och har kortats till {n} tecken."
 NOTICE_TOO_MANY_TERMS = "Sökfrågan hade för många ord; de första {n} används."
@@ -77,18 +83,9 @@ class ParsedQuery:
 
 
 def clean_text(raw: str, max_chars: int = MAX_QUERY_CHARS) -> tuple[str, str | None]:
-    """NFC-normalise, drop control/format characters, collapse whitespace, truncate; returns (text, notice)."""
-    if not isinstance(raw, str):
-        raw = str(raw or "")
-    # Cap before the expensive steps so a megabyte of input costs nothing.
-    text = unicodedata.normalize("NFC", raw[: max_chars * 4])
-    text = "".join(" " if ch.isspace() else ch for ch in text if ch.isspace() or unicodedata.category(ch)[0] != "C")
-    text = " ".join(text.split())
-    notice = None
-    if len(text) > max_chars or len(" ".join(raw.split())) > max_chars * 4:
-        text = text[:max_chars].rstrip()
-        notice = NOTICE_TRUNCATED.format(n=max_chars)
-    return text, notice
+    """``kb.searchmodel.clean_query`` with the Swedish notice the search shows when the query was cut."""
+    text, shortened = clean_query(raw, max_chars)
+    return text, (NOTICE_TRUNCATED.format(n=max_chars) if shortened else None)
 
 
 def parse(raw: str, max_chars: int = MAX_QUERY_CHARS, max_terms: int = MAX_QUERY_TERMS) -> ParsedQuery:
@@ -189,86 +186,6 @@ def clause_query(schema: Any, words: Sequence[str], phrase: bool, weight: float 
     return subs[0] if len(subs) == 1 else wq.Or(subs)
 
 
-# -- synonyms ---------------------------------------------------------------
-
-def _is_abbreviation(member: str) -> bool:
-    letters = [c for c in member if c.isalpha()]
-    return len(letters) >= 2 and all(c.isupper() for c in letters) and " " not in member
-
-
-def _ambiguous_abbreviations(abbrs: set[str], wordlist: Path = WORDLIST) -> set[str]:
-    """Lower-cased abbreviations that are also ordinary Swedish words ("vin"): these need capitals."""
-    lowered = {a.lower() for a in abbrs}
-    found: set[str] = set()
-    try:
-        with open(wordlist, encoding="utf-8", errors="replace") as fh:
-            for line in fh:
-                w = line.strip().lower()
-                if w in lowered:
-                    found.add(w)
-    except OSError:
-        return {a for a in lowered if len(a) <= 3}
-    return found
-
-
-@dataclass
-class SynonymTable:
-    """Query-time synonym groups (taxonomy synonyms + abbreviations), matched on analysed tokens."""
-
-    groups: list[list[tuple[str, tuple[str, ...], bool]]] = field(default_factory=list)
-    ambiguous: set[str] = field(default_factory=set)
-
-    @classmethod
-    def build(cls, groups: Iterable[Sequence[str]], schema: Any, fieldname: str = "body") -> SynonymTable:
-        raw_groups = [list(dict.fromkeys(str(m).strip() for m in g if str(m).strip())) for g in groups]
-        abbrs = {m for g in raw_groups for m in g if _is_abbreviation(m)}
-        table = cls(ambiguous=_ambiguous_abbreviations(abbrs))
-        for g in raw_groups:
-            members = []
-            for m in g:
-                stems = tuple(t for t, _ in analyze(schema, fieldname, m)) if fieldname in schema else ()
-                if stems:
-                    members.append((m, stems, _is_abbreviation(m)))
-            if len(members) > 1:
-                table.groups.append(members)
-        return table
-
-    def expansions(self, schema: Any, parsed: ParsedQuery, fieldname: str = "body") -> list[str]:
-        """Other members of every group a positive clause (or run of words) matches."""
-        if not self.groups or fieldname not in schema:
-            return []
-        # (raw word, stem) sequence of the positive words in order.
-        seq: list[tuple[str, str]] = []
-        for w in parsed.words:
-            for t, _ in analyze(schema, fieldname, w)[:1]:
-                seq.append((w, t))
-        stems = [s for _, s in seq]
-        out: list[str] = []
-        typed = {w.lower() for w in parsed.words}
-        for members in self.groups:
-            matched = None
-            for text, mstems, is_abbr in members:
-                n = len(mstems)
-                for i in range(len(stems) - n + 1):
-                    if tuple(stems[i:i + n]) != mstems:
-                        continue
-                    if is_abbr:
-                        raw = seq[i][0]
-                        if raw.lower() != text.lower():
-                            continue
-                        if raw != text and (raw.lower() in self.ambiguous or len(raw) < 3):
-                            continue
-                    matched = text
-                    break
-                if matched:
-                    break
-            if matched:
-                for text, _, _ in members:
-                    if text != matched and text.lower() not in typed and text not in out:
-                        out.append(text)
-        return out
-
-
 # -- decompounding -----------------------------------------------------------
 
 def compound_atoms(word: str) -> list[str]:
@@ -298,8 +215,6 @@ def decompound_queries(schema: Any, word: str) -> list[wq.Query]:
     atoms = compound_atoms(word)
     if not atoms:
         return []
-    from index.analysis import fold
-
     groups: list[tuple[tuple[str, ...], float]] = [(tuple(atoms), DECOMPOUND_WEIGHT)]
     if len(atoms) > 2:
         groups += [((a, b), DECOMPOUND_PAIR_WEIGHT) for a, b in zip(atoms, atoms[1:], strict=False)]
@@ -314,11 +229,51 @@ def decompound_queries(schema: Any, word: str) -> list[wq.Query]:
     return out
 
 
+def content_clauses(parsed: ParsedQuery) -> list[Clause]:
+    """Positive clauses without question and function words ("hur", "finns", "behövs"); all of them if nothing else is left."""
+    clauses = parsed.positive
+    content = [c for c in clauses if c.phrase or len(c.words) != 1 or c.words[0].lower() not in QUERY_STOP_WORDS]
+    return content or clauses
+
+
+def _first_stem(schema: Any, word: str) -> str:
+    tokens = analyze(schema, "body", word)
+    return tokens[0][0] if len(tokens) == 1 else ""
+
+
+def _stems_query(schema: Any, stems: Sequence[str], weight: float) -> wq.Query | None:
+    """Already-analysed body stems in every searchable field (folded for the folded field)."""
+    subs: list[wq.Query] = [wq.Term(f, fold(s) if f == "folded" else s, boost=fw * weight)
+                            for f, fw in FIELD_WEIGHTS if f in schema for s in stems]
+    return (subs[0] if len(subs) == 1 else wq.Or(subs)) if subs else None
+
+
+def word_expansions(schema: Any, reader: Any, word: str) -> list[wq.Query]:
+    """Derived forms of a typed word that the index knows; for a word it does not know, the two words run together."""
+    if reader is None or "body" not in schema:
+        return []
+    stem = _first_stem(schema, word)
+    if not stem:
+        return []
+    out: list[wq.Query] = []
+    df = reader.doc_frequency
+    if not df("body", stem) and not ("title" in schema and df("title", stem)) and not compound_atoms(word):
+        # unknown, and no compound either: perhaps two words typed without the space between them
+        split = missing_space(word, lambda w: _first_stem(schema, w), df)
+        q = clause_query(schema, split, True, weight=MISSING_SPACE_WEIGHT) if split else None
+        if q is not None:
+            out.append(q)
+    derived = _stems_query(schema, derived_stems(stem, df), DERIVATION_WEIGHT)
+    if derived is not None:
+        out.append(derived)
+    return out
+
+
 def proximity_pairs(schema: Any, parsed: ParsedQuery) -> list[tuple[str, str]]:
     """Adjacent typed words (body stems) whose nearness earns a bonus in the top-K rerank."""
     if "body" not in schema or not _supports_positions(schema, "body"):
         return []
-    body_tokens = [t for c in parsed.positive if not c.phrase for w in c.words
+    body_tokens = [t for c in content_clauses(parsed) if not c.phrase for w in c.words
                    for t, _ in analyze(schema, "body", w)[:1]]
     pairs = list(dict.fromkeys(zip(body_tokens, body_tokens[1:], strict=False)))[:MAX_PROXIMITY_PAIRS]
     return [(a, b) for a, b in pairs if a != b]
@@ -327,14 +282,34 @@ def proximity_pairs(schema: Any, parsed: ParsedQuery) -> list[tuple[str, str]]:
 # -- the whole query ------------------------------------------------------
 
 def _accentless_fields(schema: Any, reader: Any, words: Sequence[str]) -> tuple[tuple[str, float], ...]:
-    """Field weights for a word typed without å/ä/ö: when only the folded field knows it, trust folded fully."""
+    """Field weights for a clause, deciding what the å/ä/ö-folded field may add (no false friends).
+
+    Words the index does not know: folded is trusted fully ("vald i nara" → "våld i nära"). Known words typed
+    with å/ä/ö get nothing from it ("äldre" must not find "aldrig"); typed without, folded helps only if they
+    are far rarer than their folded twins ("mal" beside thousands of "mål"), else not at all."""
     if reader is None or "folded" not in schema:
         return FIELD_WEIGHTS
     text = " ".join(words)
-    for fieldname in ("body", "title"):
-        if fieldname in schema and any(reader.doc_frequency(fieldname, t) for t, _ in analyze(schema, fieldname, text)):
-            return FIELD_WEIGHTS
-    return tuple((f, 2.0 if f == "folded" else w) for f, w in FIELD_WEIGHTS)
+    exact = folded = 0
+    for stem, _ in analyze(schema, "body", text):
+        exact = max(exact, reader.doc_frequency("body", stem), reader.doc_frequency("title", stem) if "title" in schema else 0)
+        folded = max(folded, reader.doc_frequency("folded", fold(stem)))
+    if not exact:
+        return tuple((f, 2.0 if f == "folded" else w) for f, w in FIELD_WEIGHTS)
+    if fold(text) == text and exact * FOLD_RARITY < folded - exact:
+        return FIELD_WEIGHTS
+    return NO_FOLDED_FIELDS
+
+
+def typed_clause_query(schema: Any, reader: Any, c: Clause) -> wq.Query | None:
+    """A typed clause in every field; the folded field only where ``_accentless_fields`` allows it."""
+    fields = _accentless_fields(schema, reader, c.words)
+    q = clause_query(schema, c.words, c.phrase, fields=fields)
+    if q is not None and fields is NO_FOLDED_FIELDS:
+        # the folded field still scores the pages that match exactly, never its false friends
+        folded = clause_query(schema, c.words, c.phrase, fields=FOLDED_FIELD)
+        q = q if folded is None else wq.Or([q, wq.Require(folded, q)])
+    return q
 
 
 def build_query(schema: Any, parsed: ParsedQuery, synonyms: SynonymTable | None = None,
@@ -348,12 +323,13 @@ def build_query(schema: Any, parsed: ParsedQuery, synonyms: SynonymTable | None 
     top-K rerank instead of checking positions for every match).
     """
     subs: list[wq.Query] = []
-    for c in parsed.positive:
-        q = clause_query(schema, c.words, c.phrase, fields=_accentless_fields(schema, reader, c.words))
+    for c in content_clauses(parsed):
+        q = typed_clause_query(schema, reader, c)
         if q is not None:
             subs.append(q)
         if decompound and not c.phrase and len(c.words) == 1:
             subs.extend(decompound_queries(schema, c.words[0]))
+            subs.extend(word_expansions(schema, reader, c.words[0]))
     for word in extra_terms:
         q = clause_query(schema, (word,), False, weight=0.8)
         if q is not None:

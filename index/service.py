@@ -1,12 +1,12 @@
-"""The search service: a thin ``SearchBackend`` over the published generation (cache, pages, start page, suggest)."""
+"""The search service: a thin ``SearchBackend`` over the published generation (pages, start page, suggest).
+
+No response cache here: the web app keeps the one cache of a worker (``web.caching``); the CLI searches once."""
 
 from __future__ import annotations
 
 import copy
 import logging
-import threading
-from collections import OrderedDict
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING
 
 import numpy as np
 
@@ -51,30 +51,17 @@ class SearchService(GenerationHolder):
         self.taxonomy = taxonomy or load_taxonomy()
         limit_malloc_arenas()  # before the server's thread pool starts allocating
         super().__init__(settings.index_root, self.taxonomy)
-        self._cache: OrderedDict[tuple[Any, ...], SearchResponse] = OrderedDict()
-        self._cache_lock = threading.Lock()
         self._vocab: SortedWords | None = None
         self.reload()
 
-    def _swapped(self) -> None:
-        with self._cache_lock:
-            self._cache.clear()
-
     # -- search -------------------------------------------------------------
     def search(self, request: SearchRequest) -> SearchResponse:
-        """Run a search; never raises on user input (errors become an empty response with a notice)."""
+        """Run a search; never raises on user input (errors become an empty response with a notice). Not cached."""
         with self._using() as gen:
             if gen is None:
                 return SearchResponse(query=clean_text(request.q)[0], total=0, page=request.page,
                                       per_page=request.per_page, results=[], facets={}, sort=request.sort,
                                       notice=NOTICE_UNAVAILABLE)
-            key = (gen.name, request.q, tuple(sorted((k, tuple(v)) for k, v in request.filters.items())),
-                   request.page, request.per_page, request.sort)
-            with self._cache_lock:
-                cached = self._cache.get(key)
-                if cached is not None:
-                    self._cache.move_to_end(key)
-                    return copy.deepcopy(cached)
             try:
                 with gen.lock:
                     response = self._search(gen, request)
@@ -83,11 +70,6 @@ class SearchService(GenerationHolder):
                 return SearchResponse(query=clean_text(request.q)[0], total=0, page=request.page,
                                       per_page=request.per_page, results=[], facets={}, sort=request.sort,
                                       notice=NOTICE_ERROR, generation=gen.name)
-        if self.settings.cache_size > 0:
-            with self._cache_lock:
-                self._cache[key] = copy.deepcopy(response)
-                while len(self._cache) > self.settings.cache_size:
-                    self._cache.popitem(last=False)
         return response
 
     def _search(self, gen: Generation, request: SearchRequest) -> SearchResponse:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import unicodedata
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -29,6 +30,19 @@ MAX_FILTER_VALUE_CHARS = 200  # characters of one facet filter value
 MAX_FILTER_VALUES = 20  # values per facet filter (OR within a facet); more are dropped
 MAX_PAGE = 10_000  # highest result page; higher page numbers are capped
 MAX_PER_PAGE = 50  # results per page at most
+
+
+def clean_query(raw: object, limit: int) -> tuple[str, bool]:
+    """The one cleaning of what a person typed (search box, API, autocomplete, CLI): NFC-normalised, control and
+    format characters and U+FFFD dropped, whitespace collapsed, at most ``limit`` characters; (text, shortened)."""
+    value = raw if isinstance(raw, str) else str(raw or "")
+    head = value[: limit * 4]  # capped before the expensive steps: a megabyte of input costs nothing
+    text = unicodedata.normalize("NFC", head)
+    text = "".join(" " if ch.isspace() else ch for ch in text
+                   if ch.isspace() or (ch != "\ufffd" and unicodedata.category(ch)[0] != "C"))
+    text = " ".join(text.split())
+    shortened = len(text) > limit or (len(value) > len(head) and bool(value[len(head):].strip()))
+    return (text[:limit].rstrip() if len(text) > limit else text), shortened
 
 # -- Notices a SearchResponse may carry (Swedish: shown to staff) ------------------------------------------
 # A search that failed inside the service (never cached: the next try may work).

@@ -4,22 +4,13 @@ from __future__ import annotations
 
 import unicodedata
 
-from kb.searchmodel import MAX_PAGE
+from kb.searchmodel import MAX_PAGE, clean_query
 
 
 def sanitize_param(value: str, limit: int) -> tuple[str, bool]:
     """A query-string value made safe to search and echo: control characters (NUL …) and U+FFFD dropped,
-    whitespace collapsed, at most ``limit`` characters; returns (text, shortened)."""
-    chars = []
-    for ch in value:
-        cat = unicodedata.category(ch)
-        if ch == "\ufffd" or (cat[0] == "C" and ch not in "\t\n\r"):
-            continue
-        chars.append(" " if ch in "\t\n\r" else ch)
-    text = " ".join("".join(chars).split())
-    if len(text) > limit:
-        return text[:limit].rstrip(), True
-    return text, False
+    whitespace collapsed, at most ``limit`` characters; returns (text, shortened). The one cleaning: ``clean_query``."""
+    return clean_query(value, limit)
 
 
 def has_searchable_word(text: str) -> bool:

@@ -4,8 +4,9 @@ from __future__ import annotations
 
 from whoosh import query as wq
 
-from index.query import SynonymTable, build_query, clean_text, parse
+from index.query import build_query, clean_text, parse
 from index.schema import build_schema
+from index.synonyms import SynonymTable
 from kb.searchmodel import MAX_QUERY_CHARS, MAX_QUERY_TERMS
 
 

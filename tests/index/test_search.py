@@ -6,7 +6,6 @@ import json
 import re
 import threading
 from collections.abc import Iterator
-from pathlib import Path
 
 import numpy as np
 import pytest
@@ -209,16 +208,13 @@ def test_typed_compound_finds_pages_with_its_parts(service: SearchService) -> No
     assert set(slugs(service.search(SearchRequest(q="prostitution")))) == {"prostitution/sexkop", "prostitution/exploatering"}
 
 
-def test_cache_size_zero_disables_the_response_cache(tmp_path: Path) -> None:
-    settings = settings_for(tmp_path).replace(cache_size=0)
-    publish(settings, corpus())
-    svc = SearchService(settings)
-    try:
-        first = svc.search(SearchRequest(q="våld"))
-        assert first.total > 0 and not svc._cache
-        assert svc.search(SearchRequest(q="våld")).total == first.total and not svc._cache
-    finally:
-        svc.close()
+def test_the_service_keeps_no_response_cache(service: SearchService) -> None:
+    """The web app holds the one response cache; every service answer is computed afresh and owned by the caller."""
+    first = service.search(SearchRequest(q="våld"))
+    assert first.total > 0
+    first.results.clear()
+    assert service.search(SearchRequest(q="våld")).results
+    assert not hasattr(service, "_cache")
 
 
 def test_suggestions_are_words_from_the_index(service: SearchService) -> None:

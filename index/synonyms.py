@@ -1,0 +1,101 @@
+"""Query-time synonyms and abbreviations: taxonomy groups and definitions found in the documents, matched on analysed tokens."""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
+
+if TYPE_CHECKING:
+    from index.query import ParsedQuery
+
+WORDLIST = Path("/usr/share/dict/swedish")
+MAX_SHORT_FORM = 5  # "Brå", "SoL", "Jämy": a capitalised word this short in a synonym group is an abbreviation
+
+
+def analyze(schema: Any, fieldname: str, text: str) -> list[tuple[str, int]]:
+    from index.query import analyze as field_analyze
+
+    return field_analyze(schema, fieldname, text)
+
+
+def _is_abbreviation(member: str) -> bool:
+    """All capitals ("VINR", "FGM/C"), or a short capitalised form with another capital or few letters ("SoL", "Brå")."""
+    letters = [c for c in member if c.isalpha()]
+    if len(letters) < 2 or " " in member:
+        return False
+    return all(c.isupper() for c in letters) or (letters[0].isupper() and len(member) <= MAX_SHORT_FORM)
+
+
+def _ambiguous_abbreviations(abbrs: set[str], wordlist: Path = WORDLIST) -> set[str]:
+    """Lower-cased abbreviations that are also ordinary Swedish words ("vin"): these need capitals."""
+    lowered = {a.lower() for a in abbrs}
+    found: set[str] = set()
+    try:
+        with open(wordlist, encoding="utf-8", errors="replace") as fh:
+            for line in fh:
+                w = line.strip().lower()
+                if w in lowered:
+                    found.add(w)
+    except OSError:
+        return {a for a in lowered if len(a) <= 3}
+    return found
+
+
+@dataclass
+class SynonymTable:
+    """Query-time synonym groups (taxonomy synonyms + abbreviations), matched on analysed tokens."""
+
+    groups: list[list[tuple[str, tuple[str, ...], bool]]] = field(default_factory=list)
+    ambiguous: set[str] = field(default_factory=set)
+
+    @classmethod
+    def build(cls, groups: Iterable[Sequence[str]], schema: Any, fieldname: str = "body") -> SynonymTable:
+        raw_groups = [list(dict.fromkeys(str(m).strip() for m in g if str(m).strip())) for g in groups]
+        abbrs = {m for g in raw_groups for m in g if _is_abbreviation(m)}
+        table = cls(ambiguous=_ambiguous_abbreviations(abbrs))
+        for g in raw_groups:
+            members = []
+            for m in g:
+                stems = tuple(t for t, _ in analyze(schema, fieldname, m)) if fieldname in schema else ()
+                if stems:
+                    members.append((m, stems, _is_abbreviation(m)))
+            if len(members) > 1:
+                table.groups.append(members)
+        return table
+
+    def expansions(self, schema: Any, parsed: ParsedQuery, fieldname: str = "body") -> list[str]:
+        """Other members of every group a positive clause (or run of words) matches."""
+        if not self.groups or fieldname not in schema:
+            return []
+        # (raw word, stem) sequence of the positive words in order.
+        seq: list[tuple[str, str]] = []
+        for w in parsed.words:
+            for t, _ in analyze(schema, fieldname, w)[:1]:
+                seq.append((w, t))
+        stems = [s for _, s in seq]
+        out: list[str] = []
+        typed = {w.lower() for w in parsed.words}
+        for members in self.groups:
+            matched = None
+            for text, mstems, is_abbr in members:
+                n = len(mstems)
+                for i in range(len(stems) - n + 1):
+                    if tuple(stems[i:i + n]) != mstems:
+                        continue
+                    if is_abbr:
+                        raw = seq[i][0]
+                        if raw.lower() != text.lower():
+                            continue
+                        if raw != text and (raw.lower() in self.ambiguous or len(raw) < 3):
+                            continue
+                    matched = text
+                    break
+                if matched:
+                    break
+            if matched:
+                for text, _, _ in members:
+                    if text != matched and text.lower() not in typed and text not in out:
+                        out.append(text)
+        return out

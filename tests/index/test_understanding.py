@@ -1,0 +1,163 @@
+"""Query understanding on a real index: question words, derived forms, missing spaces, abbreviations the texts
+define, genitive plurals, and the å/ä/ö-folded fallback without false friends (one test per pair)."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+from _search_corpus import BASE, make_document, publish, settings_for
+
+from index.analysis import analyze
+from index.expansion import (
+    DefinitionCounter,
+    collect_definitions,
+    derived_stems,
+    find_definitions,
+    missing_space,
+    read_definitions,
+)
+from index.query import content_clauses, parse
+from index.service import SearchService
+from kb.searchmodel import SearchRequest
+
+PAGES = {
+    "aldrig": ("Stöd till dig", "Det är aldrig ditt fel. Du kan alltid ringa stödlinjen."),
+    "aldre": ("Våld mot äldre", "Äldre personer utsätts för våld i nära relationer och inom omsorgen."),
+    "har": ("Kontakta oss", "Här har vi samlat telefonnummer och adresser till mottagningen."),
+    "har2": ("Hår och hud", "Skador i hår och hårbotten kan vara tecken på våld."),
+    "mal": ("Skadedjur", "En mal i garderoben äter kläder av ull."),
+    "mal2": ("Mål för arbetet", "Målet är att våldet ska upphöra. Målen följs upp varje år."),
+    "bar": ("Krogen", "En bar i centrum har öppet till sent."),
+    "bar2": ("Bär i skogen", "Plocka bär och svamp i skogen."),
+    "misshandel": ("Grov misshandel", "Misshandel i nära relation är ett brott. Straffet för misshandel skärps."),
+    "psykiskt": ("Straffansvar för psykiskt våld", "Psykiskt våld är ett allvarligt samhällsproblem."),
+    "bra1": ("Uppdrag om brott", "Brottsförebyggande rådet (Brå) ska kartlägga brott mot äldre."),
+    "bra2": ("Statistik", "Enligt Brottsförebyggande rådet (Brå) ökar anmälningarna."),
+    "bra3": ("Rapport om våldsbrott", "Brottsförebyggande rådet har publicerat en ny rapport om våldsbrott."),
+    "jour": ("Kvinnojourer", "Kvinnojourer ger stöd till våldsutsatta kvinnor."),
+    "fraga": ("Prata med ditt barn", "Samtal med barn om våld behöver vara lugna."),
+}
+
+
+@pytest.fixture(scope="module")
+def service(tmp_path_factory: pytest.TempPathFactory) -> Iterator[SearchService]:
+    settings = settings_for(tmp_path_factory.mktemp("understanding"))
+    publish(settings, [make_document(url=f"{BASE}/{slug}", title=title, text=text) for slug, (title, text) in PAGES.items()])
+    svc = SearchService(settings)
+    yield svc
+    svc.close()
+
+
+def found(service: SearchService, q: str) -> list[str]:
+    return [h.url.removeprefix(BASE + "/") for h in service.search(SearchRequest(q=q, per_page=50)).results]
+
+
+# -- folding without false friends ------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize(("typed", "own", "false_friend"), [
+    ("äldre", "aldre", "aldrig"), ("aldrig", "aldrig", "aldre"),
+    ("hår", "har2", "har"),
+    ("mål", "mal2", "mal"), ("mal", "mal", "mal2"),
+    ("bär", "bar2", "bar"), ("bar", "bar", "bar2"),
+])
+def test_the_folded_fallback_does_not_find_false_friends(service: SearchService, typed: str, own: str, false_friend: str) -> None:
+    hits = found(service, typed)
+    assert own in hits
+    assert false_friend not in hits
+
+
+def test_the_folded_fallback_still_finds_words_typed_without_diacritics(service: SearchService) -> None:
+    assert "aldre" in found(service, "vald mot aldre")[:2]  # "vald" is unknown: folded is trusted
+    assert "psykiskt" in found(service, "psykiskt vald")
+
+
+# -- question and function words --------------------------------------------------------------------------
+
+
+def test_question_words_weigh_nothing_when_content_words_remain() -> None:
+    kept = [c.text for c in content_clauses(parse("hur pratar man med barn om våld"))]
+    assert {"pratar", "barn", "våld"} <= set(kept) and not {"hur", "man"} & set(kept)
+    assert [c.text for c in content_clauses(parse("varför behövs samtyckeslag"))] == ["samtyckeslag"]
+    assert [c.text for c in content_clauses(parse("hur"))] == ["hur"]  # nothing else: kept
+    assert [c.text for c in content_clauses(parse('"vad är våld"'))] == ["vad är våld"]  # a phrase is kept whole
+
+
+def test_a_question_finds_the_page_about_its_content_words(service: SearchService) -> None:
+    assert found(service, "hur pratar man med barn om våld")[0] == "fraga"
+
+
+# -- derived forms, missing spaces, genitives --------------------------------------------------------------
+
+
+def test_derived_forms_are_the_word_family_the_index_knows() -> None:
+    known = {"misshandel": 3, "placering": 2, "kontroll": 5, "prostitution": 4, "förfölj": 1, "könsstympning": 2}
+
+    def df(_field: str, term: str) -> int:
+        return known.get(term, 0)
+
+    assert derived_stems("misshandl", df) == ["misshandel"]
+    assert derived_stems("placer", df) == ["placering"]
+    assert derived_stems("kontroller", df) == ["kontroll"]
+    assert derived_stems("prostituer", df) == ["prostitution"]
+    assert derived_stems("förföljd", df) == ["förfölj"]
+    assert derived_stems("könsstymp", df) == ["könsstympning"]
+    assert derived_stems("tid", df) == []  # too short to be a family ("tidning")
+
+
+def test_a_participle_finds_the_noun_but_the_typed_form_ranks_first(service: SearchService) -> None:
+    assert found(service, "misshandlad") == ["misshandel"]
+
+
+def test_a_missing_space_is_split_into_two_known_words(service: SearchService) -> None:
+    def df(_field: str, term: str) -> int:
+        return {"psykisk": 4, "våld": 9, "psyk": 1}.get(term, 0)
+
+    def stem_of(word: str) -> str:
+        tokens = analyze(word, mode="query")
+        return tokens[0] if len(tokens) == 1 else ""
+
+    assert missing_space("psykisktvåld", stem_of, df) == ("psykiskt", "våld")
+    assert missing_space("kort", stem_of, df) is None
+    assert found(service, "psykisktvåld")[0] == "psykiskt"
+
+
+def test_a_genitive_plural_is_the_plural() -> None:
+    assert analyze("kvinnojourers", mode="query") == analyze("kvinnojourer", mode="query") == analyze("kvinnojour", mode="query")
+
+
+def test_a_genitive_plural_finds_the_page(service: SearchService) -> None:
+    assert found(service, "kvinnojourers arbete")[0] == "jour"
+
+
+# -- abbreviations the texts define ------------------------------------------------------------------------
+
+
+def test_definitions_are_found_in_the_common_swedish_patterns() -> None:
+    assert list(find_definitions("Regeringen ger Brottsförebyggande rådet (Brå) i uppdrag")) == [("Brå", "Brottsförebyggande rådet")]
+    assert list(find_definitions("enligt socialtjänstlagen (2001:453, SoL) ska")) == [("SoL", "socialtjänstlagen")]
+    assert list(find_definitions("lagen med särskilda bestämmelser om vård av unga, förkortad LVU, gäller")) == [
+        ("LVU", "lagen med särskilda bestämmelser om vård av unga")]
+    assert list(find_definitions("Mötet hölls i Stockholm (Sverige) i går.")) == []  # not an abbreviation of the words before
+    assert collect_definitions(["Brottsförebyggande rådet (Brå)."], min_docs=2) == {}  # one document is not enough
+
+
+def test_definition_counts_carry_over_incremental_builds(tmp_path: Path) -> None:
+    (tmp_path / "old").mkdir()
+    (tmp_path / "new").mkdir()
+    first = DefinitionCounter()
+    first.add("Inspektionen för vård och omsorg (IVO) granskar.")
+    first.save(tmp_path / "old", None, lambda: [])
+    assert read_definitions(tmp_path / "old") == []  # one document so far
+    second = DefinitionCounter()
+    second.add("Tillsyn av Inspektionen för vård och omsorg (IVO).")
+    second.save(tmp_path / "new", tmp_path / "old", lambda: [])
+    assert read_definitions(tmp_path / "new") == [("IVO", "inspektionen för vård och omsorg")]
+
+
+def test_an_abbreviation_defined_in_the_texts_finds_the_long_form(service: SearchService) -> None:
+    hits = found(service, "Brå")
+    assert "bra3" in hits  # never says "Brå", only "Brottsförebyggande rådet"
+    assert set(hits[:2]) == {"bra1", "bra2"}  # the pages that use the abbreviation come first
