@@ -1,10 +1,9 @@
-"""Fixtures for the index tests: settings in tmp_path, a filled store, document factory."""
+"""Fixtures for the index tests: a store in the suite-wide ``settings``, a filled store, a numbered document factory."""
 
 from __future__ import annotations
 
 from collections.abc import Callable
 from datetime import date
-from pathlib import Path
 from typing import Any
 
 import pytest
@@ -25,7 +24,9 @@ TEXTS = [
 
 
 @pytest.fixture
-def make_document() -> Callable[..., Document]:
+def numbered_document() -> Callable[..., Document]:
+    """Factory: each call a new URL ("…/doc/0007") and one of TEXTS in turn (unlike ``make_document`` of
+    tests/conftest.py, which always gives the same page); ``settings`` is the suite-wide fixture."""
     counter = iter(range(1_000_000))
 
     def make(**overrides: Any) -> Document:
@@ -47,11 +48,6 @@ def make_document() -> Callable[..., Document]:
 
 
 @pytest.fixture
-def settings(tmp_path: Path) -> Settings:
-    return Settings(data_dir=tmp_path / "data", sources=tmp_path / "sources.yaml", canary_queries=("våld",), keep_generations=2)
-
-
-@pytest.fixture
 def store(settings: Settings) -> Store:
     s = Store(settings.store_path)
     yield s
@@ -69,7 +65,7 @@ def taxonomy() -> Taxonomy:
 
 
 @pytest.fixture
-def filled_store(store: Store, make_document: Callable[..., Document]) -> Store:
+def filled_store(store: Store, numbered_document: Callable[..., Document]) -> Store:
     for _ in range(20):
-        store.put_document(make_document())
+        store.put_document(numbered_document())
     return store

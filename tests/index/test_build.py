@@ -72,11 +72,11 @@ def test_full_build_indexes_classified_documents(
 
 
 def test_unknown_source_keeps_stored_organisation_and_duplicates_are_grouped(
-    settings: Settings, store: Store, make_document: Callable[..., Document], taxonomy: Taxonomy
+    settings: Settings, store: Store, numbered_document: Callable[..., Document], taxonomy: Taxonomy
 ) -> None:
-    canonical = make_document(source="gone", organisation="Gammal myndighet")
+    canonical = numbered_document(source="gone", organisation="Gammal myndighet")
     store.put_document(canonical)
-    store.put_document(make_document(dup_of=canonical.url, url="https://example.se/copy"))
+    store.put_document(numbered_document(dup_of=canonical.url, url="https://example.se/copy"))
     build_and_publish(settings, store, [], taxonomy)
     docs = stored(settings)
     assert set(docs) == {canonical.url}
@@ -86,17 +86,17 @@ def test_unknown_source_keeps_stored_organisation_and_duplicates_are_grouped(
 
 
 def test_incremental_update_equals_a_full_build(
-    settings: Settings, filled_store: Store, sources: list[Source], taxonomy: Taxonomy, make_document: Callable[..., Document], tmp_path: Path
+    settings: Settings, filled_store: Store, sources: list[Source], taxonomy: Taxonomy, numbered_document: Callable[..., Document], tmp_path: Path
 ) -> None:
     build_and_publish(settings, filled_store, sources, taxonomy)
-    filled_store.put_document(make_document(url="https://example.se/new", title="Ny sida om sexköp"))
+    filled_store.put_document(numbered_document(url="https://example.se/new", title="Ny sida om sexköp"))
     changed = filled_store.get_document("https://example.se/doc/0002")
     assert changed is not None
     changed.title, changed.text, changed.content_hash = "Ändrad titel om stalkning", "Stalkning är brottsligt.", ""
     changed.__post_init__()
     filled_store.put_document(changed)
     filled_store.delete_document("https://example.se/doc/0003")
-    filled_store.put_document(make_document(url="https://example.se/dup", dup_of="https://example.se/doc/0004"))
+    filled_store.put_document(numbered_document(url="https://example.se/dup", dup_of="https://example.se/doc/0004"))
     result = build_and_publish(settings, filled_store, sources, taxonomy)
     assert result.mode == "incremental"
     assert (result.added, result.updated, result.deleted) == (1, 2, 1)  # doc/0004 re-indexed for its new duplicate
@@ -137,14 +137,14 @@ def test_too_small_index_is_not_published(
 
 
 def test_lost_canary_query_is_not_published(
-    settings: Settings, store: Store, sources: list[Source], taxonomy: Taxonomy, make_document: Callable[..., Document]
+    settings: Settings, store: Store, sources: list[Source], taxonomy: Taxonomy, numbered_document: Callable[..., Document]
 ) -> None:
     for _ in range(4):
-        store.put_document(make_document(title="Om våld", text="Våld i nära relationer"))
-        store.put_document(make_document(title="Annat", text="Budget och skatter"))
+        store.put_document(numbered_document(title="Om våld", text="Våld i nära relationer"))
+        store.put_document(numbered_document(title="Annat", text="Budget och skatter"))
     first = build_and_publish(settings, store, sources, taxonomy)
     for url in hits(settings, "body", "våld"):
-        store.put_document(make_document(url=url, title="Annat", text="Budget och skatter igen"))
+        store.put_document(numbered_document(url=url, title="Annat", text="Budget och skatter igen"))
     with pytest.raises(PublishCheckFailed, match="våld"):
         build_and_publish(settings, store, sources, taxonomy)
     assert current_generation(settings.index_root).name == first.generation
@@ -165,11 +165,11 @@ def small_index_fs(settings: Settings) -> Path:
 
 def test_disk_full_raises_index_build_error_and_keeps_old_index(
     settings: Settings, filled_store: Store, sources: list[Source], taxonomy: Taxonomy,
-    make_document: Callable[..., Document], small_index_fs: Path,
+    numbered_document: Callable[..., Document], small_index_fs: Path,
 ) -> None:
     first = build_and_publish(settings, filled_store, sources, taxonomy, full=True)
     for n in range(6):  # stored-only bytes fill the disk without costing analysis time
-        filled_store.put_document(make_document(url=f"https://example.se/big/{n}", description=secrets.token_hex(250_000)))
+        filled_store.put_document(numbered_document(url=f"https://example.se/big/{n}", description=secrets.token_hex(250_000)))
     with pytest.raises(IndexBuildError) as caught:
         build_and_publish(settings, filled_store, sources, taxonomy, full=True)
     assert isinstance(caught.value.__cause__, OSError) and caught.value.__cause__.errno == errno.ENOSPC
@@ -220,9 +220,9 @@ def test_column_fields_and_dscores_are_readable_without_stored_fields(
         ix.close()
 
 
-def test_store_maps_used_by_the_build(store: Store, make_document: Callable[..., Document]) -> None:
-    a, b = make_document(), make_document()
-    for doc in (a, b, make_document(url="https://example.se/z", dup_of=a.url), make_document(url="https://example.se/y", dup_of=a.url)):
+def test_store_maps_used_by_the_build(store: Store, numbered_document: Callable[..., Document]) -> None:
+    a, b = numbered_document(), numbered_document()
+    for doc in (a, b, numbered_document(url="https://example.se/z", dup_of=a.url), numbered_document(url="https://example.se/y", dup_of=a.url)):
         store.put_document(doc)
     assert store.duplicate_map() == {a.url: ["https://example.se/y", "https://example.se/z"]}
     everything = store.first_seen_map()

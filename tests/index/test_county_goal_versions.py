@@ -24,9 +24,9 @@ BODY = ("Våld i nära relationer drabbar många kvinnor. Socialtjänsten och h�
 
 
 @pytest.fixture
-def docs(make_document: Callable[..., Document]) -> list[Document]:
+def docs(numbered_document: Callable[..., Document]) -> list[Document]:
     def d(url: str, title: str, text: str, year: int, source: str = "nck", **kw: Any) -> Document:
-        return make_document(url=url, title=title, text=text + BODY * 3, published=date(year, 3, 1), source=source, **kw)
+        return numbered_document(url=url, title=title, text=text + BODY * 3, published=date(year, 3, 1), source=source, **kw)
 
     return [
         d(STYR + "sosfs-2014-4.html", "Föreskrifter och allmänna råd om våld i nära relationer (SOSFS 2014:4)",
@@ -121,12 +121,12 @@ def test_handbook_editions_newest_first(service: SearchService) -> None:
 
 
 def test_incremental_build_marks_an_old_edition_when_a_new_one_arrives(
-    settings: Settings, store: Store, service: SearchService, make_document: Callable[..., Document],
+    settings: Settings, store: Store, service: SearchService, numbered_document: Callable[..., Document],
     county_sources: list[Source], taxonomy: Taxonomy,
 ) -> None:
     before = service.search(SearchRequest(q="Tillsammans mot våld"))
     assert next(h for h in before.results if h.url.endswith("handlingsplan-2025.pdf")).newer_version is None
-    store.put_document(make_document(url=LST + "handlingsplan-2026.pdf", title="Tillsammans mot våld – Handlingsplan 2026",
+    store.put_document(numbered_document(url=LST + "handlingsplan-2026.pdf", title="Tillsammans mot våld – Handlingsplan 2026",
                                      text="Länsstyrelsen i Jämtlands län: handlingsplan. " + BODY, source="lst",
                                      published=date(2026, 1, 10), format="pdf"))
     result = build_and_publish(settings, store, county_sources, taxonomy)
