@@ -73,8 +73,8 @@ def record_internal_error(rep: SourceReport, source: Source, exc: BaseException)
 class SourceLanes:
     """A source's share of a run: its frontier as one lane per origin, its lock-guarded bookkeeping and its requests.
 
-    Subclasses provide ``setup()`` (the first task), ``visit(url, depth)`` and ``finish()`` (called once by
-    :meth:`complete`, after the source's last task has ended).
+    Subclasses provide ``setup()`` (the first task), ``visit(url, depth)`` and ``complete()`` (called once,
+    after the source's last task has ended).
     """
 
     def __init__(self, run: Run, source: Source, done: Future[SourceReport], started: float) -> None:
@@ -112,8 +112,8 @@ class SourceLanes:
     def visit(self, url: str, depth: int) -> None:
         raise NotImplementedError
 
-    def finish(self) -> None:
-        """Settle the source after its last task (no lock needed): gone documents, status, notes."""
+    def complete(self) -> None:
+        """Called once, after the source's last task has ended: settle it and hand over the report."""
         raise NotImplementedError
 
     # -- tasks on the run's pool ---------------------------------------------------------
@@ -363,44 +363,3 @@ class SourceLanes:
         if rules is None or rules.unreachable:
             return self.source.delay
         return min(rules.effective_delay(self.source.delay), max(self.source.delay, self.settings.max_crawl_delay))
-
-    def complete(self) -> None:
-        """The source's last task has ended: settle the gone documents, clear the resume marker, hand over the report."""
-        rep = self.rep
-        try:
-            if self.fatal is not None:
-                self.done.set_exception(self.fatal)
-                return
-            if not self.crashed and not self.run_.abort.is_set():
-                try:
-                    self.finish()
-                    self.store.set_meta(RESUME_KEY + self.source.id, "")
-                except StoreError as exc:
-                    self.run_.abort.set()
-                    self.done.set_exception(exc)
-                    return
-                except Exception as exc:  # noqa: BLE001
-                    log.exception("%s: internal error; the source's crawl was stopped, stored documents are kept", self.source.id)
-                    self.crashed = True
-                    record_internal_error(rep, self.source, exc)
-            if self.crashed or self.run_.abort.is_set():
-                # The resume marker stays set: the next run skips what this one already fetched.
-                rep.failed = len(rep.failures)
-                progressed = rep.fetched or rep.new or rep.changed or rep.unchanged
-                rep.status = "partial" if progressed else "failed"
-                if self.crashed:
-                    detail = next(d for _u, r, d in rep.failures if r == "internal_error")
-                    rep.notes.append(f"internt fel, crawlningen av källan avbröts: {detail}"[:300])
-                else:
-                    rep.notes.append("körningen avbröts")
-            rep.seconds = round(time.monotonic() - self.started, 3)
-            log.info(
-                "%s: %s; fetched %d, new %d, changed %d, unchanged %d, removed %d, failed %d, skipped %d, not followed %d",
-                self.source.id, rep.status, rep.fetched, rep.new, rep.changed, rep.unchanged, rep.removed, rep.failed,
-                rep.skipped, rep.not_followed,
-            )
-            self.done.set_result(rep)
-        except BaseException as exc:  # the main thread waits on this future: it must always be settled
-            if not self.done.done():
-                self.done.set_exception(exc)
-            raise

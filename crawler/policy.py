@@ -14,6 +14,8 @@ from kb.models import Document, FetchState
 from kb.sources import Source
 
 STORED_STATUSES = frozenset({"ok", "not_modified"})
+# Gone reasons the page itself gives while it still answers 200: its stored document leaves after the grace.
+PAGE_GONE_REASONS = frozenset({"canonical", "noindex", "follow_only", "soft_404"})
 
 
 @dataclass
@@ -29,7 +31,6 @@ class Outcome:
     status: str
     reason: str | None = None
     document: Document | None = None
-    keep_validators: bool = True
     links: list[tuple[str, bool]] = field(default_factory=list)  # followable links as (url, is_pagination)
     canonical: str | None = None  # another URL to queue at the same depth
     gone_reason: str | None = None
@@ -88,9 +89,9 @@ def decide(
         detail = extracted.title[:100]
         if stored:
             # A known document turned into an error page: removed like a 404 (after gone_after_runs), never
-            # overwritten; no validators kept, so the next night looks at the page again in full.
-            return Outcome("fail", "error", "soft_404", keep_validators=False, links=links, gone_reason="soft_404",
-                           failure=("soft_404", detail))
+            # overwritten. While the document is stored the page is asked in full (a 304 would confirm it); once
+            # removed, its validators make the next nights cost a 304, like an error page at a new URL.
+            return Outcome("fail", "error", "soft_404", links=links, gone_reason="soft_404", failure=("soft_404", detail))
         # An error page at a URL that never held a document: nothing to act on. Its validators are kept so the
         # next night costs a 304, and the URL is revisited, so it is stored once it becomes a real page.
         return Outcome("skip", "not_indexable", "soft_404", links=links, info=("soft_404", detail))

@@ -6,6 +6,7 @@ import logging
 from collections.abc import Callable
 from dataclasses import dataclass
 
+from crawler.policy import PAGE_GONE_REASONS
 from kb.models import FetchState, SourceReport
 from kb.settings import Settings
 from kb.store import Store
@@ -65,7 +66,8 @@ def settle(
                 else:
                     log.info("%s: removed %s (%s, %d runs)", source_id, url, reason, state.gone_count)
             if state.status != "redirect":
-                state.status = "gone"
+                # A page that still answers 200 (noindex, an error page…) is revisited nightly with its validators.
+                state.status = "not_indexable" if reason in PAGE_GONE_REASONS else "gone"
         else:
             log.info("%s: %s gone (%s), run %d of %d before removal", source_id, url, reason, state.gone_count, settings.gone_after_runs)
         store.put_state(state)

@@ -70,24 +70,28 @@ def parse_sitemap(body: bytes) -> tuple[list[SitemapEntry], list[str]]:
         if not isinstance(node.tag, str):
             continue
         name = etree.QName(node).localname
-        loc = lastmod = None
-        for child in node:
-            if not isinstance(child.tag, str):
-                continue
-            cname = etree.QName(child).localname
-            if cname == "loc" and child.text:
-                loc = child.text.strip()
-            elif cname == "lastmod" and child.text:
-                lastmod = child.text.strip()
+        fields = _fields(node)
+        loc = fields.get("loc")
         if not loc:
             continue
         if kind == "sitemapindex" and name == "sitemap":
             children.append(loc)
         elif name == "url":
-            entries.append(SitemapEntry(loc, parse_lastmod(lastmod)))
+            entries.append(SitemapEntry(loc, parse_lastmod(fields.get("lastmod"))))
         if len(entries) >= MAX_ENTRIES:
             break
     return entries, children
+
+
+def _fields(node: etree._Element) -> dict[str, str]:
+    """The non-empty ``loc`` and ``lastmod`` texts of one <url> or <sitemap> element."""
+    out: dict[str, str] = {}
+    for child in node:
+        if isinstance(child.tag, str) and child.text:
+            name = etree.QName(child).localname
+            if name in ("loc", "lastmod"):
+                out[name] = child.text.strip()
+    return out
 
 
 class SitemapCache:
@@ -146,9 +150,7 @@ def read_sitemaps(
         try:
             found, children = cache.get(url, fetch)
         except FetchError as exc:
-            log.warning("sitemap %s skipped: %s %s", url, exc.reason, exc.detail)
-            reason = exc.reason if exc.reason == "bad_sitemap" else f"sitemap_{exc.reason}"
-            failures.append((url, reason, exc.detail))
+            failures.append(_failure(url, exc))
             continue
         log.info("sitemap %s: %d URLs, %d child sitemaps", url, len(found), len(children))
         entries.extend(found)
@@ -158,3 +160,9 @@ def read_sitemaps(
     if queue and len(seen) >= max_files:
         log.warning("more than %d sitemaps; the rest are not read this run", max_files)
     return entries, failures
+
+
+def _failure(url: str, exc: FetchError) -> tuple[str, str, str]:
+    log.warning("sitemap %s skipped: %s %s", url, exc.reason, exc.detail)
+    reason = exc.reason if exc.reason == "bad_sitemap" else f"sitemap_{exc.reason}"
+    return url, reason, exc.detail

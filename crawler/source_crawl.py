@@ -1,4 +1,4 @@
-"""One source's crawl within a run: setup (resume, start URLs, sitemaps, known URLs), page visits, moves and the end."""
+"""One source's crawl within a run: setup (resume, start URLs, sitemaps, known URLs), page visits and the end."""
 
 from __future__ import annotations
 
@@ -9,34 +9,28 @@ from datetime import datetime
 
 from crawler.fetch import FetchResult, RedirectRefused
 from crawler.frontier import RETRY_STATUSES, REVISIT_STATUSES, retry_due, sitemap_says_unchanged, trusts_sitemap
-from crawler.lanes import ABORTED, CLAIMED, OVER_BUDGET, RESUME_KEY, Run, SourceLanes, record_internal_error
-from crawler.policy import decide
+from crawler.lanes import ABORTED, CLAIMED, OVER_BUDGET, RESUME_KEY, Run, record_internal_error
+from crawler.outcomes import GONE, NOT_TRIED, TEMPORARY, TRANSIENT, PageOutcomes
+from crawler.policy import PAGE_GONE_REASONS
 from crawler.politeness import accept_document_type
 from crawler.retention import Settlement, settle
-from crawler.sitemaps import SITEMAP_MAX_BYTES, read_sitemaps
-from crawler.urls import BadUrl, normalize, origin
-from kb.errors import ExtractError, FetchError, StoreError
+from crawler.robots import HostRobots
+from crawler.sitemaps import SITEMAP_MAX_BYTES, SitemapEntry, read_sitemaps
+from crawler.urls import BadUrl, normalize
+from kb.errors import FetchError, StoreError
 from kb.models import FetchState, SourceReport
 from kb.sources import Source
-from kb.store import utcnow
 
 log = logging.getLogger(__name__)
 
-# Failures that say nothing about the page itself: the stored document is kept and the host may be dropped.
-TRANSIENT = frozenset({"timeout", "connection", "dns", "tls", "http_429", "http_500", "http_502", "http_503", "http_504"})
-GONE = frozenset({"http_404", "http_410"})
-_NOT_TRIED = (OVER_BUDGET, ABORTED)  # left unfetched, for the next run; not a failure of the URL
-TEMPORARY = "redirect_temporary"  # gone reason of a stored URL behind a 302/303/307: kept for the removal grace
+__all__ = ["GONE", "TEMPORARY", "TRANSIENT", "SourceCrawl"]
 
 
-class SourceCrawl(SourceLanes):
+class SourceCrawl(PageOutcomes):
     """One source's crawl: a setup task, then one lane task per origin on the run's pool."""
 
     def __init__(self, run: Run, source: Source, done: Future[SourceReport], started: float) -> None:
         super().__init__(run, source, done, started)
-        self.confirmed: set[str] = set()  # URLs holding a document known to exist tonight
-        self.gone: dict[str, str] = {}  # stored url -> reason, decided at the end
-        self.moved: dict[str, str] = {}  # old url -> new url
         self.sitemap_lastmod: dict[str, datetime] = {}  # written by the setup only, read by lanes after it
         self.resume_since: datetime | None = None
 
@@ -95,27 +89,10 @@ class SourceCrawl(SourceLanes):
             self.setup_done = True  # the setup task's end now starts a lane for every origin with work
 
     def read_sitemaps(self) -> None:
-        urls = list(self.source.sitemaps)
-        for start in self.source.start_urls:
-            try:
-                rules = self.robots(normalize(start, self.settings.max_url_length))
-            except BadUrl:
-                continue
-            if rules is not None:
-                urls.extend(rules.sitemaps)
-        urls = list(dict.fromkeys(urls))
+        urls = self._sitemap_urls()
         if not urls:
             return
-
-        def fetch(url: str) -> FetchResult:
-            rules = self.robots(url)
-            if rules is None:
-                raise FetchError("host_skipped", "", url)
-            if not rules.allowed(url, self.settings.user_agent):
-                raise FetchError("robots", "", url)
-            return self.polite_fetch(url, rules.effective_delay(self.source.delay), max_bytes=SITEMAP_MAX_BYTES)
-
-        entries, failures = read_sitemaps(fetch, urls, cache=self.run_.sitemaps)
+        entries, failures = read_sitemaps(self._fetch_sitemap, urls, cache=self.run_.sitemaps)
         for url, reason, detail in failures:
             if reason in ("sitemap_" + OVER_BUDGET, "sitemap_" + ABORTED) or self.run_.abort.is_set():
                 continue  # not a failure: the crawl is cut short (and says so) or the run is torn down
@@ -124,24 +101,50 @@ class SourceCrawl(SourceLanes):
         trust = trusts_sitemap(len(self.previous_docs), self.source.max_pages)
         with self.lock:
             for entry in entries:
-                try:
-                    url = normalize(entry.url, self.settings.max_url_length)
-                except BadUrl:
-                    continue
-                if not self.source.in_scope(url):
-                    continue  # another source's share of a shared host's sitemap
-                skip = trust and url in self.previous_docs and url not in self.seen
-                if skip and sitemap_says_unchanged(entry.lastmod, self.states.get(url), self.now):
-                    # Unchanged according to the sitemap and checked recently: no request at all.
-                    self.seen.add(url)
-                    self.confirmed.add(url)
-                    self.rep.unchanged += 1
-                    log.debug("%s: %s unchanged since %s (sitemap lastmod)", self.source.id, url, entry.lastmod)
-                    continue
-                if entry.lastmod is not None:
-                    self.sitemap_lastmod[url] = entry.lastmod
-                fresh.append((url, 1))
+                queued = self._sitemap_entry_locked(entry, trust)
+                if queued is not None:
+                    fresh.append((queued, 1))
         self.enqueue_many(fresh)
+
+    def _sitemap_urls(self) -> list[str]:
+        """The source's sitemaps and those its start URLs' robots.txt name, each once."""
+        urls = list(self.source.sitemaps)
+        for start in self.source.start_urls:
+            try:
+                rules = self.robots(normalize(start, self.settings.max_url_length))
+            except BadUrl:
+                continue
+            if rules is not None:
+                urls.extend(rules.sitemaps)
+        return list(dict.fromkeys(urls))
+
+    def _fetch_sitemap(self, url: str) -> FetchResult:
+        rules = self.robots(url)
+        if rules is None:
+            raise FetchError("host_skipped", "", url)
+        if not rules.allowed(url, self.settings.user_agent):
+            raise FetchError("robots", "", url)
+        return self.polite_fetch(url, rules.effective_delay(self.source.delay), max_bytes=SITEMAP_MAX_BYTES)
+
+    def _sitemap_entry_locked(self, entry: SitemapEntry, trust: bool) -> str | None:
+        """The entry's URL to queue, or None (out of scope, or unchanged by its lastmod and checked recently)."""
+        try:
+            url = normalize(entry.url, self.settings.max_url_length)
+        except BadUrl:
+            return None
+        if not self.source.in_scope(url):
+            return None  # another source's share of a shared host's sitemap
+        skip = trust and url in self.previous_docs and url not in self.seen
+        if skip and sitemap_says_unchanged(entry.lastmod, self.states.get(url), self.now):
+            # Unchanged according to the sitemap and checked recently: no request at all.
+            self.seen.add(url)
+            self.confirmed.add(url)
+            self.rep.unchanged += 1
+            log.debug("%s: %s unchanged since %s (sitemap lastmod)", self.source.id, url, entry.lastmod)
+            return None
+        if entry.lastmod is not None:
+            self.sitemap_lastmod[url] = entry.lastmod
+        return url
 
     # -- one URL -----------------------------------------------------------------------------
     def _already_done(self, url: str, state: FetchState) -> bool:
@@ -166,6 +169,8 @@ class SourceCrawl(SourceLanes):
         """Send validators only where a 304 loses nothing: the URL's links are stored (a 304 still feeds them)."""
         if not (state.etag or state.last_modified):
             return False
+        if url in self.previous_docs and state.reason in PAGE_GONE_REASONS:
+            return False  # a 304 would confirm a stored document its page now disowns (noindex, error page…)
         if url not in self.previous_docs and state.status not in ("not_indexable", "redirect", "not_modified"):
             return False
         return self.store.get_links(url) is not None or state.status == "redirect"
@@ -176,20 +181,33 @@ class SourceCrawl(SourceLanes):
             state = self.state_for(url)
             if self._already_done(url, state):
                 return
+        rules = self._rules(url)
+        if rules is None:
+            return
+        delay = rules.effective_delay(self.source.delay)
+        result = self._request(url, state, delay)
+        if result is not None:
+            self._on_response(url, state, result, depth, delay)
+
+    def _rules(self, url: str) -> HostRobots | None:
+        """The host's robots rules if ``url`` may be requested; a stored document robots.txt now forbids is gone."""
         rules = self.robots(url)
         if rules is None:
             log.debug("%s: skip %s: host skipped this run", self.source.id, url)
-            return
+            return None
         if not rules.allowed(url, self.settings.user_agent):
             log.info("%s: skip %s: robots", self.source.id, url)
             if url in self.previous_docs:
                 with self.lock:
                     self.gone[url] = "robots"
-            return
+            return None
+        return rules
+
+    def _request(self, url: str, state: FetchState, delay: float) -> FetchResult | None:
+        """The answer for ``url``, or None after recording why there is none."""
         conditional = self._conditional(url, state)
-        delay = rules.effective_delay(self.source.delay)
         try:
-            result = self.polite_fetch(
+            return self.polite_fetch(
                 url, delay,
                 etag=state.etag if conditional else None,
                 last_modified=state.last_modified if conditional else None,
@@ -197,11 +215,14 @@ class SourceCrawl(SourceLanes):
             )
         except FetchError as exc:
             if exc.reason == CLAIMED:
-                self.redirect_record(url, state, self.hops.target, {}, permanent=isinstance(exc, RedirectRefused) and exc.moved_permanently)
-            elif exc.reason not in _NOT_TRIED:
+                permanent = isinstance(exc, RedirectRefused) and exc.moved_permanently
+                self.redirect_record(url, state, self.hops.target, {}, permanent=permanent)
+            elif exc.reason not in NOT_TRIED:
                 self.on_error(url, state, exc)
-            return
-        self._answered(url, state, result)
+            return None
+
+    def _on_response(self, url: str, state: FetchState, result: FetchResult, depth: int, delay: float) -> None:
+        self.answered(url, state, result)
         if url in self.sitemap_lastmod:
             state.sitemap_lastmod = self.sitemap_lastmod[url]
         try:
@@ -215,170 +236,51 @@ class SourceCrawl(SourceLanes):
         if result.not_modified:
             self.unchanged(url, state, depth)
             return
-        with self.lock:
-            self.rep.fetched += 1
-            self.rep.bytes += len(result.body)
+        self.count_body(result)
         self.on_body(url, depth, state, result)
 
-    def _answered(self, url: str, state: FetchState, result: FetchResult) -> None:
-        with self.lock:
-            self.responses += 1
-            self.host_failures[origin(url)] = 0
-        state.last_fetched = utcnow()
-        state.last_night = self.run_.night
-        state.reason = None
-        state.http_status = result.status
-
-    def unchanged(self, url: str, state: FetchState, depth: int) -> None:
-        """A 304: the stored document (if any) is confirmed and the page's stored links are followed."""
-        with self.lock:
-            self.rep.unchanged += 1
-            if url in self.previous_docs:
-                self.confirmed.add(url)
-                state.status = "not_modified"
-        state.gone_count = 0
-        self.save_state(state)
-        self.follow(self.store.get_links(url) or [], depth)
-
-    def redirect_record(self, url: str, state: FetchState, final: str, headers: dict[str, str], *, permanent: bool) -> None:
-        """``url`` now redirects to ``final``: it becomes a redirect record; a document stored under it is moved or gone.
-
-        Only a permanent chain (every hop 301/308) moves the document: it leaves its old address tonight. A temporary
-        redirect (302/303/307) keeps the document under its URL like a page that is down, removed only if the URL still
-        redirects after ``gone_after_runs`` nights; the target's content is stored under the target URL, where it lives.
-        """
-        # Nights in a row the URL redirected: the retry backoff spaces its revisits.
-        state.failures = (state.failures if state.status == "redirect" else 0) + 1
-        state.status, state.reason = "redirect", "redirect" if permanent else TEMPORARY
-        state.last_fetched, state.last_night = utcnow(), self.run_.night
-        if headers.get("etag") or headers.get("last-modified"):
-            state.etag, state.last_modified = headers.get("etag"), headers.get("last-modified")
-        self.save_state(state)
-        with self.lock:
-            self.responses += 1
-            if permanent:
-                self.moved[url] = final
-            if url in self.previous_docs:
-                self.gone[url] = "redirect" if permanent else TEMPORARY
-
-    def moved_to(self, url: str, state: FetchState, final: str, result: FetchResult, depth: int, delay: float) -> None:
-        """``url`` redirects to ``final``: the old URL becomes a redirect record and ``final`` holds the document."""
-        self.redirect_record(url, state, final, result.headers, permanent=result.moved_permanently)
-        with self.lock:
-            if final in self.seen:
-                log.debug("%s: %s redirects to %s, already visited", self.source.id, url, final)
-                return
-            self.seen.add(final)  # claimed under the lock: this lane is the target's only visitor
-            target = self.state_for(final)
-        if result.not_modified and final in self.previous_docs:
-            self._answered(final, target, result)
-            target.failures = 0
-            self.unchanged(final, target, depth)
-            return
-        if result.not_modified:
-            # A 304 for a URL that holds no document yet (the same ETag moved with the page): fetch it in full.
-            try:
-                result = self.polite_fetch(final, delay, hop_check=self.hop_check, accept_type=accept_document_type)
-            except FetchError as exc:
-                if exc.reason not in _NOT_TRIED:
-                    self.on_error(final, target, exc)
-                return
-        self._answered(final, target, result)
-        target.failures = 0
-        with self.lock:
-            self.rep.fetched += 1
-            self.rep.bytes += len(result.body)
-        self.on_body(final, depth, target, result)
-
-    def on_error(self, url: str, state: FetchState, exc: FetchError) -> None:
-        reason = exc.reason
-        state.reason = reason
-        state.last_fetched = utcnow()
-        state.last_night = self.run_.night
-        state.http_status = int(reason[5:]) if reason.startswith("http_") and reason[5:].isdigit() else None
-        state.status = "gone" if reason in GONE or reason == "out_of_scope" else "error"
-        state.failures += 1
-        with self.lock:
-            known = url in self.previous_docs
-            if known or reason not in GONE:
-                self.fail_locked(url, reason, exc.detail)
-            else:
-                # A link to a page that does not exist (yet): retried on the backoff schedule, nothing to act on.
-                self.rep.skipped += 1
-                self.rep.skips.append((url, reason, exc.detail[:300]))
-            if reason in GONE or reason == "out_of_scope":
-                self.responses += 1
-                if known:
-                    self.gone[url] = reason
-            elif reason in TRANSIENT:
-                key = origin(url)
-                self.host_failures[key] = self.host_failures.get(key, 0) + 1
-                if self.host_failures[key] >= self.settings.host_failure_limit and key not in self.dead_origins:
-                    self.dead_origins[key] = "host_failures"
-                    self.note_locked(f"{key}: {self.host_failures[key]} fel i rad; värden hoppades över resten av körningen")
-            else:
-                self.responses += 1  # the host answered; the page itself is the problem
-        self.save_state(state)
-
-    def on_body(self, url: str, depth: int, state: FetchState, result: FetchResult) -> None:
-        from crawler.extract import extract, sniff_format
-
-        source = self.source
-        fmt = sniff_format(result.body, url, result.content_type)
-        if fmt is None:
-            log.info("%s: skip %s: unsupported_type %s", source.id, url, result.content_type)
-            state.status, state.reason = "skipped", "unsupported_type"
-            self.save_state(state)
-            return
-        try:
-            ex = extract(
-                result.body, url, result.content_type,
-                content_selector=source.content_selector, drop_selectors=source.drop_selectors,
-                timeout=self.settings.parse_timeout,
-            )
-        except ExtractError as exc:
-            state.status, state.reason = "error", "extract_" + exc.reason.replace(" ", "_")
-            self.fail(url, state.reason, exc.detail)
-            self.save_state(state)
-            return
-        ex.format = ex.format or fmt
-        out = decide(ex, result, source, state, url=url, stored=url in self.previous_docs,
-                     user_agent=self.settings.user_agent, max_url_length=self.settings.max_url_length)
-        self.store.put_links(url, out.links)
-        self.follow(out.links, depth)
-        if out.canonical:
-            log.info("%s: %s names canonical %s; not stored under its own URL", source.id, url, out.canonical)
-            self.enqueue_many([(out.canonical, depth)])
-        state.status, state.reason = out.status, out.reason
-        keep = out.keep_validators
-        state.etag, state.last_modified = (result.headers.get("etag"), result.headers.get("last-modified")) if keep else (None, None)
-        if out.gone_reason:
-            with self.lock:
-                self.gone[url] = out.gone_reason
-        if out.failure:
-            self.fail(url, *out.failure)
-        if out.info:
-            self.skip(url, *out.info)
-        if out.document is not None:
-            outcome = self.store.put_document(out.document)
-            with self.lock:
-                if outcome == "new":
-                    self.rep.new += 1
-                elif outcome == "changed":
-                    self.rep.changed += 1
-                else:
-                    self.rep.unchanged += 1
-                self.confirmed.add(url)
-                self.gone.pop(url, None)
-            if outcome != "unchanged":
-                state.last_changed = utcnow()
-            state.content_hash = out.document.content_hash
-            state.gone_count = 0
-        elif out.action == "not_indexable":
-            log.info("%s: not stored %s: %s", source.id, url, out.reason)
-        self.save_state(state)
-
     # -- the end -----------------------------------------------------------------------------
+    def complete(self) -> None:
+        """The source's last task has ended: settle the gone documents, clear the resume marker, hand over the report."""
+        rep = self.rep
+        try:
+            if self.fatal is not None:
+                self.done.set_exception(self.fatal)
+                return
+            if not self.crashed and not self.run_.abort.is_set():
+                try:
+                    self.finish()
+                    self.store.set_meta(RESUME_KEY + self.source.id, "")
+                except StoreError as exc:
+                    self.run_.abort.set()
+                    self.done.set_exception(exc)
+                    return
+                except Exception as exc:  # noqa: BLE001
+                    log.exception("%s: internal error; the source's crawl was stopped, stored documents are kept", self.source.id)
+                    self.crashed = True
+                    record_internal_error(rep, self.source, exc)
+            if self.crashed or self.run_.abort.is_set():
+                # The resume marker stays set: the next run skips what this one already fetched.
+                rep.failed = len(rep.failures)
+                progressed = rep.fetched or rep.new or rep.changed or rep.unchanged
+                rep.status = "partial" if progressed else "failed"
+                if self.crashed:
+                    detail = next(d for _u, r, d in rep.failures if r == "internal_error")
+                    rep.notes.append(f"internt fel, crawlningen av källan avbröts: {detail}"[:300])
+                else:
+                    rep.notes.append("körningen avbröts")
+            rep.seconds = round(time.monotonic() - self.started, 3)
+            log.info(
+                "%s: %s; fetched %d, new %d, changed %d, unchanged %d, removed %d, failed %d, skipped %d, not followed %d",
+                self.source.id, rep.status, rep.fetched, rep.new, rep.changed, rep.unchanged, rep.removed, rep.failed,
+                rep.skipped, rep.not_followed,
+            )
+            self.done.set_result(rep)
+        except BaseException as exc:  # the main thread waits on this future: it must always be settled
+            if not self.done.done():
+                self.done.set_exception(exc)
+            raise
+
     def finish(self) -> None:
         """Settle the source once every lane has ended (so no lock is needed): gone documents, status, notes."""
         rep, source = self.rep, self.source

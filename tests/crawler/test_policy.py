@@ -40,7 +40,7 @@ def state(status):
 
 def test_a_page_is_stored_with_its_links():
     out = decide(extracted(), response(), source(), None)
-    assert out.action == "store" and out.status == "ok" and out.keep_validators
+    assert out.action == "store" and out.status == "ok"
     assert out.document.url == URL and out.document.organisation == "Myndigheten" and out.document.simhash != 0
     assert out.links == [("https://myndighet.se/b", False)] and out.failure is None and out.gone_reason is None
 
@@ -48,7 +48,7 @@ def test_a_page_is_stored_with_its_links():
 def test_error_page_at_a_new_url_is_an_informational_skip_that_keeps_validators():
     out = decide(extracted(title="Sidan finns inte", soft_404=True), response(), source(), None)
     assert (out.action, out.status, out.reason) == ("skip", "not_indexable", "soft_404")
-    assert out.keep_validators and out.failure is None and out.info == ("soft_404", "Sidan finns inte")
+    assert out.failure is None and out.info == ("soft_404", "Sidan finns inte")
     assert out.document is None and out.gone_reason is None
 
 
@@ -56,7 +56,7 @@ def test_error_page_at_a_new_url_is_an_informational_skip_that_keeps_validators(
 def test_known_document_turned_error_page_is_a_failure_and_gone(previous):
     out = decide(extracted(title="Sidan finns inte", soft_404=True), response(), source(), state(previous))
     assert (out.action, out.gone_reason, out.failure) == ("fail", "soft_404", ("soft_404", "Sidan finns inte"))
-    assert not out.keep_validators and out.document is None
+    assert out.status == "error" and out.document is None
 
 
 def test_stored_flag_overrides_the_previous_state():
