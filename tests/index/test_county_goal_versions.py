@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from datetime import date
 from typing import Any
 
@@ -55,7 +55,8 @@ def county_sources() -> list[Source]:
 
 
 @pytest.fixture
-def service(settings: Settings, store: Store, docs: list[Document], county_sources: list[Source], taxonomy: Taxonomy) -> SearchService:
+def service(settings: Settings, store: Store, docs: list[Document], county_sources: list[Source],
+            taxonomy: Taxonomy) -> Iterator[SearchService]:
     for doc in docs:
         store.put_document(doc)
     build_and_publish(settings, store, county_sources, taxonomy)
