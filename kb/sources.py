@@ -98,6 +98,14 @@ def _parse_source(c: Collector, node: yaml.Node, index: int, vocabulary: Vocabul
     return source
 
 
+def _raw_id(node: yaml.Node) -> str | None:
+    if isinstance(node, yaml.MappingNode):
+        for key, value in node.value:
+            if isinstance(key, yaml.ScalarNode) and key.value == "id" and isinstance(value, yaml.ScalarNode):
+                return str(value.value)
+    return None
+
+
 def _vocabulary(taxonomy_slugs: set[str] | None, taxonomy: Taxonomy | None) -> Vocabulary:
     if taxonomy is None:
         from kb.taxonomy import load_taxonomy
@@ -163,13 +171,15 @@ def _load(
     seen: dict[str, int] = {}
     for i, item in enumerate(sources_node.value):
         source = _parse_source(c, item, i, vocabulary)
-        if source is None:
+        # Duplicates are found by the raw id, so a first occurrence with other errors still counts.
+        raw_id = _raw_id(item)
+        if raw_id is not None and raw_id in seen:
+            c.add(item, f"sources[{i}].id", raw_id, f"id:t används redan (första gången på rad {seen[raw_id]})")
             continue
-        if source.id in seen:
-            c.add(item, f"sources[{i}].id", source.id, f"id:t används redan (första gången på rad {seen[source.id]})")
-            continue
-        seen[source.id] = source.line or 0
-        result.append(source)
+        if raw_id is not None:
+            seen[raw_id] = item.start_mark.line + 1
+        if source is not None:
+            result.append(source)
     warn_overlaps(c, result)
     warnings = [p for p in c.problems if p.severity != "error"]
     if c.errors:
