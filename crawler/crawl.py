@@ -1,10 +1,12 @@
 """The crawl entry point: one run over the enabled sources, polite per host, incremental, safe against shrinking sites.
 
 Module map. :mod:`crawler.lanes` holds the run's shared parts (:class:`~crawler.lanes.Run`: fetcher, robots.txt
-cache, sitemap cache, host gate, worker pool) and a source's task machinery; :mod:`crawler.source_crawl` the
-per-source setup, page visits and redirects; :mod:`crawler.frontier` the scheduling rules (per-origin lanes,
-pagination, retry backoff, the sitemap lastmod rule); :mod:`crawler.politeness` the per-host gate;
-:mod:`crawler.policy` the pure per-page decision; :mod:`crawler.retention` when stored documents are removed.
+cache, sitemap cache, host gate, worker pool) and a source's task machinery; :mod:`crawler.outcomes` what each
+answer means for the source (a 304, a redirect, an error, a body); :mod:`crawler.source_crawl` the per-source
+setup, page visits and the end; :mod:`crawler.frontier` the scheduling rules (per-origin lanes, pagination,
+retry backoff, the sitemap lastmod rule); :mod:`crawler.politeness` the per-host gate; :mod:`crawler.policy`
+the pure per-page decision; :mod:`crawler.retention` when stored documents are removed. Every request goes
+through :mod:`crawler.fetch` (guard, pinning, body caps and hops in the ``fetch_*`` modules).
 
 Concurrency. One run shares one ``ThreadPoolExecutor`` of ``settings.host_parallelism`` workers, so that
 setting bounds the whole run, however many sources and hosts it has. Each source keeps its frontier per
