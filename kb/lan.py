@@ -143,9 +143,11 @@ class Counties:
     # -- one document -------------------------------------------------------------------------------------
 
     def source_county(self, organisation: str, start_urls: tuple[str, ...]) -> tuple[County | None, str]:
-        """A county every document of a source concerns: its organisation is a municipality, region or
-        länsstyrelse in the data, or all its start URLs lie in one county's part of the länsstyrelser's site."""
-        by_org = self.from_organisation(organisation)
+        """A county every document of a source concerns: its organisation is a municipality or region in the data,
+        or all its start URLs lie in one county's part of the länsstyrelser's site."""
+        # a länsstyrelse also hosts national teams on their own sites (hedersfortryck.se, manniskohandel.se):
+        # its name alone says nothing, its part of lansstyrelsen.se does
+        by_org = None if organisation.lower().startswith("länsstyrelsen") else self.from_organisation(organisation)
         if by_org is not None:
             return by_org, f"källans organisation ”{organisation}” hör till {by_org.name}"
         from_urls = {self.from_url(u) for u in start_urls}

@@ -75,6 +75,11 @@ def test_municipality_or_region_organisation_gives_the_county(counties: Counties
     assert counties.classify("https://x.se/", "", "", [], "", source(organisation="Region Skåne")).slugs == ["skane-lan"]
 
 
+def test_a_lansstyrelse_name_alone_does_not_make_its_national_team_regional(counties: Counties) -> None:
+    team = source(organisation="Länsstyrelsen Östergötland", start_urls=("https://www.hedersfortryck.se/",))
+    assert counties.classify("https://www.hedersfortryck.se/a", "Stöd", "", [], "", team).slugs == [NATIONAL]
+
+
 def test_source_whose_start_urls_lie_in_one_county(counties: Counties) -> None:
     s = source(organisation="Länsstyrelsen", start_urls=("https://www.lansstyrelsen.se/ostergotland/a.html",
                                                           "https://www.lansstyrelsen.se/ostergotland/publikationer/"))
