@@ -107,6 +107,7 @@ class _Indexer:
         self._classify = classify
         self.sources = {s.id: s for s in sources}
         self.taxonomy = taxonomy
+        self.changed: dict[str, str] = {}  # url -> when the store last saw its text change
         self.definitions = DefinitionCounter()  # abbreviations the indexed texts define ("Brottsförebyggande rådet (Brå)")
         self.corrections = load_corrections()
         self.versions = VersionTracker(self.sources, self.corrections)  # filled before documents are added
@@ -150,6 +151,9 @@ class _Indexer:
         seen = _datetime(first_seen)
         if seen is not None:
             out["first_seen"] = seen
+        changed = _datetime(self.changed.get(doc.url))
+        if changed is not None:
+            out["last_changed"] = changed
         return out
 
 
@@ -224,6 +228,7 @@ def _full_build(gen: Path, settings: Settings, store: Store, indexer: _Indexer, 
     indexer.versions.full(store)
     ix = whoosh_index.create_in(str(gen), build_schema())
     first_seen = _first_seen(store)
+    indexer.changed = store.last_changed_map()
     procs = settings.index_procs if len(first_seen) >= MP_MIN_DOCS else 1
     writer = _writer(ix, procs)
     count = 0
@@ -277,6 +282,7 @@ def _incremental_build(
         with ix.searcher() as searcher:
             present = {u for u in upserts | deletes if searcher.document_number(url=u) is not None}
         first_seen = _first_seen(store, sorted(upserts))
+        indexer.changed = store.last_changed_map(sorted(upserts))
         for url in sorted(deletes):
             if url in present:
                 writer.delete_by_term("url", url)

@@ -73,6 +73,7 @@ class FacetTable:
     values: dict[str, dict[str, int]] = field(default_factory=dict)  # facet -> value -> bitset
     published: np.ndarray = field(default_factory=lambda: np.zeros(0, dtype=np.int32))  # ordinal, 0 = undated
     first_seen: np.ndarray = field(default_factory=lambda: np.zeros(0, dtype=np.int32))  # ordinal, 0 = undated
+    last_changed: np.ndarray = field(default_factory=lambda: np.zeros(0, dtype=np.int32))  # ordinal, 0 = unknown
     organisation_code: np.ndarray = field(default_factory=lambda: np.zeros(0, dtype=np.int32))  # index into names
     organisation_names: list[str] = field(default_factory=lambda: [""])
 
@@ -124,6 +125,7 @@ class FacetTable:
             table.values[facet] = per_value
         table.published = cls._column(reader, "published", size)
         table.first_seen = cls._column(reader, "first_seen", size)
+        table.last_changed = cls._column(reader, "last_changed", size)
         codes = np.zeros(size, dtype=np.int32)
         names = [""]
         for value, bits in table.values.get("organisation", {}).items():

@@ -61,6 +61,7 @@ class Generation:
         self.has_published = table.published > 0
         self.published_ord = table.published  # day ordinals, 0 when undated
         self.first_seen_ord = table.first_seen
+        self.changed_ord = np.maximum(table.first_seen, table.last_changed)  # first seen or last changed (feeds)
         national = np.array([is_national(name) for name in table.organisation_names], dtype=bool)
         self.national = national[table.organisation_code]
         self.superseded = np.zeros(size, dtype=bool)  # versions a newer version replaces (ranked lower)

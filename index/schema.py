@@ -9,10 +9,11 @@ from index.analysis import folded_analyzer, swedish_analyzer
 # Bump whenever fields change (forces a full rebuild).
 # 2: body without character offsets, folded without positions, dscores column, url/dup_group columns.
 # 3: lan and malsattning facets, superseded flag, newer_version and versions (issue 14).
-SCHEMA_VERSION = "3"
+# 4: last_changed (when kb last saw the text change; the feed's order and entry times).
+SCHEMA_VERSION = "4"
 
 # Fields with a column (sortable=True): readable per document without unpickling stored fields.
-COLUMN_FIELDS = ("url", "organisation", "doc_type", "year", "format", "published", "first_seen", "dup_group", "dscores")
+COLUMN_FIELDS = ("url", "organisation", "doc_type", "year", "format", "published", "first_seen", "last_changed", "dup_group", "dscores")
 
 
 def format_dscores(scores: dict[str, float]) -> str:
@@ -69,6 +70,7 @@ def build_schema(decompound: bool = True) -> Schema:
         format=ID(stored=True, sortable=True),
         published=DATETIME(stored=True, sortable=True),
         first_seen=DATETIME(stored=True, sortable=True),
+        last_changed=DATETIME(stored=True, sortable=True),
         dup_group=ID(stored=True, sortable=True),
         duplicates=STORED(),
         size=STORED(),

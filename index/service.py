@@ -10,10 +10,11 @@ from typing import TYPE_CHECKING
 
 import numpy as np
 
+from index.feed import entry_times, feed_docs
 from index.generation import Generation
 from index.highlight import term_pattern
 from index.hits import make_hit
-from index.query import clean_text, parse
+from index.query import analyze, clean_text, parse
 from index.ranking import rank
 from index.reloader import GenerationHolder
 from index.storage import limit_malloc_arenas
@@ -26,6 +27,7 @@ from kb.searchmodel import (
     NOTICE_FUZZY,
     NOTICE_UNAVAILABLE,
     FacetValue,
+    FeedItem,
     Hit,
     SearchRequest,
     SearchResponse,
@@ -40,6 +42,7 @@ __all__ = ["NOTICE_ERROR", "NOTICE_FUZZY", "NOTICE_UNAVAILABLE", "SearchService"
 
 log = logging.getLogger(__name__)
 
+MAX_FEED_ENTRIES = 100  # entries one feed() lists at most
 RECENT_MAX = 100  # recent() answers at most this many; the order is computed once per generation
 
 
@@ -84,6 +87,23 @@ class SearchService(GenerationHolder):
             facets=ranked.facets, suggestion=ranked.suggestion, generation=gen.name, sort=request.sort,
             notice=ranked.notice,
         )
+
+    # -- watched searches -------------------------------------------------------
+    def feed(self, request: SearchRequest, limit: int = 30) -> list[FeedItem]:
+        """Documents matching the query well, newest by when kb first saw or last changed them (``index.feed``)."""
+        limit = max(1, min(int(limit), MAX_FEED_ENTRIES))
+        with self._using() as gen:
+            if gen is None:
+                return []
+            try:
+                with gen.lock:
+                    parsed = parse(request.q)
+                    docs = feed_docs(gen, parsed, request, limit)
+                    pattern = term_pattern([t for w in parsed.words for t, _ in analyze(gen.schema, "body", w)])
+                    return [FeedItem(make_hit(gen, d, score, pattern), *entry_times(gen, d)) for score, d in docs]
+            except Exception:
+                log.exception("feed failed for %r", request)
+                return []
 
     # -- start page -------------------------------------------------------------
     def recent(self, limit: int = 10) -> list[Hit]:

@@ -7,7 +7,7 @@ import difflib
 from collections.abc import Callable, Mapping, Sequence
 from typing import Protocol, runtime_checkable
 
-from kb.searchmodel import FACET_KEYS, FACET_LABELS, FacetValue, Hit, SearchRequest, SearchResponse
+from kb.searchmodel import FACET_KEYS, FACET_LABELS, FacetValue, FeedItem, Hit, SearchRequest, SearchResponse
 from kb.settings import Settings
 
 
@@ -42,6 +42,11 @@ class SearchBackend(Protocol):
 
     def search(self, request: SearchRequest) -> SearchResponse:
         """One page of hits with facet counts for ``request``."""
+        ...
+
+    def feed(self, request: SearchRequest, limit: int = 30) -> list[FeedItem]:
+        """What a watched search announces: documents matching the query well (every word, all but one of four or
+        more; a synonym of the whole query counts), newest first by when kb first saw or last changed them."""
         ...
 
     def suggest(self, prefix: str, limit: int = 8) -> list[str]:

@@ -126,6 +126,15 @@ class Hit:
 
 
 @dataclass
+class FeedItem:
+    """One entry of a watched search ("Bevaka sökningen"): the hit and the truthful times of the entry."""
+
+    hit: Hit
+    first_seen: str  # ISO time kb first saw the document (the entry's "published")
+    changed: str  # ISO time kb last saw its text change, first_seen if never (the entry's "updated")
+
+
+@dataclass
 class SearchResponse:
     query: str
     total: int

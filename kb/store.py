@@ -254,6 +254,19 @@ class Store(RunHistory):
                 out[r["url"]] = r["first_seen"]
         return out
 
+    def last_changed_map(self, urls: Iterable[str] | None = None) -> dict[str, str]:
+        """{url: last_changed ISO string} (when the text last changed; first_seen for a new document)."""
+        if urls is None:
+            return {r["url"]: r["last_changed"] for r in self._query("SELECT url, last_changed FROM documents")}
+        wanted = sorted(set(urls))
+        out: dict[str, str] = {}
+        for i in range(0, len(wanted), 500):
+            chunk = tuple(wanted[i : i + 500])
+            marks = ",".join("?" * len(chunk))
+            for r in self._query(f"SELECT url, last_changed FROM documents WHERE url IN ({marks})", chunk):
+                out[r["url"]] = r["last_changed"]
+        return out
+
     def duplicate_map(self) -> dict[str, list[str]]:
         """{canonical URL: its duplicate URLs in URL order} for every stored duplicate."""
         groups: dict[str, list[str]] = {}

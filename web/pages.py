@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from dataclasses import replace
+from datetime import datetime
 
 from starlette.exceptions import HTTPException
 from starlette.requests import Request
@@ -15,6 +16,7 @@ from kb.searchmodel import (
     MAX_REQUEST_QUERY_CHARS,
     SORTS,
     FacetValue,
+    FeedItem,
     Hit,
     SearchRequest,
     SearchResponse,
@@ -199,14 +201,12 @@ class Pages:
         if not backend.available:
             return PlainTextResponse("Sökindexet är inte tillgängligt.", status_code=503, headers={"Retry-After": RETRY_AFTER_UNAVAILABLE})
         state = replace(state, page=1, sort="nyast")
-        try:
-            response = await self.searcher.search(to_request(state, per_page=FEED_SIZE, sort="nyast"))
+        try:  # the backend picks what a watched search announces (matches the query well, newest first or changed)
+            items = await self.searcher.guarded(backend.feed, to_request(state, per_page=FEED_SIZE, sort="nyast"), FEED_SIZE)
         except Busy:
             return PlainTextResponse("Upptaget, försök igen.", status_code=503, headers={"Retry-After": RETRY_AFTER})
-        current = backend.generation
-        name = response.generation or current
-        built = formatting.generation_time(name, backend.built_at if name == current else "")
-        entries = self.feed_entries(response.results)
+        built = formatting.generation_time(backend.generation, backend.built_at)
+        entries = self.feed_entries(items)
         updated = max((e.updated for e in entries), default=formatting.atom_time(built))
         selection = ", ".join(f"{self.taxonomy.label(k, v)}" for k, v in views.iter_selected(state.filters))
         title = "Kunskapsbanken: " + (formatting.quoted(state.q) if state.q else "nytt material") + (f" ({selection})" if selection else "")
@@ -220,18 +220,18 @@ class Pages:
             "entries": entries,
         }, headers=headers, media_type="application/atom+xml; charset=utf-8")
 
-    def feed_entries(self, results: list[Hit]) -> list[views.FeedEntry]:
+    def feed_entries(self, items: list[FeedItem]) -> list[views.FeedEntry]:
         entries = []
-        for hit in results:
-            published = formatting.parse_date(hit.published)
-            if published is None:
-                # Atom needs a date and the document has none: any date we invented would either lie or change
-                # on every rebuild (re-announcing the entry), so undated material stays in the HTML search only.
-                continue
-            stamp = formatting.atom_time(published)
+        for item in items:
+            hit = item.hit
+            if not item.first_seen:
+                continue  # an index without kb's own times: no invented date (it would change on every rebuild)
+            # published: when kb first saw the document; updated: when kb last saw its text change
+            published = formatting.atom_time(datetime.fromisoformat(item.first_seen))
+            updated = formatting.atom_time(datetime.fromisoformat(item.changed))
             entries.append(views.FeedEntry(
                 id=formatting.tag_uri(hit.url), title=hit.title or hit.url, href=formatting.safe_href(hit.url),
-                updated=stamp, published=stamp, summary=hit.snippet, organisation=hit.organisation,
+                updated=updated, published=published, summary=hit.snippet, organisation=hit.organisation,
                 categories=[(s, self.taxonomy.label("delomrade", s)) for s in hit.delomraden],
             ))
         return entries

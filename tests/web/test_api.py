@@ -132,8 +132,10 @@ def test_atom_feed(client: Any) -> None:
     assert all(i.startswith("tag:") for i in ids) and len(set(ids)) == len(ids)
     vag = next(e for e in entries if e.find(f"{ATOM}link").attrib["href"].endswith("/vald/vagledning"))
     assert vag.find(f"{ATOM}id").text == "tag:www.socialstyrelsen.se,2024:/vald/vagledning"
-    assert vag.find(f"{ATOM}published").text == "2024-03-05T00:00:00Z"
-    assert vag.find(f"{ATOM}updated").text == "2024-03-05T00:00:00Z"
+    # kb's own times (issue 12): published = when kb first saw it, updated = when kb last saw its text change;
+    # never the date the page claims (2024-03-05), which would hide material indexed today with an old date
+    published, updated_at = vag.find(f"{ATOM}published").text, vag.find(f"{ATOM}updated").text
+    assert published != "2024-03-05T00:00:00Z" and published.endswith("Z") and updated_at >= published
     # ids are stable across requests and independent of the query
     other = ET.fromstring(client.get("/sok.atom", params={"q": "vägledning"}).content)
     assert "tag:www.socialstyrelsen.se,2024:/vald/vagledning" in [e.find(f"{ATOM}id").text for e in other.findall(f"{ATOM}entry")]
@@ -158,11 +160,12 @@ def test_opensearch_uses_base_url_never_host(client: Any) -> None:
     assert "localhost" not in feed
 
 
-def test_feed_leaves_out_undated_documents(client: Any) -> None:
+def test_feed_lists_undated_documents_at_the_time_kb_first_saw_them(client: Any) -> None:
     html_hits = client.get("/sok", params={"q": "kontaktförbud"}).context["hits"]
     assert any(h.url.endswith("/vald/kontaktforbud") and h.date_iso is None for h in html_hits)
     feed = ET.fromstring(client.get("/sok.atom", params={"q": "kontaktförbud"}).content)
-    assert not any(e.find(f"{ATOM}link").attrib["href"].endswith("/kontaktforbud") for e in feed.findall(f"{ATOM}entry"))
+    entry = next(e for e in feed.findall(f"{ATOM}entry") if e.find(f"{ATOM}link").attrib["href"].endswith("/kontaktforbud"))
+    assert entry.find(f"{ATOM}published").text.endswith("Z")  # kb's own first-seen time, never an invented date
 
 
 def test_notice_is_in_the_json_the_schema_and_the_page(client: Any, service: Any) -> None:

@@ -1,0 +1,101 @@
+"""Watched searches ("Bevaka sökningen"): documents that match the query well, newest by when kb first saw or last changed them.
+
+A search page may list everything that shares one word with the query; a feed a person keeps may not. Every
+content word of the query must match (all but one when there are four or more), where a word matches through
+its derived forms and compound parts too, or a synonym of the whole query must match ("hedersvåld" for
+"hedersrelaterat våld"). Exclusions and facet filters apply as in the search.
+"""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime
+from typing import TYPE_CHECKING, Any
+
+import numpy as np
+from whoosh import query as wq
+
+from index.postings import mask_from_bits
+from index.query import (
+    SYNONYM_WEIGHT,
+    Clause,
+    ParsedQuery,
+    clause_query,
+    content_clauses,
+    decompound_queries,
+    typed_clause_query,
+    word_expansions,
+)
+from index.ranking import groups, match
+
+if TYPE_CHECKING:
+    from index.generation import Generation
+    from kb.searchmodel import SearchRequest
+
+ALL_BUT_ONE_FROM = 4  # a query with this many content words needs all but one of them
+
+
+def _word_query(gen: Generation, reader: Any, words: tuple[str, ...], phrase: bool) -> wq.Query | None:
+    """One typed word (or phrase) with everything that stands for it: derived forms, compound parts."""
+    subs = [q for q in [typed_clause_query(gen.schema, reader, Clause(words, phrase))] if q is not None]
+    if not phrase and len(words) == 1:
+        subs += decompound_queries(gen.schema, words[0]) + word_expansions(gen.schema, reader, words[0])
+    return (subs[0] if len(subs) == 1 else wq.Or(subs)) if subs else None
+
+
+def strict_match(gen: Generation, parsed: ParsedQuery) -> tuple[np.ndarray, np.ndarray]:
+    """(matched, score) of the documents matching the query well (see the module docstring)."""
+    reader = gen.searcher.reader()
+    clauses = content_clauses(parsed) if parsed.positive else []
+    if not clauses:
+        mask, score = gen.live_mask.copy(), np.zeros(gen.size, dtype=np.float64)
+    else:
+        hits = np.zeros(gen.size, dtype=np.int32)
+        score = np.zeros(gen.size, dtype=np.float64)
+        for c in clauses:
+            m, s = match(gen, _word_query(gen, reader, c.words, c.phrase))
+            hits += m
+            score += s
+        need = len(clauses) - 1 if len(clauses) >= ALL_BUT_ONE_FROM else len(clauses)
+        mask = hits >= need
+        for member in gen.synonyms.expansions(gen.schema, parsed):
+            words = tuple(member.split())
+            m, s = match(gen, clause_query(gen.schema, words, len(words) > 1, weight=SYNONYM_WEIGHT))
+            mask |= m
+            score += s
+    for c in parsed.negative:
+        m, _ = match(gen, clause_query(gen.schema, c.words, c.phrase))
+        mask &= ~m
+    score[~mask] = 0.0
+    return mask, score
+
+
+def feed_docs(gen: Generation, parsed: ParsedQuery, request: SearchRequest, limit: int) -> list[tuple[float, int]]:
+    """(score, docnum) of the newest ``limit`` documents a watched search lists (one per duplicate group)."""
+    mask, score = strict_match(gen, parsed)
+    matched, best = groups(gen, mask, score)
+    final = gen.table.apply(matched, gen.table.allowed(request.filters))
+    cand = np.nonzero(mask_from_bits(final, gen.size))[0]
+    if not len(cand):
+        return []
+    order = np.lexsort((cand, -best[cand], -gen.changed_ord[cand]))
+    top = cand[order]
+    # day ordinals first; documents of the last day shown are ordered by their exact times below
+    cut = gen.changed_ord[top[min(limit, len(top)) - 1]]
+    chosen = [int(d) for d in top if gen.changed_ord[d] >= cut]
+    times = {d: entry_times(gen, d) for d in chosen}
+    chosen.sort(key=lambda d: (times[d][1], float(best[d])), reverse=True)
+    return [(float(best[d]), d) for d in chosen[:limit]]
+
+
+def entry_times(gen: Generation, docnum: int) -> tuple[str, str]:
+    """(first seen, last changed) of a document as ISO times; last changed is first seen for an older index."""
+    stored = gen.searcher.stored_fields(docnum)
+    first, last = _iso(stored.get("first_seen")), _iso(stored.get("last_changed"))
+    return first, max(first, last or first)
+
+
+def _iso(value: object) -> str:
+    """A stored time (naive UTC, as the index keeps it) as an ISO string with its offset; "" when absent."""
+    if not isinstance(value, datetime):
+        return ""
+    return (value.replace(tzinfo=UTC) if value.tzinfo is None else value.astimezone(UTC)).isoformat()
