@@ -161,12 +161,15 @@ def _night4(w: World, r: Rules) -> None:
 
 def _night5(w: World, r: Rules) -> None:
     w.down["gamma"] = 503
+    w.edit("delta", "/d2", 5, why="edited while its site's sitemap answers 500 (large source: known pages must be revalidated)")
+    w.broken_sitemaps[("delta", "/sitemap.xml")] = 500
     for page in w.pages.values():
         if page.site == "gamma" and page.live:
             page.why = "its whole site answers 503 tonight (must lose nothing)"
 
 
 def _night6(w: World, r: Rules) -> None:
+    w.broken_sitemaps.clear()
     del w.down["gamma"]
     for page in w.pages.values():
         if page.site == "gamma" and page.live:
@@ -233,13 +236,14 @@ NIGHTS: tuple[Night, ...] = (
               "d1: same-day edit (large source)"),
           frozenset({"date-only edit", "full-timestamp edit", "off-sitemap edit", "new page", "404 before it exists"}), _night2),
     Night(3, ("g-kommande: published", "a4: same-day edit of a new page", "b3: 500 tonight", "stod/s2: 503 tonight",
-              "a2: 404 tonight", "d1: same-day edit again; d2: edit"), frozenset({"date-only edit", "down one night", "404 before it exists"}), _night3),
+              "a2: 404 tonight", "d1: same-day edit again; d2: edit"),
+          frozenset({"date-only edit", "down one night", "404 before it exists"}), _night3),
     Night(4, ("b3, s2, a2: back", "a3: removed (404)", "b4: removed (410), left in the sitemap",
               "gammal-samma → ny-samma: 301, same ETag", "gammal-ny → ny-ny: 301, new ETag",
               "d3: removed (410), left in the sitemap; d4: removed (404)"),
           frozenset({"removed for good", "301 same ETag", "301 new ETag"}), _night4),
-    Night(5, ("gamma: whole site 503",), frozenset({"site 503"}), _night5),
-    Night(6, ("gamma: back", "b5: new page, links only", "b2: edit, +01:00 lastmod", "stod/s3: new page", "d5: edit, Z"),
+    Night(5, ("gamma: whole site 503", "delta: sitemap 500, d2 edited"), frozenset({"site 503", "sitemap down"}), _night5),
+    Night(6, ("gamma, delta sitemap: back", "b5: new page, links only", "b2: edit, +01:00 lastmod", "stod/s3: new page", "d5: edit, Z"),
           frozenset({"new page", "full-timestamp edit"}), _night6),
     Night(7, ("quiet",), frozenset({"quiet"}), _nothing, quiet=True),
     Night(8, ("stod/utanfor: edit outside the sitemap", "ny-samma: edit, Z timestamp", "g3: removed (404)",
@@ -255,5 +259,5 @@ NIGHTS: tuple[Night, ...] = (
 
 REQUIRED_KINDS = frozenset({
     "date-only edit", "full-timestamp edit", "off-sitemap edit", "new page", "404 before it exists", "down one night",
-    "removed for good", "301 same ETag", "301 new ETag", "site 503", "two sources on one host", "quiet", "short page", "no ETag", "large source", "killed run", "soft 404", "302 one night",
+    "removed for good", "301 same ETag", "301 new ETag", "site 503", "two sources on one host", "quiet", "short page", "no ETag", "large source", "killed run", "soft 404", "302 one night", "sitemap down",
 })

@@ -121,6 +121,7 @@ class World:
     down: dict[str, int] = field(default_factory=dict)  # site -> status of a whole-site outage tonight
     no_etag: set[str] = field(default_factory=set)  # sites that send Last-Modified only (If-Modified-Since → 304)
     trusted: set[str] = field(default_factory=set)  # sites of a large source: the crawler may trust their sitemap lastmods
+    broken_sitemaps: dict[tuple[str, str], int] = field(default_factory=dict)  # (site, sitemap path) -> status tonight
     _counter: int = 0
 
     def new_marker(self) -> str:
@@ -201,6 +202,9 @@ class World:
                     routes[page.path] = Response(page.status, f"<html><body><h1>Fel {page.status}</h1></body></html>".encode())
             routes["/robots.txt"] = Response(200, self._robots(name).encode(), "text/plain; charset=utf-8")
             routes.update(self._sitemaps(name))
+            for (where, path), status in self.broken_sitemaps.items():
+                if where == name:
+                    routes[path] = Response(status, b"<html><body><h1>Internal Server Error</h1></body></html>")
             outage = self.down.get(name)
             with site.lock:
                 site.routes = routes
