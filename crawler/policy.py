@@ -100,6 +100,7 @@ def decide(
         title=extracted.title.strip() or url, text=extracted.text, format=extracted.format,
         description=extracted.description, headings=list(extracted.headings), published=extracted.published,
         modified=extracted.modified, language=extracted.language, page_count=extracted.page_count, size=len(response.body),
+        page_starts=list(extracted.page_starts),
     )
     doc.simhash = simhash(doc.text)
     return Outcome("store", "ok", None, document=doc, links=links)

@@ -121,7 +121,20 @@ def to_v2(db: sqlite3.Connection) -> None:
     db.execute("CREATE TABLE IF NOT EXISTS page_links (url TEXT PRIMARY KEY, links TEXT NOT NULL DEFAULT '[]')")
 
 
-MIGRATIONS: tuple[Callable[[sqlite3.Connection], None], ...] = (to_v1, to_v2)
+def to_v3(db: sqlite3.Connection) -> None:
+    """Page boundaries of PDFs and slide decks: ``documents.page_starts`` (JSON offsets into the text).
+
+    Stored PDFs and decks have none yet, so their validators are dropped: the next crawl fetches each in full once
+    (a 304 would keep the old row) and stores its page starts, marking it for the index."""
+    if "page_starts" not in _columns(db, "documents"):
+        db.execute("ALTER TABLE documents ADD COLUMN page_starts TEXT NOT NULL DEFAULT '[]'")
+    db.execute(
+        "UPDATE fetch_state SET etag = NULL, last_modified = NULL, last_fetched = NULL "
+        "WHERE url IN (SELECT url FROM documents WHERE format IN ('pdf', 'pptx') AND page_starts = '[]')"
+    )
+
+
+MIGRATIONS: tuple[Callable[[sqlite3.Connection], None], ...] = (to_v1, to_v2, to_v3)
 LATEST = len(MIGRATIONS)
 
 

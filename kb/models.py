@@ -31,6 +31,7 @@ class Document:
     modified: date | None = None
     language: str = "sv"
     page_count: int | None = None
+    page_starts: list[int] = field(default_factory=list)  # offset in ``text`` where each PDF page / slide begins
     size: int = 0  # bytes of the fetched body
     content_hash: str = ""  # text_hash(text) unless set
     simhash: int = 0  # 64-bit near-duplicate fingerprint (0 = not computed)

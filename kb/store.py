@@ -157,26 +157,30 @@ class Store(RunHistory):
         """Insert or update a document; returns 'new', 'changed' or 'unchanged'."""
         now = now or utcnow()
         with self.transaction() as db:
-            row = db.execute("SELECT content_hash, first_seen, last_changed FROM documents WHERE url = ?", (doc.url,)).fetchone()
+            row = db.execute("SELECT content_hash, first_seen, page_starts FROM documents WHERE url = ?", (doc.url,)).fetchone()
+            pages = json.dumps(doc.page_starts, separators=(",", ":"))
             if row is not None and row["content_hash"] == doc.content_hash:
                 # Metadata-only refresh (organisation rename, dup grouping) without a content change.
                 db.execute(
-                    "UPDATE documents SET organisation = ?, dup_of = ?, locations = ?, source = ? WHERE url = ?",
-                    (doc.organisation, doc.dup_of, json.dumps(doc.locations), doc.source, doc.url),
+                    "UPDATE documents SET organisation = ?, dup_of = ?, locations = ?, source = ?, "
+                    "page_starts = CASE WHEN ? = '[]' THEN page_starts ELSE ? END WHERE url = ?",
+                    (doc.organisation, doc.dup_of, json.dumps(doc.locations), doc.source, pages, pages, doc.url),
                 )
+                if doc.page_starts and row["page_starts"] != pages:  # page starts first stored (migration 3): index again
+                    db.execute("INSERT INTO changes(url, op) VALUES (?, 'upsert')", (doc.url,))
                 return "unchanged"
             first_seen = row["first_seen"] if row is not None else _iso(now)
             db.execute(
                 """INSERT OR REPLACE INTO documents (url, source, organisation, title, text, format, description,
                    headings, published, modified, language, page_count, size, content_hash, simhash, dup_of,
-                   locations, extra, first_seen, last_changed)
-                   VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)""",
+                   locations, extra, first_seen, last_changed, page_starts)
+                   VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)""",
                 (
                     doc.url, doc.source, doc.organisation, doc.title, doc.text, doc.format, doc.description,
                     json.dumps(doc.headings, ensure_ascii=False), _iso(doc.published), _iso(doc.modified),
                     doc.language, doc.page_count, doc.size, doc.content_hash, doc.simhash, doc.dup_of,
                     json.dumps(doc.locations), json.dumps(doc.extra, ensure_ascii=False, default=str),
-                    first_seen, _iso(now),
+                    first_seen, _iso(now), pages,
                 ),
             )
             db.execute("INSERT INTO changes(url, op) VALUES (?, 'upsert')", (doc.url,))
@@ -203,6 +207,7 @@ class Store(RunHistory):
             modified=_date(row["modified"]), language=row["language"], page_count=row["page_count"],
             size=row["size"], content_hash=row["content_hash"], simhash=row["simhash"], dup_of=row["dup_of"],
             locations=json.loads(row["locations"]), extra=json.loads(row["extra"]),
+            page_starts=json.loads(row["page_starts"]) if "page_starts" in row.keys() else [],
         )
 
     def get_document(self, url: str) -> Document | None:

@@ -10,7 +10,7 @@ from collections.abc import Iterator
 from typing import Any
 
 from crawler.extract import dates
-from crawler.extract.model import Extracted
+from crawler.extract.model import Extracted, join_pages
 from crawler.extract.text import clean_text
 from kb.errors import ExtractError
 
@@ -157,29 +157,35 @@ def _shape_texts(shapes: Any, depth: int = 0) -> Iterator[str]:
                 yield t
 
 
+def _slide_parts(slide: Any) -> tuple[str, list[str]]:
+    """(title, texts) of one slide: its title, every other text frame and table, then its speaker notes."""
+    title_shape = slide.shapes.title
+    title = _clean(title_shape.text_frame.text) if title_shape is not None and title_shape.has_text_frame else ""
+    parts = [title] if title else []
+    others = [s for s in slide.shapes if title_shape is None or s.shape_id != title_shape.shape_id]
+    parts.extend(_shape_texts(others))
+    if slide.has_notes_slide:
+        notes = slide.notes_slide.notes_text_frame
+        if notes is not None and _clean(notes.text):
+            parts.append(_clean(notes.text))
+    return title, parts
+
+
 def extract_pptx(body: bytes, url: str = "") -> Extracted:
     """Extract a .pptx: slide titles as headings, every text frame, tables and speaker notes."""
     check_zip(body)
     from pptx import Presentation
     from pptx.exc import PackageNotFoundError
 
-    parts: list[str] = []
+    slides: list[str] = []
     headings: list[str] = []
     try:
         prs = Presentation(io.BytesIO(body))
         for slide in prs.slides:
-            title_shape = slide.shapes.title
-            title = _clean(title_shape.text_frame.text) if title_shape is not None and \
-                title_shape.has_text_frame else ""
+            title, parts = _slide_parts(slide)
             if title:
                 headings.append(title.replace("\n", " "))
-                parts.append(title)
-            others = [s for s in slide.shapes if title_shape is None or s.shape_id != title_shape.shape_id]
-            parts.extend(_shape_texts(others))
-            if slide.has_notes_slide:
-                notes = slide.notes_slide.notes_text_frame
-                if notes is not None and _clean(notes.text):
-                    parts.append(_clean(notes.text))
+            slides.append("\n\n".join(parts))
         props = prs.core_properties
     except (PackageNotFoundError, KeyError, ValueError, zipfile.BadZipFile, AttributeError) as exc:
         raise ExtractError("trasig", f"PowerPoint-filen går inte att läsa: {type(exc).__name__}: {exc}"[:300]) \
@@ -188,12 +194,12 @@ def extract_pptx(body: bytes, url: str = "") -> Extracted:
         if type(exc).__name__ in ("XMLSyntaxError", "ParseError"):
             raise ExtractError("trasig", f"PowerPoint-filen är skadad: {exc}"[:300]) from exc
         raise
-    text = "\n\n".join(parts)
+    text, starts = join_pages(slides)  # a slide's number is found from an offset like a PDF page's
     if not text.strip():
         raise ExtractError("ingen text", "presentationen innehåller ingen text")
-    title = _clean(props.title or "") or (headings[0] if headings else parts[0].split("\n")[0])
+    title = _clean(props.title or "") or (headings[0] if headings else text.split("\n")[0])
     published, modified = _core_dates(props)
     language = (props.language or "sv").split("-")[0].lower() or "sv"
     return Extracted(title=title[:300], text=text, format="pptx", headings=headings[:200],
                      description=_clean(props.subject or "")[:500], published=published, modified=modified,
-                     language=language, page_count=len(prs.slides))
+                     language=language, page_count=len(prs.slides), page_starts=starts)

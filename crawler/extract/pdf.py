@@ -7,7 +7,7 @@ import logging
 import re
 
 from crawler.extract import dates
-from crawler.extract.model import Extracted
+from crawler.extract.model import Extracted, join_pages
 from crawler.extract.text import clean_text
 from kb.errors import ExtractError
 
@@ -270,7 +270,7 @@ def extract_pdf(body: bytes, url: str = "") -> Extracted:
         raise ExtractError("trasig", "PDF-filen har inga sidor")
     cleaned = strip_running([_lines(p) for p in pages])
     page_texts = [join_lines(lines) for lines in cleaned]
-    text = "\n\n".join(t for t in page_texts if t)
+    text, starts = join_pages(page_texts)
     if sum(c.isalpha() for c in text) < MIN_TEXT_CHARS:
         raise ExtractError("ingen text", "PDF-filen saknar textlager (skannad?)")
     first = next((t for t in page_texts if t), "")
@@ -283,5 +283,5 @@ def extract_pdf(body: bytes, url: str = "") -> Extracted:
     if modified and published and modified <= published:
         modified = None
     return Extracted(title=title, text=text, format="pdf", published=published, modified=modified,
-                     page_count=len(pages), description=good_title(meta.get("subject")),
+                     page_count=len(pages), page_starts=starts, description=good_title(meta.get("subject")),
                      language="sv")

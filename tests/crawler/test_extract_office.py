@@ -137,3 +137,15 @@ def test_empty_docx_is_ingen_text() -> None:
     with pytest.raises(ExtractError) as info:
         extract_docx(buf.getvalue())
     assert info.value.reason == "ingen text"
+
+
+def test_pptx_slide_starts_name_the_slide_of_an_offset() -> None:
+    from bisect import bisect_right
+
+    from _paged import slide_deck
+
+    e = extract_pptx(slide_deck(12, {9: "Ordet flyttkartong står bara på den nionde bilden."}))
+    assert e.page_count == 12 and len(e.page_starts) == 12
+    assert bisect_right(e.page_starts, e.text.index("flyttkartong")) == 9
+    assert e.text[e.page_starts[8]:].startswith("Bild 9:")
+    assert e.headings[8].startswith("Bild 9:")

@@ -153,3 +153,28 @@ def test_pypdf_fallback_reads_what_pdfium_refuses(monkeypatch: pytest.MonkeyPatc
     e = pdfmod.extract_pdf(make_pdf(3))
     assert "Avsnitt Bemöta" in e.text and e.page_count == 3
     assert io.BytesIO  # pypdf reads from memory, no temp files
+
+
+def test_page_starts_map_every_offset_to_its_page() -> None:
+    from bisect import bisect_right
+
+    from _paged import long_pdf
+
+    e = extract_pdf(long_pdf(120, {37: "Här nämns ordet flyttkartong en enda gång.", 120: "Sista sidans ord: packlista."}))
+    assert e.page_count == 120 and len(e.page_starts) == 120
+    assert e.page_starts[0] == 0 and e.page_starts == sorted(e.page_starts)
+    assert bisect_right(e.page_starts, e.text.index("flyttkartong")) == 37
+    assert bisect_right(e.page_starts, e.text.index("packlista")) == 120
+    assert e.text[e.page_starts[36]:].startswith("Avsnitt 37:")
+    assert bisect_right(e.page_starts, e.text.index("Avsnitt 37:") - 1) == 36  # the separator before a page is the page before
+
+
+def test_join_pages_gives_an_empty_page_the_next_pages_start() -> None:
+    from bisect import bisect_right
+
+    from crawler.extract.model import join_pages
+
+    text, starts = join_pages(["ett", "", "tre", ""])
+    assert text == "ett\n\ntre"
+    assert starts == [0, 5, 5, 8]
+    assert [bisect_right(starts, text.index(w)) for w in ("ett", "tre")] == [1, 3]

@@ -151,6 +151,6 @@ def test_a_store_upgraded_ad_hoc_by_an_interim_kb_migrates_cleanly(v1_store: Pat
         db.execute("""INSERT INTO page_links VALUES ('https://alfa.example/', '[["https://alfa.example/dok/0", false]]')""")
     db.close()
     with Store(v1_store) as store:
-        assert store.migrated == [2] and store.schema_version == SCHEMA_VERSION
+        assert store.migrated == list(range(2, SCHEMA_VERSION + 1)) and store.schema_version == SCHEMA_VERSION
         assert store.get_state("https://alfa.example/dok/0").last_night == 7  # type: ignore[union-attr]
         assert store.get_links("https://alfa.example/") == [("https://alfa.example/dok/0", False)]
