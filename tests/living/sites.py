@@ -32,7 +32,7 @@ class Seen:
     body_bytes: int
     conditional: bool
     started: float = 0.0  # time.monotonic() when the request line arrived
-    ended: float = 0.0  # … and when the response was written (set after writing)
+    ended: float = 0.0  # … and just before its first byte was sent
 
 
 class _Handler(BaseHTTPRequestHandler):
@@ -71,12 +71,13 @@ class _Handler(BaseHTTPRequestHandler):
                 self.send_header("Location", resp.location)
             if status == 503:
                 self.send_header("Retry-After", "0")  # keeps the crawler's retries instant
+            # Before the first byte goes out: the client cannot have the response earlier, so a gap measured from
+            # here is never shorter than the one the client kept, however late this thread runs under load.
+            seen.ended = time.monotonic()
             self.end_headers()
             self.wfile.write(body)
         except (BrokenPipeError, ConnectionResetError):
             pass
-        finally:
-            seen.ended = time.monotonic()
 
 
 class _Server(ThreadingHTTPServer):
