@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import logging
 import re
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 
 import lxml.etree
 
@@ -29,12 +29,16 @@ FURNITURE_WORDS = {
     "tipsa", "newsletter", "nyhetsbrev", "subscribe", "signup", "popup", "modal", "login", "comment", "comments",
     "commentlist", "kommentarer", "respond", "disqus", "toc", "kontaktruta", "contact", "ad", "ads", "advert",
     "advertisement", "sponsor", "promo", "tags", "taglist", "byline", "author", "authors", "meta",
+    # captions, credits, author and meta boxes, subscription gates (the public benchmarks' many templates)
+    "caption", "captions", "credit", "credits", "copyright", "metadata", "postmetadata", "metaline", "dateline",
+    "authorbox", "bio", "sharedaddy", "subscription", "categories", "category",
 }
 FURNITURE_PREFIXES = ("cookie", "breadcrumb", "brodsmul", "consent", "readspeaker", "skiplink", "megamenu", "navbar",
                       "sidebar", "newsletter", "nyhetsbrev", "sharebar", "sharing", "socialmedia", "comment", "related")
 GENERIC_SUFFIXES = {"wrapper", "wrap", "container", "box", "list", "links", "link", "area", "block", "bar", "holder",
                     "inner", "outer", "section", "widget", "module", "items", "item", "buttons", "button", "panel",
-                    "region", "col", "column", "portlet", "component", "icons", "top", "bottom"}
+                    "region", "col", "column", "portlet", "component", "icons", "top", "bottom", "info", "bio", "stories",
+                    "posts", "articles", "content", "title", "heading"}
 ACCORDION_WORDS = {"accordion", "collapse", "collapsible", "expand", "expandable", "toggle", "faq", "question",
                    "answer", "panel", "utfallbar", "fallbar", "details", "disclosure"}
 LAYOUT_WORDS = {"has", "with", "no", "main", "body", "article", "content", "page"}
@@ -57,6 +61,17 @@ WIDGET_PHRASES = re.compile(
     r"leggi anche|à lire aussi|lire aussi|voir aussi)",
     re.IGNORECASE,
 )
+# A short block that starts with one of these is a link line under or after the text, not the text ("Read more: …").
+LINE_PHRASES = re.compile(
+    r"^(?:read more\b|weiterlesen|mehr lesen|lire la suite|leer más|läs mer:|läs också:|also read\b|"
+    r"zurück(?:$| zu)|nach oben$|back to top|to top$|till toppen|upp till toppen|tillbaka till|"
+    r"comments are closed|kommentare sind geschlossen|print recipe|"
+    r"kategorie:|kategorien:|category:|categories:|kategori:|tags:|schlagwörter:|schlagworte:|taggar:|"
+    r"filed under|posted in\b|verwandte (?:themen|artikel|beiträge)|weitere beiträge|"
+    r"artículos relacionados|noticias relacionadas|articles similaires|sur le même sujet|dans la même rubrique)",
+    re.IGNORECASE,
+)
+LINE_MAX = 200
 # A small box that opens with one of these headings is a contact or help box beside the content.
 BOX_HEADINGS = re.compile(r"^(?:kontakt|kontakta oss|frågor\??|har du frågor\??|kontaktperson(?:er)?|kontaktuppgifter)$",
                           re.IGNORECASE)
@@ -128,12 +143,12 @@ def drop(el: lxml.etree._Element) -> None:
 
 def text_len(el: lxml.etree._Element) -> int:
     """Characters of text (whitespace not counted)."""
-    return sum(len(t.strip()) for t in el.itertext())
+    return sum(map(len, map(str.strip, el.itertext())))
 
 
 def link_len(el: lxml.etree._Element) -> int:
     """Characters of text inside links."""
-    return sum(len(t.strip()) for a in el.iter("a") for t in a.itertext())
+    return sum(text_len(a) for a in el.iter("a"))
 
 
 def _in_content_section(el: lxml.etree._Element) -> bool:
@@ -212,10 +227,21 @@ def clean_container(container: lxml.etree._Element, keep: set[lxml.etree._Elemen
             target = _widget_block(el, container)
             if target is not None and not protected(target):
                 drop(target)
+        elif LINE_PHRASES.match(text):
+            target = _block_of(el, container)
+            if target is not None and text_len(target) < LINE_MAX and not protected(target) \
+                    and text_of(target).lower().startswith(text[:20].lower()):
+                drop(target)
         elif DATE_LINE.match(text):
             target = _block_of(el, container)
             if target is not None and text_len(target) < 160 and target not in keep:
                 drop(target)
+    _drop_link_lists(container, keep, protected)
+
+
+def _drop_link_lists(container: lxml.etree._Element, keep: set[lxml.etree._Element],
+                     protected: Callable[[lxml.etree._Element], bool]) -> None:
+    """Link lists (3+ links, mostly link text) and short trails of links (breadcrumbs) out of the container."""
     doomed = []
     for el in container.iter("ul", "ol", "div", "section", "table", "dl", "p"):
         if el is container or el in keep:

@@ -59,7 +59,7 @@ def base_url(root: lxml.etree._Element, url: str) -> str:
 
 def absolute(base: str, href: str) -> str | None:
     """Absolute http(s) URL of ``href``; None for fragments, other schemes and malformed links."""
-    href = clean_text(href).strip()
+    href = (href if href.isascii() and href.isprintable() else clean_text(href)).strip()
     if not href or href.startswith("#"):
         return None
     try:  # a malformed link ("http://[ccpa-preferences]") is skipped, never the page
