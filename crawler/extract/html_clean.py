@@ -5,6 +5,7 @@ from __future__ import annotations
 import logging
 import re
 from collections.abc import Callable, Iterator
+from typing import cast
 
 import lxml.etree
 
@@ -143,7 +144,7 @@ def drop(el: lxml.etree._Element) -> None:
 
 def text_len(el: lxml.etree._Element) -> int:
     """Characters of text (whitespace not counted)."""
-    return sum(map(len, map(str.strip, el.itertext())))
+    return sum(map(len, map(str.strip, cast("Iterator[str]", el.itertext()))))
 
 
 def link_len(el: lxml.etree._Element) -> int:
