@@ -20,6 +20,7 @@ from whoosh import index as whoosh_index
 from index.analysis import ANALYZER_VERSION, lexicon
 from index.checks import check_generation
 from index.expansion import DefinitionCounter
+from index.phrases import PhraseCounter
 from index.publish import (
     clean_incomplete,
     current_generation,
@@ -108,6 +109,7 @@ class _Indexer:
         self.sources = {s.id: s for s in sources}
         self.taxonomy = taxonomy
         self.changed: dict[str, str] = {}  # url -> when the store last saw its text change
+        self.phrases = PhraseCounter()  # autocomplete: words, title and heading phrases
         self.definitions = DefinitionCounter()  # abbreviations the indexed texts define ("Brottsförebyggande rådet (Brå)")
         self.corrections = load_corrections()
         self.versions = VersionTracker(self.sources, self.corrections)  # filled before documents are added
@@ -118,6 +120,7 @@ class _Indexer:
         version = self.versions.state(doc.url)
         headings = "\n".join(doc.headings)
         self.definitions.add(doc.text)
+        self.phrases.add(doc.title, doc.headings, doc.text)
         out: dict[str, Any] = {
             "url": doc.url,
             "source": doc.source,
@@ -141,6 +144,8 @@ class _Indexer:
             "page_count": doc.page_count,
             "description": doc.description,
         }
+        if doc.page_starts:
+            out["page_starts"] = doc.page_starts
         if c.scores:
             out["dscores"] = format_dscores(c.scores)
         if c.year:
@@ -356,6 +361,7 @@ def build_and_publish(
             change_seq = seq_at_start
         (gen / DUPLICATES_FILE).write_text(json.dumps(dups, ensure_ascii=False), encoding="utf-8")
         indexer.definitions.save(gen, prev if incremental else None, lambda: (d.text for d in store.iter_documents()))
+        indexer.phrases.save(gen, prev if incremental else None)
         indexer.versions.save(gen)
         doc_count = check_generation(gen, settings, prev, prev_info)
         info = {

@@ -15,6 +15,7 @@ import numpy as np
 from index import storage
 from index.expansion import read_definitions
 from index.facets import FacetTable
+from index.phrases import Completions
 from index.postings import Postings, mask_from_bits
 from index.ranking import is_national
 from index.synonyms import SynonymTable
@@ -79,6 +80,7 @@ class Generation:
         self.recent_hits: dict[int, list[Hit]] = {}
         self.surfaces: dict[str, Counter[str]] = {}  # stem -> how the index's texts write it
         self.suggestions: OrderedDict[str, list[str]] = OrderedDict()
+        self.completions: Completions | None = None  # autocomplete candidates, read on first use
         # Whoosh readers share file handles: one caller at a time uses this generation's searcher and caches.
         self.lock = threading.RLock()
         self._state = threading.Lock()

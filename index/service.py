@@ -18,7 +18,7 @@ from index.query import analyze, clean_text, parse
 from index.ranking import rank
 from index.reloader import GenerationHolder
 from index.storage import limit_malloc_arenas
-from index.suggest import SortedWords, cached_suggestions, load_vocabulary
+from index.suggest import SortedWords, cached_suggestions, load_vocabulary, taxonomy_terms
 from kb.backend import SearchBackend
 from kb.searchmodel import (
     MAX_SUGGEST_CHARS,
@@ -55,6 +55,7 @@ class SearchService(GenerationHolder):
         limit_malloc_arenas()  # before the server's thread pool starts allocating
         super().__init__(settings.index_root, self.taxonomy)
         self._vocab: SortedWords | None = None
+        self._terms = taxonomy_terms(self.taxonomy)
         self.reload()
 
     # -- search -------------------------------------------------------------
@@ -143,9 +144,13 @@ class SearchService(GenerationHolder):
         with self._using() as gen:
             if gen is None or "body" not in gen.schema:
                 return []
-            if self._vocab is None:  # built once per service, outside the generation's lock
-                self._vocab = load_vocabulary(self.taxonomy)
-            return cached_suggestions(gen, text, self._vocab)[:limit]
+            return cached_suggestions(gen, text, self._word_list, self._terms)[:limit]
+
+    def _word_list(self) -> SortedWords:
+        """The word list for generations built before phrases were counted (loaded once per service)."""
+        if self._vocab is None:
+            self._vocab = load_vocabulary(self.taxonomy)
+        return self._vocab
 
 
 def open_backend(settings: Settings) -> SearchBackend:

@@ -1,15 +1,16 @@
-"""Autocomplete: completions from a Swedish word list and the taxonomy that occur in the index."""
+"""Autocomplete: whole words, title and heading phrases and taxonomy terms of the index, most useful first."""
 
 from __future__ import annotations
 
 import bisect
 import logging
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 from pathlib import Path
 from typing import TYPE_CHECKING
 
 import numpy as np
 
+from index.phrases import Completions, read_phrases
 from index.query import analyze
 from kb.searchmodel import MAX_SUGGESTIONS
 from kb.taxonomy import Taxonomy
@@ -22,6 +23,8 @@ log = logging.getLogger(__name__)
 WORDLIST = Path("/usr/share/dict/swedish")
 CANDIDATES_CHECKED = 300  # vocabulary words with the typed prefix looked up in the index, per needle
 SUGGESTION_CACHE_SIZE = 2048  # prefixes whose completions are kept per generation (LRU)
+LAST_WORD_WEIGHT = 0.5  # "barn i skyddat b…": completing only the last words counts for less than a whole phrase
+MAX_LEADING_WORDS = 4  # typed words kept in front of a completed tail
 
 
 class SortedWords:
@@ -64,22 +67,64 @@ def load_vocabulary(taxonomy: Taxonomy, wordlist: Path = WORDLIST) -> SortedWord
     return SortedWords(words)
 
 
-def cached_suggestions(gen: Generation, text: str, vocab: SortedWords) -> list[str]:
-    """Completions of ``text`` (cleaned, lowercase), remembered per generation; the caller holds no lock."""
+def taxonomy_terms(taxonomy: Taxonomy) -> list[str]:
+    """Sub-area labels and terms and every synonym: the librarians' own words, offered first."""
+    terms: list[str] = [m for group in taxonomy.synonym_groups() for m in group]
+    for cat in taxonomy.delomraden:
+        terms.append(cat.label)
+        terms.extend(cat.terms)
+    return list(dict.fromkeys(t for t in terms if t))
+
+
+def completions_of(gen: Generation, terms: list[str]) -> Completions:
+    """The generation's candidates (read once per generation; the caller holds ``gen.lock``)."""
+    if gen.completions is None:
+        reader = gen.searcher.reader()
+        known = []
+        for term in terms:
+            tokens = analyze(gen.schema, "body", term)
+            known.append((term, min((reader.doc_frequency("body", t) for t, _ in tokens), default=0)))
+        gen.completions = Completions(read_phrases(gen.path), known)
+    return gen.completions
+
+
+def cached_suggestions(gen: Generation, text: str, vocab: Callable[[], SortedWords], terms: list[str]) -> list[str]:
+    """Completions of ``text`` (cleaned, lowercase), remembered per generation; the caller holds no lock.
+
+    Words, phrases and titles counted at build time (``index.phrases``); a generation built before them
+    completes from the word list (``vocab``) as before."""
     with gen.lock:
         cached = gen.suggestions.get(text)
         if cached is not None:
             gen.suggestions.move_to_end(text)
             return cached
-        found = suggestions(gen, text, vocab)
+        completions = completions_of(gen, terms)
+        found = phrase_suggestions(completions, text) if len(completions) else suggestions(gen, text, vocab())
         gen.suggestions[text] = found
         if len(gen.suggestions) > SUGGESTION_CACHE_SIZE:
             gen.suggestions.popitem(last=False)
         return found
 
 
+def phrase_suggestions(completions: Completions, text: str) -> list[str]:
+    """The whole text completed as a phrase, then its last words completed after the others, most useful first."""
+    words = text.split(" ")
+    scored: list[tuple[float, str]] = []
+    for k in range(min(len(words), MAX_LEADING_WORDS + 1)):
+        needle, lead = " ".join(words[k:]), " ".join(words[:k])
+        if len(needle) >= 2:
+            weight = LAST_WORD_WEIGHT if k else 1.0
+            scored += [(score * weight, f"{lead} {cand}" if lead else cand)
+                       for score, cand in completions.complete(needle, MAX_SUGGESTIONS)]
+    out: list[str] = []
+    for _, s in sorted(scored, key=lambda x: (-x[0], len(x[1]), x[1])):
+        if s not in out and s != text:
+            out.append(s)
+    return out[:MAX_SUGGESTIONS]
+
+
 def suggestions(gen: Generation, text: str, vocab: SortedWords) -> list[str]:
-    """Completions of the whole text and of its last word, most documents first (at most MAX_SUGGESTIONS)."""
+    """Completions from the word list that occur in the index (generations without counted phrases)."""
     head, _, last = text.rpartition(" ")
     scored: list[tuple[int, str]] = []
     reader = gen.searcher.reader()

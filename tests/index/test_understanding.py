@@ -161,3 +161,27 @@ def test_an_abbreviation_defined_in_the_texts_finds_the_long_form(service: Searc
     hits = found(service, "Brå")
     assert "bra3" in hits  # never says "Brå", only "Brottsförebyggande rådet"
     assert set(hits[:2]) == {"bra1", "bra2"}  # the pages that use the abbreviation come first
+
+
+# -- autocomplete ------------------------------------------------------------------------------------------
+
+
+def test_autocomplete_offers_phrases_and_whole_words_never_stem_fragments(tmp_path: Path) -> None:
+    settings = settings_for(tmp_path)
+    pages = [("Hedersrelaterat våld och förtryck", "Stöd vid hedersrelaterat våld och förtryck. Heder och skam."),
+             ("Hedersrelaterat våld i skolan", "Skolan möter hedersrelaterat våld."),
+             ("Skyddat boende för kvinnor", "Ett skyddat boende ger skydd. Kvinnor i skyddat boende."),
+             ("Skyddat boende och barn", "Barn i skyddat boende har rätt till skolgång."),
+             ("Hede by", "En hede i byn.")]
+    publish(settings, [make_document(url=f"{BASE}/p{i}", title=t, text=x) for i, (t, x) in enumerate(pages)])
+    svc = SearchService(settings)
+    try:
+        hed = svc.suggest("hed")
+        assert hed[:2] == ["hedersrelaterat våld", "hedersrelaterat"] or hed[0].startswith("hedersrelaterat")
+        assert "hedersrelaterat våld och förtryck" in hed
+        assert "hede" not in hed and "heds" not in hed  # one page's word, or no word at all
+        assert svc.suggest("skyddat b")[0] == "skyddat boende"
+        assert "skyddat boende" in svc.suggest("skydd")[:3]
+        assert svc.suggest("barn i skyddat b")[0] == "barn i skyddat boende"  # the last word completed after the others
+    finally:
+        svc.close()
