@@ -144,6 +144,8 @@ class _Indexer:
             "page_count": doc.page_count,
             "description": doc.description,
         }
+        if doc.page_starts:
+            out["page_starts"] = doc.page_starts
         if c.scores:
             out["dscores"] = format_dscores(c.scores)
         if c.year:

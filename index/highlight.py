@@ -4,7 +4,8 @@ from __future__ import annotations
 
 import html
 import re
-from collections.abc import Iterable
+from bisect import bisect_right
+from collections.abc import Iterable, Sequence
 
 WINDOW = 200
 MAX_SCAN_CHARS = 300_000  # bodies are scanned up to here; later matches are not worth the time
@@ -13,6 +14,7 @@ MAX_MATCHES = 2_000
 # Length-preserving fold so positions in the folded text are positions in the original.
 _FOLD = str.maketrans("åäöÅÄÖéèêëÉÈÊËüÜáàÁÀ", "aaoAAOeeeeEEEEuUaaAA")
 _WORD_CHARS = re.compile(r"\w", re.UNICODE)
+_WORD = re.compile(r"\w+")
 
 
 def fold(text: str) -> str:
@@ -56,39 +58,114 @@ def _trim_end(text: str, pos: int) -> int:
     return pos
 
 
-def snippet(body: str, pattern: re.Pattern[str] | None, fallback: str = "", window: int = WINDOW) -> str:
-    """Escaped text around the best cluster of matches with ``<mark>``; the fallback (or start) otherwise."""
-    body = body or ""
-    if pattern is not None and body:
-        scan = fold(body[:MAX_SCAN_CHARS])
-        matches = []
-        for m in pattern.finditer(scan):
-            matches.append((m.start(), m.end(), m.group(0)[:6].lower()))
-            if len(matches) >= MAX_MATCHES:
-                break
-        if matches:
-            i, j = _best_window(matches, window)
-            first, last = matches[i][0], matches[j - 1][1]
-            pad = max(0, (window - (last - first)) // 2)
-            start = _trim_start(body, max(0, first - pad))
-            end = _trim_end(body, min(len(body), max(last, start + window)))
-            start = max(0, min(start, first))
-            parts: list[str] = ["…" if start > 0 else ""]
-            cursor = start
-            for s, e, _ in matches[i:]:
-                if s >= end:
-                    break
-                if s < cursor:
-                    continue
-                parts.append(html.escape(body[cursor:s]))
-                parts.append("<mark>" + html.escape(body[s:e]) + "</mark>")
-                cursor = e
-            parts.append(html.escape(body[cursor:end]))
-            if end < len(body):
-                parts.append("…")
-            return " ".join("".join(parts).split())
-    text = " ".join((fallback or "").split()) or " ".join(body[: window * 3].split())
+def _render(body: str, matches: list[tuple[int, int, str]], start: int, end: int) -> str:
+    """body[start:end] escaped, every match inside marked, "…" where text was cut."""
+    parts: list[str] = ["…" if start > 0 else ""]
+    cursor = start
+    for s, e, _ in matches:
+        if s >= end:
+            break
+        if s < cursor:
+            continue
+        parts.append(html.escape(body[cursor:s]))
+        parts.append("<mark>" + html.escape(body[s:e]) + "</mark>")
+        cursor = e
+    parts.append(html.escape(body[cursor:end]))
+    if end < len(body):
+        parts.append("…")
+    return " ".join("".join(parts).split())
+
+
+def _find(body: str, pattern: re.Pattern[str], skip: int) -> list[tuple[int, int, str]]:
+    """(start, end, term) of the matches in the scanned body; those before ``skip`` only when there are no others."""
+    scan = fold(body[:MAX_SCAN_CHARS])
+    matches = []
+    for m in pattern.finditer(scan):
+        matches.append((m.start(), m.end(), m.group(0)[:6].lower()))
+        if len(matches) >= MAX_MATCHES:
+            break
+    later = [m for m in matches if m[0] >= skip]
+    return later if later or not skip else []
+
+
+def _fallback(text: str, window: int) -> str:
+    text = " ".join(text.split())
     if len(text) > window:
         cut = text.rfind(" ", 0, window)
         text = text[: cut if cut > window // 2 else window] + "…"
     return html.escape(text)
+
+
+def snippet(body: str, pattern: re.Pattern[str] | None, fallback: str = "", window: int = WINDOW) -> str:
+    """Escaped text around the best cluster of matches with ``<mark>``; the fallback (or start) otherwise."""
+    return passage(body, pattern, fallback, window)[0]
+
+
+def passage(body: str, pattern: re.Pattern[str] | None, fallback: str = "", window: int = WINDOW, *,
+            skip: int = 0, pages: Sequence[int] = ()) -> tuple[str, int | None]:
+    """The snippet and the offset of its first match (None when nothing matched and the fallback is shown).
+
+    For a paged document (``pages``: where each page begins) matches before ``skip`` (its title) count only
+    when nothing later matches, and the snippet starts at the matching passage (the start of its sentence,
+    never on an earlier page) and stays on the page of its first match."""
+    body = body or ""
+    matches = _find(body, pattern, skip) if pattern is not None and body else []
+    if matches:
+        i, j = _best_window(matches, window)
+        first = matches[i][0]
+        if pages:
+            low, high = page_bounds(pages, first, len(body))
+            while j - 1 > i and matches[j - 1][1] > high:
+                j -= 1
+            start = passage_start(body, first, max(low, first - window // 3))
+            end = max(matches[j - 1][1], min(high, _trim_end(body, max(matches[j - 1][1], start + window))))
+        else:
+            last = matches[j - 1][1]
+            pad = max(0, (window - (last - first)) // 2)
+            start = _trim_start(body, max(0, first - pad))
+            end = _trim_end(body, min(len(body), max(last, start + window)))
+            start = max(0, min(start, first))
+        return _render(body, matches[i:], start, end), first
+    if fallback.strip():
+        return _fallback(fallback, window), None
+    return _fallback(body[skip: skip + window * 3], window), None
+
+
+def page_bounds(pages: Sequence[int], offset: int, length: int) -> tuple[int, int]:
+    """(start, end) of the page holding ``offset``."""
+    n = bisect_right(pages, offset)
+    return (pages[n - 1] if n else 0), (pages[n] if n < len(pages) else length)
+
+
+def page_of(pages: Sequence[int], offset: int | None) -> int | None:
+    """The 1-based page (or slide) holding ``offset``; None for a one-page document or no offset."""
+    if offset is None or len(pages) < 2:
+        return None
+    return max(1, bisect_right(pages, offset))
+
+
+_SENTENCE_END = re.compile(r"[.!?:;]\s|\n")
+
+
+def passage_start(body: str, first: int, floor: int) -> int:
+    """Where the passage holding ``first`` begins: after the last sentence end or line break in
+    body[floor:first], else at the start of the matching word."""
+    start = None
+    for m in _SENTENCE_END.finditer(body, floor, first):
+        start = m.end()
+    if start is None:
+        return _trim_start(body, first)
+    while start < first and body[start].isspace():
+        start += 1
+    return start
+
+
+def title_end(body: str, title: str) -> int:
+    """Offset just past the title where the body opens with it (a PDF's cover page), else 0."""
+    words = _WORD.findall(fold(title.lower()))
+    matched, end = 0, 0
+    for m in _WORD.finditer(fold(body[: len(title) * 2 + 100].lower())):
+        if matched == len(words) or m.group(0) != words[matched]:
+            break
+        matched, end = matched + 1, m.end()
+    return end if words and matched >= min(len(words), 3) else 0

@@ -5,7 +5,7 @@ from __future__ import annotations
 from datetime import date, datetime
 from typing import TYPE_CHECKING, Any
 
-from index.highlight import snippet
+from index.highlight import page_of, passage, title_end
 from kb.searchmodel import Hit
 
 if TYPE_CHECKING:
@@ -41,10 +41,16 @@ def make_hit(gen: Generation, docnum: int, score: float, pattern: Any) -> Hit:
             if other_url and other_url != url and other_url not in duplicates:
                 duplicates.append(other_url)
     page_count = stored.get("page_count")
+    title = str(stored.get("title") or url)
+    body = str(stored.get("body") or "")
+    pages = [int(p) for p in stored.get("page_starts") or ()]
+    # a paged document's snippet skips its cover title and names the page of the passage it shows
+    text, offset = passage(body, pattern, str(stored.get("description") or ""), skip=title_end(body, title) if pages else 0, pages=pages)
     return Hit(
         url=url,
-        title=str(stored.get("title") or url),
-        snippet=snippet(str(stored.get("body") or ""), pattern, str(stored.get("description") or "")),
+        title=title,
+        snippet=text,
+        page=page_of(pages, offset),
         organisation=str(stored.get("organisation") or ""),
         source=str(stored.get("source") or ""),
         delomraden=as_list(stored.get("delomrade")),

@@ -10,7 +10,8 @@ from index.analysis import folded_analyzer, swedish_analyzer
 # 2: body without character offsets, folded without positions, dscores column, url/dup_group columns.
 # 3: lan and malsattning facets, superseded flag, newer_version and versions (issue 14).
 # 4: last_changed (when kb last saw the text change; the feed's order and entry times).
-SCHEMA_VERSION = "4"
+# 5: page_starts (offsets of PDF pages / slides in body: a hit names its page).
+SCHEMA_VERSION = "5"
 
 # Fields with a column (sortable=True): readable per document without unpickling stored fields.
 COLUMN_FIELDS = ("url", "organisation", "doc_type", "year", "format", "published", "first_seen", "last_changed", "dup_group", "dscores")
@@ -75,5 +76,6 @@ def build_schema(decompound: bool = True) -> Schema:
         duplicates=STORED(),
         size=STORED(),
         page_count=STORED(),
+        page_starts=STORED(),  # [offset in body where page/slide N+1 begins]; absent for web pages
         description=STORED(),
     )

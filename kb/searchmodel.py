@@ -95,6 +95,7 @@ class Hit:
     malgrupp: list[str] = field(default_factory=list)
     size: int = 0
     page_count: int | None = None
+    page: int | None = None  # PDF page / slide of the snippet's passage (None: web page, one page, no match shown)
     explanation: str = ""  # "klassad som … eftersom …"
     delomrade_scores: dict[str, float] = field(default_factory=dict)
     duplicates: list[str] = field(default_factory=list)  # other locations of the same document
@@ -115,6 +116,7 @@ class Hit:
             "published": self.published,
             "score": round(self.score, 4),
             "format": self.format,
+            "page": self.page,
             "malgrupp": self.malgrupp,
             "explanation": self.explanation,
             "duplicates": self.duplicates,

@@ -84,6 +84,8 @@ def _schemas() -> dict[str, Any]:
             "delomraden": STRINGS, "doc_type": STRING,
             "published": {"type": ["string", "null"], "format": "date"}, "score": {"type": "number"},
             "format": {"type": "string", "enum": list(FORMATS)},
+            "page": {"type": ["integer", "null"], "minimum": 1,
+                     "description": "sidan (PDF) eller bilden (PowerPoint) där utdraget står; null för webbsidor och dokument på en sida"},
             "malgrupp": STRINGS, "explanation": STRING,
             "duplicates": STRINGS, "lan": STRINGS, "malsattningar": STRINGS,
             "newer_version": {"anyOf": [ref("Version"), {"type": "null"}], "description": "den nyaste versionen när denna är ersatt"},

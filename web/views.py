@@ -108,7 +108,7 @@ class Tag:
 @dataclass
 class HitView:
     title: str
-    href: str | None
+    href: str | None  # a PDF's link opens the page of the snippet (#page=N)
     url: str
     snippet: str  # HTML-safe from the service; the only field rendered with |safe
     organisation: str
@@ -123,6 +123,7 @@ class HitView:
     goals: list[str] = field(default_factory=list)  # labels of the strategy goals served
     newer: VersionLink | None = None  # "Nyare version finns: …"
     versions: list[VersionLink] = field(default_factory=list)  # every version, newest first
+    page_text: str | None = None  # "s. 37" (PDF) or "bild 9" (PowerPoint): where the snippet stands
 
 
 @dataclass
@@ -235,11 +236,26 @@ def format_text(hit: Hit, taxonomy: Taxonomy) -> str:
     return ", ".join(parts)
 
 
+def page_text(hit: Hit) -> str | None:
+    """Where in a long document the snippet stands: "s. 37" in a PDF, "bild 9" in a slide deck."""
+    if hit.page is None:
+        return None
+    return f"bild {hit.page}" if hit.format == "pptx" else f"s. {hit.page}"
+
+
+def hit_href(hit: Hit) -> str | None:
+    """The hit's link; a PDF's opens at the snippet's page (the #page=N open parameter PDF viewers follow)."""
+    href = safe_href(hit.url)
+    if href and hit.page and hit.format == "pdf" and "#" not in href:
+        return f"{href}#page={hit.page}"
+    return href
+
+
 def hit_view(hit: Hit, taxonomy: Taxonomy) -> HitView:
     published = parse_date(hit.published)
     return HitView(
         title=hit.title or hit.url,
-        href=safe_href(hit.url),
+        href=hit_href(hit),
         url=hit.url,
         snippet=hit.snippet,
         organisation=hit.organisation,
@@ -254,6 +270,7 @@ def hit_view(hit: Hit, taxonomy: Taxonomy) -> HitView:
         goals=[taxonomy.label("malsattning", s) for s in hit.malsattningar],
         newer=VersionLink(hit.newer_version["title"], safe_href(hit.newer_version["url"])) if hit.newer_version else None,
         versions=[VersionLink(v["title"], safe_href(v["url"]), v["url"] == hit.url) for v in hit.versions],
+        page_text=page_text(hit),
     )
 
 

@@ -73,7 +73,8 @@ def cmd_search(args: argparse.Namespace, settings: Settings) -> int:
         areas = ", ".join(taxonomy.label("delomrade", d) for d in hit.delomraden)
         doc_type = taxonomy.label("doc_type", hit.doc_type) if hit.doc_type else ""
         fmt = taxonomy.label("format", hit.format)
-        meta = " · ".join(x for x in (hit.organisation, hit.published or "", fmt if fmt != doc_type else "", doc_type, areas) if x)
+        where = "" if hit.page is None else f"{'bild' if hit.format == 'pptx' else 's.'} {hit.page}"  # the snippet's page
+        meta = " · ".join(x for x in (hit.organisation, hit.published or "", fmt if fmt != doc_type else "", where, doc_type, areas) if x)
         _out(f"     {meta}")
         if hit.malgrupp:
             _out("     Målgrupp: " + ", ".join(taxonomy.label("malgrupp", m) for m in hit.malgrupp))
