@@ -348,7 +348,7 @@ class SourceLanes:
                 self.cut_short = self.cut_short or f"max_pages ({self.source.max_pages}) nådd"
                 raise FetchError(OVER_BUDGET, "", url)
             self.requests += 1  # reserved before the request, so concurrent lanes never exceed max_pages
-        first = origin(url)
+        first = gate_key(url)
 
         def slot(hop: str) -> AbstractContextManager[None]:
             # Every hop waits for its own host's turn: a redirect to another origin is spaced by that origin's delay.
