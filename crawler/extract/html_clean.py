@@ -9,6 +9,7 @@ from typing import cast
 
 import lxml.etree
 
+from crawler.extract.html_lines import DATE_LABEL, DATE_MAX, LINE_MAX, LINE_PHRASES, is_date_only
 from crawler.extract.html_parse import norm, tag_of, text_of
 
 log = logging.getLogger(__name__)
@@ -62,17 +63,6 @@ WIDGET_PHRASES = re.compile(
     r"leggi anche|à lire aussi|lire aussi|voir aussi)",
     re.IGNORECASE,
 )
-# A short block that starts with one of these is a link line under or after the text, not the text ("Read more: …").
-LINE_PHRASES = re.compile(
-    r"^(?:read more\b|weiterlesen|mehr lesen|lire la suite|leer más|läs mer:|läs också:|also read\b|"
-    r"zurück(?:$| zu)|nach oben$|back to top|to top$|till toppen|upp till toppen|tillbaka till|"
-    r"comments are closed|kommentare sind geschlossen|print recipe|"
-    r"kategorie:|kategorien:|category:|categories:|kategori:|tags:|schlagwörter:|schlagworte:|taggar:|"
-    r"filed under|posted in\b|verwandte (?:themen|artikel|beiträge)|weitere beiträge|"
-    r"artículos relacionados|noticias relacionadas|articles similaires|sur le même sujet|dans la même rubrique)",
-    re.IGNORECASE,
-)
-LINE_MAX = 200
 # A small box that opens with one of these headings is a contact or help box beside the content.
 BOX_HEADINGS = re.compile(r"^(?:kontakt|kontakta oss|frågor\??|har du frågor\??|kontaktperson(?:er)?|kontaktuppgifter)$",
                           re.IGNORECASE)
@@ -228,16 +218,25 @@ def clean_container(container: lxml.etree._Element, keep: set[lxml.etree._Elemen
             target = _widget_block(el, container)
             if target is not None and not protected(target):
                 drop(target)
-        elif LINE_PHRASES.match(text):
-            target = _block_of(el, container)
-            if target is not None and text_len(target) < LINE_MAX and not protected(target) \
-                    and text_of(target).lower().startswith(text[:20].lower()):
-                drop(target)
-        elif DATE_LINE.match(text):
-            target = _block_of(el, container)
-            if target is not None and text_len(target) < 160 and target not in keep:
-                drop(target)
+        else:
+            _drop_line(el, text, container, keep, protected)
     _drop_link_lists(container, keep, protected)
+
+
+def _drop_line(el: lxml.etree._Element, text: str, container: lxml.etree._Element, keep: set[lxml.etree._Element],
+               protected: Callable[[lxml.etree._Element], bool]) -> None:
+    """A short block that is a link line ("Read more: …"), an ad label or a date line goes."""
+    target = _block_of(el, container)
+    if target is None or target in keep:
+        return
+    if LINE_PHRASES.match(text):
+        if text_len(target) < LINE_MAX and not protected(target) and text_of(target).lower().startswith(text[:20].lower()):
+            drop(target)
+    elif DATE_LINE.match(text) or DATE_LABEL.match(text):
+        if text_len(target) < DATE_MAX:
+            drop(target)
+    elif is_date_only(text) and is_date_only(text_of(target)):
+        drop(target)
 
 
 def _drop_link_lists(container: lxml.etree._Element, keep: set[lxml.etree._Element],
