@@ -114,21 +114,35 @@ def passage(body: str, pattern: re.Pattern[str] | None, fallback: str = "", wind
         i, j = _best_window(matches, window)
         first = matches[i][0]
         if pages:
-            low, high = page_bounds(pages, first, len(body))
-            while j - 1 > i and matches[j - 1][1] > high:
-                j -= 1
-            start = passage_start(body, first, max(low, first - window // 3))
-            end = max(matches[j - 1][1], min(high, _trim_end(body, max(matches[j - 1][1], start + window))))
+            start, end = _page_span(body, matches[i:j], pages, skip, window)
         else:
             last = matches[j - 1][1]
             pad = max(0, (window - (last - first)) // 2)
             start = _trim_start(body, max(0, first - pad))
             end = _trim_end(body, min(len(body), max(last, start + window)))
             start = max(0, min(start, first))
-        return _render(body, matches[i:], start, end), first
+        return _render(body, matches, start, end), first
     if fallback.strip():
         return _fallback(fallback, window), None
     return _fallback(body[skip: skip + window * 3], window), None
+
+
+def _page_span(body: str, matches: list[tuple[int, int, str]], pages: Sequence[int], skip: int, window: int) -> tuple[int, int]:
+    """(start, end) of a paged document's snippet: from the first match's passage to the window's last match on
+    the same page; a passage the page end cuts short begins at an earlier sentence of that page instead."""
+    first = matches[0][0]
+    low, high = page_bounds(pages, first, len(body))
+    last = max([e for s, e, _ in matches if e <= high] or [matches[0][1]])
+    start = passage_start(body, first, max(low, first - window // 3))
+    end = max(last, min(high, _trim_end(body, max(last, start + window))))
+    floor = max(low, skip, end - window)
+    if end - start < window * 2 // 3 and floor < start:
+        boundary = _SENTENCE_END.search(body, floor, start)
+        earlier = floor if floor in (low, skip) else boundary.end() if boundary else _trim_end(body, floor)
+        while earlier < start and body[earlier].isspace():
+            earlier += 1
+        start = earlier
+    return start, end
 
 
 def page_bounds(pages: Sequence[int], offset: int, length: int) -> tuple[int, int]:
