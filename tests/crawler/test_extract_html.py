@@ -91,13 +91,13 @@ def test_paragraphs_headings_and_main_content() -> None:
         "<main><nav class='breadcrumb'>Du är här: <a href='/'>Start</a></nav>"
         "<h1>Skyddat boende</h1><p>Första stycket om skyddat boende och placeringar.</p>"
         "<h2>Ansvar</h2><p>Andra stycket<br>med radbrytning.</p><h3>Detaljer</h3><ul><li>Punkt ett</li>"
-        "<li>Punkt två</li></ul><h4>Ingen h4</h4>"
+        "<li>Punkt två</li></ul><h4>Ingen h4</h4><p>Sista stycket.</p>"
         "<div class='share'><h2>Dela sidan</h2><a href='https://facebook.com/x'>Facebook</a></div></main>"
         "<footer>© 2025 Myndigheten</footer>")
     e = extract_html(page_bytes := html.encode(), "http://x/")
     assert e.text.split("\n\n") == ["Skyddat boende", "Första stycket om skyddat boende och placeringar.", "Ansvar",
                                     "Andra stycket\nmed radbrytning.", "Detaljer", "Punkt ett", "Punkt två",
-                                    "Ingen h4"]
+                                    "Ingen h4", "Sista stycket."]
     assert e.headings == ["Skyddat boende", "Ansvar", "Detaljer"]
     assert page_bytes  # the links still come from the whole page
     assert {link.url for link in e.links} >= {"http://x/", "https://facebook.com/x"}

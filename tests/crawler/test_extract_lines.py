@@ -57,3 +57,13 @@ def test_date_only() -> None:
     assert not is_date_only("Sexualbrott 2019")
     assert not is_date_only("+81 158-23-2012")
     assert not is_date_only("Lag 2018:123")
+
+
+def test_short_trailing_labels_go_but_trailing_list_items_and_table_rows_stay() -> None:
+    text = _text("<p>Kommentieren Sie</p><div>Like:</div>")
+    assert text.endswith(MORE)
+    html = (f"<html><body><main><h1>Rubrik</h1><p>{PROSE}</p><ul><li>Första samtal inom en vecka</li>"
+            "<li>Gruppbehandling tjugo veckor</li></ul><table><tr><td>Mål 1</td><td>2026</td></tr></table>"
+            "<h3>Top-Touren</h3></main></body></html>")
+    text = extract_html(html.encode(), "https://example.org/b").text
+    assert "Gruppbehandling tjugo veckor" in text and "Mål 1 2026" in text and "Top-Touren" not in text
