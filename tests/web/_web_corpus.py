@@ -49,7 +49,7 @@ _ORGS = {
 _DOCS: list[tuple[str, str, str, str, str, date | None, dict[str, Any]]] = [
     ("sos", "/vald/vagledning", "Våld i nära relationer – vägledning för socialtjänsten",
      ("Vägledningen beskriver hur socialtjänsten ska upptäcka våld i nära relationer och ge stöd till våldsutsatta kvinnor. "
-      "Kvinnofridskränkning och psykiskt våld tas upp."), "pdf", date(2024, 3, 5), {"size": 1_250_000, "page_count": 12}),
+      "Kvinnofridskränkning och psykiskt våld tas upp."), "pdf", date(2024, 3, 5), {"size": 1_250_000, "page_count": 12, "page_starts": [0, 117]}),  # hits say "s. N"
     ("sos", "/vald/riskbedomning", "Riskbedömning vid våld i nära relationer",
      "Strukturerade riskbedömningar som FREDA hjälper socialtjänsten att bedöma risken för nytt våld.", "html", date(2023, 10, 1), {}),
     ("sos", "/vald/skyddat-boende", "Skyddat boende för våldsutsatta",
