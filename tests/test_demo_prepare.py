@@ -21,7 +21,7 @@ from kb.settings import Settings, load_settings
 from kb.store import Store
 
 MANIFEST = json.loads(demo.MANIFEST.read_text(encoding="utf-8"))
-INDEXABLE = Counter(m["site"] for m in MANIFEST if m["indexable"])  # 66 pages and documents over five sites
+INDEXABLE = Counter(m["site"] for m in MANIFEST if m["indexable"])  # pages and documents per site
 
 
 def _free_port() -> int:
