@@ -99,6 +99,18 @@ def with_heading(containers: list[lxml.etree._Element], keep: set[lxml.etree._El
     return containers
 
 
+def without_title(text: str, title: str) -> str:
+    """The text without its heading line when that line is the title (stored apart, indexed and shown as the title)."""
+    if not title:
+        return text
+    paras = text.split("\n\n")
+    wanted = norm(title)
+    for i, para in enumerate(paras[:3]):
+        if norm(para) == wanted:
+            return "\n\n".join(paras[:i] + paras[i + 1:])
+    return text
+
+
 def extract_html(body: bytes, url: str, content_type: str | None = None, *,
                  content_selector: str | None = None, drop_selectors: Iterable[str] = ()) -> Extracted:
     """Extract main-content text and metadata from an HTML body."""
@@ -159,8 +171,9 @@ def extract_html(body: bytes, url: str, content_type: str | None = None, *,
         or (headings[0] if headings else "")
     description = norm(meta.get("description") or meta.get("og:description") or "")[:1000]
     soft = is_soft_404(page_title, h1, text, login_in_content(fields, containers))
+    title = clean_text(title)[:500]
     return Extracted(
-        title=clean_text(title)[:500], text=text, format="html", description=clean_text(description),
+        title=title, text=without_title(text, title), format="html", description=clean_text(description),
         headings=[clean_text(h)[:300] for h in headings[:200]], published=published, modified=modified,
         language=language, links=links, canonical=canonical, robots_noindex=noindex,
         robots_nofollow=nofollow, soft_404=soft,

@@ -95,7 +95,8 @@ def test_paragraphs_headings_and_main_content() -> None:
         "<div class='share'><h2>Dela sidan</h2><a href='https://facebook.com/x'>Facebook</a></div></main>"
         "<footer>© 2025 Myndigheten</footer>")
     e = extract_html(page_bytes := html.encode(), "http://x/")
-    assert e.text.split("\n\n") == ["Skyddat boende", "Första stycket om skyddat boende och placeringar.", "Ansvar",
+    assert e.title == "Skyddat boende"  # the h1 is the title, kept apart from the text
+    assert e.text.split("\n\n") == ["Första stycket om skyddat boende och placeringar.", "Ansvar",
                                     "Andra stycket\nmed radbrytning.", "Detaljer", "Punkt ett", "Punkt två",
                                     "Ingen h4", "Sista stycket."]
     assert e.headings == ["Skyddat boende", "Ansvar", "Detaljer"]
