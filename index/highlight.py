@@ -76,16 +76,32 @@ def _render(body: str, matches: list[tuple[int, int, str]], start: int, end: int
     return " ".join("".join(parts).split())
 
 
-def _find(body: str, pattern: re.Pattern[str], skip: int) -> list[tuple[int, int, str]]:
-    """(start, end, term) of the matches in the scanned body; those before ``skip`` only when there are no others."""
-    scan = fold(body[:MAX_SCAN_CHARS])
+def _find(scan: str, pattern: re.Pattern[str], avoid: list[tuple[int, int]]) -> list[tuple[int, int, str]]:
+    """(start, end, term) of the matches in the (folded) text that fall outside the ``avoid`` spans (in order)."""
     matches = []
     for m in pattern.finditer(scan):
         matches.append((m.start(), m.end(), m.group(0)[:6].lower()))
         if len(matches) >= MAX_MATCHES:
             break
-    later = [m for m in matches if m[0] >= skip]
-    return later if later or not skip else []
+    if not avoid:
+        return matches
+    starts = [a for a, _ in avoid]
+    ends = [b for _, b in avoid]
+
+    def inside(pos: int) -> bool:
+        n = bisect_right(starts, pos) - 1
+        return n >= 0 and pos < ends[n]
+
+    return [m for m in matches if not inside(m[0])]
+
+
+def _title_spans(scan: str, title: str) -> list[tuple[int, int]]:
+    """Where a title of three words or more recurs in the (folded) text, in order."""
+    words = _WORD.findall(fold(title))
+    if len(words) < 3:
+        return []
+    repeat = re.compile(r"(?<!\w)" + r"\W+".join(re.escape(w) for w in words) + r"(?!\w)", re.IGNORECASE)
+    return [(m.start(), m.end()) for m in repeat.finditer(scan)]
 
 
 def _fallback(text: str, window: int) -> str:
@@ -102,19 +118,25 @@ def snippet(body: str, pattern: re.Pattern[str] | None, fallback: str = "", wind
 
 
 def passage(body: str, pattern: re.Pattern[str] | None, fallback: str = "", window: int = WINDOW, *,
-            skip: int = 0, pages: Sequence[int] = ()) -> tuple[str, int | None]:
+            skip: int = 0, pages: Sequence[int] = (), title: str = "") -> tuple[str, int | None]:
     """The snippet and the offset of its first match (None when nothing matched and the fallback is shown).
 
-    For a paged document (``pages``: where each page begins) matches before ``skip`` (its title) count only
-    when nothing later matches, and the snippet starts at the matching passage (the start of its sentence,
+    Matches before ``skip`` (a cover title) or inside a repeat of ``title`` are not shown. For a paged document
+    (``pages``: where each page begins) the snippet starts at the matching passage (the start of its sentence,
     never on an earlier page) and stays on the page of its first match."""
     body = body or ""
-    matches = _find(body, pattern, skip) if pattern is not None and body else []
+    matches: list[tuple[int, int, str]] = []
+    avoid: list[tuple[int, int]] = []
+    if pattern is not None and body:
+        scan = fold(body[:MAX_SCAN_CHARS])
+        # the hit's title is shown above its snippet: a cover title and its repeats as a running header are not
+        avoid = ([(0, skip)] if skip else []) + _title_spans(scan, title)
+        matches = _find(scan, pattern, avoid)
     if matches:
         i, j = _best_window(matches, window)
         first = matches[i][0]
         if pages:
-            start, end = _page_span(body, matches[i:j], pages, skip, window)
+            start, end = _page_span(body, matches[i:j], pages, avoid, window)
         else:
             last = matches[j - 1][1]
             pad = max(0, (window - (last - first)) // 2)
@@ -127,18 +149,21 @@ def passage(body: str, pattern: re.Pattern[str] | None, fallback: str = "", wind
     return _fallback(body[skip: skip + window * 3], window), None
 
 
-def _page_span(body: str, matches: list[tuple[int, int, str]], pages: Sequence[int], skip: int, window: int) -> tuple[int, int]:
+def _page_span(body: str, matches: list[tuple[int, int, str]], pages: Sequence[int], avoid: list[tuple[int, int]],
+               window: int) -> tuple[int, int]:
     """(start, end) of a paged document's snippet: from the first match's passage to the window's last match on
-    the same page; a passage the page end cuts short begins at an earlier sentence of that page instead."""
+    the same page; a passage the page end cuts short begins at an earlier sentence of that page instead (never
+    inside an ``avoid`` span)."""
     first = matches[0][0]
     low, high = page_bounds(pages, first, len(body))
     last = max([e for s, e, _ in matches if e <= high] or [matches[0][1]])
     start = passage_start(body, first, max(low, first - window // 3))
     end = max(last, min(high, _trim_end(body, max(last, start + window))))
-    floor = max(low, skip, end - window)
+    edges = {low} | {b for _, b in avoid if low <= b <= start}
+    floor = max(end - window, *edges)
     if end - start < window * 2 // 3 and floor < start:
         boundary = _SENTENCE_END.search(body, floor, start)
-        earlier = floor if floor in (low, skip) else boundary.end() if boundary else _trim_end(body, floor)
+        earlier = floor if floor in edges else boundary.end() if boundary else _trim_end(body, floor)
         while earlier < start and body[earlier].isspace():
             earlier += 1
         start = earlier

@@ -45,7 +45,8 @@ def make_hit(gen: Generation, docnum: int, score: float, pattern: Any) -> Hit:
     body = str(stored.get("body") or "")
     pages = [int(p) for p in stored.get("page_starts") or ()]
     # a paged document's snippet skips its cover title and names the page of the passage it shows
-    text, offset = passage(body, pattern, str(stored.get("description") or ""), skip=title_end(body, title) if pages else 0, pages=pages)
+    text, offset = passage(body, pattern, str(stored.get("description") or ""), skip=title_end(body, title) if pages else 0, pages=pages,
+                           title=title if pages else "")
     return Hit(
         url=url,
         title=title,

@@ -178,3 +178,33 @@ def test_join_pages_gives_an_empty_page_the_next_pages_start() -> None:
     assert text == "ett\n\ntre"
     assert starts == [0, 5, 5, 8]
     assert [bisect_right(starts, text.index(w)) for w in ("ett", "tre")] == [1, 3]
+
+
+class _AlternatingHeaders(FPDF):
+    """Title on even pages, publisher on odd ones (a book's running heads); none on the cover."""
+
+    def header(self) -> None:
+        if self.page_no() > 1:
+            self.set_font("Helvetica", "", 8)
+            self.cell(0, 6, "Handbok om skyddat boende" if self.page_no() % 2 == 0 else "Kunskapscentrum för kvinnofrid",
+                      new_x="LMARGIN", new_y="NEXT")
+
+
+@pytest.mark.parametrize("pages", [7, 121])
+def test_running_heads_alternating_between_even_and_odd_pages_are_removed(pages: int) -> None:
+    from _paged import page_paragraphs
+
+    pdf = _AlternatingHeaders()
+    pdf.set_title("Handbok om skyddat boende")
+    pdf.add_page()
+    pdf.set_font("Helvetica", "B", 20)
+    pdf.cell(0, 12, "Omslag", new_x="LMARGIN", new_y="NEXT")
+    for n in range(2, pages + 1):
+        pdf.add_page()
+        pdf.set_font("Helvetica", "", 11)
+        for para in page_paragraphs(n):
+            pdf.multi_cell(0, 6, para, new_x="LMARGIN", new_y="NEXT")
+    e = extract_pdf(bytes(pdf.output()))
+    assert "Kunskapscentrum för kvinnofrid" not in e.text  # on (pages - 1) // 2 pages: under half of them
+    assert "Handbok om skyddat boende" not in e.text
+    assert e.text.count("Kontaktpersonen för") == pages - 1  # the running text is all there

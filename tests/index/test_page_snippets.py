@@ -71,3 +71,13 @@ def test_a_web_page_snippet_is_unchanged_by_the_paged_rules() -> None:
     text = snippet(body, term_pattern(["flyttkartong"]))
     assert "<mark>flyttkartong</mark>" in text and text.startswith("…") and "Inledning" in text  # centred on the match
     assert passage(body, term_pattern(["flyttkartong"]))[0] == text
+
+
+def test_a_title_repeated_as_a_running_header_is_not_the_snippet() -> None:
+    pages = ["Omslag", f"{TITLE}\n\nBoendet ska vara tryggt.", f"{TITLE}\n\nSkolgången fortsätter under vistelsen i boendet."]
+    body = "\n\n".join(pages)
+    starts = [0, len(pages[0]) + 2, len(pages[0]) + len(pages[1]) + 4]
+    text, offset = passage(body, term_pattern(["boend"]), pages=starts, title=TITLE)
+    assert page_of(starts, offset) == 2 and text.startswith("…<mark>Boendet</mark> ska vara tryggt.")
+    text, offset = passage(body, term_pattern(["handbok"]), "Om boendet.", pages=starts, title=TITLE)
+    assert (text, offset) == ("Om boendet.", None)
