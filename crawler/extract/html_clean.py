@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import functools
 import logging
 import re
 from collections.abc import Callable, Iterator
@@ -74,10 +75,15 @@ BLOCK_TAGS = {"p", "div", "section", "article", "main", "h1", "h2", "h3", "h4", 
               "aside", "caption", "center", "legend", "body", "html"}
 
 
-def class_parts(el: lxml.etree._Element) -> list[list[str]]:
+def class_parts(el: lxml.etree._Element) -> tuple[tuple[str, ...], ...]:
     """Each class name and the id, split into lower-case parts."""
-    names = (el.get("class") or "").split() + (el.get("id") or "").split()
-    return [[p.lower() for p in SPLIT_RE.split(n) if p] for n in names]
+    return _split_names(el.get("class") or "", el.get("id") or "")
+
+
+@functools.lru_cache(maxsize=8192)
+def _split_names(classes: str, ident: str) -> tuple[tuple[str, ...], ...]:
+    """The split of one class attribute and id (pages repeat the same few hundred class strings)."""
+    return tuple(tuple(p.lower() for p in SPLIT_RE.split(n) if p) for n in classes.split() + ident.split())
 
 
 def is_furniture_name(el: lxml.etree._Element) -> bool:
@@ -149,7 +155,8 @@ def _in_content_section(el: lxml.etree._Element) -> bool:
 def prune(root: lxml.etree._Element, keep: set[lxml.etree._Element]) -> None:
     """Remove page furniture from the tree under ``root`` (``keep``: the h1 and its ancestors)."""
     body_len = max(text_len(root), 1)
-    aria_targets = {t for el in root.iter() if isinstance(el.tag, str) for t in (el.get("aria-controls") or "").split()}
+    found = root.xpath(".//@aria-controls")
+    aria_targets = {t for value in (found if isinstance(found, list) else []) for t in str(value).split()}
     doomed: list[lxml.etree._Element] = []
     skip: set[lxml.etree._Element] = set()
     for el in root.iter():

@@ -10,7 +10,7 @@ import lxml.etree
 from cssselect import SelectorError
 from lxml.cssselect import CSSSelector
 
-from crawler.extract.text import WS_RE, clean_text
+from crawler.extract.text import clean_text
 
 log = logging.getLogger(__name__)
 
@@ -129,7 +129,7 @@ def select(root: lxml.etree._Element, selector: str) -> list[lxml.etree._Element
 
 def norm(s: str | None) -> str:
     """Whitespace collapsed to single spaces, stripped."""
-    return WS_RE.sub(" ", s or "").strip()
+    return " ".join((s or "").split())  # str.split knows the no-break and wide spaces WS_RE lists
 
 
 def text_of(el: lxml.etree._Element) -> str:
@@ -140,7 +140,7 @@ def text_of(el: lxml.etree._Element) -> str:
 def tag_of(el: object) -> str:
     """Lower-case tag name; '' for comments and processing instructions."""
     t = getattr(el, "tag", None)
-    return t.lower() if isinstance(t, str) else ""
+    return t if isinstance(t, str) else ""  # the HTML parser lower-cases tag names
 
 
 
