@@ -10,7 +10,7 @@ from typing import cast
 
 import lxml.etree
 
-from crawler.extract.html_lines import DATE_LABEL, DATE_MAX, LINE_MAX, LINE_PHRASES, is_date_only
+from crawler.extract.html_lines import DATE_LABEL, DATE_MAX, LINE_MAX, LINE_PHRASES, SIGNUP, SIGNUP_MAX, is_date_only
 from crawler.extract.html_parse import norm, tag_of, text_of
 
 log = logging.getLogger(__name__)
@@ -243,6 +243,11 @@ def _drop_line(el: lxml.etree._Element, text: str, container: lxml.etree._Elemen
         if text_len(target) < DATE_MAX:
             drop(target)
     elif is_date_only(text) and is_date_only(text_of(target)):
+        drop(target)
+    elif SIGNUP.search(text) and text_len(target) < SIGNUP_MAX and not protected(target):
+        before = target.getprevious()
+        if before is not None and tag_of(before) in ("h2", "h3", "h4", "h5", "h6") and before not in keep:
+            drop(before)
         drop(target)
 
 

@@ -14,9 +14,15 @@ LINE_PHRASES = re.compile(
     r"previous$|next$|zurück$|weiter$|anterior$|siguiente$|próxim[oa]$|"
     r"kategorie:|kategorien:|category:|categories:|categoria:|categorias$|kategori:|tags:?$|tags:|schlagwörter:|"
     r"schlagworte:|taggar:|etiquetas:|filed under|posted in\b|verwandte (?:themen|artikel|beiträge)|weitere beiträge|"
-    r"artículos relacionados|noticias relacionadas|articles similaires|sur le même sujet|dans la même rubrique)",
+    r"artículos relacionados|noticias relacionadas|articles similaires|sur le même sujet|dans la même rubrique|"
+    # image credits
+    r"foto:|fotos:|photo:|photos:|bild:|bilder:|image:|credit:|credits:|photo by\b|bildquelle|©)",
     re.IGNORECASE,
 )
+# A short block that mentions one of these anywhere is a sign-up box (the heading before it goes too).
+SIGNUP = re.compile(r"\b(?:newsletter|nyhetsbrev(?:et)?|subscribe to|sign up for|abonnieren|suscr[ií]bete|inscreva-se|"
+                    r"abonnez-vous)\b", re.IGNORECASE)
+SIGNUP_MAX = 250
 LINE_MAX = 200  # characters: a longer block that starts so is a paragraph
 
 # A label that opens a date line in the public benchmarks' languages (Swedish labels are html_clean.DATE_LINE).
@@ -42,7 +48,8 @@ _NAMES = (
 _FILLER = {"am", "pm", "at", "um", "uhr", "de", "del", "le", "den", "kl", "the", "of", "on", "à", "h", "est", "edt",
            "cst", "cdt", "pst", "pdt", "gmt", "utc", "cet", "cest", "et", "st", "nd", "rd", "th", "às", "a", "em"}
 _TOKEN = re.compile(r"\w+")
-_NUMERIC_DATE = re.compile(r"\d{1,4}[-/.]\d{1,2}[-/.]\d{2,4}(?:,?\s+\d{1,2}[:.]\d{2}(?:[:.]\d{2})?)?")
+_NUMERIC_DATE = re.compile(r"\d{1,4}[-/.]\d{1,2}[-/.]\d{2,4}(?:,?\s+\d{1,2}[:.]\d{2}(?:[:.]\d{2})?(?:\s*(?:uhr|h|am|pm))?)?",
+                           re.IGNORECASE)
 
 
 def is_date_only(text: str) -> bool:
