@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import hashlib
 import html
+import random
 from dataclasses import dataclass, field
 from datetime import UTC, date, datetime, time, timedelta, timezone
 from email.utils import format_datetime
@@ -70,6 +71,7 @@ class Page:
     gone_since: int | None = None  # night since which the URL is not live for good (404/410/301)
     left_in_sitemap: bool = False  # removed, but its sitemap entry (and old lastmod) stays
     stored: bool = False  # has it ever been live (so a search may know it)?
+    seed: str = ""  # what its shared paragraphs are picked by (the path unless set; a move keeps it)
     short: bool = False  # a real page of a few words (a contact note): may be stored or skipped, never a failure
     error_page: bool = False  # answers 200 with a "page not found" text (a soft 404): removed like a 404
 
@@ -88,8 +90,12 @@ class Page:
         if self.short:
             return (f'<!doctype html><html lang="sv"><head><meta charset="utf-8"><title>{html.escape(self.title)}</title></head>'
                     f"<body><main><h1>{html.escape(self.title)}</h1><p>Ring 0123-45 67 89. Kodord {self.marker}.</p></main></body></html>").encode()
-        seed = int(hashlib.sha1(self.path.encode()).hexdigest(), 16)
-        texts = [_TEXTS[(seed + i * 5) % len(_TEXTS)] for i in range(3)]
+        # Three of the shared paragraphs, picked by the page's content seed, and one of its own: no two pages are
+        # near-duplicates (which the crawler would rightly group), and a page moved with the same body keeps it.
+        pick = random.Random(self.seed or self.path).sample(range(len(_TEXTS)), 3)
+        own = (f"Om {self.title.lower()}: här samlar vi stöd, kontaktvägar och kunskap för {self.title.lower()} "
+               f"inom arbetet mot våld, med material som uppdateras löpande.")
+        texts = [_TEXTS[i] for i in pick] + [own]
         anchors = "".join(f'<li><a href="{html.escape(h)}">{html.escape(h.strip("/") or "start")}</a></li>' for h in self.links)
         paragraphs = "".join(f"<p>{html.escape(t)}</p>" for t in texts)
         return (
@@ -175,8 +181,9 @@ class World:
     def move(self, site: str, old: str, new: str, night: int, *, new_etag: bool) -> Page:
         """A 301 from ``old`` to ``new``; with ``new_etag`` the text changes too, else the body (and ETag) stay the same."""
         page = self.page(site, old)
-        moved = Page(site, new, page.title, page.marker, edit_time(night), page.sitemap, page.lastmod_style, list(page.links),
-                     due=night, why="moved here by a 301 with the " + ("same ETag" if not new_etag else "new ETag"))
+        moved = Page(site, new, page.title, page.marker, page.lastmod if not new_etag else edit_time(night), page.sitemap,
+                     page.lastmod_style, list(page.links), due=night, seed=page.seed or page.path,
+                     why="moved here by a 301 with the " + ("same ETag" if not new_etag else "new ETag"))
         moved.markers = list(page.markers)
         if new_etag:
             moved.marker = self.new_marker()
