@@ -8,6 +8,7 @@ import json
 import re
 import threading
 import warnings
+import zlib
 from collections.abc import Iterator
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
@@ -50,7 +51,14 @@ def site() -> Iterator[str]:
                 self.end_headers()
                 return
             kind, body = files[self.path]
+            etag = f'"{zlib.crc32(body):08x}"'
+            if self.headers.get("If-None-Match") == etag:  # a stored document costs a 304 on the next night
+                self.send_response(304)
+                self.send_header("ETag", etag)
+                self.end_headers()
+                return
             self.send_response(200)
+            self.send_header("ETag", etag)
             self.send_header("Content-Type", kind)
             self.send_header("Content-Length", str(len(body)))
             self.end_headers()
@@ -72,7 +80,10 @@ def site() -> Iterator[str]:
 @pytest.fixture(scope="module")
 def indexed(site: str, tmp_path_factory: pytest.TempPathFactory) -> Settings:
     """The site crawled and indexed by the real CLI commands."""
-    root = tmp_path_factory.mktemp("pages")
+    return _crawled(site, tmp_path_factory.mktemp("pages"))
+
+
+def _crawled(site: str, root: Path) -> Settings:
     sources = root / "sources.yaml"
     sources.write_text(
         "sources:\n"
@@ -162,3 +173,22 @@ def test_page_starts_survive_the_store_and_reach_the_index(indexed: Settings) ->
     assert doc is not None and doc.page_count == 120 and len(doc.page_starts) == 120
     assert doc.text.index(WORD) >= doc.page_starts[36] and doc.text.index(WORD) < doc.page_starts[37]
     assert Path(indexed.index_root / "current").exists()
+
+
+def test_an_older_store_gets_page_starts_on_the_next_update(site: str, tmp_path: Path) -> None:
+    """Migration 3 drops the validators of stored PDFs: without that, the 304 would keep them without page starts."""
+    import sqlite3
+
+    settings = _crawled(site, tmp_path)
+    with sqlite3.connect(settings.store_path) as db:  # what an older kb left: no page starts, schema version 2
+        db.execute("UPDATE documents SET page_starts = '[]'")
+        db.execute("UPDATE meta SET value = '2' WHERE key = 'schema_version'")
+        assert db.execute("SELECT COUNT(*) FROM fetch_state WHERE etag IS NOT NULL").fetchone()[0] >= 2
+    db.close()
+    with contextlib.redirect_stdout(io.StringIO()):
+        assert cli.main(_argv(settings, "index", "--full")) == 0  # the index of the old store: no pages
+    assert _hit(settings, WORD, "/handbok.pdf")["page"] is None
+    with contextlib.redirect_stdout(io.StringIO()):
+        assert cli.main(_argv(settings, "update")) == 0
+    assert _hit(settings, WORD, "/handbok.pdf")["page"] == 37
+    assert _hit(settings, "väska", "/utbildning.pptx")["page"] == 9
