@@ -99,6 +99,9 @@ def with_heading(containers: list[lxml.etree._Element], keep: set[lxml.etree._El
     return containers
 
 
+KICKER_MAX = 80  # characters
+
+
 def without_title(text: str, title: str) -> str:
     """The text without its heading line when that line is the title (stored apart, indexed and shown as the title)."""
     if not title:
@@ -106,8 +109,8 @@ def without_title(text: str, title: str) -> str:
     paras = text.split("\n\n")
     wanted = norm(title)
     for i, para in enumerate(paras[:3]):
-        if norm(para) == wanted:
-            return "\n\n".join(paras[:i] + paras[i + 1:])
+        if norm(para) == wanted:  # short lines above the heading are kickers, categories and dates
+            return "\n\n".join([p for p in paras[:i] if len(p) >= KICKER_MAX] + paras[i + 1:])
     return text
 
 

@@ -73,3 +73,11 @@ def test_short_trailing_labels_go_but_trailing_list_items_and_table_rows_stay() 
             "<h3>Top-Touren</h3></main></body></html>")
     text = extract_html(html.encode(), "https://example.org/b").text
     assert "Gruppbehandling tjugo veckor" in text and "Mål 1 2026" in text and "Top-Touren" not in text
+
+
+def test_title_line_and_short_kicker_above_it_leave_the_text() -> None:
+    html = (f"<html><body><main><div>BLACK DEATH FEARS</div><h1>Rubrik om stöd</h1><p>{PROSE}</p>"
+            f"<p>{MORE}</p></main></body></html>")
+    e = extract_html(html.encode(), "https://example.org/c")
+    assert e.title == "Rubrik om stöd" and "Rubrik om stöd" in e.headings
+    assert e.text.split("\n\n") == [PROSE, MORE]
