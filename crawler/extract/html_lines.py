@@ -15,6 +15,8 @@ LINE_PHRASES = re.compile(
     r"kategorie:|kategorien:|category:|categories:|categoria:|categorias$|kategori:|tags:?$|tags:|schlagwörter:|"
     r"schlagworte:|taggar:|etiquetas:|filed under|posted in\b|verwandte (?:themen|artikel|beiträge)|weitere beiträge|"
     r"artículos relacionados|noticias relacionadas|articles similaires|sur le même sujet|dans la même rubrique|"
+    r"mira:|mire:|lea:|lee:|lea también|lee también|leia também|veja também|ver también|siehe auch|auch interessant|"
+    r"empfohlener redaktioneller inhalt|related:|see also\b|more:|plus:|à voir aussi|"
     # image credits
     r"foto:|fotos:|photo:|photos:|bild:|bilder:|image:|credit:|credits:|photo by\b|bildquelle|©)",
     re.IGNORECASE,
