@@ -44,6 +44,23 @@ def clean_query(raw: object, limit: int) -> tuple[str, bool]:
     shortened = len(text) > limit or (len(value) > len(head) and bool(value[len(head):].strip()))
     return (text[:limit].rstrip() if len(text) > limit else text), shortened
 
+
+# Bare words the query parser (index/query.py) reads as operators, not as something to find.
+QUERY_OPERATORS = frozenset({"OR", "AND", "ELLER", "OCH", "NOT"})
+NO_WORDS = "Skriv ett eller flera sökord"
+
+
+def has_searchable_word(text: str) -> bool:
+    """True when ``text`` holds a letter or a digit outside a bare operator: "#", "*", '""' or "OR" search for
+    nothing (the whole collection) and count as no query."""
+    return any(token not in QUERY_OPERATORS and any(unicodedata.category(ch)[0] in "LN" for ch in token)
+               for token in text.split())
+
+
+def no_words_notice(raw_q: str) -> str:
+    """What a query without a searchable word is told (pages, API, ``kb search``): it counts as no query."""
+    return f"\u201d{raw_q}\u201d innehåller inget sökbart ord, så allt material visas. {NO_WORDS}."
+
 # -- Notices a SearchResponse may carry (Swedish: shown to staff) ------------------------------------------
 # A search that failed inside the service (never cached: the next try may work).
 NOTICE_ERROR = "Sökningen kunde inte genomföras. Försök med andra ord."

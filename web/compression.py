@@ -54,7 +54,8 @@ class CompressionMiddleware:
             if message["type"] == "http.response.start":
                 message["headers"] = list(message.get("headers", []))
                 headers = MutableHeaders(scope=message)
-                headers.add_vary_header("Accept-Encoding")
+                if "accept-encoding" not in {v.strip().lower() for v in headers.get("vary", "").split(",")}:
+                    headers.add_vary_header("Accept-Encoding")  # once: the gzip responder may have said it already
                 tag = headers.get("etag")
                 if tag and not tag.startswith("W/"):
                     headers["etag"] = "W/" + tag

@@ -5,16 +5,10 @@ from __future__ import annotations
 from collections.abc import Mapping, Sequence
 
 from kb.backend import LabelOf, unknown_filters_notice
+from kb.searchmodel import NO_WORDS as NO_WORDS  # shared with kb search
 from kb.searchmodel import FacetValue
+from kb.searchmodel import no_words_notice as no_words_notice
 from web.caching import Searcher
-from web.formatting import quoted
-
-NO_WORDS = "Skriv ett eller flera sökord"
-
-
-def no_words_notice(raw_q: str) -> str:
-    """What a query without a letter or digit ("#", "*") is told: it counts as no query."""
-    return f"{quoted(raw_q)} innehåller inget sökbart ord, så allt material visas. {NO_WORDS}."
 
 
 def may_be_unknown(filters: Mapping[str, Sequence[str]], facets: Mapping[str, list[FacetValue]]) -> bool:

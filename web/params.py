@@ -2,20 +2,14 @@
 
 from __future__ import annotations
 
-import unicodedata
-
 from kb.searchmodel import MAX_PAGE, clean_query
+from kb.searchmodel import has_searchable_word as has_searchable_word  # shared with kb search
 
 
 def sanitize_param(value: str, limit: int) -> tuple[str, bool]:
     """A query-string value made safe to search and echo: control characters (NUL …) and U+FFFD dropped,
     whitespace collapsed, at most ``limit`` characters; returns (text, shortened). The one cleaning: ``clean_query``."""
     return clean_query(value, limit)
-
-
-def has_searchable_word(text: str) -> bool:
-    """True when ``text`` holds a letter or a digit: "#", "*" or '""' search for nothing and count as no query."""
-    return any(unicodedata.category(ch)[0] in "LN" for ch in text)
 
 
 def parse_page(raw: str | None) -> int:

@@ -29,7 +29,7 @@ def _parse_filters(items: Sequence[str]) -> dict[str, list[str]]:
 def cmd_search(args: argparse.Namespace, settings: Settings) -> int:
     from index.search import SearchRequest, SearchService
     from kb.backend import unknown_filters_notice
-    from kb.searchmodel import MAX_PAGE, MAX_PER_PAGE
+    from kb.searchmodel import MAX_PAGE, MAX_PER_PAGE, has_searchable_word, no_words_notice
 
     try:
         filters = _parse_filters(args.filter or [])
@@ -42,9 +42,12 @@ def cmd_search(args: argparse.Namespace, settings: Settings) -> int:
     import index.search as search_module
     from kb.taxonomy import load_taxonomy
 
+    # "#", "*" or "OR" search for nothing: no query, said so (as pages and the API say it)
+    as_typed = not args.query.strip() or has_searchable_word(args.query)
+    q, no_words = (args.query, None) if as_typed else ("", no_words_notice(args.query))
     service = SearchService(settings)
     try:
-        response = service.search(SearchRequest(q=args.query, filters=filters, per_page=args.limit, page=args.page, sort=args.sort))
+        response = service.search(SearchRequest(q=q, filters=filters, per_page=args.limit, page=args.page, sort=args.sort))
         unknown = unknown_filters_notice(filters, service.facet_overview(), load_taxonomy().label, show_values=True) if filters else None
     finally:
         service.close()
@@ -54,15 +57,15 @@ def cmd_search(args: argparse.Namespace, settings: Settings) -> int:
     failed = notice is not None and notice in failures
     if args.json:
         data = response.to_json()
-        data["notice"] = " ".join(n for n in (data["notice"], unknown) if n) or None  # as the API says it
+        data["notice"] = " ".join(n for n in (no_words, data["notice"], unknown) if n) or None  # as the API says it
         _out(json.dumps(data, ensure_ascii=False, indent=2))
         return EXIT_PARTIAL if failed else EXIT_OK
     if failed:
         sys.stderr.write(f"kb search: {notice}\n")
         return EXIT_PARTIAL
     taxonomy = load_taxonomy()
-    _out(f"{response.total} {'träff' if response.total == 1 else 'träffar'} för ”{args.query}”")
-    for line in (notice, unknown):
+    _out(f"{response.total} {'träff' if response.total == 1 else 'träffar'} för ”{q}”" if q else f"{response.total} dokument")
+    for line in (no_words, notice, unknown):
         if line:
             _out(line)
     if response.suggestion:

@@ -67,6 +67,8 @@ def test_gzip_when_accepted_and_the_same_bytes_inside(live_server: Any, url: str
     assert gzip.decompress(packed) == body
     assert int(zipped["content-length"]) == len(packed) < len(body) / 2, (len(packed), len(body))
     assert zipped["content-type"] == plain["content-type"]
+    for answer in (plain, zipped):  # said once, whether or not the gzip responder said it too
+        assert [v.strip().lower() for v in answer["vary"].split(",")].count("accept-encoding") == 1, answer["vary"]
 
 
 def test_gzip_refused_is_never_sent(live_server: Any) -> None:

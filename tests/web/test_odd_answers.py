@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 from datetime import UTC, datetime
 from typing import Any
 
@@ -26,6 +27,31 @@ def test_a_query_without_a_searchable_word_counts_as_no_query(client: Any, q: st
     assert "träffar för" not in r.text
     api = client.get("/api/v1/search", params={"q": q}).json()
     assert api["total"] == ALL and api["query"] == "" and NO_WORDS in api["notice"]
+
+
+@pytest.mark.parametrize("q", ["OR", "NOT", "OCH", "AND ELLER"])
+def test_a_query_of_bare_operators_counts_as_no_query(client: Any, q: str) -> None:
+    r = client.get("/sok", params={"q": q})
+    assert r.context["total"] == ALL and any(NO_WORDS in n for n in r.context["notices"]), r.context["notices"]
+    assert "träffar för" not in r.text
+    api = client.get("/api/v1/search", params={"q": q}).json()
+    assert api["total"] == ALL and api["query"] == "" and NO_WORDS in api["notice"]
+
+
+def test_operator_words_in_quotes_or_with_a_word_are_searched(client: Any) -> None:
+    for q in ('"OR"', "barnahus OR", "or"):
+        assert not any(NO_WORDS in n for n in client.get("/sok", params={"q": q}).context["notices"]), q
+
+
+@pytest.mark.parametrize("q", ["#", "*", "OR"])
+def test_cli_says_a_query_without_a_searchable_word_is_no_query(built_index: Settings, capsys: pytest.CaptureFixture[str],
+                                                                q: str) -> None:
+    assert _kb(built_index, q) == 0
+    out = capsys.readouterr().out
+    assert out.startswith(f"{ALL} dokument\n”{q}” innehåller inget sökbart ord, så allt material visas. {NO_WORDS}.\n"), out[:200]
+    assert _kb(built_index, q, "--json") == 0
+    data = json.loads(capsys.readouterr().out)
+    assert data["query"] == "" and data["total"] == ALL and NO_WORDS in data["notice"]
 
 
 def test_a_query_with_a_word_among_signs_is_searched(client: Any) -> None:
