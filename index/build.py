@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import gc
+import hashlib
 import io
 import json
 import logging
@@ -71,9 +72,13 @@ class BuildResult:
         )
 
 
-def _versions(taxonomy: Taxonomy) -> dict[str, str]:
-    return {"schema_version": SCHEMA_VERSION, "taxonomy_version": taxonomy.version, "analyzer_version": ANALYZER_VERSION,
-            "corrections_version": load_corrections().version}  # kb/corrections.yaml edited: classify everything again
+def _versions(taxonomy: Taxonomy, sources: list[Source]) -> dict[str, str]:
+    versions = {"schema_version": SCHEMA_VERSION, "taxonomy_version": taxonomy.version, "analyzer_version": ANALYZER_VERSION,
+                "corrections_version": load_corrections().version}  # kb/corrections.yaml edited: classify everything again
+    if sources:  # a source's lan/organisation/… edited: classify again; unreadable sources.yaml (none): keep the published classes
+        fields = [(s.id, s.name, s.organisation, s.start_urls, s.lan, s.delomraden, s.doc_type, s.malgrupp) for s in sources]
+        versions["sources_version"] = hashlib.sha256(json.dumps(sorted(fields, key=lambda f: f[0])).encode()).hexdigest()[:12]
+    return versions
 
 
 def _datetime(value: date | datetime | str | None) -> datetime | None:
@@ -338,7 +343,7 @@ def build_and_publish(
         clean_incomplete(root)
         prev = current_generation(root)
         prev_info = read_generation_info(prev) if prev is not None else {}
-        versions = _versions(taxonomy)
+        versions = _versions(taxonomy, sources)
         incremental = (
             not full
             and prev is not None

@@ -75,3 +75,30 @@ def test_superseded_regulation_in_cli_output(indexed: Settings, capsys: pytest.C
 def test_unknown_filter_key_lists_the_new_facets(indexed: Settings, capsys: pytest.CaptureFixture[str]) -> None:
     assert run(indexed, "search", "våld", "--filter", "county=x") == 2
     assert "lan" in capsys.readouterr().err
+
+
+def test_a_sources_county_edit_is_applied_by_a_plain_kb_index(indexed: Settings, capsys: pytest.CaptureFixture[str]) -> None:
+    """A librarian corrects a source's `lan:` in sources.yaml; `kb index` (no --full, no re-crawl) re-classifies its documents."""
+    text = indexed.sources.read_text(encoding="utf-8")
+    indexed.sources.write_text(text.replace("lan: [nationellt]", "lan: [vastra-gotalands-lan]"), encoding="utf-8")
+    assert run(indexed, "-q", "index") == 0
+    capsys.readouterr()
+    assert run(indexed, "search", "föreskrifter", "--filter", "lan=vastra-gotalands-lan", "--json") == 0
+    results = json.loads(capsys.readouterr().out)["results"]
+    assert sorted(r["url"] for r in results) == ["https://styrelsen.example/gammal.html", "https://styrelsen.example/ny.html"]
+    assert all(r["lan"] == ["vastra-gotalands-lan"] for r in results)
+
+
+def test_an_unreadable_sources_file_does_not_rebuild_without_the_sources_counties(
+        indexed: Settings, capsys: pytest.CaptureFixture[str]) -> None:
+    """`kb index` run where sources.yaml is missing keeps the published counties and says why, instead of a silent full rebuild."""
+    text = indexed.sources.read_text(encoding="utf-8")
+    indexed.sources.unlink()
+    assert run(indexed, "index") == 0
+    out, err = capsys.readouterr()
+    assert "inkrementellt" in out and "sources.yaml" in err
+    assert run(indexed, "search", "föreskrifter", "--filter", "lan=nationellt", "--json") == 0
+    assert json.loads(capsys.readouterr().out)["total"] == 2
+    indexed.sources.write_text(text, encoding="utf-8")
+    assert run(indexed, "index") == 0
+    assert "fullständigt" in capsys.readouterr().out  # the sources are back: everything is classified with them again

@@ -121,8 +121,10 @@ def _index(args: argparse.Namespace, settings: Settings, store: Any) -> Any:
 
     try:
         sources, _ = _load(settings)
-    except ConfigError:
+    except ConfigError as exc:
         sources = []  # re-index from the store even when sources.yaml is broken
+        log.warning("%s could not be read (%s): documents changed since the last index are classified without their source "
+                    "(its lan:, organisation, …); the others keep their classes", settings.sources, str(exc).splitlines()[0])
     return build_and_publish(settings, store, sources, load_taxonomy(), full=getattr(args, "full", False))
 
 
