@@ -53,6 +53,11 @@ def _first(rules: tuple[Rule, ...], url: str) -> list[str] | None:
     return list(prefixes[0].values) if prefixes else None
 
 
+def _address(value: Any) -> str:
+    """A URL as the librarian pasted it, without the #page=N a PDF hit's link carries (documents are stored without one)."""
+    return str(value).strip().split("#", 1)[0]
+
+
 def _rules(items: Any, key: str, values_key: str, allowed: set[str], file: str, problems: list[Problem]) -> tuple[Rule, ...]:
     out = []
     for i, item in enumerate(items or ()):
@@ -67,7 +72,7 @@ def _rules(items: Any, key: str, values_key: str, allowed: set[str], file: str, 
             problems.append(Problem(file, None, f"{where}.{values_key}", unknown, f"okänt värde; tillåtna: {', '.join(sorted(allowed))}"))
             continue
         prefix = "url_prefix" in item
-        out.append(Rule(str(item["url_prefix" if prefix else "url"]), prefix, tuple(str(v) for v in values)))
+        out.append(Rule(_address(item["url_prefix" if prefix else "url"]), prefix, tuple(str(v) for v in values)))
     return tuple(out)
 
 
@@ -75,9 +80,9 @@ def _supersessions(items: Any, file: str, problems: list[Problem]) -> tuple[Supe
     out = []
     for i, item in enumerate(items or ()):
         if isinstance(item, dict) and isinstance(item.get("old"), str) and isinstance(item.get("new"), str):
-            out.append(Supersession(item["old"].strip(), item["new"].strip()))
+            out.append(Supersession(_address(item["old"]), _address(item["new"])))
         elif isinstance(item, dict) and isinstance(item.get("current"), str) and len(item) == 1:
-            out.append(Supersession(item["current"].strip(), None))
+            out.append(Supersession(_address(item["current"]), None))
         else:
             expected = "förväntade old: och new: (URL eller författningsnummer), eller current: URL"
             problems.append(Problem(file, None, f"versions[{i}]", item, expected))

@@ -102,6 +102,19 @@ def test_corrections_file_is_read_and_checked(tmp_path: Path) -> None:
     assert "okänt värde" in str(err.value) and "versions[0]" in str(err.value)
 
 
+def test_a_url_copied_from_a_pdf_hit_link_matches_its_document(tmp_path: Path) -> None:
+    """The web results link a PDF hit to its page (…/plan.pdf#page=3); pasted into the file it still names the document."""
+    path = tmp_path / "corrections.yaml"
+    path.write_text("versions:\n  - {old: 'https://x.se/plan-2024.pdf#page=1', new: 'https://x.se/plan-2025.pdf#page=2'}\n"
+                    "  - {current: 'https://x.se/h.pdf#page=4'}\n"
+                    "lan:\n  - {url: 'https://x.se/plan.pdf#page=3', lan: [jamtlands-lan]}\n"
+                    "malsattning:\n  - {url: ' https://x.se/r.pdf#page=1 ', malsattningar: [brottsbekampning]}\n", encoding="utf-8")
+    c = load_corrections(path)
+    assert c.lan_for("https://x.se/plan.pdf") == ["jamtlands-lan"] and c.malsattning_for("https://x.se/r.pdf") == ["brottsbekampning"]
+    assert c.supersessions == (Supersession("https://x.se/plan-2024.pdf", "https://x.se/plan-2025.pdf"),
+                               Supersession("https://x.se/h.pdf", None))
+
+
 def test_the_shipped_corrections_file_is_valid() -> None:
     assert Supersession("SOSFS 2014:4", "HSLF-FS 2022:39") in load_corrections().supersessions
 
