@@ -93,14 +93,16 @@ def _supersessions(items: Any, file: str, problems: list[Problem]) -> tuple[Supe
 def load_corrections(path: Path = DEFAULT_PATH) -> Corrections:
     """Read and check the corrections file (an absent file means no corrections)."""
     from kb.lan import NATIONAL, load_counties
+    from kb.sources_yaml import compose
     from kb.taxonomy import load_taxonomy
 
     try:
         text = Path(path).read_text(encoding="utf-8")
     except FileNotFoundError:
         return Corrections()
-    data = yaml.safe_load(text) or {}
     file = str(path)
+    compose(file, text)  # a syntax error: ConfigError in Swedish with the file, line and column
+    data = yaml.safe_load(text) or {}
     problems: list[Problem] = []
     if not isinstance(data, dict):
         raise ConfigError([Problem(file, None, "", data, "förväntade nycklarna versions, lan och malsattning")])

@@ -115,6 +115,14 @@ def test_a_url_copied_from_a_pdf_hit_link_matches_its_document(tmp_path: Path) -
                                Supersession("https://x.se/h.pdf", None))
 
 
+def test_a_yaml_syntax_error_in_the_corrections_names_the_file_and_line(tmp_path: Path) -> None:
+    path = tmp_path / "corrections.yaml"
+    path.write_text("versions:\n  - {old: 'SOSFS 2014:4', new: 'HSLF-FS 2022:39'\nlan: []\n", encoding="utf-8")
+    with pytest.raises(ConfigError) as err:
+        load_corrections(path)
+    assert f"{path}:2: fel:" in str(err.value) and "klammerparentesen" in str(err.value)
+
+
 def test_the_shipped_corrections_file_is_valid() -> None:
     assert Supersession("SOSFS 2014:4", "HSLF-FS 2022:39") in load_corrections().supersessions
 
