@@ -95,12 +95,18 @@ def decide(
         # An error page at a URL that never held a document: nothing to act on. Its validators are kept so the
         # next night costs a 304, and the URL is revisited, so it is stored once it becomes a real page.
         return Outcome("skip", "not_indexable", "soft_404", links=links, info=("soft_404", detail))
+    return Outcome("store", "ok", None, document=to_document(extracted, url, source, len(response.body)), links=links)
+
+
+def to_document(extracted: Extracted, url: str, source: Source, size: int) -> Document:
+    """The document stored for an extracted page: the one place Extracted's fields become a Document's
+    (the crawl and ``kb test-url`` both use it, so the probe shows what would really be stored)."""
     doc = Document(
         url=url, source=source.id, organisation=source.organisation,
         title=extracted.title.strip() or url, text=extracted.text, format=extracted.format,
         description=extracted.description, headings=list(extracted.headings), published=extracted.published,
-        modified=extracted.modified, language=extracted.language, page_count=extracted.page_count, size=len(response.body),
+        modified=extracted.modified, language=extracted.language, page_count=extracted.page_count, size=size,
         page_starts=list(extracted.page_starts),
     )
     doc.simhash = simhash(doc.text)
-    return Outcome("store", "ok", None, document=doc, links=links)
+    return doc

@@ -12,10 +12,11 @@ def test_url(settings: Settings, url: str, source_id: str | None = None) -> dict
     """Fetch one URL as the crawler would and describe what would be stored (no store, no index)."""
     from crawler.extract import extract
     from crawler.fetch import Fetcher
+    from crawler.policy import to_document
     from crawler.robots import RobotsCache
     from kb.classify import classify
+    from kb.corrections import load_corrections
     from kb.errors import ExtractError, FetchError, Problem
-    from kb.models import Document
     from kb.sources import load_sources
     from kb.taxonomy import load_taxonomy
 
@@ -63,12 +64,8 @@ def test_url(settings: Settings, url: str, source_id: str | None = None) -> dict
     except ExtractError as exc:
         out["extract_error"] = str(exc)
         return out
-    doc = Document(
-        url=result.final_url, source=source.id, organisation=source.organisation, title=ex.title, text=ex.text,
-        format=ex.format, description=ex.description, headings=list(ex.headings), published=ex.published,
-        modified=ex.modified, language=ex.language, page_count=ex.page_count, size=len(result.body),
-    )
-    c = classify(doc, source, load_taxonomy())
+    doc = to_document(ex, result.final_url, source, len(result.body))
+    c = classify(doc, source, load_taxonomy(), load_corrections())  # county and goals as `kb index` gives them
     links = display_links(link.url for link in ex.links)
     out.update(
         {
@@ -79,8 +76,8 @@ def test_url(settings: Settings, url: str, source_id: str | None = None) -> dict
             "links": {"count": len(links), "first": links[:10]},
             "noindex": ex.robots_noindex, "soft_404": ex.soft_404, "canonical": ex.canonical,
             "doc_type": c.doc_type, "delomraden": list(c.delomraden), "scores": dict(c.scores),
-            "reasons": {k: list(v) for k, v in c.reasons.items()}, "explanation": c.explanation,
-            "malgrupp": list(c.malgrupp), "year": c.year,
+            "reasons": {k: list(v) for k, v in c.reasons.items()}, "explanation": c.full_explanation(),
+            "malgrupp": list(c.malgrupp), "year": c.year, "lan": list(c.lan), "malsattningar": list(c.malsattningar),
         }
     )
     out["would_store"] = indexable and not ex.robots_noindex and not ex.soft_404 and bool(ex.text.strip())

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from dataclasses import fields
 from datetime import UTC, datetime, timedelta
 
 import pytest
@@ -9,8 +10,8 @@ import pytest
 from crawler.extract.model import Extracted, Link
 from crawler.fetch import FetchResult
 from crawler.frontier import is_pagination, retry_due, retry_nights, sitemap_says_unchanged
-from crawler.policy import decide
-from kb.models import FetchState
+from crawler.policy import decide, to_document
+from kb.models import Document, FetchState
 from kb.sources import Source, UrlRule
 
 URL = "https://myndighet.se/stod/a"
@@ -170,3 +171,21 @@ def test_rel_is_read_from_anchors_and_marks_their_links_as_pagination():
     assert {link.url: link.rel for link in ex.links} == {"https://myndighet.se/arkiv/b": "next", "https://myndighet.se/artikel": ""}
     out = decide(ex, response(url="https://myndighet.se/arkiv/a"), source(), None)
     assert dict(out.links) == {"https://myndighet.se/arkiv/b": True, "https://myndighet.se/artikel": False}
+
+
+def test_every_field_extracted_and_document_share_is_carried_into_the_stored_document():
+    # One conversion (crawler.policy.to_document) for the crawl and `kb test-url`: a field added to both
+    # Extracted and Document but not copied fails here.
+    values = {"title": "Stöd", "text": TEXT, "format": "pdf", "description": "Om stöd", "headings": ["Stöd", "Skydd"],
+              "published": datetime(2024, 1, 2).date(), "modified": datetime(2024, 3, 4).date(), "language": "en",
+              "page_count": 2, "page_starts": [0, 40]}
+    shared = {f.name for f in fields(Extracted)} & {f.name for f in fields(Document)}
+    assert shared == set(values)
+    doc = to_document(Extracted(**values), URL, source(), 1234)
+    assert {name: getattr(doc, name) for name in shared} == values
+    assert (doc.url, doc.source, doc.organisation, doc.size) == (URL, "m", "Myndigheten", 1234) and doc.simhash != 0
+
+
+def test_a_page_without_a_title_is_stored_under_its_url():
+    assert to_document(extracted(title="  "), URL, source(), 10).title == URL
+    assert decide(extracted(title=""), response(), source(), None).document.title == URL
