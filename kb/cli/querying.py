@@ -14,6 +14,7 @@ from kb.settings import Settings
 
 if TYPE_CHECKING:
     from index.corpus_eval import CorpusReport
+    from kb.searchmodel import SearchResponse
 
 
 def _parse_filters(items: Sequence[str]) -> dict[str, list[str]]:
@@ -24,6 +25,18 @@ def _parse_filters(items: Sequence[str]) -> dict[str, list[str]]:
             raise argparse.ArgumentTypeError(f"--filter {item!r}: förväntade NYCKEL=VÄRDE där NYCKEL är en av {', '.join(FACETS)}")
         filters.setdefault(key, []).append(value)
     return filters
+
+
+def _print_header(response: SearchResponse, q: str, notices: Sequence[str | None]) -> None:
+    """The count line ("1 träff för ”x”", "80 dokument" without a query), the notices, and a word on a page past the last."""
+    _out(f"{response.total} {'träff' if response.total == 1 else 'träffar'} för ”{q}”" if q else f"{response.total} dokument")
+    for line in notices:
+        if line:
+            _out(line)
+    if response.total and not response.results:  # a page past the last one: said, not an empty list
+        pages = -(-response.total // response.per_page)
+        _out(f"Sidan {response.page} är tom: träffarna ryms på {pages} {'sida' if pages == 1 else 'sidor'} "
+             f"med {response.per_page} per sida.")
 
 
 def cmd_search(args: argparse.Namespace, settings: Settings) -> int:
@@ -64,10 +77,7 @@ def cmd_search(args: argparse.Namespace, settings: Settings) -> int:
         sys.stderr.write(f"kb search: {notice}\n")
         return EXIT_PARTIAL
     taxonomy = load_taxonomy()
-    _out(f"{response.total} {'träff' if response.total == 1 else 'träffar'} för ”{q}”" if q else f"{response.total} dokument")
-    for line in (no_words, notice, unknown):
-        if line:
-            _out(line)
+    _print_header(response, q, (no_words, notice, unknown))
     if response.suggestion:
         _out(f"Menade du: {response.suggestion}?")
     for i, hit in enumerate(response.results, start=(response.page - 1) * response.per_page + 1):

@@ -120,6 +120,13 @@ def test_cli_limits_are_refused_with_a_message_not_clamped(built_index: Settings
     assert out == "" and err == f"kb search: {message}\n"
 
 
+def test_cli_says_a_page_past_the_last_one_is_empty(built_index: Settings, capsys: pytest.CaptureFixture[str]) -> None:
+    assert _kb(built_index, "barnahus", "--page", "5") == 0
+    assert capsys.readouterr().out == "1 träff för ”barnahus”\nSidan 5 är tom: träffarna ryms på 1 sida med 10 per sida.\n"
+    assert _kb(built_index, "#", "--limit", "10", "--page", "40") == 0
+    assert capsys.readouterr().out.endswith(f"Sidan 40 är tom: träffarna ryms på {-(-ALL // 10)} sidor med 10 per sida.\n")
+
+
 def test_cli_names_an_unknown_filter_value_with_what_to_type(built_index: Settings, capsys: pytest.CaptureFixture[str]) -> None:
     assert _kb(built_index, "våld", "--filter", "delomrade=vald-i-nara-relationr") == 0
     out = capsys.readouterr().out
