@@ -102,3 +102,45 @@ def test_an_unreadable_sources_file_does_not_rebuild_without_the_sources_countie
     indexed.sources.write_text(text, encoding="utf-8")
     assert run(indexed, "index") == 0
     assert "fullständigt" in capsys.readouterr().out  # the sources are back: everything is classified with them again
+
+
+PAGE = ("<!doctype html><html lang='sv'><head><meta charset='utf-8'><title>Regionalt resurscentrum mot hedersrelaterat våld</title>"
+        "</head><body><main><h1>Regionalt resurscentrum mot hedersrelaterat våld och förtryck</h1><p>Från den 1 januari 2026 finns "
+        "ett regionalt resurscentrum hos Länsstyrelsen Skåne. Det stödjer kommunerna i Skåne län i arbetet mot hedersrelaterat våld "
+        "och förtryck, barnäktenskap och könsstympning.</p></main></body></html>").encode()
+
+
+def test_test_url_shows_county_and_goals_with_the_librarians_corrections(
+        settings: Settings, capsys: pytest.CaptureFixture[str]) -> None:
+    """`kb test-url` is where a librarian checks a page before correcting it: county and goals as `kb index` gives them."""
+    import threading
+    from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+
+    class Site(BaseHTTPRequestHandler):
+        def do_GET(self) -> None:  # noqa: N802 (http.server's name)
+            body = PAGE if self.path == "/heder.html" else b"User-agent: *\nAllow: /\n"
+            self.send_response(200)
+            self.send_header("Content-Type", "text/html; charset=utf-8" if self.path == "/heder.html" else "text/plain")
+            self.send_header("Content-Length", str(len(body)))
+            self.end_headers()
+            self.wfile.write(body)
+
+        def log_message(self, format: str, *args: object) -> None:
+            pass
+
+    server = ThreadingHTTPServer(("127.0.0.1", 0), Site)
+    threading.Thread(target=server.serve_forever, daemon=True).start()
+    base = f"http://127.0.0.1:{server.server_address[1]}"
+    settings.sources.write_text(f"sources:\n  - id: s\n    name: S\n    organisation: S\n    start_urls: ['{base}/']\n"
+                                f"    allow_private_network: true\n", encoding="utf-8")
+    try:
+        capsys.readouterr()
+        assert run(settings, "test-url", f"{base}/heder.html", "--json") == 0
+        data = json.loads(capsys.readouterr().out)
+        assert data["lan"] == ["skane-lan"] and "Län: Skåne län eftersom" in data["explanation"]
+        assert "Målsättning:" in data["explanation"] and isinstance(data["malsattningar"], list)
+        assert run(settings, "test-url", f"{base}/heder.html") == 0
+        assert "Län:           skane-lan" in capsys.readouterr().out
+    finally:
+        server.shutdown()
+        server.server_close()

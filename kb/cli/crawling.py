@@ -213,7 +213,7 @@ def _format_test_url(r: dict[str, Any]) -> str:
         ("robots", "robots.txt"), ("fetch_error", "Hämtning"), ("http_status", "HTTP-status"), ("final_url", "Slutlig URL"),
         ("content_type", "Innehållstyp"), ("extract_error", "Extrahering"), ("title", "Titel"), ("format", "Format"),
         ("published", "Publicerad"), ("modified", "Uppdaterad"), ("page_count", "Sidor"), ("doc_type", "Typ"),
-        ("malgrupp", "Målgrupp"), ("year", "År"),
+        ("malgrupp", "Målgrupp"), ("year", "År"), ("lan", "Län"), ("malsattningar", "Målsättningar"),
     ]
     for key, label in labels:
         if key in r and r[key] not in (None, [], ""):
