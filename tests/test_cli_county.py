@@ -144,3 +144,13 @@ def test_test_url_shows_county_and_goals_with_the_librarians_corrections(
     finally:
         server.shutdown()
         server.server_close()
+
+
+def test_kb_check_checks_the_librarians_corrections_too(indexed: Settings, capsys: pytest.CaptureFixture[str]) -> None:
+    """A librarian who edited kb/corrections.yaml runs `kb check` before the night; it reads that file as well."""
+    from kb.corrections import DEFAULT_PATH
+
+    capsys.readouterr()
+    assert run(indexed, "check") == 0
+    out = capsys.readouterr().out
+    assert f"{DEFAULT_PATH}: " in out and "rättelse" in out and out.strip().endswith("2 källor, inga fel")
