@@ -240,9 +240,9 @@ def pki(tmp_path_factory: pytest.TempPathFactory) -> Pki:
 
 
 @pytest.fixture
-def settings(tmp_path: Path) -> Settings:
-    return Settings(
-        data_dir=tmp_path / "data",
+def settings(settings: Settings) -> Settings:
+    """The suite's isolated settings (tests/conftest.py), with the short time and size caps local servers allow."""
+    return settings.replace(
         connect_timeout=2.0,
         read_timeout=2.0,
         fetch_deadline=5.0,
