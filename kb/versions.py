@@ -263,6 +263,7 @@ def _corrections(infos: list[VersionInfo], corrections: Iterable[Supersession], 
     def resolve(ref: str) -> list[str]:
         return [ref] if ref in urls else ids.get(" ".join(ref.split()), [])
 
+    stated: set[str] = set()
     for c in corrections:
         for old in resolve(c.old):
             if c.new is None:
@@ -273,8 +274,25 @@ def _corrections(infos: list[VersionInfo], corrections: Iterable[Supersession], 
             targets = resolve(c.new)
             if targets:
                 edges.add(old, targets[0], "en bibliotekarie har angett det (kb/corrections.yaml)", force=True)
+                stated.add(old)
+                _break_cycle(edges, old, stated)
             else:
                 superseded[old] = f"en bibliotekarie har angett att den ersatts av {c.new} (kb/corrections.yaml)"
+
+
+def _break_cycle(edges: _Edges, start: str, stated: set[str]) -> None:
+    """After a librarian's edge from ``start``: a detected chain leading back to ``start`` would make every version
+    "superseded"; the librarian's word wins, so the first detected edge on that chain goes."""
+    path: list[str] = []
+    step = edges.newer[start][0]
+    while step is not None and step != start and step not in path:
+        path.append(step)
+        step = edges.newer.get(step, (None, ""))[0]
+    if step == start:
+        for url in path:
+            if url not in stated:
+                edges.newer.pop(url)
+                return
 
 
 def resolve_versions(infos: Iterable[VersionInfo], corrections: Iterable[Supersession] = ()) -> dict[str, VersionState]:

@@ -85,6 +85,20 @@ def test_librarian_states_and_undoes_supersessions() -> None:
     assert p1.url not in undone or not undone[p1.url].superseded
 
 
+def test_a_librarian_reversing_a_detected_grouping_wins() -> None:
+    """The detected direction is wrong (a misdated edition): the librarian states the opposite; no cycle, one current."""
+    first = version_info("https://k.se/handbok-2019.pdf", "Handbok om våld i nära relationer 2019", "", "NCK", [], 2019)
+    second = version_info("https://k.se/handbok-2024.pdf", "Handbok om våld i nära relationer 2024", "", "NCK", [], 2024)
+    assert resolve_versions([first, second])[first.url].newer_url == second.url
+    states = resolve_versions([first, second], [Supersession(second.url, first.url)])
+    assert states[second.url].superseded and states[second.url].newer_url == first.url
+    assert not states[first.url].superseded and states[first.url].newer_url is None
+    assert [u for u, _ in states[first.url].versions][0] == first.url
+    third = version_info("https://k.se/handbok-2025.pdf", "Handbok om våld i nära relationer 2025", "", "NCK", [], 2025)
+    chain = resolve_versions([first, second, third], [Supersession(third.url, first.url)])  # 2019 → 2024 → 2025 detected
+    assert [s.superseded for s in (chain[first.url], chain[second.url], chain[third.url])].count(False) == 1
+
+
 def test_corrections_file_is_read_and_checked(tmp_path: Path) -> None:
     path = tmp_path / "corrections.yaml"
     path.write_text("versions:\n  - {old: 'SOSFS 2014:4', new: 'HSLF-FS 2022:39'}\n  - {current: 'https://x.se/a'}\n"
