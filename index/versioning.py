@@ -48,6 +48,8 @@ class VersionTracker:
 
     def _resolve(self) -> None:
         self.states = resolve_versions(self.infos.values(), self.corrections.supersessions)
+        for ref in unmatched_corrections(self.corrections, self.infos.values()):
+            log.warning("kb/corrections.yaml: %s names no indexed document (a typo, or the page is gone); the correction does nothing", ref)
 
     def full(self, store: Store) -> None:
         """Signals of every canonical stored document, then the states."""
@@ -83,6 +85,18 @@ class VersionTracker:
     def save(self, gen: Path) -> None:
         data = {"infos": {u: i.to_json() for u, i in self.infos.items()}, "states": {u: s.to_json() for u, s in self.states.items()}}
         (gen / VERSIONS_FILE).write_text(json.dumps(data, ensure_ascii=False), encoding="utf-8")
+
+
+def unmatched_corrections(corrections: Corrections, infos: Iterable[VersionInfo]) -> list[str]:
+    """The URLs and prefixes in the corrections that name no indexed document (identifiers such as SOSFS 2014:4 are
+    general knowledge, kept for the day such a document is crawled, so they are not reported)."""
+    urls = {i.url for i in infos}
+    refs = [r for s in corrections.supersessions for r in (s.old, s.new) if r is not None and "://" in r]
+    out = [r for r in refs if r not in urls]
+    for rule in (*corrections.lan, *corrections.malsattning):
+        if not (any(u.startswith(rule.url) for u in urls) if rule.prefix else rule.url in urls):
+            out.append(rule.url)
+    return list(dict.fromkeys(out))
 
 
 def read_versions(gen: Path) -> tuple[dict[str, VersionInfo] | None, dict[str, VersionState]]:

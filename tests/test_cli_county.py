@@ -154,3 +154,23 @@ def test_kb_check_checks_the_librarians_corrections_too(indexed: Settings, capsy
     assert run(indexed, "check") == 0
     out = capsys.readouterr().out
     assert f"{DEFAULT_PATH}: " in out and "rättelse" in out and out.strip().endswith("2 källor, inga fel")
+
+
+def test_a_correction_naming_no_document_is_reported(indexed: Settings, caplog: pytest.LogCaptureFixture) -> None:
+    """A typo in a corrected URL would silently do nothing; the build names it (identifiers are general knowledge: not named)."""
+    from index.versioning import VersionTracker
+    from kb.corrections import Corrections, Rule
+    from kb.sources import load_sources
+    from kb.versions import Supersession
+
+    corrections = Corrections(
+        supersessions=(Supersession("SOSFS 1999:1", "https://styrelsen.example/ny.html"),
+                       Supersession("https://styrelsen.example/gammal.htm", "https://styrelsen.example/ny.html")),
+        lan=(Rule("https://styrelsen.example/", True, ("nationellt",)), Rule("https://styrelsen.example/ny.htm", False, ("nationellt",))),
+        malsattning=(Rule("https://annan.example/", True, ("brottsbekampning",)),),
+    )
+    tracker = VersionTracker({s.id: s for s in load_sources(indexed.sources)[0]}, corrections)
+    with Store(indexed.store_path) as store, caplog.at_level("WARNING", logger="index.versioning"):
+        tracker.full(store)
+    named = [r.getMessage().split(": ", 1)[1].split(" names no", 1)[0] for r in caplog.records]
+    assert named == ["https://styrelsen.example/gammal.htm", "https://styrelsen.example/ny.htm", "https://annan.example/"]
