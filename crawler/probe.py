@@ -65,7 +65,7 @@ def test_url(settings: Settings, url: str, source_id: str | None = None) -> dict
         out["extract_error"] = str(exc)
         return out
     doc = to_document(ex, result.final_url, source, len(result.body))
-    c = classify(doc, source, load_taxonomy(), load_corrections())  # county and goals as `kb index` gives them
+    c = classify(doc, source, load_taxonomy(), load_corrections(settings.corrections))  # county and goals as `kb index` gives them
     links = display_links(link.url for link in ex.links)
     out.update(
         {

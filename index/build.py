@@ -34,7 +34,7 @@ from index.publish import (
 )
 from index.schema import SCHEMA_VERSION, build_schema, format_dscores
 from index.versioning import VersionTracker, version_fields
-from kb.corrections import load_corrections
+from kb.corrections import Corrections, load_corrections
 from kb.errors import IndexBuildError, KbError
 from kb.models import Document
 from kb.settings import Settings
@@ -72,9 +72,9 @@ class BuildResult:
         )
 
 
-def _versions(taxonomy: Taxonomy, sources: list[Source]) -> dict[str, str]:
+def _versions(taxonomy: Taxonomy, sources: list[Source], corrections: Corrections) -> dict[str, str]:
     versions = {"schema_version": SCHEMA_VERSION, "taxonomy_version": taxonomy.version, "analyzer_version": ANALYZER_VERSION,
-                "corrections_version": load_corrections().version}  # kb/corrections.yaml edited: classify everything again
+                "corrections_version": corrections.version}  # kb/corrections.yaml edited: classify everything again
     if sources:  # a source's lan/organisation/… edited: classify again; unreadable sources.yaml (none): keep the published classes
         fields = [(s.id, s.name, s.organisation, s.start_urls, s.lan, s.delomraden, s.doc_type, s.malgrupp) for s in sources]
         versions["sources_version"] = hashlib.sha256(json.dumps(sorted(fields, key=lambda f: f[0])).encode()).hexdigest()[:12]
@@ -107,7 +107,7 @@ def _first_seen(store: Store, urls: Iterable[str] | None = None) -> dict[str, st
 class _Indexer:
     """Turns stored documents into Whoosh field dicts (classification happens here)."""
 
-    def __init__(self, sources: list[Source], taxonomy: Taxonomy) -> None:
+    def __init__(self, sources: list[Source], taxonomy: Taxonomy, corrections: Corrections) -> None:
         from kb.classify import classify
 
         self._classify = classify
@@ -116,7 +116,7 @@ class _Indexer:
         self.changed: dict[str, str] = {}  # url -> when the store last saw its text change
         self.phrases = PhraseCounter()  # autocomplete: words, title and heading phrases
         self.definitions = DefinitionCounter()  # abbreviations the indexed texts define ("Brottsförebyggande rådet (Brå)")
-        self.corrections = load_corrections()
+        self.corrections = corrections
         self.versions = VersionTracker(self.sources, self.corrections)  # filled before documents are added
 
     def fields(self, doc: Document, duplicates: list[str], first_seen: str | None) -> dict[str, Any]:
@@ -343,7 +343,8 @@ def build_and_publish(
         clean_incomplete(root)
         prev = current_generation(root)
         prev_info = read_generation_info(prev) if prev is not None else {}
-        versions = _versions(taxonomy, sources)
+        corrections = load_corrections(settings.corrections)
+        versions = _versions(taxonomy, sources, corrections)
         incremental = (
             not full
             and prev is not None
@@ -352,7 +353,7 @@ def build_and_publish(
         )
         if prev is not None and not incremental and not full:
             log.info("index versions changed (%s → %s): full rebuild", {k: prev_info.get(k) for k in versions}, versions)
-        indexer = _Indexer(sources, taxonomy)
+        indexer = _Indexer(sources, taxonomy, corrections)
         gen = new_generation_dir(root)
         seq_at_start = store.last_change_seq()
         dups = _duplicate_map(store)

@@ -19,6 +19,10 @@ class Settings:
 
     sources: Path = field(default=Path("sources.yaml"), metadata={"help": "sources.yaml to read"})
     data_dir: Path = field(default=Path("data"), metadata={"help": "store, index and lock live here"})
+    corrections: Path = field(
+        default=Path(__file__).with_name("corrections.yaml"),
+        metadata={"help": "librarians' corrections of county, goal and supersession (keep a copy outside the package)"},
+    )
 
     # Crawler
     user_agent: str = field(
@@ -83,9 +87,17 @@ class Settings:
 def setting_help() -> list[tuple[str, str, Any, str]]:
     """(name, env var, default, help) for every setting — the README table comes from here."""
     return [
-        (f.name, "KB_" + f.name.upper(), f.default, f.metadata.get("help", ""))
+        (f.name, "KB_" + f.name.upper(), _shown_default(f.default), f.metadata.get("help", ""))
         for f in fields(Settings)
     ]
+
+
+def _shown_default(default: Any) -> Any:
+    """A default inside the installed package is shown relative to it (the same on every machine)."""
+    package = Path(__file__).parent
+    if isinstance(default, Path) and default.is_absolute() and default.parent == package:
+        return Path(package.name) / default.name
+    return default
 
 
 def _convert(name: str, raw: str, default: Any) -> Any:

@@ -174,3 +174,18 @@ def test_a_correction_naming_no_document_is_reported(indexed: Settings, caplog: 
         tracker.full(store)
     named = [r.getMessage().split(": ", 1)[1].split(" names no", 1)[0] for r in caplog.records]
     assert named == ["https://styrelsen.example/gammal.htm", "https://styrelsen.example/ny.htm", "https://annan.example/"]
+
+
+def test_corrections_file_outside_the_package_is_read_with_kb_corrections(
+        indexed: Settings, tmp_path: object, capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch) -> None:
+    """An installed kb keeps the librarians' corrections where an upgrade cannot overwrite them: KB_CORRECTIONS."""
+    own = indexed.data_dir.parent / "rattelser.yaml"
+    own.write_text('lan:\n  - {url: "https://styrelsen.example/ny.html", lan: [orebro-lan]}\n', encoding="utf-8")
+    monkeypatch.setenv("KB_CORRECTIONS", str(own))
+    assert run(indexed, "-q", "index") == 0
+    capsys.readouterr()
+    assert run(indexed, "search", "HSLF-FS 2022:39", "--json", "--filter", "lan=orebro-lan") == 0
+    urls = [h["url"] for h in json.loads(capsys.readouterr().out)["results"]]
+    assert urls == ["https://styrelsen.example/ny.html"]
+    assert run(indexed, "check") == 0
+    assert f"{own}: 1 rättelse, inga fel" in capsys.readouterr().out

@@ -29,17 +29,18 @@ from kb.settings import Settings
 
 
 def cmd_check(args: argparse.Namespace, settings: Settings) -> int:
-    from kb.corrections import DEFAULT_PATH, load_corrections
+    from kb.corrections import load_corrections
 
     sources, warnings = _load(settings)
     for w in warnings:
         _out(str(w))
-    corrections = load_corrections()  # the librarians' corrections are checked too: a typo there would stop tonight's index
+    # the librarians' corrections are checked too: a typo there would stop tonight's index
+    corrections = load_corrections(settings.corrections)
     if not args.quiet:
         n, w = len(sources), len(warnings)
         warned = f", {w} {'varning' if w == 1 else 'varningar'}" if w else ""
         rules = len(corrections.supersessions) + len(corrections.lan) + len(corrections.malsattning)
-        _out(f"{DEFAULT_PATH}: {rules} {'rättelse' if rules == 1 else 'rättelser'}, inga fel")
+        _out(f"{settings.corrections}: {rules} {'rättelse' if rules == 1 else 'rättelser'}, inga fel")
         _out(f"{settings.sources}: {n} {'källa' if n == 1 else 'källor'}, inga fel" + warned)
     return EXIT_OK
 
