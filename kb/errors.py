@@ -24,6 +24,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 SEVERITY_LABELS = {"error": "fel", "warning": "varning"}
+SHOWN_MAX = 200  # characters of a problem's value shown in its line
 
 
 class KbError(Exception):
@@ -45,6 +46,8 @@ class Problem:
         """``file:line: fel: key = value: message`` — the severity label in Swedish for the librarians."""
         where = f"{self.file}:{self.line}" if self.line else self.file
         shown = "" if self.value is None else f" = {self.value!r}"
+        if len(shown) > SHOWN_MAX:  # a huge value (a list of thousands) stays one readable line in cron's mail
+            shown = shown[: SHOWN_MAX - 1] + "…"
         label = SEVERITY_LABELS.get(self.severity, self.severity)
         return f"{where}: {label}: {self.key}{shown}: {self.message}"
 
