@@ -61,3 +61,18 @@ def test_restore_refuses_what_is_not_a_backup_and_leaves_the_store_alone(tmp_pat
     assert kb(settings, "restore", str(junk)) == 65
     assert "ingen läsbar säkerhetskopia" in capsys.readouterr().err
     assert settings.store_path.read_bytes() == before and not list(settings.data_dir.glob("kb.sqlite3.ersatt-*"))
+
+
+def test_backup_into_a_directory_that_does_not_exist_is_refused(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    # "kb backup /srv/kb/backup/" before anyone made the directory: no file called "backup" that every night overwrites
+    settings = data_settings(tmp_path / "data")
+    add_documents(settings, 0, 2)
+    missing = tmp_path / "backup"
+    assert kb(settings, "-q", "backup", f"{missing}/") == 1
+    assert "katalogen för säkerhetskopior finns inte" in capsys.readouterr().err
+    assert not missing.exists()
+    missing.mkdir()
+    assert kb(settings, "-q", "backup", f"{missing}/") == 0
+    (copy,) = missing.glob("kb-*.sqlite3")
+    with Store(copy, readonly=True) as store:
+        assert store.count_documents() == 2

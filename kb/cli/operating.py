@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import argparse
+import os
 import sys
 import time
 from pathlib import Path
@@ -26,6 +27,10 @@ def cmd_backup(args: argparse.Namespace, settings: Settings) -> int:
     from kb.storedb import utcnow
 
     dest = Path(args.file)
+    if str(args.file).endswith(("/", os.sep)) and not dest.is_dir():
+        # "DIR/" names a directory: never write a file called DIR (a nightly job would overwrite it every night)
+        _err(f"kb: katalogen för säkerhetskopior finns inte: {dest}; skapa den först")
+        return EXIT_PARTIAL
     if dest.is_dir():
         dest = dest / f"kb-{utcnow():%Y%m%dT%H%M%SZ}.sqlite3"
     if not settings.store_path.is_file():
@@ -183,7 +188,8 @@ def cmd_update_monitored(args: argparse.Namespace, settings: Settings) -> int:
 def add_commands(add: Any) -> None:
     """Register backup and publish on the parser (``add(name, func, help)`` returns the subparser)."""
     p = add("backup", cmd_backup, "copy the store to FILE with SQLite's online backup (safe while a crawl runs)")
-    p.add_argument("file", type=Path, metavar="FILE", help="the copy (a directory: kb-<time>.sqlite3 in it)")
+    # a str, not a Path: Path() drops the trailing "/" that says DIR/ must be a directory
+    p.add_argument("file", metavar="FILE", help="the copy (a directory, or DIR/ that must exist: kb-<time>.sqlite3 in it)")
     p = add("restore", cmd_restore, "put a backup FILE in place of the store (the old one kept aside) and rebuild the index from it")
     p.add_argument("file", type=Path, metavar="FILE", help="a copy made by kb backup")
     p = add("publish", cmd_publish, "copy the published index generation to another data directory, switched atomically")
