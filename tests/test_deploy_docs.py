@@ -47,6 +47,10 @@ def test_the_alert_rules_parse_and_use_only_metrics_kb_exposes(tmp_path: Path) -
     (rules_text,) = [b for b in blocks("yaml") if "alert:" in b]
     rules = {r["alert"]: r["expr"] for g in yaml.safe_load(rules_text)["groups"] for r in g["rules"]}
     assert "36 * 3600" in rules["KbNoSuccessfulUpdate"] and "2 * 86400" in rules["KbIndexTooOld"] and "5.." in rules["KbErrorRate"]
+    # the success gauge is absent until a night exits 0 (registry_for leaves it out for last_success None): a rule covers that too
+    assert "absent(kb_update_last_success_timestamp_seconds)" in rules["KbUpdateNeverSucceeded"]
+    never = generate_latest(registry_for(UpdateOutcome(1, 1.0, 2.0, {"a": 1}, {"a": 1}, None))).decode()
+    assert "kb_update_exit_code 1.0" in never and "kb_update_last_success_timestamp_seconds" not in never
     settings = data_settings(tmp_path / "data")
     add_documents(settings, 0, 3)
     build_index(settings)
