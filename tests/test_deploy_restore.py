@@ -76,3 +76,18 @@ def test_backup_into_a_directory_that_does_not_exist_is_refused(tmp_path: Path, 
     (copy,) = missing.glob("kb-*.sqlite3")
     with Store(copy, readonly=True) as store:
         assert store.count_documents() == 2
+
+
+def test_restore_publishes_an_index_far_smaller_than_the_one_it_replaces(tmp_path: Path) -> None:
+    # the shrink guard of the nightly job (publish_min_share) must not keep the old, larger index after a restore
+    settings = data_settings(tmp_path / "data")
+    add_documents(settings, 0, 2)
+    backup = tmp_path / "liten.sqlite3"
+    assert kb(settings, "-q", "backup", str(backup)) == 0
+    add_documents(settings, 2, 18)
+    build_index(settings)
+    assert _index_info(settings)["doc_count"] == 20
+    assert kb(settings, "-q", "restore", str(backup)) == 0
+    assert _index_info(settings)["doc_count"] == 2
+    # the guard still holds for the nightly job afterwards
+    assert settings.publish_min_share == 0.5

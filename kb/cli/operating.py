@@ -100,8 +100,11 @@ def cmd_restore(args: argparse.Namespace, settings: Settings) -> int:
                 moved = True
         with Store(src, readonly=True) as backup:
             backup.backup(store_path)
+        # the operator chose this store: an index much smaller than the published one (built from the store set aside),
+        # or with fewer canary hits, is the point of the restore, not a reason to keep serving the old one
+        chosen = settings.replace(publish_min_share=0.0, canary_queries=())
         with Store(store_path) as store:  # migrated here if the backup is older than this kb
-            result = _index_step(argparse.Namespace(full=True, quiet=args.quiet), settings, store)
+            result = _index_step(argparse.Namespace(full=True, quiet=args.quiet), chosen, store)
     if not args.quiet:
         _out(f"Återställt {store_path} från {src} ({documents} dokument, schemaversion {version}).")
         if moved:
