@@ -8,6 +8,7 @@ from pathlib import Path
 from typing import Any
 
 from kb.models import CrawlReport, SourceReport
+from kb.reasons import reason_label
 
 MAX_FAILED_URLS = 20
 
@@ -24,8 +25,13 @@ def source_report_dict(r: SourceReport) -> dict[str, Any]:
     data.pop("failures")
     data.pop("skips")
     data["seconds"] = round(r.seconds, 2)
-    data["failed_by_reason"] = {reason: {"count": len(items), "urls": items} for reason, items in sorted(by_reason.items())}
-    data["skipped_by_reason"] = {reason: {"count": len(items), "urls": items} for reason, items in sorted(skipped.items())}
+    # keyed by the reason code (stable for scripts); "label" is its Swedish explanation
+    data["failed_by_reason"] = {
+        reason: {"count": len(items), "label": reason_label(reason), "urls": items} for reason, items in sorted(by_reason.items())
+    }
+    data["skipped_by_reason"] = {
+        reason: {"count": len(items), "label": reason_label(reason), "urls": items} for reason, items in sorted(skipped.items())
+    }
     return data
 
 
@@ -86,7 +92,9 @@ def _grouped(items: list[tuple[str, str, str]], indent: str, run_id: int, max_ur
         grouped.setdefault(reason, []).append((url, detail))
     lines = []
     for reason, entries in sorted(grouped.items()):
-        lines.append(f"    {indent}{reason}: {len(entries)}")
+        label = reason_label(reason)
+        named = f"{label} [{reason}]" if label != reason else reason  # the code stays, for support and grep
+        lines.append(f"    {indent}{named}: {len(entries)}")
         for url, detail in entries[:max_urls]:
             lines.append(f"      {indent}{url} {detail}".rstrip())
         if len(entries) > max_urls:

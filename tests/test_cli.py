@@ -104,8 +104,11 @@ def test_report_shows_newest_crawl_digest(settings: Settings, capsys: pytest.Cap
     assert out.startswith(f"Körning {second} (")
     assert ": partial, slutkod 1" in out.splitlines()[0]
     assert "  nck: partial; nya 1, ändrade 2, borttagna 1, oförändrade 1, misslyckade 3" in out
-    assert "    http_404: 2\n      https://nck.uu.se/a\n      https://nck.uu.se/b\n" in out
-    assert "    krypterad: 1\n      https://nck.uu.se/c.pdf lösenordsskyddad PDF\n" in out
+    # each reason in Swedish ("what happened – what to do"), its code kept in brackets for support
+    assert "    Sidan finns inte (HTTP 404) – länken är trasig" in out
+    assert " [http_404]: 2\n      https://nck.uu.se/a\n      https://nck.uu.se/b\n" in out
+    assert "    Filen är lösenordsskyddad eller krypterad – " in out
+    assert " [krypterad]: 1\n      https://nck.uu.se/c.pdf lösenordsskyddad PDF\n" in out
     assert "  bra: ok; nya 0, ändrade 0, borttagna 0, oförändrade 2" in out
     assert "  index: gen-x: 40 dokument" in out
 
@@ -117,7 +120,8 @@ def test_report_json_and_run_selection(settings: Settings, capsys: pytest.Captur
     assert data["run_id"] == first and data["sources"]["nck"]["new"] == 3 and data["exit_code"] == 0
     assert run(settings, "report", "--run", str(second), "--json") == 0
     data = json.loads(capsys.readouterr().out)
-    assert data["sources"]["nck"]["failed_by_reason"]["http_404"]["count"] == 2
+    assert data["sources"]["nck"]["failed_by_reason"]["http_404"]["count"] == 2  # JSON stays keyed by the code
+    assert data["sources"]["nck"]["failed_by_reason"]["http_404"]["label"].startswith("Sidan finns inte (HTTP 404)")
     assert data["totals"] == {"new": 1, "changed": 2, "removed": 1, "unchanged": 3, "failed": 3}
     assert run(settings, "report", "--run", "999") == 2
     assert "ingen körning 999" in capsys.readouterr().err

@@ -38,8 +38,14 @@ def test_informational_skips_exit_0_and_failures_exit_1() -> None:
                            failures=[("https://bra.se/a", "http_500", ""), ("https://bra.se/b", "timeout", "")])
     assert report_exit_code(_report(skipped_only, failing)) == 1
     lines = quiet_summary(_report(skipped_only, failing, off), 1)
-    assert lines[0].startswith("kb: bra: partial, 2 misslyckade av 9 hämtade") and "http_500 1" in lines[0] and "timeout 1" in lines[0]
+    assert lines[0] == ("kb: bra: partial, 2 misslyckade av 9 hämtade (nya 0, ändrade 0, borttagna 0): "
+                        "1 × Serverfel hos webbplatsen (HTTP 500); 1 × Webbplatsen svarade inte i tid")
     assert len(lines) == 2 and lines[-1].startswith("kb: slutkod 1: ") and "kb report --run 7" in lines[-1]
+    # many reasons would make the Swedish line run on: it keeps the codes, still one line per source
+    many = SourceReport("bra", fetched=9, failed=5, status="partial", failures=[
+        (f"https://bra.se/{code}", code, "") for code in ("http_500", "timeout", "robots_connection", "soft_404", "extract_trasig")])
+    line = quiet_summary(_report(many), 1)[0]
+    assert line.endswith(": extract_trasig 1; http_500 1; robots_connection 1; soft_404 1; timeout 1") and "\n" not in line
 
 
 def test_all_unreachable_is_69_but_one_dead_source_among_live_ones_is_1() -> None:

@@ -7,6 +7,7 @@ from typing import Any
 from urllib.parse import quote
 
 from kb.readmodel import RunFigures, SourceFigures, SourcesOverview
+from kb.reasons import reason_label
 from web import formatting
 from web.chart import Chart, line_chart
 
@@ -134,8 +135,10 @@ def source_context(source: SourceFigures) -> dict[str, Any]:
         "chart": _chart(source),
         "chart_summary": summary,
         "history": rows,
-        "by_reason": [{"reason": r, "count": n} for r, n in source.failed_by_reason],
-        "failing_urls": [{"url": u, "reason": r, "detail": d} for u, r, d in source.failures[:FAILING_URLS_SHOWN]],
+        # the Swedish explanation for the librarian; the code stays beside it (in <code>) for support
+        "by_reason": [{"reason": r, "label": reason_label(r), "count": n} for r, n in source.failed_by_reason],
+        "failing_urls": [{"url": u, "reason": r, "label": reason_label(r, brief=True), "detail": d}
+                         for u, r, d in source.failures[:FAILING_URLS_SHOWN]],
         "failing_hidden": formatting.count_text(hidden, "adress", "adresser") if hidden > 0 else "",
         "time_zone_note": formatting.TIME_ZONE_NOTE,
     }

@@ -6,6 +6,7 @@ from typing import Any
 
 from kb.cli._common import EXIT_OK, EXIT_PARTIAL, EXIT_UNAVAILABLE
 from kb.models import CrawlReport, SourceReport
+from kb.reasons import reason_label
 
 # What each exit code means, in the words of the final line under -q (README "Exit codes" says the same).
 EXIT_MEANINGS = {
@@ -20,6 +21,7 @@ EXIT_MEANINGS = {
     78: "fel i konfigurationen (sources.yaml eller inställningar)",
     130: "avbruten med Ctrl-C",
 }
+REASONS_WIDTH = 140  # characters of Swedish reason labels on a source's -q line; past it the line keeps the codes
 NOT_SOURCE_FAILURES = ("ok", "skipped")  # "skipped": switched off with enabled: false (informational skips live in rep.skips)
 
 
@@ -41,10 +43,19 @@ def status_for(code: int) -> str:
 
 
 def _reasons(rep: SourceReport) -> str:
+    """The failures by reason: Swedish ("2 × Sidan finns inte (HTTP 404)") while that fits REASONS_WIDTH, else the codes.
+
+    A cron mail line that runs over several screen widths is harder to scan than the codes, which ``kb report``
+    (named on the last line) explains in full; so many reasons fall back to the compact "http_404 2; timeout 1".
+    """
     counts: dict[str, int] = {}
     for _url, reason, _detail in rep.failures:
         counts[reason] = counts.get(reason, 0) + 1
-    parts = [f"{reason} {n}" for reason, n in sorted(counts.items(), key=lambda kv: (-kv[1], kv[0]))]
+    ordered = sorted(counts.items(), key=lambda kv: (-kv[1], kv[0]))
+    labelled = "; ".join(f"{n} × {reason_label(reason, brief=True)}" for reason, n in ordered)
+    if ordered and len(labelled) <= REASONS_WIDTH:
+        return labelled
+    parts = [f"{reason} {n}" for reason, n in ordered]
     parts.extend(rep.notes[:2] if not parts else [])
     return "; ".join(parts) or rep.status
 

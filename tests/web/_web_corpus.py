@@ -142,8 +142,8 @@ def record_runs(store: Store) -> None:
                 report.failed = 3
                 report.failures = [
                     ("https://www.lansstyrelsen.se/ostergotland/trasig.pdf", "krypterad", "PDF:en är lösenordsskyddad"),
-                    ("https://www.lansstyrelsen.se/ostergotland/borta", "http-404", "Not Found"),
-                    (f"https://www.lansstyrelsen.se/ostergotland/{SCRIPT}", "http-404", IMG),
+                    ("https://www.lansstyrelsen.se/ostergotland/borta", "http_404", "Not Found"),
+                    (f"https://www.lansstyrelsen.se/ostergotland/{SCRIPT}", "http_404", IMG),
                 ]
             store.save_source_report(run_id, report)
         store.finish_run(run_id, status)

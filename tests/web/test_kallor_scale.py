@@ -8,6 +8,7 @@ from typing import Any
 import pytest
 
 from kb.models import Document, SourceReport
+from kb.reasons import reason_label
 from kb.settings import Settings, load_settings
 from kb.store import Store
 from web.app import create_app
@@ -46,7 +47,7 @@ def fifty(tmp_path_factory: pytest.TempPathFactory) -> Settings:
             for i in range(SOURCES):
                 report = SourceReport(source=f"k{i:02}", fetched=night, status=_status(i, night))
                 if report.status == "partial":
-                    report.failures = [(f"https://k{i:02}.example.se/trasig{n}", "http-404", "Not Found") for n in range(600)]
+                    report.failures = [(f"https://k{i:02}.example.se/trasig{n}", "http_404", "Not Found") for n in range(600)]
                 store.save_source_report(run_id, report)
             store.finish_run(run_id, "ok")
     return settings
@@ -89,7 +90,8 @@ def test_a_source_page_of_a_failing_source_with_many_failures(fifty: Settings, o
     assert len(ctx["history"]) == NIGHTS and ctx["chart"] is not None and len(ctx["chart"].dots) == NIGHTS
     assert ctx["source"].failed == 600 and len(ctx["failing_urls"]) == 500 and ctx["failing_hidden"] == "100 adresser"
     assert "Och 100 adresser till." in r.text
-    assert ctx["by_reason"] == [{"reason": "http-404", "count": 600}]
+    assert ctx["by_reason"] == [{"reason": "http_404", "label": reason_label("http_404"), "count": 600}]
+    assert r.text.count('<code class="reason-code">http_404</code>') == 501  # the reasons table and each URL shown
     # the chart's points rise left to right as the count grew, and the table has the same numbers newest first
     ys = [dot.y for dot in ctx["chart"].dots]
     assert ys == sorted(ys, reverse=True) and ys[0] > ys[-1]
