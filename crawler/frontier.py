@@ -76,9 +76,14 @@ def retry_nights(failures: int) -> int:
     return min(RETRY_CAP_NIGHTS, 1 << exponent)
 
 
-def retry_due(state: FetchState, night: int) -> bool:
-    """May a failed or gone URL be requested in crawl night ``night``?"""
+def retry_due(state: FetchState, night: int, lastmod: datetime | None = None) -> bool:
+    """May a failed or gone URL be requested in crawl night ``night``?
+
+    A sitemap ``lastmod`` on or after the day of the URL's last request is the site saying the page is new or
+    changed since then: it is asked now, whatever the backoff."""
     if state.status not in RETRY_STATUSES or state.last_night <= 0:
+        return True
+    if lastmod is not None and state.last_fetched is not None and lastmod >= start_of_day(state.last_fetched):
         return True
     return night - state.last_night >= retry_nights(state.failures)
 

@@ -160,7 +160,7 @@ class SourceCrawl(PageOutcomes):
                 self.confirmed.add(url)
             self.rep.unchanged += 1
             return True
-        if url not in self.previous_docs and not retry_due(state, self.run_.night):
+        if url not in self.previous_docs and not retry_due(state, self.run_.night, self.sitemap_lastmod.get(url)):
             log.debug("%s: %s not retried tonight (%s, %d failures)", self.source.id, url, state.status, state.failures)
             return True
         return False

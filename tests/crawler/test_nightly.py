@@ -70,6 +70,26 @@ def test_link_of_an_unchanged_page_is_retried_with_backoff_and_found(site, page_
     assert "skyddat boende" in store.get_document(site.url("/ny")).text
 
 
+def test_a_sitemap_lastmod_after_the_last_404_skips_the_backoff(site, page_html, settings, store, make_source):
+    """A page published while its link is backing off is fetched the night the sitemap lists it as new."""
+    site.add("/robots.txt", f"User-agent: *\nSitemap: {site.url('/sitemap.xml')}\n", content_type="text/plain")
+    site.add("/", page_html("Start", LONG, links=["/ny"]), etag='"s"')
+    site.add("/sitemap.xml", urlset([]), content_type="application/xml")
+    source = make_source(site)
+    for _night in range(4):  # 404 on nights 1, 2 and 4; the next try is due on night 8
+        crawl(settings, [source], store)
+    assert [h.status for h in site.hits("/ny")] == [404, 404, 404]
+    site.clear()
+    crawl(settings, [source], store)
+    assert site.hits("/ny") == []  # night 5, still backing off: nothing says the page exists
+    site.add("/ny", page_html("Ny", "Den nya sidan om skyddat boende. " + LONG), etag='"n"')
+    site.add("/sitemap.xml", urlset([(site.url("/ny"), utcnow().date().isoformat())]), content_type="application/xml")
+    site.clear()
+    crawl(settings, [source], store)
+    assert [h.status for h in site.hits("/ny")] == [200]
+    assert "skyddat boende" in store.get_document(site.url("/ny")).text
+
+
 def test_page_down_for_a_night_comes_back(site, page_html, settings, store, make_source):
     site.add("/", page_html("Start", LONG, links=["/a"]), etag='"s"')
     site.add("/a", page_html("A", "A: " + LONG), etag='"a"')
