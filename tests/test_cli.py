@@ -250,6 +250,17 @@ def test_search_without_an_index_says_so_on_stderr_and_exits_1(settings: Setting
     assert out == "" and err == f"kb search: {NOTICE_UNAVAILABLE}\n"
 
 
+def test_quiet_exit_1_of_a_reader_says_what_it_means_not_the_crawls_meaning(
+    settings: Settings, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """`kb -q search` without an index (or report/stats without a store) never claims sources failed and an index was published."""
+    assert run(settings, "-q", "search", "våld") == 1
+    assert capsys.readouterr().err.splitlines()[-1] == "kb: slutkod 1: inget sökindex är publicerat ännu; kör kb update"
+    for command in ("report", "stats"):
+        assert run(settings, "-q", command) == 1
+        assert capsys.readouterr().err.splitlines()[-1] == "kb: slutkod 1: det finns inget lager ännu; kör kb update"
+
+
 def test_serve_base_url_follows_the_port_unless_set() -> None:
     base = Settings()
     assert cli.serve_settings(base, "127.0.0.1", 8123, env={}).base_url == "http://127.0.0.1:8123"

@@ -178,7 +178,7 @@ def main(argv: Sequence[str] | None = None) -> int:
         # cron mails only output: a non-zero exit under -q always says something
         from kb.cli.outcome import meaning_line
 
-        sys.stderr.write(meaning_line(code) + "\n")
+        sys.stderr.write(meaning_line(code, command=args.command) + "\n")
     return code
 
 

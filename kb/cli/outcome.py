@@ -69,10 +69,21 @@ def source_line(rep: SourceReport) -> str:
     )
 
 
-def meaning_line(code: int, run_id: int | None = None) -> str:
+# Exit 1 of a command that crawls nothing means something of its own (README "Exit codes", the paragraph below the table).
+EXIT_1_MEANINGS = {
+    "search": "inget sökindex är publicerat ännu; kör kb update",
+    "report": "det finns inget lager ännu; kör kb update",
+    "stats": "det finns inget lager ännu; kör kb update",
+    "test-url": "sidan skulle inte lagras",
+    "eval": "en fråga av felklass hittade ingen relevant sida bland de tio första",
+}
+
+
+def meaning_line(code: int, run_id: int | None = None, command: str | None = None) -> str:
     """The final line under -q: what the exit code means (and where the full report is)."""
     where = f"; hela rapporten: kb report --run {run_id}" if run_id is not None and code in (EXIT_PARTIAL, EXIT_UNAVAILABLE) else ""
-    return f"kb: slutkod {code}: {EXIT_MEANINGS.get(code, 'okänd slutkod')}{where}"
+    meaning = EXIT_1_MEANINGS.get(command or "", "") if code == EXIT_PARTIAL else ""
+    return f"kb: slutkod {code}: {meaning or EXIT_MEANINGS.get(code, 'okänd slutkod')}{where}"
 
 
 def quiet_summary(report: CrawlReport | None, code: int, run: dict[str, Any] | None = None) -> list[str]:
