@@ -45,7 +45,7 @@ def run_trafilatura(body: bytes, url: str) -> str:
 def run_readability(body: bytes, url: str) -> str:
     """readability-lxml's summary as text."""
     import lxml.html
-    from readability import Document  # type: ignore[import-untyped]
+    from readability import Document
 
     from crawler.extract.html import decode_html
 

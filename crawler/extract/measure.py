@@ -100,7 +100,7 @@ def run_trafilatura_precision(case: Case) -> str:
 
 def run_readability(case: Case) -> str:
     import lxml.html
-    from readability import Document  # type: ignore[import-untyped]
+    from readability import Document
 
     from crawler.extract.html import decode_html
 
