@@ -112,6 +112,11 @@ def _responses(ok: str, schema: dict[str, Any], *errors: int) -> dict[str, Any]:
         "200": {"description": ok, "headers": CACHING_HEADERS, "content": json_content(schema)},
         "304": {"description": "Oförändrat (If-None-Match)", "headers": CACHING_HEADERS},
         **{str(status): problem for status in errors},
+        # What every operation can answer besides its own errors: another method, an over-long request line or head.
+        "405": {"description": "Bara GET och HEAD (RFC 9457)", "content": problem["content"]},
+        "414": {"description": f"Begäranraden är längre än {MAX_REQUEST_LINE_BYTES // 1024} KiB (RFC 9457)", "content": problem["content"]},
+        "431": {"description": f"Rubrikerna är större än {MAX_REQUEST_HEAD_BYTES // 1024} KiB (RFC 9457)", "content": problem["content"]},
+        "default": {"description": "Annat fel, t.ex. 404 för en okänd adress under /api/ (RFC 9457)", "content": problem["content"]},
     }
 
 

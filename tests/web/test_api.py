@@ -56,6 +56,19 @@ def test_openapi_document(client: Any) -> None:
     assert set(api["results"][0]) <= set(schema["Hit"]["properties"])
 
 
+def test_openapi_documents_the_error_answers_of_every_operation(client: Any) -> None:
+    """405, 414, 431 and any other error (404 under /api/) are problem+json, stated per operation, not only in prose."""
+    doc = client.get("/api/v1/openapi.json").json()
+    for path, item in doc["paths"].items():
+        responses = item["get"]["responses"]
+        for status in ("405", "414", "431", "default"):
+            assert "application/problem+json" in responses[status]["content"], (path, status)
+    r = client.post("/api/v1/search")
+    assert r.status_code == 405 and r.headers["content-type"].startswith("application/problem+json")
+    r = client.get("/api/v1/finns-inte")
+    assert r.status_code == 404 and r.headers["content-type"].startswith("application/problem+json")
+
+
 def test_suggest_api(client: Any) -> None:
     r = client.get("/api/v1/suggest", params={"q": "kvinno"})
     body = r.json()
