@@ -38,7 +38,7 @@ def test_informational_skips_exit_0_and_failures_exit_1() -> None:
                            failures=[("https://bra.se/a", "http_500", ""), ("https://bra.se/b", "timeout", "")])
     assert report_exit_code(_report(skipped_only, failing)) == 1
     lines = quiet_summary(_report(skipped_only, failing, off), 1)
-    assert lines[0] == ("kb: bra: partial, 2 misslyckade av 9 hämtade (nya 0, ändrade 0, borttagna 0): "
+    assert lines[0] == ("kb: bra: delvis, 2 misslyckade; 9 hämtade (nya 0, ändrade 0, borttagna 0): "
                         "1 × Serverfel hos webbplatsen (HTTP 500); 1 × Webbplatsen svarade inte i tid")
     assert len(lines) == 2 and lines[-1].startswith("kb: slutkod 1: ") and "kb report --run 7" in lines[-1]
     # many reasons would make the Swedish line run on: it keeps the codes, still one line per source
@@ -254,3 +254,14 @@ def test_exit_code_for_a_damaged_store_is_65_wherever_it_surfaces() -> None:
     except StoreError as wrapped:
         assert cli.exit_code_for(wrapped) == 65
     assert cli.exit_code_for(StoreError("store read failed: no such table: runs")) == 1
+
+
+def test_a_source_with_failures_never_reads_ok_in_the_cron_line() -> None:
+    """A known page's 404 leaves the source 'ok' in the report's status field; the cron line says 'fel'."""
+    from kb.cli.outcome import source_line
+    from kb.models import SourceReport
+
+    rep = SourceReport(source="lst", fetched=0, failed=1, status="ok", failures=[("https://x.se/a", "http_404", "")])
+    line = source_line(rep)
+    assert line.startswith("kb: lst: fel, 1 misslyckade; 0 hämtade ") and " ok" not in line
+    assert "Sidan finns inte (HTTP 404)" in line

@@ -302,7 +302,7 @@ def test_all_sources_unreachable_exits_69_and_leaves_the_index(baseline: Setting
     result = kb_run(dead, "-q", "update")
     assert result.returncode == 69, result.stderr
     lines = result.stderr.splitlines()
-    assert result.stdout == "" and lines[0].startswith("kb: borta: unreachable") and lines[-1].startswith("kb: slutkod 69: ")
+    assert result.stdout == "" and lines[0].startswith("kb: borta: onåbar") and lines[-1].startswith("kb: slutkod 69: ")
     assert (baseline.index_root / "current").resolve() == gen
     with Store(baseline.store_path) as store:
         assert store.list_runs()[0]["exit_code"] == 69
@@ -413,7 +413,7 @@ def test_quiet_partial_night_mails_one_line_per_failed_source_and_agrees_with_th
     assert result.returncode == 1, result.stderr
     lines = result.stderr.splitlines()
     assert result.stdout == "" and len(lines) == 2, lines  # the dead source, then what exit 1 means
-    assert lines[0].startswith("kb: borta: unreachable, ") and "misslyckade" in lines[0]
+    assert lines[0].startswith("kb: borta: onåbar, ") and "misslyckade" in lines[0]
     assert lines[1].startswith("kb: slutkod 1: ") and "kb report --run " in lines[1]
     run_id = int(lines[1].rsplit("--run ", 1)[1])
     report = json.loads(kb_run(settings, "report", "--run", str(run_id), "--json").stdout)

@@ -60,11 +60,15 @@ def _reasons(rep: SourceReport) -> str:
     return "; ".join(parts) or rep.status
 
 
+# The source's state in the cron line, in Swedish; a source that ran but had failures says "fel", never "ok".
+STATUS_WORDS = {"ok": "fel", "partial": "delvis", "unreachable": "onåbar", "skipped": "avstängd"}
+
+
 def source_line(rep: SourceReport) -> str:
-    """One line per failed source: status, counts and the reasons."""
+    """One line per failed source: state, counts and the reasons (``hämtade`` counts answers with a body)."""
     failed = max(rep.failed, len(rep.failures))
     return (
-        f"kb: {rep.source}: {rep.status}, {failed} misslyckade av {rep.fetched} hämtade "
+        f"kb: {rep.source}: {STATUS_WORDS.get(rep.status, rep.status)}, {failed} misslyckade; {rep.fetched} hämtade "
         f"(nya {rep.new}, ändrade {rep.changed}, borttagna {rep.removed}): {_reasons(rep)}"
     )
 
