@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import json
 import logging
+from collections.abc import Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -136,29 +137,34 @@ def indexable_keys(manifest: dict[str, dict[str, Any]]) -> set[str]:
     return {key for key, e in manifest.items() if e.get("indexable")}
 
 
-def classification_report(settings: Settings, manifest: dict[str, dict[str, Any]]) -> ClassificationReport:
-    """Compare the delomraden stored in the published index with the manifest's labels (indexable pages)."""
+def indexed_manifest_pages(settings: Settings, manifest: dict[str, dict[str, Any]]) -> Iterator[tuple[str, dict[str, Any], Any]]:
+    """(manifest key, manifest entry, stored fields) for every indexable manifest page in the published index."""
     from whoosh import index as whoosh_index
 
     from index.publish import current_generation
 
     gen = current_generation(settings.index_root)
-    report = ClassificationReport()
     if gen is None:
-        return report
+        return
     ix = whoosh_index.open_dir(str(gen))
     try:
         with ix.searcher() as searcher:
             for stored in searcher.all_stored_fields():
                 key = url_key(stored.get("url", ""), stored.get("source", ""))
                 entry = manifest.get(key)
-                if entry is None or not entry.get("indexable"):
-                    continue
-                raw = stored.get("delomrade") or ""
-                predicted = [s for s in (raw.split(",") if isinstance(raw, str) else list(raw)) if s]
-                report.documents.append(DocClassification(key, list(entry.get("delomraden") or []), predicted))
+                if entry is not None and entry.get("indexable"):
+                    yield key, entry, stored
     finally:
         ix.close()
+
+
+def classification_report(settings: Settings, manifest: dict[str, dict[str, Any]]) -> ClassificationReport:
+    """Compare the delomraden stored in the published index with the manifest's labels (indexable pages)."""
+    report = ClassificationReport()
+    for key, entry, stored in indexed_manifest_pages(settings, manifest):
+        raw = stored.get("delomrade") or ""
+        predicted = [s for s in (raw.split(",") if isinstance(raw, str) else list(raw)) if s]
+        report.documents.append(DocClassification(key, list(entry.get("delomraden") or []), predicted))
     report.documents.sort(key=lambda d: d.key)
     return report
 

@@ -6,7 +6,7 @@ from dataclasses import dataclass, field
 from typing import Any
 from urllib.parse import urlsplit
 
-from index.evaluate import url_key
+from index.evaluate import indexed_manifest_pages
 from kb.settings import Settings
 
 
@@ -71,24 +71,9 @@ def _compare(report: LabelReport, key: str, entry: dict[str, Any], stored: dict[
 
 def label_report(settings: Settings, manifest: dict[str, dict[str, Any]]) -> LabelReport:
     """Compare the published index's lan, malsattning and newer_version with the manifest (indexable pages)."""
-    from whoosh import index as whoosh_index
-
-    from index.publish import current_generation
-
-    gen = current_generation(settings.index_root)
     report = LabelReport()
-    if gen is None:
-        return report
-    ix = whoosh_index.open_dir(str(gen))
-    try:
-        with ix.searcher() as searcher:
-            for stored in searcher.all_stored_fields():
-                key = url_key(stored.get("url", ""), stored.get("source", ""))
-                entry = manifest.get(key)
-                if entry is not None and entry.get("indexable"):
-                    _compare(report, key, entry, stored)
-    finally:
-        ix.close()
+    for key, entry, stored in indexed_manifest_pages(settings, manifest):
+        _compare(report, key, entry, stored)
     return report
 
 
