@@ -248,28 +248,24 @@ class Store(RunHistory):
 
     def first_seen_map(self, urls: Iterable[str] | None = None) -> dict[str, str]:
         """{url: first_seen ISO string} for every document, or for ``urls`` only (one query per 500)."""
-        if urls is None:
-            return {r["url"]: r["first_seen"] for r in self._query("SELECT url, first_seen FROM documents")}
-        wanted = sorted(set(urls))
-        out: dict[str, str] = {}
-        for i in range(0, len(wanted), 500):
-            chunk = tuple(wanted[i : i + 500])
-            marks = ",".join("?" * len(chunk))
-            for r in self._query(f"SELECT url, first_seen FROM documents WHERE url IN ({marks})", chunk):
-                out[r["url"]] = r["first_seen"]
-        return out
+        return self._column_map("first_seen", urls)
 
     def last_changed_map(self, urls: Iterable[str] | None = None) -> dict[str, str]:
         """{url: last_changed ISO string} (when the text last changed; first_seen for a new document)."""
+        return self._column_map("last_changed", urls)
+
+    def _column_map(self, column: str, urls: Iterable[str] | None) -> dict[str, str]:
+        if column not in ("first_seen", "last_changed"):
+            raise ValueError(column)
         if urls is None:
-            return {r["url"]: r["last_changed"] for r in self._query("SELECT url, last_changed FROM documents")}
+            return {r["url"]: r[column] for r in self._query(f"SELECT url, {column} FROM documents")}
         wanted = sorted(set(urls))
         out: dict[str, str] = {}
         for i in range(0, len(wanted), 500):
             chunk = tuple(wanted[i : i + 500])
             marks = ",".join("?" * len(chunk))
-            for r in self._query(f"SELECT url, last_changed FROM documents WHERE url IN ({marks})", chunk):
-                out[r["url"]] = r["last_changed"]
+            for r in self._query(f"SELECT url, {column} FROM documents WHERE url IN ({marks})", chunk):
+                out[r["url"]] = r[column]
         return out
 
     def duplicate_map(self) -> dict[str, list[str]]:
