@@ -68,13 +68,35 @@ def test_backup_into_a_directory_that_does_not_exist_is_refused(tmp_path: Path, 
     settings = data_settings(tmp_path / "data")
     add_documents(settings, 0, 2)
     missing = tmp_path / "backup"
-    assert kb(settings, "-q", "backup", f"{missing}/") == 1
-    assert "katalogen för säkerhetskopior finns inte" in capsys.readouterr().err
+    assert kb(settings, "-q", "backup", f"{missing}/") == 74
+    assert f"katalogen för säkerhetskopior {missing} finns inte; skapa den först" in capsys.readouterr().err
     assert not missing.exists()
     missing.mkdir()
     assert kb(settings, "-q", "backup", f"{missing}/") == 0
     (copy,) = missing.glob("kb-*.sqlite3")
     with Store(copy, readonly=True) as store:
+        assert store.count_documents() == 2
+
+
+def test_backup_to_a_file_in_a_missing_directory_says_in_swedish_what_to_do(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    # the I/O class of the exit-code table (74), one Swedish line naming the directory and the fix, nothing else under -q
+    settings = data_settings(tmp_path / "data")
+    add_documents(settings, 0, 2)
+    missing = tmp_path / "saknas"
+    assert kb(settings, "-q", "backup", str(missing / "kb.sqlite3")) == 74
+    err = capsys.readouterr().err
+    assert err.splitlines() == [
+        f"kb: säkerhetskopian kan inte skrivas: katalogen för säkerhetskopior {missing} finns inte; "
+        f"skapa den först (mkdir -p {missing}) eller ange en annan; lagret är orört"
+    ]
+    assert not missing.exists()
+    not_a_dir = tmp_path / "fil"
+    not_a_dir.write_text("x")
+    assert kb(settings, "-q", "backup", str(not_a_dir / "kb.sqlite3")) == 74
+    assert f"{not_a_dir} är ingen katalog" in capsys.readouterr().err
+    missing.mkdir()
+    assert kb(settings, "-q", "backup", str(missing / "kb.sqlite3")) == 0
+    with Store(missing / "kb.sqlite3", readonly=True) as store:
         assert store.count_documents() == 2
 
 

@@ -9,7 +9,18 @@ import time
 from pathlib import Path
 from typing import Any
 
-from kb.cli._common import EXIT_DATAERR, EXIT_OK, EXIT_PARTIAL, EXIT_SOFTWARE, EXIT_TEMPFAIL, _out, exit_code_for, log, update_lock
+from kb.cli._common import (
+    EXIT_DATAERR,
+    EXIT_IOERR,
+    EXIT_OK,
+    EXIT_PARTIAL,
+    EXIT_SOFTWARE,
+    EXIT_TEMPFAIL,
+    _out,
+    exit_code_for,
+    log,
+    update_lock,
+)
 from kb.cli.crawling import _index_step, cmd_update
 from kb.errors import StoreError
 from kb.settings import Settings
@@ -21,21 +32,34 @@ def _err(text: str) -> None:
     sys.stderr.write(text + "\n")
 
 
+def _unwritable_dest(directory: Path) -> str | None:
+    """Why a backup cannot be written into ``directory`` (missing, not a directory, not writable), in Swedish; None if it can."""
+    if not directory.exists():
+        return f"katalogen för säkerhetskopior {directory} finns inte; skapa den först (mkdir -p {directory}) eller ange en annan"
+    if not directory.is_dir():
+        return f"{directory} är ingen katalog; ange en katalog eller en fil i en katalog"
+    if not os.access(directory, os.W_OK | os.X_OK):
+        return f"kb får inte skriva i katalogen {directory}; ge användaren som kör kb skrivrätt där eller ange en annan katalog"
+    return None
+
+
 def cmd_backup(args: argparse.Namespace, settings: Settings) -> int:
     """A consistent copy of the store (SQLite online backup), safe while a crawl writes to it."""
     from kb.store import Store
     from kb.storedb import utcnow
 
-    dest = Path(args.file)
-    if str(args.file).endswith(("/", os.sep)) and not dest.is_dir():
-        # "DIR/" names a directory: never write a file called DIR (a nightly job would overwrite it every night)
-        _err(f"kb: katalogen för säkerhetskopior finns inte: {dest}; skapa den först")
-        return EXIT_PARTIAL
-    if dest.is_dir():
-        dest = dest / f"kb-{utcnow():%Y%m%dT%H%M%SZ}.sqlite3"
     if not settings.store_path.is_file():
         _err(f"kb: det finns inget lager att säkerhetskopiera: {settings.store_path}")
         return EXIT_PARTIAL
+    dest = Path(args.file)
+    # "DIR/" names a directory: never write a file called DIR (a nightly job would overwrite it every night)
+    problem = _unwritable_dest(dest if str(args.file).endswith(("/", os.sep)) or dest.is_dir() else dest.parent)
+    if problem:
+        _err(f"kb: säkerhetskopian kan inte skrivas: {problem}; lagret är orört")
+        args.summarised = True  # the line above says what to do: no general "slutkod 74" line under -q
+        return EXIT_IOERR
+    if dest.is_dir():
+        dest = dest / f"kb-{utcnow():%Y%m%dT%H%M%SZ}.sqlite3"
     if dest.resolve() == settings.store_path.resolve():
         _err("kb: säkerhetskopian kan inte skrivas över själva lagret; ange en annan fil")
         return EXIT_PARTIAL
