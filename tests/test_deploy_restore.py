@@ -113,3 +113,18 @@ def test_restore_publishes_an_index_far_smaller_than_the_one_it_replaces(tmp_pat
     assert _index_info(settings)["doc_count"] == 2
     # the guard still holds for the nightly job afterwards
     assert settings.publish_min_share == 0.5
+
+
+def test_restore_outside_the_working_directory_warns_in_swedish_what_it_costs_and_what_to_do(
+        tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    # run by hand from another directory than the service's WorkingDirectory: sources.yaml is not found
+    settings = data_settings(tmp_path / "data")
+    add_documents(settings, 0, 2)
+    backup = tmp_path / "kopia.sqlite3"
+    assert kb(settings, "-q", "backup", str(backup)) == 0
+    capsys.readouterr()
+    assert kb(settings, "restore", str(backup)) == 0
+    (warning,) = [line for line in capsys.readouterr().err.splitlines() if "sources.yaml" in line]
+    assert f"{settings.sources} kunde inte läsas" in warning
+    assert "hela indexet byggs utan källornas inställningar" in warning and "tjänstens WorkingDirectory" in warning
+    assert "could not" not in warning and "classified" not in warning

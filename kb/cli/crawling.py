@@ -6,6 +6,7 @@ import argparse
 import json
 import sys
 import time
+from pathlib import Path
 from typing import Any
 
 from kb.cli._common import (
@@ -121,6 +122,17 @@ def cmd_crawl(args: argparse.Namespace, settings: Settings) -> int:
     return code
 
 
+def unread_sources_warning(path: Path, problem: str, full: bool) -> str:
+    """The Swedish warning of an index built without sources.yaml (`kb index`/`update`/`restore` run elsewhere than
+    the service's WorkingDirectory, or a broken file): what it costs, and what to do."""
+    cost = ("hela indexet byggs utan källornas inställningar (lan:, organisation:, delomraden: …) tills nästa kb update "
+            "eller kb index med en läsbar sources.yaml" if full else
+            "dokument som ändrats sedan förra indexet klassas utan sin källas inställningar (lan:, organisation: …); "
+            "övriga behåller sina klasser")
+    return (f"{path} kunde inte läsas ({problem}): {cost}; kör kommandot i katalogen där sources.yaml ligger "
+            "(tjänstens WorkingDirectory) eller ange den med --sources eller KB_SOURCES")
+
+
 def _index(args: argparse.Namespace, settings: Settings, store: Any) -> Any:
     from index.build import build_and_publish
     from kb.taxonomy import load_taxonomy
@@ -129,8 +141,7 @@ def _index(args: argparse.Namespace, settings: Settings, store: Any) -> Any:
         sources, _ = _load(settings)
     except ConfigError as exc:
         sources = []  # re-index from the store even when sources.yaml is broken
-        log.warning("%s could not be read (%s): documents changed since the last index are classified without their source "
-                    "(its lan:, organisation, …); the others keep their classes", settings.sources, str(exc).splitlines()[0])
+        log.warning("%s", unread_sources_warning(settings.sources, str(exc).splitlines()[0], full=getattr(args, "full", False)))
     return build_and_publish(settings, store, sources, load_taxonomy(), full=getattr(args, "full", False))
 
 
