@@ -42,6 +42,7 @@ from __future__ import annotations
 
 import logging
 import sys
+from collections.abc import Callable
 from concurrent.futures import ThreadPoolExecutor
 
 from crawler.dedup import dedupe_store
@@ -51,6 +52,7 @@ from crawler.lanes import RESUME_KEY, Run
 from crawler.politeness import HostGate, accept_document_type, x_robots_tag
 from crawler.robots import RobotsCache
 from crawler.source_crawl import GONE, TRANSIENT, SourceCrawl
+from kb.errors import StoreError
 from kb.models import CrawlReport, SourceReport
 from kb.settings import Settings
 from kb.sources import Source
@@ -69,6 +71,31 @@ def _next_night(store: Store) -> int:
     return night
 
 
+def _summary(report: CrawlReport) -> dict[str, dict[str, object]]:
+    report.finished = utcnow()
+    return {
+        sid: {"status": r.status, "fetched": r.fetched, "new": r.new, "changed": r.changed, "removed": r.removed,
+              "failed": r.failed, "skipped": r.skipped, "not_followed": r.not_followed}
+        for sid, r in report.sources.items()
+    }
+
+
+FailureNote = Callable[[BaseException], tuple[int, str]]  # an exception → (exit code, why in Swedish), from the caller
+
+
+def _finish(store: Store, report: CrawlReport, status: str, exc: BaseException, describe: FailureNote | None) -> None:
+    """Record a crawl stopped by an exception, in one write (a full disk may take one row, not two); a failure to write
+    it is logged and the caller's exception stands (readers see a run left ``running`` with no lock held as stopped)."""
+    code, why = describe(exc) if describe is not None else (None, "")
+    summary: dict[str, object] = dict(_summary(report))
+    if describe is not None:
+        summary |= {"fel": str(exc)[:300], "obs": why}
+    try:
+        store.finish_run(report.run_id, status, code, summary=summary)
+    except StoreError as exc:
+        log.warning("could not record the end of crawl run %s: %s", report.run_id, exc)
+
+
 def crawl(
     settings: Settings,
     sources: list[Source],
@@ -77,8 +104,11 @@ def crawl(
     progress: bool = False,
     *,
     fetcher: Fetcher | None = None,
+    describe_failure: FailureNote | None = None,
 ) -> CrawlReport:
-    """Crawl every enabled source (or those in ``only``), save per-source reports, group duplicates."""
+    """Crawl every enabled source (or those in ``only``), save per-source reports, group duplicates.
+
+    A crawl stopped by an exception is recorded ``failed``, with the exit code and reason ``describe_failure`` gives."""
     store.ensure_crawl_schema()
     run_id = store.start_run("crawl")
     report = CrawlReport(run_id=run_id, started=utcnow())
@@ -111,14 +141,12 @@ def crawl(
             sys.stderr.write("\n")
         dedupe_store(store)
         status = "ok" if not report.any_failed else ("unreachable" if report.all_unreachable else "partial")
+    except BaseException as exc:
+        _finish(store, report, status, exc, describe_failure)
+        raise
+    else:
+        store.finish_run(run_id, status, summary=_summary(report))
     finally:
-        report.finished = utcnow()
-        summary = {
-            sid: {"status": r.status, "fetched": r.fetched, "new": r.new, "changed": r.changed, "removed": r.removed,
-                  "failed": r.failed, "skipped": r.skipped, "not_followed": r.not_followed}
-            for sid, r in report.sources.items()
-        }
-        store.finish_run(run_id, status, summary=summary)
         if own_fetcher:
             fetcher.close()
         close_default_pool()  # parser processes are not needed between crawls (e.g. while kb demo serves)

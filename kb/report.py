@@ -53,6 +53,22 @@ def run_report_dict(report: CrawlReport, run: dict[str, Any] | None = None) -> d
     return out
 
 
+STOPPED_ON_READ = (
+    "avbruten: körningen avslutades aldrig och ingen kb-körning pågår nu (processen dog, t.ex. kill -9 eller strömavbrott, "
+    "eller kunde inte skriva sitt resultat, t.ex. full disk); nästa kb update antecknar det i lagret"
+)
+
+
+def runs_as_read(runs: list[dict[str, Any]], update_running: bool | None) -> list[dict[str, Any]]:
+    """The runs as a reader must see them: one still ``running`` while no kb run holds the update lock has stopped
+    (its process died, or could not write its result on a full disk), so it reads ``avbruten`` with why; the store
+    is left as it is (readers never write) until the next run marks it. ``update_running`` None: cannot tell, as stored."""
+    if update_running is not False:
+        return runs
+    return [run | {"status": "avbruten", "summary": dict(run.get("summary") or {}) | {"obs": STOPPED_ON_READ}}
+            if run.get("status") == "running" else run for run in runs]
+
+
 def format_run_report(report: CrawlReport, run: dict[str, Any] | None = None, max_urls: int = MAX_FAILED_URLS) -> str:
     """The librarian's digest of one run: per source new/changed/removed/unchanged and failures by reason with URLs."""
     head = f"Körning {report.run_id}"
@@ -63,8 +79,12 @@ def format_run_report(report: CrawlReport, run: dict[str, Any] | None = None, ma
         if run.get("exit_code") is not None:
             head += f", slutkod {run['exit_code']}"
     lines = [head]
+    note = ((run or {}).get("summary") or {}).get("obs")
+    if note:
+        lines.append(f"  obs: {note}")
     if not report.sources:
-        lines.append("  inga källor crawlades i den här körningen")
+        stopped = (run or {}).get("status") in ("failed", "avbruten", "running")
+        lines.append("  ingen källa hann bli klar i den här körningen" if stopped else "  inga källor crawlades i den här körningen")
     for sid, r in sorted(report.sources.items()):
         lines.append(
             f"  {sid}: {r.status}; nya {r.new}, ändrade {r.changed}, borttagna {r.removed}, oförändrade {r.unchanged}, "

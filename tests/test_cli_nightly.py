@@ -13,6 +13,7 @@ from pathlib import Path
 import pytest
 
 from kb import cli
+from kb.cli._common import update_lock, update_running
 from kb.cli.outcome import EXIT_MEANINGS, quiet_summary, report_exit_code
 from kb.models import CrawlReport, SourceReport
 from kb.settings import Settings
@@ -121,6 +122,36 @@ def test_stale_running_runs_are_marked_avbruten_by_the_next_locked_run(settings:
     assert run(settings, "report", "--list") == 0
     listed = capsys.readouterr().out
     assert "avbruten" in listed and "kill -9" in listed and "running" not in listed
+
+
+def test_a_run_that_stopped_without_recording_it_reads_avbruten_until_the_next_run_marks_it(
+        settings: Settings, capsys: pytest.CaptureFixture[str]) -> None:
+    # a crawl stopped by a full disk that refused even its last row, or killed: the store says "running" …
+    with Store(settings.store_path) as store:
+        stopped = store.start_run("crawl")
+    with update_lock(settings.lock_path):  # … and while a run holds the lock it is running
+        assert run(settings, "report", "--list") == 0
+        assert "running" in capsys.readouterr().out
+    assert run(settings, "report", "--list") == 0  # nobody holds it: the run has stopped, whatever the row says
+    listed = capsys.readouterr().out
+    assert "avbruten" in listed and "running" not in listed and "full disk" in listed
+    assert run(settings, "report") == 0
+    out = capsys.readouterr().out
+    assert out.startswith(f"Körning {stopped} (") and ": avbruten" in out.splitlines()[0] and "running" not in out
+    assert "ingen kb-körning pågår nu" in out and "ingen källa hann bli klar" in out
+    assert run(settings, "report", "--json") == 0
+    assert '"status": "avbruten"' in capsys.readouterr().out
+    with Store(settings.store_path, readonly=True) as store:  # readers never write: the next run marks it
+        assert store.list_runs()[0]["status"] == "running"
+
+
+def test_a_readers_look_at_the_lock_leaves_it_free(settings: Settings) -> None:
+    assert update_running(settings.lock_path) is False  # no lock file: no run has ever held it
+    with update_lock(settings.lock_path):
+        assert update_running(settings.lock_path) is True
+    assert update_running(settings.lock_path) is False
+    with update_lock(settings.lock_path):  # the probe let go of its shared lock at once
+        pass
 
 
 @pytest.fixture

@@ -340,6 +340,8 @@ def test_disk_full_during_the_crawl_exits_74_with_one_line_and_loses_nothing(sit
         assert check == "ok" and docs >= before[1]  # the store is consistent and lost nothing
         report = kb_run(settings, "report", "--list")  # the librarians can still read what happened
         assert report.returncode == 0 and "failed" in report.stdout, report.stderr
+        assert "running" not in report.stdout  # stopped by the full disk: recorded as failed, or read as avbruten
+        assert "disken är full" in report.stdout or "ingen kb-körning pågår nu" in report.stdout
         filler.unlink()
         again = kb_run(settings, "-q", "update")
         assert again.returncode == 0, again.stderr
@@ -375,7 +377,10 @@ def test_a_run_killed_with_kill_9_is_marked_avbruten_by_the_next_run(sites: Demo
     proc.send_signal(signal.SIGKILL)
     proc.communicate(timeout=30)
     assert proc.returncode == -signal.SIGKILL
-    assert "running" in kb_run(settings, "report", "--list").stdout  # nobody finished it
+    with Store(settings.store_path, readonly=True) as store:
+        assert [r["status"] for r in store.list_runs() if r["id"] == running[0]["id"]] == ["running"]  # nobody finished it …
+    on_read = kb_run(settings, "report", "--list").stdout  # … but no run holds the lock: a reader sees it stopped
+    assert "running" not in on_read and "avbruten" in on_read and "ingen kb-körning pågår nu" in on_read
     result = kb_run(settings, "-q", "update")
     assert (result.returncode, result.stdout, result.stderr) == (0, "", "")
     with Store(settings.store_path, readonly=True) as store:

@@ -8,6 +8,7 @@ import logging
 import os
 import sqlite3
 import sys
+import time
 from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
@@ -130,21 +131,50 @@ def _out(text: str = "") -> None:
     sys.stdout.write(text + "\n")
 
 
+LOCK_TRIES = 20  # × 10 ms: a reader's probe (update_running) holds a shared lock for microseconds, never a reason for exit 75
+
+
 @contextmanager
 def update_lock(path: Path) -> Iterator[None]:
     """Exclusive kernel lock (flock): released by the kernel if the process dies."""
     path.parent.mkdir(parents=True, exist_ok=True)
     fd = os.open(str(path), os.O_RDWR | os.O_CREAT, 0o644)
     try:
-        try:
-            fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
-        except BlockingIOError:
-            raise LockHeld(f"en annan kb-körning håller låset {path}; försök igen när den är klar") from None
+        for attempt in range(LOCK_TRIES):
+            try:
+                fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
+                break
+            except BlockingIOError:
+                if attempt == LOCK_TRIES - 1:
+                    raise LockHeld(f"en annan kb-körning håller låset {path}; försök igen när den är klar") from None
+                time.sleep(0.01)
         os.ftruncate(fd, 0)
         os.write(fd, f"{os.getpid()}\n".encode())
         yield
     finally:
         os.close(fd)
+
+
+def update_running(path: Path) -> bool | None:
+    """Does a kb run hold the update lock ``path`` right now? None when that cannot be told (the file is unreadable).
+
+    Readers (`kb report`) ask this to tell a run that is still going from one whose process died or could not write
+    its result (a full disk): a shared lock taken and dropped at once, which ``update_lock`` waits out."""
+    try:
+        fd = os.open(str(path), os.O_RDONLY)
+    except FileNotFoundError:
+        return False  # every run takes the lock, creating the file: no run has ever held it here
+    except OSError:
+        return None
+    try:
+        fcntl.flock(fd, fcntl.LOCK_SH | fcntl.LOCK_NB)
+    except BlockingIOError:
+        return True
+    except OSError:
+        return None
+    finally:
+        os.close(fd)  # closing the only descriptor of this open file releases a lock taken on it
+    return False
 
 
 def _load(settings: Settings) -> tuple[list[Any], list[Any]]:

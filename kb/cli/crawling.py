@@ -20,6 +20,7 @@ from kb.cli._common import (
     _out,
     _print_crawl_report,
     _record,
+    error_line,
     exit_code_for,
     log,
     update_lock,
@@ -61,16 +62,25 @@ def _crawl(args: argparse.Namespace, settings: Settings, store: Any) -> Any:
         raise ConfigError([Problem(str(settings.sources), None, "--source", u, "ingen källa har detta id") for u in unknown])
     newest = max((r["id"] for r in store.list_runs(limit=1)), default=0)
     try:
-        return crawl(settings, sources, store, only=only or None, progress=sys.stderr.isatty() and not args.quiet)
+        return crawl(settings, sources, store, only=only or None, progress=sys.stderr.isatty() and not args.quiet,
+                     describe_failure=_failure_note)
     except Exception as exc:
-        # the crawl recorded its run as "failed" without a code (if it could write at all): give it the real one
+        # the crawl recorded its run as "failed" with its code and why, if it could write at all: once more if not
         try:
-            ours = [run["id"] for run in store.list_runs(limit=5) if run["id"] > newest and run["kind"] == "crawl"]
+            ours = [run["id"] for run in store.list_runs(limit=5)
+                    if run["id"] > newest and run["kind"] == "crawl" and run["exit_code"] is None]
         except StoreError:
             ours = []  # the store cannot even be read: the exception below says why
+        code, why = _failure_note(exc)
         for run_id in ours:
-            _record(store, run_id, "failed", exit_code_for(exc), {"fel": str(exc)[:300]})
+            _record(store, run_id, "failed", code, {"fel": str(exc)[:300], "obs": why})
         raise
+
+
+def _failure_note(exc: BaseException) -> tuple[int, str]:
+    """The exit code of a crawl stopped by ``exc`` and why, in Swedish ("I/O-fel: disken är full …"), for its run record."""
+    code = exit_code_for(exc) if isinstance(exc, Exception) else 130
+    return code, error_line(exc, code).removeprefix("kb: ") if code != 130 else "avbruten med Ctrl-C"
 
 
 def mark_stale_runs(store: Any) -> None:

@@ -7,18 +7,20 @@ import json
 import sys
 from typing import Any
 
-from kb.cli._common import EXIT_OK, EXIT_PARTIAL, EXIT_USAGE, RUNS_KEPT, _open_store, _out
+from kb.cli._common import EXIT_OK, EXIT_PARTIAL, EXIT_USAGE, RUNS_KEPT, _open_store, _out, update_running
 from kb.settings import Settings
 
 
 def cmd_report(args: argparse.Namespace, settings: Settings) -> int:
-    from kb.report import format_run_report, run_report_dict
+    from kb.report import format_run_report, run_report_dict, runs_as_read
 
     if not settings.store_path.exists():
         sys.stderr.write(f"kb report: inga körningar ännu ({settings.store_path} finns inte)\n")
         return EXIT_PARTIAL
     with _open_store(settings, readonly=True) as store:
         runs = store.list_runs(limit=RUNS_KEPT * 4 + 10)
+        if any(run["status"] == "running" for run in runs):  # still going, or stopped without a word (kill -9, full disk)?
+            runs = runs_as_read(runs, update_running(settings.lock_path))
         if args.list:
             if args.json:
                 _out(json.dumps(runs, ensure_ascii=False, indent=2, default=str))
