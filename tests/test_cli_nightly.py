@@ -242,6 +242,27 @@ def test_a_damaged_page_stops_the_nightly_run_before_it_writes(settings: Setting
     assert not (settings.index_root / "current").exists()
 
 
+def test_report_on_a_damaged_store_exits_65_even_when_its_own_pages_read(settings: Settings, make_document,  # type: ignore[no-untyped-def]
+                                                                         capsys: pytest.CaptureFixture[str]) -> None:
+    with Store(settings.store_path) as store:
+        for i in range(400):
+            store.put_document(make_document(url=f"https://www.example.se/sida-{i}", text="Våld i nära relationer. " * 200 + str(i)))
+        run_id = store.start_run("crawl")
+        store.save_source_report(run_id, SourceReport("exempel", new=400))
+        store.finish_run(run_id, "ok", 0)
+    size = settings.store_path.stat().st_size
+    with open(settings.store_path, "r+b") as fh:  # garbage over four pages of documents; the run tables still read fine
+        fh.seek(size // 2 // 4096 * 4096)
+        fh.write(os.urandom(4 * 4096))
+    with Store(settings.store_path, readonly=True) as store:
+        assert store.run_report(run_id) is not None  # the report's own queries avoid the damage …
+    for argv in (("report",), ("-q", "report"), ("report", "--list"), ("report", "--json"), ("-q", "stats")):
+        assert run(settings, *argv) == 65, argv  # … and still it says what kb update would say
+        captured = capsys.readouterr()
+        assert captured.out == "" and captured.err.count("\n") == 1, argv
+        assert captured.err.startswith("kb: lagret är skadat och kan inte läsas") and "återställ kb.sqlite3" in captured.err
+
+
 def test_verbose_shows_the_traceback_of_an_io_error_quiet_never(settings: Settings, capsys: pytest.CaptureFixture[str]) -> None:
     settings.data_dir.mkdir(parents=True)
     settings.store_path.write_bytes(os.urandom(8192))

@@ -18,6 +18,7 @@ def cmd_report(args: argparse.Namespace, settings: Settings) -> int:
         sys.stderr.write(f"kb report: inga körningar ännu ({settings.store_path} finns inte)\n")
         return EXIT_PARTIAL
     with _open_store(settings, readonly=True) as store:
+        store.quick_check()  # as kb update does: a damaged store is exit 65, even when this report's pages still read
         runs = store.list_runs(limit=RUNS_KEPT * 4 + 10)
         if any(run["status"] == "running" for run in runs):  # still going, or stopped without a word (kill -9, full disk)?
             runs = runs_as_read(runs, update_running(settings.lock_path))
@@ -109,6 +110,7 @@ def cmd_stats(args: argparse.Namespace, settings: Settings) -> int:
         sys.stderr.write(f"kb stats: inget lager ännu ({settings.store_path}); kör kb update\n")
         return EXIT_PARTIAL
     with _open_store(settings, readonly=True) as store:
+        store.quick_check()  # read-only: PRAGMA quick_check reads every page and writes nothing
         stats = collect_stats(settings, store)
     if args.json:
         _out(json.dumps(stats, ensure_ascii=False, indent=2, default=str))
