@@ -103,6 +103,12 @@ def unknown_filters_notice(filters: Mapping[str, Sequence[str]], overview: Mappi
         for value in filters.get(key, ()):
             if value in known_values:
                 continue
+            if key == "year" and value.isdigit():  # a year is no misspelling of another year: say which years there are
+                years = sorted(int(v) for v in known_values if v.isdigit())
+                span = f" Dokumenten är från åren {years[0]}–{years[-1]}." if len(years) > 1 else (
+                    f" Dokumenten är från {years[0]}." if years else "")
+                sentences.append(f"Det finns inga dokument från år {value} i kunskapsbanken.{span}")
+                continue
             sentence = f"{FACET_LABELS[key]} {_quoted(value)} finns inte i kunskapsbanken."
             closest = _closest(key, value, known, label_of)
             if closest:

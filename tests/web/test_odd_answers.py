@@ -97,6 +97,19 @@ def test_unknown_filter_values_are_named_with_a_did_you_mean(client: Any, params
     assert api["total"] == 0 and api["notice"] == notice
 
 
+@pytest.mark.parametrize("year", ["2099", "1066", "2017"])
+def test_a_year_without_documents_says_so_and_names_the_years_there_are(client: Any, built_index: Settings, year: str,
+                                                                        capsys: pytest.CaptureFixture[str]) -> None:
+    # never "Menade du ”2019”?" for 2099: a year is no misspelling of another year (the corpus spans 2018–2025)
+    notice = f"Det finns inga dokument från år {year} i kunskapsbanken. Dokumenten är från åren 2018–2025."
+    r = client.get("/sok", params={"q": "våld", "year": year})
+    assert r.status_code == 200 and r.context["total"] == 0
+    assert r.context["notices"] == [notice]
+    assert client.get("/api/v1/search", params={"q": "våld", "year": year}).json()["notice"] == notice
+    _kb(built_index, "våld", "--filter", f"year={year}")
+    assert notice in capsys.readouterr().out
+
+
 def test_a_known_filter_value_with_no_hits_is_not_called_unknown(client: Any) -> None:
     r = client.get("/sok", params={"q": "barnahus", "organisation": "Socialstyrelsen"})
     assert r.context["total"] == 0 and r.context["notices"] == []
