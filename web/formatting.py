@@ -5,7 +5,7 @@ from __future__ import annotations
 import math
 import re
 from datetime import UTC, date, datetime
-from urllib.parse import quote, urlsplit
+from urllib.parse import SplitResult, quote, urlsplit
 from zoneinfo import ZoneInfo
 
 MONTHS = ("januari", "februari", "mars", "april", "maj", "juni", "juli", "augusti", "september", "oktober", "november", "december")
@@ -79,14 +79,35 @@ def safe_href(url: str) -> str | None:
     return url if scheme in ("http", "https") else None
 
 
-def tag_uri(url: str) -> str:
-    """A stable Atom id from a document URL (RFC 4151 tag: URI)."""
+DEFAULT_PORTS = {"http": 80, "https": 443}
+TAG_SAFE = "/-._~!$&'()*+,;=:@"
+
+
+def _port(parts: SplitResult) -> int | None:
+    try:
+        return parts.port or DEFAULT_PORTS.get(parts.scheme.lower())
+    except ValueError:  # a port that is no number: none
+        return None
+
+
+def tag_uri(url: str, base_url: str) -> str:
+    """A stable Atom entry id for a document URL as served by the kb at ``base_url`` (RFC 4151 tag: URI).
+
+    The kb's host, port and path are in it, so two kb instances on one host (other ports) never share an id, and so
+    is the document's own port (two sites on one host): ``tag:kb.example.se,2024:443/kb/dokument/www.nck.se/a?x=1``.
+    Only configuration goes in (the public base URL, never the Host header), so an id is the same on every request."""
+    base = urlsplit(base_url)
+    authority = (base.hostname or "okand").lower().replace(":", "-")  # an IPv6 address is no DNS name
     parts = urlsplit(url)
     host = (parts.hostname or "okand").lower()
-    specific = quote(parts.path or "/", safe="/-._~!$&'()*+,;=:@")
+    host = f"[{host}]" if ":" in host else host
+    doc_port = _port(parts)
+    if doc_port is not None and doc_port != DEFAULT_PORTS.get(parts.scheme.lower()):
+        host += f":{doc_port}"
+    specific = quote(f"{_port(base) or ''}{base.path.rstrip('/')}/dokument/{host}{parts.path or '/'}", safe=TAG_SAFE)
     if parts.query:
-        specific += "?" + quote(parts.query, safe="/-._~!$&'()*+,;=:@?")
-    return f"tag:{host},2024:{specific}"
+        specific += "?" + quote(parts.query, safe=TAG_SAFE + "?")
+    return f"tag:{authority},2024:{specific}"
 
 
 _GENERATION_STAMP = re.compile(r"(?:^|-)(\d{8})T?(\d{6})(\d{0,6})Z?(?:-|$)")

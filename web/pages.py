@@ -230,7 +230,7 @@ class Pages:
             published = formatting.atom_time(datetime.fromisoformat(item.first_seen))
             updated = formatting.atom_time(datetime.fromisoformat(item.changed))
             entries.append(views.FeedEntry(
-                id=formatting.tag_uri(hit.url), title=hit.title or hit.url, href=formatting.safe_href(hit.url),
+                id=formatting.tag_uri(hit.url, self.renderer.base_url), title=hit.title or hit.url, href=formatting.safe_href(hit.url),
                 updated=updated, published=published, summary=hit.snippet, organisation=hit.organisation,
                 categories=[(s, self.taxonomy.label("delomrade", s)) for s in hit.delomraden],
             ))

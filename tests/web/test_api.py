@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import urllib.request
 import xml.etree.ElementTree as ET
 from typing import Any
 
@@ -11,6 +12,7 @@ from _web_corpus import BASE_URL
 from kb.searchmodel import SearchRequest
 
 ATOM = "{http://www.w3.org/2005/Atom}"
+VAG_ID = "tag:kb.example.org,2024:443/dokument/www.socialstyrelsen.se/vald/vagledning"  # the kb's host:port, then the document
 
 
 def test_api_search_is_exactly_the_service_json(client: Any, service: Any) -> None:
@@ -144,14 +146,53 @@ def test_atom_feed(client: Any) -> None:
     ids = [e.find(f"{ATOM}id").text for e in entries]
     assert all(i.startswith("tag:") for i in ids) and len(set(ids)) == len(ids)
     vag = next(e for e in entries if e.find(f"{ATOM}link").attrib["href"].endswith("/vald/vagledning"))
-    assert vag.find(f"{ATOM}id").text == "tag:www.socialstyrelsen.se,2024:/vald/vagledning"
+    assert vag.find(f"{ATOM}id").text == VAG_ID
     # kb's own times (issue 12): published = when kb first saw it, updated = when kb last saw its text change;
     # never the date the page claims (2024-03-05), which would hide material indexed today with an old date
     published, updated_at = vag.find(f"{ATOM}published").text, vag.find(f"{ATOM}updated").text
     assert published != "2024-03-05T00:00:00Z" and published.endswith("Z") and updated_at >= published
     # ids are stable across requests and independent of the query
     other = ET.fromstring(client.get("/sok.atom", params={"q": "vägledning"}).content)
-    assert "tag:www.socialstyrelsen.se,2024:/vald/vagledning" in [e.find(f"{ATOM}id").text for e in other.findall(f"{ATOM}entry")]
+    assert VAG_ID in [e.find(f"{ATOM}id").text for e in other.findall(f"{ATOM}entry")]
+
+
+class _AppOnItsPort:
+    """An ASGI app made once the server's port is known, as `kb serve --port P` makes its base URL http://HOST:P."""
+
+    def __init__(self) -> None:
+        self.app: Any = None
+
+    async def __call__(self, scope: Any, receive: Any, send: Any) -> None:
+        await self.app(scope, receive, send)
+
+
+def _feed_ids(url: str) -> list[str]:
+    with urllib.request.urlopen(f"{url}/sok.atom?q=v%C3%A5ld", timeout=30) as resp:  # noqa: S310 — loopback
+        root = ET.fromstring(resp.read())
+    return [e.find(f"{ATOM}id").text or "" for e in root.findall(f"{ATOM}entry")]
+
+
+def test_two_kb_instances_on_one_host_give_their_feed_entries_different_ids(built_index: Any, service: Any) -> None:
+    from _web_server import LiveServer
+
+    from web.app import create_app
+
+    servers = []
+    try:
+        for _ in range(2):  # two instances on 127.0.0.1, other ports, no KB_BASE_URL: one index, two kb's
+            late = _AppOnItsPort()
+            server = LiveServer(late)
+            late.app = create_app(built_index.replace(base_url=server.url), service)
+            servers.append(server.start())
+        first, second = (_feed_ids(server.url) for server in servers)
+        assert first and len(first) == len(second)
+        assert not set(first) & set(second)  # a reader subscribed to both sees two entries, not one
+        port = servers[0].port
+        assert f"tag:127.0.0.1,2024:{port}/dokument/www.socialstyrelsen.se/vald/vagledning" in first
+        assert _feed_ids(servers[0].url) == first  # stable across requests
+    finally:
+        for server in servers:
+            server.stop()
 
 
 def test_results_page_advertises_feed_and_opensearch(client: Any) -> None:

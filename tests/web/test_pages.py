@@ -281,7 +281,11 @@ def test_swedish_formatting() -> None:
     assert formatting.swedish_size(1_250_000) == "1,2\u00a0MB"
     assert formatting.swedish_size(350_000) == "342\u00a0kB"
     assert formatting.quoted("våld") == "”våld”"
-    assert formatting.tag_uri("https://Www.Example.se/a b?x=1") == "tag:www.example.se,2024:/a%20b?x=1"
+    assert formatting.tag_uri("https://Www.Example.se/a b?x=1", "https://kb.example.se/kb/") == \
+        "tag:kb.example.se,2024:443/kb/dokument/www.example.se/a%20b?x=1"
+    # the kb's port and the document's own (two demo sites on one host) both tell entries apart
+    assert formatting.tag_uri("http://127.0.0.1:8101/a", "http://127.0.0.1:8000") == "tag:127.0.0.1,2024:8000/dokument/127.0.0.1:8101/a"
+    assert formatting.tag_uri("http://127.0.0.1:8102/a", "http://127.0.0.1:8001") == "tag:127.0.0.1,2024:8001/dokument/127.0.0.1:8102/a"
 
 
 def test_sources_page_reads_the_store_through_a_read_only_connection(app: Any, client: Any) -> None:
