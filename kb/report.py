@@ -148,6 +148,7 @@ STAT_TITLES = {
     "organisation": "Dokument per organisation",
     "format": "Dokument per format",
     "delomrade": "Dokument per delområde",
+    "lan": "Material per län",  # the web's /lan page: "Nationellt material", then every county
     "doc_type": "Dokument per typ av kunskapsstöd",
     "malgrupp": "Dokument per målgrupp",
     "year": "Dokument per år",

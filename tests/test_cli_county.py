@@ -189,3 +189,20 @@ def test_corrections_file_outside_the_package_is_read_with_kb_corrections(
     assert urls == ["https://styrelsen.example/ny.html"]
     assert run(indexed, "check") == 0
     assert f"{own}: 1 rättelse, inga fel" in capsys.readouterr().out
+
+
+def test_stats_counts_documents_per_county_in_the_webs_words(indexed: Settings, capsys: pytest.CaptureFixture[str]) -> None:
+    from kb.lan import load_counties
+
+    assert run(indexed, "stats", "--json") == 0
+    lan = json.loads(capsys.readouterr().out)["counts"]["lan"]
+    counties = load_counties().counties
+    assert list(lan) == ["nationellt", *(c.slug for c in counties)]  # as /lan lists them: national, then all 21
+    assert lan["nationellt"] == 2 and lan["jamtlands-lan"] == 1 and sum(lan.values()) == 3
+    assert run(indexed, "stats") == 0
+    out = capsys.readouterr().out
+    section = out.split("Material per län:\n")[1].split("\n\n")[0].splitlines()
+    assert len(section) == 1 + len(counties)
+    assert section[0].split() == ["Nationellt", "material", "2"]
+    assert any(line.split() == ["Jämtlands", "län", "1"] for line in section)
+    assert any(line.split() == ["Skåne", "län", "0"] for line in section)  # a county without material is named too

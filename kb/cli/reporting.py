@@ -54,7 +54,8 @@ def cmd_report(args: argparse.Namespace, settings: Settings) -> int:
 
 
 def collect_stats(settings: Settings, store: Any) -> dict[str, Any]:
-    """Document counts per source/organisation/format from the store, and per sub-area/type/target group/year from the index."""
+    """Document counts per source/organisation/format from the store, and per sub-area/type/target group/year/county
+    from the index."""
     from kb.report import directory_size
 
     stats: dict[str, Any] = {
@@ -87,15 +88,26 @@ def collect_stats(settings: Settings, store: Any) -> dict[str, Any]:
             if key == "year":
                 pairs.sort(reverse=True)
             stats["counts"][key] = dict(pairs)
+    stats["counts"]["lan"] = county_counts({v.value: v.count for v in overview.get("lan", [])})
     return stats
 
 
+def county_counts(counts: dict[str, int]) -> dict[str, int]:
+    """Documents per county as the web's /lan page lists them: the national material first, then every county
+    in kb/lan.yaml's order, none left out (a county with no material shows 0)."""
+    from kb.lan import NATIONAL, load_counties
+
+    return {NATIONAL: counts.get(NATIONAL, 0)} | {c.slug: counts.get(c.slug, 0) for c in load_counties().counties}
+
+
 def facet_labels() -> dict[str, dict[str, str]]:
-    """Swedish labels of the facet slugs (delområde, type, target group, format) for human output."""
+    """Swedish labels of the facet slugs (county, delområde, type, target group, format) for human output."""
+    from kb.lan import NATIONAL, load_counties
     from kb.taxonomy import load_taxonomy
 
     taxonomy = load_taxonomy()
     return {
+        "lan": {c.slug: c.name for c in load_counties().counties} | {NATIONAL: "Nationellt material"},  # as on /lan
         "delomrade": {c.slug: c.label for c in taxonomy.delomraden},
         "doc_type": {c.slug: c.label for c in taxonomy.doc_types},
         "malgrupp": {c.slug: c.label for c in taxonomy.malgrupper},
