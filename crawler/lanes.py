@@ -95,7 +95,8 @@ class SourceLanes:
         self.host_failures: dict[str, int] = {}
         self.depth_cut: set[str] = set()  # admissible links not queued because of max_depth
         self.responses = 0
-        self.requests = 0
+        self.requests = 0  # page requests: what max_pages counts
+        self.other_requests = 0  # sitemap files: shared by every source on the host, so no source's max_pages pays
         self.cut_short = ""
         self.crashed = False
         self.fatal: StoreError | None = None
@@ -339,15 +340,21 @@ class SourceLanes:
             return CLAIMED
         return None
 
-    def polite_fetch(self, url: str, delay: float, **kwargs: object) -> FetchResult:
-        """One request through the origin's gate; FetchError('max_pages') once the source's budget is spent."""
+    def polite_fetch(self, url: str, delay: float, page: bool = True, **kwargs: object) -> FetchResult:
+        """One request through the origin's gate; FetchError('max_pages') once the source's budget is spent.
+
+        Only a ``page`` counts against max_pages: a sitemap file is read once per run for every source on its host,
+        so whichever source happens to read it first must not pay for the others."""
         if self.run_.abort.is_set():
             raise FetchError(ABORTED, "", url)
         with self.lock:
-            if self.requests >= self.source.max_pages:
+            if not page:
+                self.other_requests += 1
+            elif self.requests >= self.source.max_pages:
                 self.cut_short = self.cut_short or f"max_pages ({self.source.max_pages}) nådd"
                 raise FetchError(OVER_BUDGET, "", url)
-            self.requests += 1  # reserved before the request, so concurrent lanes never exceed max_pages
+            else:
+                self.requests += 1  # reserved before the request, so concurrent lanes never exceed max_pages
         first = gate_key(url)
 
         def slot(hop: str) -> AbstractContextManager[None]:

@@ -124,7 +124,7 @@ class SourceCrawl(PageOutcomes):
             raise FetchError("host_skipped", "", url)
         if not rules.allowed(url, self.settings.user_agent):
             raise FetchError("robots", "", url)
-        return self.polite_fetch(url, rules.effective_delay(self.source.delay), max_bytes=SITEMAP_MAX_BYTES)
+        return self.polite_fetch(url, rules.effective_delay(self.source.delay), page=False, max_bytes=SITEMAP_MAX_BYTES)
 
     def _sitemap_entry_locked(self, entry: SitemapEntry, trust: bool) -> str | None:
         """The entry's URL to queue, or None (out of scope, or unchanged by its lastmod and checked recently)."""
@@ -291,7 +291,7 @@ class SourceCrawl(PageOutcomes):
         rep.failed = len(rep.failures)
         facts = Settlement(self.previous_docs, self.confirmed, self.gone, self.moved)
         settle(self.store, self.settings, source.id, rep, facts, self.state_for)
-        if self.responses == 0 and rep.unchanged == 0 and (self.requests > 0 or self.dead_origins):
+        if self.responses == 0 and rep.unchanged == 0 and (self.requests + self.other_requests > 0 or self.dead_origins):
             rep.status = "unreachable"
         elif self.cut_short or self.dead_origins or any(r in TRANSIENT for _u, r, _d in rep.failures):
             rep.status = "partial"

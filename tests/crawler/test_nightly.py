@@ -315,3 +315,25 @@ def test_time_limit_is_a_warning_with_the_count_of_links_not_followed(site, page
     rep = crawl(settings, [make_source(site, max_time=0.5)], store).sources["test"]
     assert rep.status == "partial" and 0 < rep.not_followed <= 6
     assert any(n.startswith("max_time (0.5 s) nådd") and f"{rep.not_followed} köade adresser hämtades inte" in n for n in rep.notes), rep.notes
+
+
+def test_a_shared_sitemap_counts_against_no_sources_max_pages(site, page_html, settings, store, make_source):
+    """The host's sitemaps are fetched once for every source on it: only pages count against a source's max_pages."""
+    counties = ["lan0", "lan1"]
+    site.add("/robots.txt", f"User-agent: *\nSitemap: {site.url('/sitemap.xml')}\n", content_type="text/plain")
+    children = "".join(f"<sitemap><loc>{site.url(f'/{c}.xml')}</loc></sitemap>" for c in counties)
+    site.add("/sitemap.xml", f'<?xml version="1.0"?><sitemapindex {NS}>{children}</sitemapindex>', content_type="application/xml")
+    for c in counties:
+        site.add(f"/{c}/", page_html(c, f"{c}: " + LONG))
+        site.add(f"/{c}/a", page_html(f"{c} a", f"{c} a: " + LONG))
+        site.add(f"/{c}.xml", urlset([(site.url(f"/{c}/a"), None)]), content_type="application/xml")
+    sources = [make_source(site, id=c, start_urls=(site.url(f"/{c}/"),), allow=(UrlRule.parse(site.url(f"/{c}/")),), delay=0,
+                           max_pages=2) for c in counties]
+    report = crawl(settings, sources, store)
+    paths = site.paths()
+    assert paths.count("/sitemap.xml") == 1 and all(paths.count(f"/{c}.xml") == 1 for c in counties)  # read once, by one source
+    for c in counties:  # yet each source fetched both its pages and reached no limit
+        rep = report.sources[c]
+        assert (rep.status, rep.new, rep.not_followed) == ("ok", 2, 0), rep
+        assert not any("max_pages" in note for note in rep.notes), rep.notes
+        assert paths.count(f"/{c}/") == 1 and paths.count(f"/{c}/a") == 1
