@@ -82,7 +82,8 @@ def _containers(root: lxml.etree._Element, url: str, content_selector: str | Non
             return found
         log.info("content selector %r matched nothing on %s; using rules", content_selector, url)
     prune(root, keep)
-    return with_heading(pick(densest_region(root)), keep)
+    heading = next((el for el in keep if tag_of(el) == "h1"), None)
+    return with_heading(pick(densest_region(root), heading), keep)
 
 
 def with_heading(containers: list[lxml.etree._Element], keep: set[lxml.etree._Element]) -> list[lxml.etree._Element]:
@@ -176,7 +177,7 @@ def extract_html(body: bytes, url: str, content_type: str | None = None, *,
     soft = is_soft_404(page_title, h1, text, login_in_content(fields, containers))
     title = clean_text(title)[:500]
     return Extracted(
-        title=title, text=without_title(text, title), format="html", description=clean_text(description),
+        title=title, text=clean_text(without_title(text, title)), format="html", description=clean_text(description),
         headings=[clean_text(h)[:300] for h in headings[:200]], published=published, modified=modified,
         language=language, links=links, canonical=canonical, robots_noindex=noindex,
         robots_nofollow=nofollow, soft_404=soft,

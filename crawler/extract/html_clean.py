@@ -154,7 +154,8 @@ def _in_content_section(el: lxml.etree._Element) -> bool:
 
 def prune(root: lxml.etree._Element, keep: set[lxml.etree._Element]) -> None:
     """Remove page furniture from the tree under ``root`` (``keep``: the h1 and its ancestors)."""
-    body_len = max(text_len(root), 1)
+    body_len = functools.cache(lambda: max(text_len(root), 1))  # only pages with furniture names need it
+    prose = prose_mass(root)
     found = root.xpath(".//@aria-controls")
     aria_targets = {t for value in (found if isinstance(found, list) else []) for t in str(value).split()}
     doomed: list[lxml.etree._Element] = []
@@ -171,14 +172,34 @@ def prune(root: lxml.etree._Element, keep: set[lxml.etree._Element]) -> None:
             continue
         if el in keep and tag_of(el) not in DROP_TAGS:
             continue
-        if _doomed(el, keep, aria_targets, body_len):
+        if _doomed(el, keep, aria_targets, body_len, prose):
             doomed.append(el)
             skip.add(el)
     for el in doomed:
         drop(el)
 
 
-def _doomed(el: lxml.etree._Element, keep: set[lxml.etree._Element], aria_targets: set[str], body_len: int) -> bool:
+PROSE_MIN = 40  # characters of non-link text: a paragraph this long is prose
+PROSE_SHARE = 0.5  # a block holding this share of the page's prose is the article, whatever its class names say
+
+
+def prose_mass(root: lxml.etree._Element) -> dict[lxml.etree._Element | None, int]:
+    """Characters of prose (paragraphs less their link text) under each element; the page's total under None."""
+    mass: dict[lxml.etree._Element | None, int] = {}
+    total = 0
+    for p in root.iter("p"):
+        n = text_len(p) - link_len(p)
+        if n < PROSE_MIN:
+            continue
+        total += n
+        for a in p.iterancestors():
+            mass[a] = mass.get(a, 0) + n
+    mass[None] = total
+    return mass
+
+
+def _doomed(el: lxml.etree._Element, keep: set[lxml.etree._Element], aria_targets: set[str], body_len: Callable[[], int],
+            prose: dict[lxml.etree._Element | None, int]) -> bool:
     tag = tag_of(el)
     if tag == "nav":  # a nav holding paragraphs of prose is a mislabelled content area
         n = text_len(el)
@@ -199,8 +220,13 @@ def _doomed(el: lxml.etree._Element, keep: set[lxml.etree._Element], aria_target
     if tag == "form":
         return text_len(el) < 1000 or any((i.get("type") or "").lower() == "password" for i in el.iter("input"))
     if is_furniture_name(el):
-        # a furniture word on the block that holds most of the page is a state flag, unless it names comments
-        return el not in keep and (text_len(el) <= body_len * 0.5 or is_comment_name(el))
+        # a furniture word on the block that holds most of the page (or of its prose) is a state flag or a
+        # taxonomy label ("entry share", "post tag-sponsor category-top-stories"), unless it names comments
+        if el in keep:
+            return False
+        if is_comment_name(el):
+            return True
+        return prose.get(el, 0) < PROSE_SHARE * max(prose[None], 1) and text_len(el) <= body_len() * 0.5
     return tag == "figcaption"  # captions: the benchmarks' gold leaves them out, and they rarely say much
 
 

@@ -85,13 +85,14 @@ def final_scores(scores: dict[lxml.etree._Element, float]) -> dict[lxml.etree._E
     return {el: (s + TAG_WEIGHT.get(tag_of(el), 0) + _class_weight(el)) * (1 - link_density(el)) for el, s in scores.items()}
 
 
-def pick(scope: lxml.etree._Element) -> list[lxml.etree._Element]:
+def pick(scope: lxml.etree._Element, heading: lxml.etree._Element | None = None) -> list[lxml.etree._Element]:
     """The best-scoring block and its siblings that look like content, in document order."""
     final = final_scores(score_blocks(scope))
     if not final:
         return [scope]
     top = max(final, key=lambda el: final[el])
     top = _common_top(top, final, scope)
+    top = _near_heading(top, final, heading, scope)
     top_score = final.get(top, 0.0)
     parent = top.getparent()
     if top is scope or parent is None:
@@ -141,6 +142,36 @@ def _common_top(top: lxml.etree._Element, final: dict[lxml.etree._Element, float
     up = top.getparent()
     while up is not None and len(up) == 1 and tag_of(up) not in ("body", "html"):  # an only child: take the wrapper
         top, up = up, up.getparent()
+    return top
+
+
+NEAR_LEVELS = 4  # the heading's own section: this many ancestors up
+NEAR_SHARE = 0.4  # a block there wins from this share of the best block's score
+NEAR_TEXT = 200  # ... when it holds this many characters
+NEAR_TEXT_SHARE = 0.25  # ... and this share of the other's text
+
+
+def _near_heading(top: lxml.etree._Element, final: dict[lxml.etree._Element, float], heading: lxml.etree._Element | None,
+                  scope: lxml.etree._Element) -> lxml.etree._Element:
+    """Prefer the best block in the h1's own section over a far better-scoring one elsewhere (a teaser list, an
+    author box): an article's body sits with its headline."""
+    if heading is None or top is heading or heading in top.iterancestors() or top in heading.iterancestors():
+        return top
+    top_ancestors = set(top.iterancestors())
+    region = None
+    for level, anc in enumerate(heading.iterancestors()):
+        if level >= NEAR_LEVELS or anc is scope or tag_of(anc) in ("body", "html") or anc in top_ancestors:
+            break
+        region = anc
+    if region is None:
+        return top
+    near = [el for el in final if el is region or region in el.iterancestors()]
+    best = max(near, key=lambda el: final[el], default=None)
+    if best is None or final[best] < NEAR_SHARE * max(final.values()) or final[best] <= SIB_MIN:
+        return top
+    n = text_len(best)
+    if n >= NEAR_TEXT and n >= NEAR_TEXT_SHARE * text_len(top):  # a body, not a byline or a lead beside the h1
+        return best
     return top
 
 

@@ -4,12 +4,13 @@ from __future__ import annotations
 
 import re
 
-CONTROL_RE = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\x7f-\x9f\ufffd\ufeff\u200b]")
+# control characters, replacement characters, zero-width marks and soft hyphens ("Mit&shy;tel&shy;al&shy;ter")
+CONTROL_RE = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\x7f-\x9f\xad\ufffd\ufeff\u200b\u2060]")
 WS_RE = re.compile(r"[ \t\r\f\v\u00a0\u2000-\u200a\u202f\u205f\u3000]+")
 
 
 def clean_text(s: str, *, lines: bool = False) -> str:
-    """Remove NULs, C0/C1 control characters, replacement characters and zero-width marks.
+    """Remove NULs, C0/C1 control characters, replacement characters, zero-width marks and soft hyphens.
 
     With ``lines=True`` also collapse horizontal whitespace to one space and strip every line and the
     whole text (what document formats need; HTML keeps its markup whitespace for the parser).

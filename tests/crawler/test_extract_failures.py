@@ -160,3 +160,31 @@ def test_swedish_set_is_what_the_generator_writes(tmp_path: Path) -> None:
     assert (tmp_path / "gold.json").read_text(encoding="utf-8") == (SV / "gold.json").read_text(encoding="utf-8")
     for f in (SV / "pages").iterdir():
         assert (tmp_path / "pages" / f.name).read_bytes() == f.read_bytes(), f.name
+
+
+def test_furniture_word_on_the_block_holding_the_prose_is_a_flag() -> None:
+    # WordPress writes state flags and taxonomy labels into the article's classes ("share", "tag-sponsor",
+    # "category-top-stories"); a long link list makes the article less than half the page's text, not of its prose
+    links = "".join(f'<li><a href="/t{i}">Tema nummer {i} i arkivet över äldre artiklar</a></li>' for i in range(40))
+    t = text(f'<div class="wrap"><article class="post hentry tag-sponsor category-top-stories"><h1>Rubrik</h1>'
+             f'<div class="entry share">{ARTICLE}</div></article><div class="archive"><ul>{links}</ul></div></div>')
+    assert "Länsstyrelsen följer upp arbetet varje år" in t
+
+
+def test_body_beside_the_headline_beats_a_teaser_list() -> None:
+    teaser = ('<div class="item-text"><h3><a href="/n{0}">Nyhet {0}</a></h3><p>Kort sammanfattning av en annan artikel, '
+              'med kommatecken, som länkar vidare, till en annan sida, på webbplatsen, i länet, i regionen, i kommunen, i staden, i byn, '
+              'för den som vill läsa mer.</p></div>')
+    body = ("<p>Regionen har öppnat en ny mottagning, och den som har utsatts för våld kan boka tid via telefon, "
+            "utan remiss, och få stöd av en kurator.</p><p>Mottagningen har öppet på vardagar, och tolk kan bokas.</p>"
+            "<p>Den som vill vara anonym kan ringa utan att uppge sitt namn, och samtalet syns inte i journalen.</p>")
+    t = text(f'<main><article><header><h1>Ny mottagning öppnar</h1></header><div class="article-body">{body}</div></article>'
+             f'<section class="more"><div class="list">{"".join(teaser.format(i) for i in range(5))}</div></section></main>')
+    assert "kan boka tid via telefon" in t and "tolk kan bokas" in t
+    assert "Kort sammanfattning av en annan artikel" not in t
+
+
+def test_soft_hyphens_do_not_split_words() -> None:
+    e = extract_html(page(f'<main><h1>Rubrik</h1>{ARTICLE}<p>Hedersrelaterat våld och för&shy;tryck, våld&shy;utövare '
+                          'och kvinno&shy;frid&shy;s&shy;arbetet.</p></main>'), "https://x.example/sida")
+    assert "våld och förtryck, våldutövare och kvinnofridsarbetet." in e.text
