@@ -46,6 +46,29 @@ class Lexicon:
     modifier_forms: frozenset[str]  # explicit first-part forms ("abdikations-")
     curated: frozenset[str]
     sources: tuple[str, ...]
+    first_forms: frozenset[str] = frozenset()  # first-part forms hunspell-sv licenses ("samtyckes", "hand", "kvinno")
+
+
+# hunspell-sv's affix flags for the form a word takes as the first part of a compound (sv_SE.aff):
+# X: as it is (hand-); v/f: -s (yrkes-, förhands-); u/i: -es/-s (hyres-, ansikts-); y/h: -e (ränte-);
+# x: -o (vecko-); w: -u (varu-). Each is (ending replaced, replacement), the first that applies.
+_FIRST_FORM_FLAGS: dict[str, tuple[tuple[str, str], ...]] = {
+    "X": (("", ""),), "v": (("a", "s"), ("", "s")), "f": (("a", "s"), ("", "s")),
+    "u": (("a", "es"), ("e", "s"), ("", "es")), "i": (("a", "es"), ("e", "s"), ("", "es")),
+    "y": (("a", "e"), ("", "e")), "h": (("a", "e"), ("", "e")), "x": (("a", "o"), ("e", "o"), ("d", "t")),
+    "w": (("a", "u"), ("um", "i")),
+}
+
+
+def first_part_forms(word: str, flags: str) -> list[str]:
+    """The first-part forms of a compound that hunspell-sv's flags license for ``word`` ("samtycke"/v → "samtyckes")."""
+    out = []
+    for flag in flags:
+        for old, new in _FIRST_FORM_FLAGS.get(flag, ()):
+            if word.endswith(old):
+                out.append(word[: len(word) - len(old)] + new)
+                break
+    return out
 
 
 def _read_curated(path: Path) -> set[str]:
@@ -68,6 +91,7 @@ def load_lexicon(
     lemmas: set[str] = set(curated)
     forms: set[str] = set(curated)
     modifier_forms: set[str] = set()
+    first_forms: set[str] = set()
     sources = [str(curated_path)]
     have_lemmas = False
     if hunspell_path is not None and hunspell_path.is_file():
@@ -83,6 +107,7 @@ def load_lexicon(
                     modifier_forms.add(word)
                 elif "-" not in word and "." not in word:
                     lemmas.add(word)
+                    first_forms.update(first_part_forms(word, flags))
         have_lemmas = True
         sources.append(str(hunspell_path))
     elif hunspell_path is not None:
@@ -99,7 +124,8 @@ def load_lexicon(
     elif wordlist_path is not None:
         log.warning("Swedish word list %s is missing (apt-get install wswedish); decompounding uses the shipped list", wordlist_path)
     forms |= lemmas
-    return Lexicon(frozenset(lemmas), frozenset(forms), frozenset(modifier_forms), frozenset(curated), tuple(sources))
+    return Lexicon(frozenset(lemmas), frozenset(forms), frozenset(modifier_forms), frozenset(curated), tuple(sources),
+                   frozenset(first_forms | modifier_forms))
 
 
 def lexicon() -> Lexicon:
@@ -227,6 +253,19 @@ def _never_split_stems() -> frozenset[str]:
 Split = tuple[tuple[str, ...], str, str, int]  # (parts, first-part surface, head surface, penalty)
 
 
+def _linking_s_misplaced(left: str, head: str, lex: Lexicon) -> int:
+    """1 when hunspell-sv says the -s- between ``left`` and ``head`` belongs to the other side.
+
+    "samtycke|slag" vs "samtyckes|lag", "diskriminering|slagen" vs "diskriminerings|lagen": samtycke and
+    diskriminering take -s- as first parts; "hand|slag" stays, hand- takes none."""
+    forms = lex.first_forms
+    if head.startswith("s") and not left.endswith("s") and left not in forms and left + "s" in forms:
+        return int(_head_known_default(head[1:]))
+    if left.endswith("s") and left not in forms and left[:-1] in forms and not left[:-1].endswith("s"):
+        return int(_head_known_default("s" + head))
+    return 0
+
+
 @lru_cache(maxsize=262144)
 def split_compound(word: str, depth: int = 0) -> Split | None:
     """Split a compound into (parts incl. sub-compounds, first-part surface, head surface), or None.
@@ -244,7 +283,7 @@ def split_compound(word: str, depth: int = 0) -> Split | None:
         return None
     if word in NEVER_SPLIT or stem_swedish(_reduce_definite_default(word)) in _never_split_stems():
         return None
-    best: tuple[tuple[int, int, int, int], Split] | None = None
+    best: tuple[tuple[int, int, int, int, int], Split] | None = None
     for i in range(3, n - 2):
         left, head = word[:i], word[i:]
         head_sub: Split | None = None
@@ -277,7 +316,7 @@ def split_compound(word: str, depth: int = 0) -> Split | None:
         if head_sub is not None:
             head_parts += head_sub[0] + (left + head_sub[1],)
         curated = 0 if any(p in lex.curated for p in left_parts + head_parts) else 1
-        key = (penalty, int(recursive_head), curated, -len(head))
+        key = (penalty, _linking_s_misplaced(left, head, lex), int(recursive_head), curated, -len(head))
         if best is None or key < best[0]:
             parts = tuple(dict.fromkeys(left_parts + head_parts))
             best = (key, (parts, left, head, penalty))

@@ -62,6 +62,24 @@ def test_false_friends_are_not_split(word: str, not_part: str) -> None:
     assert q(not_part)[0] not in idx(word)
 
 
+@pytest.mark.parametrize(
+    "compound, part, not_part",
+    [  # words of the regeringen.se corpus: hunspell-sv says which side of a compound the -s- belongs to
+        ("samtyckeslagen", "lag", "slag"),
+        ("diskrimineringslagen", "lagen", "slagen"),
+        ("utlänningslagen", "lag", "slag"),
+        ("sanktionspaket", "paket", "spak"),
+        ("hållbarhetsmålen", "mål", "smål"),
+        ("stridsvagn", "vagn", "svag"),
+        ("handslag", "slag", "lag"),  # hand- takes no -s-
+        ("inkomstskatt", "skatt", "katt"),
+    ],
+)
+def test_the_linking_s_goes_where_hunspell_puts_it(compound: str, part: str, not_part: str) -> None:
+    assert q(part)[0] in idx(compound)
+    assert q(not_part)[0] not in idx(compound)
+
+
 def test_folded_field_matches_queries_typed_without_diacritics() -> None:
     doc = idx("Våld i nära relationer och tvångsäktenskap", folded=True)
     for term in q("vald i nara relationer tvangsaktenskap", folded=True):
