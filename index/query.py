@@ -30,6 +30,7 @@ DECOMPOUND_PAIR_WEIGHT = 0.25
 MAX_COMPOUND_PARTS = 4
 # Query understanding (index.expansion): derived forms of a typed word, and a word typed without its space.
 DERIVATION_WEIGHT = 0.5
+DERIVATION_MAX_WEIGHT = 0.8  # below the typed word's 1.0: the exact form still wins
 MISSING_SPACE_WEIGHT = 0.9
 # Whoosh's CoordMatcher (Or(scale=...)) recomputes matching terms per document and cost +40-190 %
 # per search at 10k documents; BM25's sum over clauses already ranks pages matching more words higher.
@@ -263,10 +264,19 @@ def word_expansions(schema: Any, reader: Any, word: str) -> list[wq.Query]:
         q = clause_query(schema, split, True, weight=MISSING_SPACE_WEIGHT) if split else None
         if q is not None:
             out.append(q)
-    derived = _stems_query(schema, derived_stems(stem, df), DERIVATION_WEIGHT)
-    if derived is not None:
-        out.append(derived)
+    typed_df = int(df("body", stem))
+    for d in derived_stems(stem, df):
+        derived = _stems_query(schema, [d], derivation_weight(typed_df, int(df("body", d))))
+        if derived is not None:
+            out.append(derived)
     return out
+
+
+def derivation_weight(typed_df: int, derived_df: int) -> float:
+    """A derived form's weight: DERIVATION_WEIGHT when the typed form is the usual one, up to DERIVATION_MAX_WEIGHT
+    when the texts say it the derived way ("prostituerade": 1 document, "prostitution": 104)."""
+    share = derived_df / max(1, derived_df + typed_df)
+    return min(DERIVATION_MAX_WEIGHT, DERIVATION_WEIGHT + (1.0 - DERIVATION_WEIGHT) * share)
 
 
 def proximity_pairs(schema: Any, parsed: ParsedQuery) -> list[tuple[str, str]]:

@@ -18,7 +18,7 @@ from index.expansion import (
     missing_space,
     read_definitions,
 )
-from index.query import content_clauses, parse
+from index.query import DERIVATION_MAX_WEIGHT, content_clauses, derivation_weight, parse
 from index.service import SearchService
 from kb.searchmodel import SearchRequest
 
@@ -109,6 +109,24 @@ def test_derived_forms_are_the_word_family_the_index_knows() -> None:
 
 def test_a_participle_finds_the_noun_but_the_typed_form_ranks_first(service: SearchService) -> None:
     assert found(service, "misshandlad") == ["misshandel"]
+
+
+def test_a_derived_form_weighs_more_when_the_texts_rarely_use_the_typed_one(tmp_path: Path) -> None:
+    assert derivation_weight(3000, 600) == pytest.approx(0.5 + 0.5 * 600 / 3600)  # "regeringen" → "reger": little
+    assert derivation_weight(1, 104) == DERIVATION_MAX_WEIGHT  # "prostituerade" → "prostitution": nearly the word
+    assert DERIVATION_MAX_WEIGHT < 1.0
+    settings = settings_for(tmp_path)
+    pages = {"rights": ("Rättigheter i arbetslivet", "Kvinnor och män ska ha samma rättigheter. Kvinnor ska ha samma lön."),
+             "exit": ("Stöd för att lämna prostitution", "Stöd till personer i prostitution."),
+             "exit2": ("Handlingsplan mot prostitution", "Prostitution och människohandel ska motverkas."),
+             "once": ("Rapport", "En rapport om de prostituerade i Europa.")}
+    publish(settings, [make_document(url=f"{BASE}/{slug}", title=t, text=x) for slug, (t, x) in pages.items()])
+    svc = SearchService(settings)
+    try:
+        hits = found(svc, "prostituerade kvinnor")
+        assert hits.index("exit") < hits.index("rights")  # the typed word's family beats a page with only the other word
+    finally:
+        svc.close()
 
 
 def test_a_missing_space_is_split_into_two_known_words(service: SearchService) -> None:
