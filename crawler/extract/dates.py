@@ -42,6 +42,8 @@ LABEL_RE = re.compile(
     re.IGNORECASE,
 )
 
+LABEL_STEMS = ("publicer", "utgiv", "datum", "uppdater", "ändra", "granskad", "reviderad")  # every label holds one
+
 
 def today() -> date:
     """The current date (a function so tests can reason about "future")."""
@@ -101,6 +103,9 @@ def find_labelled(text: str) -> tuple[date | None, date | None]:
     """Dates after Swedish labels: ("Publicerad 3 maj 2024" → published, "Senast uppdaterad …" → modified)."""
     published: date | None = None
     modified: date | None = None
+    low = text[:200_000].lower()
+    if not any(stem in low for stem in LABEL_STEMS):  # most pages have no label: skip the regex scan
+        return None, None
     for m in LABEL_RE.finditer(text[:200_000]):
         window = text[m.end(): m.end() + 40]
         dm = DATE_RE.match(window.lstrip())

@@ -83,7 +83,8 @@ def _containers(root: lxml.etree._Element, url: str, content_selector: str | Non
         log.info("content selector %r matched nothing on %s; using rules", content_selector, url)
     prune(root, keep)
     heading = next((el for el in keep if tag_of(el) == "h1"), None)
-    return with_heading(pick(densest_region(root), heading), keep)
+    region, raw = densest_region(root)
+    return with_heading(pick(region, heading, raw), keep)
 
 
 def with_heading(containers: list[lxml.etree._Element], keep: set[lxml.etree._Element]) -> list[lxml.etree._Element]:

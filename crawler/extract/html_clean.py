@@ -17,6 +17,8 @@ log = logging.getLogger(__name__)
 
 DROP_TAGS = {"script", "style", "noscript", "template", "iframe", "object", "embed", "svg", "canvas", "video",
              "audio", "select", "input", "textarea", "dialog", "nav", "menu", "link", "meta", "label", "option"}
+NAMED_BY_TAG = {"nav", "button", "footer", "header", "aside", "form", "figcaption"}  # judged by tag alone
+STRIP_TAGS = tuple(sorted(DROP_TAGS - {"nav"}))  # a nav holding prose is judged, the rest goes unseen
 DROP_ROLES = {"navigation", "banner", "contentinfo", "search", "dialog", "alertdialog", "menu", "menubar",
               "toolbar", "complementary"}
 # A class/id part (split on - _ and camelCase) that is one of these marks furniture when it is the last part
@@ -154,6 +156,7 @@ def _in_content_section(el: lxml.etree._Element) -> bool:
 
 def prune(root: lxml.etree._Element, keep: set[lxml.etree._Element]) -> None:
     """Remove page furniture from the tree under ``root`` (``keep``: the h1 and its ancestors)."""
+    lxml.etree.strip_elements(root, *STRIP_TAGS, with_tail=False)  # scripts, styles, svg icons: at C speed, tails kept
     body_len = functools.cache(lambda: max(text_len(root), 1))  # only pages with furniture names need it
     prose = prose_mass(root)
     found = root.xpath(".//@aria-controls")
@@ -164,7 +167,7 @@ def prune(root: lxml.etree._Element, keep: set[lxml.etree._Element]) -> None:
         if not isinstance(el.tag, str):
             doomed.append(el)
             continue
-        if el is root:
+        if el is root or (el.tag not in NAMED_BY_TAG and not el.keys()):  # no attribute, no furniture tag: nothing to judge
             continue
         parent = el.getparent()
         if parent is not None and parent in skip:
@@ -218,7 +221,9 @@ def _doomed(el: lxml.etree._Element, keep: set[lxml.etree._Element], aria_target
     if tag == "aside":
         return not _in_content_section(el) or is_furniture_name(el) or _link_dense(el)
     if tag == "form":
-        return text_len(el) < 1000 or any((i.get("type") or "").lower() == "password" for i in el.iter("input"))
+        if any((i.get("type") or "").lower() == "password" for i in el.iter("input")):
+            return True
+        return text_len(el) < 1000 and prose.get(el, 0) < PROSE_SHARE * max(prose[None], 1)  # ASP.NET: one form, whole page
     if is_furniture_name(el):
         # a furniture word on the block that holds most of the page (or of its prose) is a state flag or a
         # taxonomy label ("entry share", "post tag-sponsor category-top-stories"), unless it names comments

@@ -11,6 +11,7 @@ from crawler.extract.html_parse import tag_of
 
 PARA_TAGS = ("p", "pre", "td", "blockquote", "dd", "li")
 DIV_TAGS = {"div", "section", "article", "main", "span", "font", "center"}
+SCORED_TAGS = (*PARA_TAGS, *sorted(DIV_TAGS))
 POSITIVE = re.compile(r"article|body|content|entry|hentry|main|page|post|text|blog|story|ingress|brodtext|artikel|"
                       r"innehall|preamble|lead", re.IGNORECASE)
 NEGATIVE = re.compile(r"comment|meta|footer|footnote|masthead|related|remark|rss|shoutbox|sidebar|sponsor|share|social|"
@@ -51,8 +52,8 @@ def _own_text(el: lxml.etree._Element) -> str:
 def score_blocks(scope: lxml.etree._Element) -> dict[lxml.etree._Element, float]:
     """Raw content scores: every paragraph-like block adds to its parent (full) and grandparent (half)."""
     scores: dict[lxml.etree._Element, float] = {}
-    for el in scope.iter():
-        tag = tag_of(el)
+    for el in scope.iter(*SCORED_TAGS):  # lxml filters the tags in C
+        tag = el.tag
         if tag in PARA_TAGS:
             text = "".join(str(t) for t in el.itertext())
         elif tag in DIV_TAGS:
@@ -85,9 +86,16 @@ def final_scores(scores: dict[lxml.etree._Element, float]) -> dict[lxml.etree._E
     return {el: (s + TAG_WEIGHT.get(tag_of(el), 0) + _class_weight(el)) * (1 - link_density(el)) for el, s in scores.items()}
 
 
-def pick(scope: lxml.etree._Element, heading: lxml.etree._Element | None = None) -> list[lxml.etree._Element]:
-    """The best-scoring block and its siblings that look like content, in document order."""
-    final = final_scores(score_blocks(scope))
+def pick(scope: lxml.etree._Element, heading: lxml.etree._Element | None = None,
+         raw: dict[lxml.etree._Element, float] | None = None) -> list[lxml.etree._Element]:
+    """The best-scoring block and its siblings that look like content, in document order (``raw``: the
+    whole page's block scores when already known; a block's score depends only on what it holds)."""
+    if raw is None:
+        raw = score_blocks(scope)
+    else:
+        inside = set(scope.iter())
+        raw = {el: s for el, s in raw.items() if el in inside}
+    final = final_scores(raw)
     if not final:
         return [scope]
     top = max(final, key=lambda el: final[el])
@@ -198,15 +206,16 @@ def _content_sibling(sib: lxml.etree._Element) -> bool:
     return 0 < n and ld == 0 and re.search(r"\.( |$)", text) is not None
 
 
-def densest_region(root: lxml.etree._Element) -> lxml.etree._Element:
-    """Of the semantic main regions (<main>, [role=main], <article>, #content…), the one with most content; else <body>."""
+def densest_region(root: lxml.etree._Element) -> tuple[lxml.etree._Element, dict[lxml.etree._Element, float] | None]:
+    """Of the semantic main regions (<main>, [role=main], <article>, #content…), the one with most content; else <body>.
+    With it, the block scores of the whole page when they were needed to decide."""
     body = root.find("body")
     whole = body if body is not None else root
     regions = [el for el in root.iter("main", "article", "div", "section")
                if tag_of(el) in ("main", "article") or (el.get("role") or "").lower() == "main"
                or (el.get("id") or "").lower() in ID_CANDIDATES]
     if not regions:
-        return whole
+        return whole, None
     raw = score_blocks(whole)
     total = sum(raw.values()) or 1.0
     region_set = set(regions)
@@ -218,4 +227,4 @@ def densest_region(root: lxml.etree._Element) -> lxml.etree._Element:
             if a in region_set:
                 mass[a] += s
     best = max(regions, key=lambda r: mass[r])
-    return best if mass[best] >= 0.3 * total else whole
+    return (best if mass[best] >= 0.3 * total else whole), raw

@@ -10,8 +10,6 @@ import lxml.etree
 from cssselect import SelectorError
 from lxml.cssselect import CSSSelector
 
-from crawler.extract.text import clean_text
-
 log = logging.getLogger(__name__)
 
 MAX_HTML_BYTES = 4 * 1024 * 1024  # larger bodies are cut; no real article page is this big
@@ -95,7 +93,9 @@ def decode_html(body: bytes, content_type: str | None = None) -> str:
 
 def parse(body: bytes, content_type: str | None = None) -> lxml.etree._Element | None:
     """Parse HTML safely (no huge trees, no network); None for an empty document."""
-    text = clean_text(decode_html(body[:MAX_HTML_BYTES], content_type))
+    text = decode_html(body[:MAX_HTML_BYTES], content_type)
+    if "\x00" in text:  # the parser passes other control characters through; what is stored is cleaned after
+        text = text.replace("\x00", "")
     text = re.sub(r"^\s*<\?xml[^>]*>", "", text)  # lxml refuses str input with an encoding declaration
     if not text.strip():
         return None

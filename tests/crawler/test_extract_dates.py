@@ -97,3 +97,12 @@ def test_general_finder_only_reads_main_text() -> None:
                            footer="<p>Sidan ändrad 3 mars 2025</p>"), "http://x/")
     assert e.published == date(2022, 7, 1)
     assert e.modified is None
+
+
+def test_every_date_label_holds_a_prefilter_stem() -> None:
+    from crawler.extract import dates
+
+    labels = (dates._PUB_LABEL + "|" + dates._MOD_LABEL).replace(r"\s+", " ").split("|")
+    for label in labels:
+        assert any(stem in label for stem in dates.LABEL_STEMS), label
+    assert dates.find_labelled("Sidan uppdaterades 3 maj 2024")[1] is not None

@@ -188,3 +188,15 @@ def test_soft_hyphens_do_not_split_words() -> None:
     e = extract_html(page(f'<main><h1>Rubrik</h1>{ARTICLE}<p>Hedersrelaterat våld och för&shy;tryck, våld&shy;utövare '
                           'och kvinno&shy;frid&shy;s&shy;arbetet.</p></main>'), "https://x.example/sida")
     assert "våld och förtryck, våldutövare och kvinnofridsarbetet." in e.text
+
+
+@pytest.mark.parametrize("rec", GOLD[:12], ids=lambda r: r["file"])
+def test_block_scores_reused_from_the_whole_page_pick_the_same_blocks(rec: dict) -> None:
+    from crawler.extract.html_clean import prune
+    from crawler.extract.html_container import densest_region, pick
+
+    root = parse((SV / "pages" / rec["file"]).read_bytes())
+    assert root is not None
+    prune(root, set())
+    region, raw = densest_region(root)
+    assert pick(region, None, raw) == pick(region, None)

@@ -82,6 +82,9 @@ def test_control_characters_and_nuls_are_removed() -> None:
     assert "\x00" not in e.text and "\x07" not in e.text and "\x1b" not in e.text
     assert e.title == "Rubrik"
     assert "drabbar" in e.text
+    linked = extract_html('<html lang="s\x01v"><body><main><h1>Rubrik</h1><h2>Av\x02snitt</h2><p><a href="/a">L\x03\u200bnk</a></p>'
+                          f"<p>{SWEDISH}</p></main></body></html>".encode(), "http://x/")
+    assert [link.text for link in linked.links] == ["Lnk"] and linked.language == "sv" and "Avsnitt" in linked.headings
 
 
 def test_paragraphs_headings_and_main_content() -> None:
@@ -274,3 +277,17 @@ def test_extract_in_worker_matches_inline() -> None:
     b = extract(ARTICLE.encode(), "http://x/", "text/html", timeout=0)
     assert a == b
     assert a.format == "html" and SWEDISH in a.text
+
+
+@pytest.mark.parametrize("base", ["https://x.se/a/b?q=1", "https://x.se", "https://x.se/a/", "https://u@x.se:8080/a/b",
+                                  "https://arkiv.se/web/2007/http://x.se/a/b.html", "http://x.se/a/b;p"])
+@pytest.mark.parametrize("href", ["c", "/z", "b/c?d#e", "c.html?x=1", "/a/b?", "/a/b#", "../up", "./here", "/a/./b",
+                                  "//cdn.x.se/f.js", "?sida=2", "#top", "tel:123", "mailto:a@x.se", "a:b/c", "ä/ö"])
+def test_plain_relative_links_join_as_urljoin_does(base: str, href: str) -> None:
+    from urllib.parse import urljoin, urlsplit
+
+    from crawler.extract.html_meta import absolute
+
+    joined = urljoin(base, href)
+    assert absolute(base, href) == (joined if urlsplit(joined).scheme in ("http", "https") and not href.startswith("#")
+                                    else None)
