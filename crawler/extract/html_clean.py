@@ -294,6 +294,8 @@ def _drop_link_lists(container: lxml.etree._Element, keep: set[lxml.etree._Eleme
             doomed.append(el)
         elif n_links >= 2 and tag_of(el) in ("ul", "ol") and text_len(el) < 150 and _link_dense(el, 0.4):
             doomed.append(el)  # a short trail of links: breadcrumbs, "Startsida / Om oss / …"
+        elif tag_of(el) == "p" and n_links and not protected(el) and _link_dense(el, 0.9):
+            doomed.append(el)  # a paragraph that is one link: "Read more", a related headline, a sign-up
     for el in doomed:
         if el.getparent() is not None and not any(a in doomed for a in el.iterancestors()):
             drop(el)

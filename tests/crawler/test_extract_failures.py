@@ -200,3 +200,11 @@ def test_block_scores_reused_from_the_whole_page_pick_the_same_blocks(rec: dict)
     prune(root, set())
     region, raw = densest_region(root)
     assert pick(region, None, raw) == pick(region, None)
+
+
+def test_a_paragraph_that_is_one_link_goes_a_link_in_prose_stays() -> None:
+    t = text(f'<main><article><h1>Rubrik</h1>{ARTICLE}<p>Läs mer i <a href="/h">handboken om våld</a> som kom i fjol, '
+             'med checklistor för handläggare.</p><p><a href="/annan">Ny rapport om hedersrelaterat våld i skolan</a></p>'
+             '</article></main>')
+    assert "Läs mer i handboken om våld som kom i fjol" in t
+    assert "Ny rapport om hedersrelaterat våld i skolan" not in t
