@@ -19,7 +19,7 @@ log = logging.getLogger(__name__)
 
 # Field weights on top of the schema's field boosts (folded already has 0.5): folded ends up at 0.3.
 FIELD_WEIGHTS: tuple[tuple[str, float], ...] = (("title", 1.0), ("headings", 1.0), ("body", 1.0), ("folded", 0.6))
-SYNONYM_WEIGHT = 0.5
+SYNONYM_WEIGHT = 0.5  # per word of the synonym: a synonym of n words weighs SYNONYM_WEIGHT / n
 PROXIMITY_WEIGHT = 0.5
 PROXIMITY_SLOP = 3
 MAX_PROXIMITY_PAIRS = 6
@@ -347,7 +347,10 @@ def build_query(schema: Any, parsed: ParsedQuery, synonyms: SynonymTable | None 
     if synonyms is not None:
         for member in synonyms.expansions(schema, parsed):
             words = tuple(_WORD_RE.findall(member))
-            q = clause_query(schema, words, len(words) > 1, weight=SYNONYM_WEIGHT)
+            # a phrase scores the sum of its words: a long form ("Inspektionen för vård och omsorg" for "IVO")
+            # is one thing, so it counts the mean of its words, not three or four times a typed word
+            n = len(analyze(schema, "body", member)) if "body" in schema else 1
+            q = clause_query(schema, words, len(words) > 1, weight=SYNONYM_WEIGHT / max(1, n))
             if q is not None:
                 subs.append(q)
     # Proximity: adjacent typed words near each other in the body earn a bonus.

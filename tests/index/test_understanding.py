@@ -181,6 +181,23 @@ def test_an_abbreviation_defined_in_the_texts_finds_the_long_form(service: Searc
     assert set(hits[:2]) == {"bra1", "bra2"}  # the pages that use the abbreviation come first
 
 
+def test_a_long_form_counts_once_not_once_per_word(tmp_path: Path) -> None:
+    # "IVO" (taxonomy: Inspektionen för vård och omsorg): pages naming the agency by its abbreviation come before
+    # a page whose long form only shares three common words with every page about care
+    settings = settings_for(tmp_path)
+    pages = {"own": ("IVO granskar vården", "IVO har granskat vården och omsorgen för äldre."),
+             "own2": ("Tillsyn", "IVO:s tillsyn av socialtjänsten."),
+             "long": ("Vård och omsorg i kommunen", "Inspektionen för vård och omsorg ska se till att vården och omsorgen "
+                      "för äldre håller god kvalitet. Vård och omsorg."),
+             "other": ("Vård i hemmet", "Vård och omsorg i hemmet.")}
+    publish(settings, [make_document(url=f"{BASE}/{slug}", title=t, text=x) for slug, (t, x) in pages.items()])
+    svc = SearchService(settings)
+    try:
+        assert found(svc, "IVO") == ["own", "own2", "long"]
+    finally:
+        svc.close()
+
+
 # -- autocomplete ------------------------------------------------------------------------------------------
 
 
