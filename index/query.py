@@ -27,6 +27,7 @@ MAX_PROXIMITY_PAIRS = 6
 # pairs of them), well below the whole word so pages using the compound itself still come first.
 DECOMPOUND_WEIGHT = 0.4
 DECOMPOUND_PAIR_WEIGHT = 0.25
+PART_WEIGHT = 0.1  # each part of a typed compound alone ("avropsprocessen": a page with "avrop" only)
 MAX_COMPOUND_PARTS = 4
 # Query understanding (index.expansion): derived forms of a typed word, and a word typed without its space.
 DERIVATION_WEIGHT = 0.5
@@ -228,6 +229,19 @@ def decompound_queries(schema: Any, word: str) -> list[wq.Query]:
             if len(stems) > 1:
                 out.append(wq.And([wq.Term(fieldname, t) for t in stems], boost=fw * weight))
     return out
+
+
+def part_query(schema: Any, parsed: ParsedQuery) -> wq.Query | None:
+    """Each part of every typed compound on its own, at PART_WEIGHT (exclusions apply); None without compounds.
+
+    Kept apart from ``build_query``: a misspelt word that looks like a compound ("våldtäckt") would find every
+    page with one of its parts, and the search would no longer try the spelling correction."""
+    stems = [a for c in content_clauses(parsed) if not c.phrase and len(c.words) == 1 for a in compound_atoms(c.words[0])]
+    q = _stems_query(schema, list(dict.fromkeys(stems)), PART_WEIGHT) if stems else None
+    negatives = [n for c in parsed.negative if (n := clause_query(schema, c.words, c.phrase)) is not None]
+    if q is None or not negatives:
+        return q
+    return wq.AndNot(q, negatives[0] if len(negatives) == 1 else wq.Or(negatives))
 
 
 def content_clauses(parsed: ParsedQuery) -> list[Clause]:

@@ -12,7 +12,7 @@ import numpy as np
 from whoosh import query as wq
 
 from index.postings import Unsupported, bits_from_mask, mask_from_bits
-from index.query import PROXIMITY_SLOP, PROXIMITY_WEIGHT, ParsedQuery, analyze, build_query, proximity_pairs
+from index.query import PROXIMITY_SLOP, PROXIMITY_WEIGHT, ParsedQuery, analyze, build_query, part_query, proximity_pairs
 from index.schema import parse_dscores
 from index.spelling import corrections_for
 from kb.searchmodel import NOTICE_FUZZY, FacetValue, SearchRequest
@@ -98,6 +98,7 @@ def rank(gen: Generation, parsed: ParsedQuery, request: SearchRequest, taxonomy:
     notices = [parsed.notice] if parsed.notice else []
     reader = gen.searcher.reader()
     q = build_query(schema, parsed, gen.synonyms, reader=reader, proximity=False)
+    mask: np.ndarray | None
     mask, scores = match(gen, q)
     allowed = table.allowed(request.filters)
     matched, best = groups(gen, mask, scores)
@@ -112,6 +113,9 @@ def rank(gen: Generation, parsed: ParsedQuery, request: SearchRequest, taxonomy:
         if fuzzy_final.bit_count() > final.bit_count():
             matched, best, final = fuzzy_matched, fuzzy_best, fuzzy_final
             notices.append(NOTICE_FUZZY)
+            mask = None
+    if mask is not None:  # not replaced by the spelling correction
+        matched, best, final = _with_parts(gen, parsed, mask, scores, allowed) or (matched, best, final)
     facets = table.counts(matched, request.filters, allowed, taxonomy)
     need = request.page * request.per_page
     browse = q is None or isinstance(q, wq.Every)
@@ -121,6 +125,17 @@ def rank(gen: Generation, parsed: ParsedQuery, request: SearchRequest, taxonomy:
              for t, _ in analyze(schema, "body", w)] if "body" in schema else []
     return Ranked(total=final.bit_count(), docs=docs, suggestion=suggestion,
                    notice=" ".join(notices) or None, stems=stems, facets=facets)
+
+def _with_parts(gen: Generation, parsed: ParsedQuery, mask: np.ndarray, scores: np.ndarray,
+                allowed: dict[str, int]) -> tuple[int, np.ndarray, int] | None:
+    """(matched, best, final) with the parts of typed compounds added on their own (``index.query.part_query``)."""
+    pq = part_query(gen.schema, parsed)
+    if pq is None:
+        return None
+    p_mask, p_scores = match(gen, pq)
+    matched, best = groups(gen, mask | p_mask, scores + p_scores)
+    return matched, best, gen.table.apply(matched, allowed)
+
 
 def top_results(gen: Generation, scores: np.ndarray, final: np.ndarray, request: SearchRequest, browse: bool,
            need: int, pairs: list[tuple[str, str]]) -> list[tuple[float, int]]:

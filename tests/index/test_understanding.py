@@ -129,6 +129,25 @@ def test_a_derived_form_weighs_more_when_the_texts_rarely_use_the_typed_one(tmp_
         svc.close()
 
 
+def test_a_compound_whose_parts_never_meet_finds_a_page_with_one_part(tmp_path: Path) -> None:
+    settings = settings_for(tmp_path)
+    pages = {"avrop": ("Så avropar Socialstyrelsen utbildningar", "Avropsförfrågningar skickas till alla ramavtalsleverantörer."),
+             "vt": ("Våldtäkt", "Våldtäkt är ett allvarligt brott. Den som utsatts för våldtäkt kan få stöd."),
+             "v1": ("Våld i nära relationer", "Våld i nära relationer drabbar många."),
+             "v2": ("Våld mot barn", "Våld mot barn är förbjudet."),
+             "v3": ("Våld och hot", "Våld och hot på arbetsplatsen."),
+             "t": ("Täckt", "Ett täckt område vid vägen.")}
+    publish(settings, [make_document(url=f"{BASE}/{slug}", title=t, text=x) for slug, (t, x) in pages.items()])
+    svc = SearchService(settings)
+    try:
+        assert found(svc, "avropsprocessen") == ["avrop"]  # no page has "process": the part "avrop" still finds one
+        assert found(svc, "avropsprocessen -utbildningar") == []  # exclusions apply to the parts too
+        r = svc.search(SearchRequest(q="våldtäckt", per_page=10))  # a misspelling that looks like "våld" + "täckt"
+        assert r.suggestion == "våldtäkt" and [h.url.removeprefix(BASE + "/") for h in r.results] == ["vt"]
+    finally:
+        svc.close()
+
+
 def test_a_missing_space_is_split_into_two_known_words(service: SearchService) -> None:
     def df(_field: str, term: str) -> int:
         return {"psykisk": 4, "våld": 9, "psyk": 1}.get(term, 0)
