@@ -285,20 +285,40 @@ def _drop_line(el: lxml.etree._Element, text: str, container: lxml.etree._Elemen
 def _drop_link_lists(container: lxml.etree._Element, keep: set[lxml.etree._Element],
                      protected: Callable[[lxml.etree._Element], bool]) -> None:
     """Link lists (3+ links, mostly link text) and short trails of links (breadcrumbs) out of the container."""
+    sizes = measure(container)
     doomed = []
     for el in container.iter("ul", "ol", "div", "section", "table", "dl", "p"):
         if el is container or el in keep:
             continue
-        n_links = sum(1 for _ in el.iter("a"))
-        if n_links >= 3 and _link_dense(el, LINK_DENSE) and not protected(el):
+        n, links, n_links = sizes[el]
+        tag = el.tag
+        if n_links >= 3 and links > LINK_DENSE * n and not protected(el):
             doomed.append(el)
-        elif n_links >= 2 and tag_of(el) in ("ul", "ol") and text_len(el) < 150 and _link_dense(el, 0.4):
+        elif n_links >= 2 and tag in ("ul", "ol") and n < 150 and links > 0.4 * n:
             doomed.append(el)  # a short trail of links: breadcrumbs, "Startsida / Om oss / …"
-        elif tag_of(el) == "p" and n_links and not protected(el) and _link_dense(el, 0.9):
+        elif tag == "p" and n_links and links > 0.9 * n and not protected(el):
             doomed.append(el)  # a paragraph that is one link: "Read more", a related headline, a sign-up
     for el in doomed:
         if el.getparent() is not None and not any(a in doomed for a in el.iterancestors()):
             drop(el)
+
+
+def measure(root: lxml.etree._Element) -> dict[lxml.etree._Element, tuple[int, int, int]]:
+    """(text length, link text length, links) of every element under ``root`` in one bottom-up pass (what
+    ``text_len``, ``link_len`` and counting ``a`` give, without walking each subtree again)."""
+    sizes: dict[lxml.etree._Element, tuple[int, int, int]] = {}
+    for _, el in lxml.etree.iterwalk(root, events=("end",)):
+        t = el.text
+        n = len(t.strip()) if t else 0
+        links = count = 0
+        for child in el:
+            cn, cl, cc = sizes[child]
+            t = child.tail
+            n += cn + (len(t.strip()) if t else 0)
+            links += cl
+            count += cc
+        sizes[el] = (n, n, count + 1) if el.tag == "a" else (n, links, count)
+    return sizes
 
 
 def _text_nodes(container: lxml.etree._Element) -> Iterator[tuple[lxml.etree._Element, str]]:
