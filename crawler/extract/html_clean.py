@@ -90,7 +90,12 @@ def _split_names(classes: str, ident: str) -> tuple[tuple[str, ...], ...]:
 
 def is_furniture_name(el: lxml.etree._Element) -> bool:
     """Does a class name or the id say page furniture (whole parts, never substrings of another word)?"""
-    for parts in class_parts(el):
+    return _furniture_names(el.get("class") or "", el.get("id") or "")
+
+
+@functools.lru_cache(maxsize=8192)
+def _furniture_names(classes: str, ident: str) -> bool:
+    for parts in _split_names(classes, ident):
         if not parts:
             continue
         last, first = parts[-1], parts[0]
@@ -275,7 +280,7 @@ def _drop_line(el: lxml.etree._Element, text: str, container: lxml.etree._Elemen
             drop(target)
     elif is_date_only(text) and is_date_only(text_of(target)):
         drop(target)
-    elif SIGNUP.search(text) and text_len(target) < SIGNUP_MAX and not protected(target):
+    elif len(text) < SIGNUP_MAX and SIGNUP.search(text) and text_len(target) < SIGNUP_MAX and not protected(target):
         before = target.getprevious()
         if before is not None and tag_of(before) in ("h2", "h3", "h4", "h5", "h6") and before not in keep:
             drop(before)

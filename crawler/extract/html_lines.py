@@ -50,13 +50,14 @@ _NAMES = (
 _FILLER = {"am", "pm", "at", "um", "uhr", "de", "del", "le", "den", "kl", "the", "of", "on", "à", "h", "est", "edt",
            "cst", "cdt", "pst", "pdt", "gmt", "utc", "cet", "cest", "et", "st", "nd", "rd", "th", "às", "a", "em"}
 _TOKEN = re.compile(r"\w+")
+_DIGIT = re.compile(r"\d")
 _NUMERIC_DATE = re.compile(r"\d{1,4}[-/.]\d{1,2}[-/.]\d{2,4}(?:,?\s+\d{1,2}[:.]\d{2}(?:[:.]\d{2})?(?:\s*(?:uhr|h|am|pm))?)?",
                            re.IGNORECASE)
 
 
 def is_date_only(text: str) -> bool:
     """A short line that is a date and time and nothing else ("18 Nov 2019, 19:09", "Tuesday, November 19, 2019")."""
-    if len(text) > 60:
+    if len(text) > 60 or _DIGIT.search(text) is None:
         return False
     tokens = _TOKEN.findall(text.lower())
     if not any(t.isdigit() for t in tokens):
