@@ -17,6 +17,7 @@ log = logging.getLogger(__name__)
 
 DROP_TAGS = {"script", "style", "noscript", "template", "iframe", "object", "embed", "svg", "canvas", "video",
              "audio", "select", "input", "textarea", "dialog", "nav", "menu", "link", "meta", "label", "option"}
+JUDGED_ATTRS = {"class", "id", "role", "style", "hidden", "aria-hidden"}
 NAMED_BY_TAG = {"nav", "button", "footer", "header", "aside", "form", "figcaption"}  # judged by tag alone
 STRIP_TAGS = tuple(sorted(DROP_TAGS - {"nav"}))  # a nav holding prose is judged, the rest goes unseen
 DROP_ROLES = {"navigation", "banner", "contentinfo", "search", "dialog", "alertdialog", "menu", "menubar",
@@ -82,10 +83,16 @@ def class_parts(el: lxml.etree._Element) -> tuple[tuple[str, ...], ...]:
     return _split_names(el.get("class") or "", el.get("id") or "")
 
 
-@functools.lru_cache(maxsize=8192)
+@functools.lru_cache(maxsize=32768)
 def _split_names(classes: str, ident: str) -> tuple[tuple[str, ...], ...]:
     """The split of one class attribute and id (pages repeat the same few hundred class strings)."""
-    return tuple(tuple(p.lower() for p in SPLIT_RE.split(n) if p) for n in classes.split() + ident.split())
+    return tuple(_split_name(n) for n in classes.split() + ident.split())
+
+
+def _split_name(name: str) -> tuple[str, ...]:
+    if name.islower():  # no camelCase to split: str methods, not the regex
+        return tuple(p for p in name.replace("_", "-").split("-") if p)
+    return tuple(p.lower() for p in SPLIT_RE.split(name) if p)
 
 
 def is_furniture_name(el: lxml.etree._Element) -> bool:
@@ -93,7 +100,7 @@ def is_furniture_name(el: lxml.etree._Element) -> bool:
     return _furniture_names(el.get("class") or "", el.get("id") or "")
 
 
-@functools.lru_cache(maxsize=8192)
+@functools.lru_cache(maxsize=32768)
 def _furniture_names(classes: str, ident: str) -> bool:
     for parts in _split_names(classes, ident):
         if not parts:
@@ -172,8 +179,8 @@ def prune(root: lxml.etree._Element, keep: set[lxml.etree._Element]) -> None:
         if not isinstance(el.tag, str):
             doomed.append(el)
             continue
-        if el is root or (el.tag not in NAMED_BY_TAG and not el.keys()):  # no attribute, no furniture tag: nothing to judge
-            continue
+        if el is root or (el.tag not in NAMED_BY_TAG and JUDGED_ATTRS.isdisjoint(el.keys())):
+            continue  # no furniture tag and none of the attributes the rules read (most a, img, p, span): nothing to judge
         parent = el.getparent()
         if parent is not None and parent in skip:
             skip.add(el)
