@@ -195,14 +195,18 @@ def compound_atoms(word: str) -> list[str]:
 
     ``index.analysis.compound_parts`` gives every part the index emits, sub-compounds included
     ("hedersvåldsutsatta" → hedersvåld, hed, våld, utsat, våldsutsat); parts containing another
-    part are dropped, so the atoms are hed, våld, utsat.
+    part are dropped, so the atoms are hed, våld, utsat. Words joined by - or / count as compounds
+    ("vaccination/vaccinering", "hbtqi-personer"): the index has their pieces as parts too.
     """
     low = word.lower()
-    if not low.isalpha() or len(low) < 6:
+    if not re.sub(r"(?<=\w)[-/](?=\w)", "", low).isalpha() or len(low) < 6:
         return []
     try:
-        from index.analysis import compound_parts
+        from index.analysis import analyze, compound_parts
 
+        if not low.isalpha():  # the pieces as typed, each one whole
+            parts = [t for piece in re.split(r"[-/]", low) for t in analyze(piece, mode="query")[:1]]
+            return list(dict.fromkeys(parts))[:MAX_COMPOUND_PARTS] if len(set(parts)) > 1 else []
         parts = [p for p in dict.fromkeys(compound_parts(low)) if p and len(p) >= 2]
     except Exception:  # decompounding is a bonus: never let it break the search box
         log.exception("decompounding %r failed", word)

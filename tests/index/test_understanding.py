@@ -142,6 +142,7 @@ def test_a_compound_whose_parts_never_meet_finds_a_page_with_one_part(tmp_path: 
     try:
         assert found(svc, "avropsprocessen") == ["avrop"]  # no page has "process": the part "avrop" still finds one
         assert found(svc, "avropsprocessen -utbildningar") == []  # exclusions apply to the parts too
+        assert found(svc, "avrop/utbildningar") == ["avrop"]  # words joined by / or - are searched by their pieces too
         r = svc.search(SearchRequest(q="våldtäckt", per_page=10))  # a misspelling that looks like "våld" + "täckt"
         assert r.suggestion == "våldtäkt" and [h.url.removeprefix(BASE + "/") for h in r.results] == ["vt"]
     finally:
