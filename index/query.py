@@ -13,6 +13,7 @@ from whoosh import query as wq
 from index.expansion import QUERY_STOP_WORDS, derived_stems, missing_space
 from index.morphology import fold
 from index.synonyms import SynonymTable
+from index.thesaurus import related_stems
 from kb.searchmodel import MAX_QUERY_CHARS, MAX_QUERY_TERMS, clean_query
 
 log = logging.getLogger(__name__)
@@ -27,6 +28,7 @@ MAX_PROXIMITY_PAIRS = 6
 # pairs of them), well below the whole word so pages using the compound itself still come first.
 DECOMPOUND_WEIGHT = 0.4
 DECOMPOUND_PAIR_WEIGHT = 0.25
+THESAURUS_WEIGHT = 0.2  # a general synonym ("prata" → "samtala") of a typed word
 PART_WEIGHT = 0.1  # each part of a typed compound alone ("avropsprocessen": a page with "avrop" only)
 MAX_COMPOUND_PARTS = 4
 # Query understanding (index.expansion): derived forms of a typed word, and a word typed without its space.
@@ -297,6 +299,14 @@ def derivation_weight(typed_df: int, derived_df: int) -> float:
     return min(DERIVATION_MAX_WEIGHT, DERIVATION_WEIGHT + (1.0 - DERIVATION_WEIGHT) * share)
 
 
+def thesaurus_query(schema: Any, reader: Any, word: str) -> list[wq.Query]:
+    """General synonyms of a typed word (``index.thesaurus``) that the index knows, at THESAURUS_WEIGHT."""
+    stem = _first_stem(schema, word) if reader is not None and "body" in schema else ""
+    related = related_stems(stem, reader.doc_frequency) if stem else []
+    q = _stems_query(schema, related, THESAURUS_WEIGHT) if related else None
+    return [] if q is None else [q]
+
+
 def proximity_pairs(schema: Any, parsed: ParsedQuery) -> list[tuple[str, str]]:
     """Adjacent typed words (body stems) whose nearness earns a bonus in the top-K rerank."""
     if "body" not in schema or not _supports_positions(schema, "body"):
@@ -358,6 +368,7 @@ def build_query(schema: Any, parsed: ParsedQuery, synonyms: SynonymTable | None 
         if decompound and not c.phrase and len(c.words) == 1:
             subs.extend(decompound_queries(schema, c.words[0]))
             subs.extend(word_expansions(schema, reader, c.words[0]))
+            subs.extend(thesaurus_query(schema, reader, c.words[0]))
     for word in extra_terms:
         q = clause_query(schema, (word,), False, weight=0.8)
         if q is not None:

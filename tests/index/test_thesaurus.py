@@ -1,0 +1,48 @@
+"""General synonyms from a MyThes thesaurus: read on stems, used at a low weight, absent file tolerated."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+from _search_corpus import BASE, make_document, publish, settings_for
+
+from index import thesaurus
+from index.service import SearchService
+from kb.searchmodel import SearchRequest
+
+MYTHES = "ISO8859-1\nprata|1\n(verb)|samtala|tala|snacka\nsamtal|1\n(substantiv)|konversation|prat med dig\nslå|1\n-|misshandla\n"
+
+
+@pytest.fixture()
+def small_thesaurus(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
+    path = tmp_path / "th_sv.dat"
+    path.write_bytes(MYTHES.encode("latin-1"))
+    monkeypatch.setattr(thesaurus, "THESAURUS_PATH", path)
+    return path
+
+
+def test_synonyms_are_read_as_stems_and_only_known_ones_are_used(small_thesaurus: Path) -> None:
+    table = thesaurus.load_thesaurus(small_thesaurus)
+    assert table["prat"] == ("samtal", "tal", "snack")  # "prata" and its synonyms stemmed
+    assert table["samtal"] == ("konversation",)  # "prat med dig" is no single word
+    assert thesaurus.related_stems("prat", lambda _f, t: int(t == "samtal")) == ["samtal"]
+
+
+def test_a_missing_thesaurus_means_no_synonyms(tmp_path: Path, caplog: pytest.LogCaptureFixture) -> None:
+    assert thesaurus.load_thesaurus(tmp_path / "absent.dat") == {}
+    assert "mythes-sv" in caplog.text
+
+
+def test_a_general_synonym_finds_the_page_but_the_typed_word_ranks_first(small_thesaurus: Path, tmp_path: Path) -> None:
+    settings = settings_for(tmp_path / "data")
+    pages = {"samtal": ("Samtal med barn", "Samtal med barn om våld behöver vara lugna."),
+             "prata": ("Prata om våld", "Att prata om våld är svårt."),
+             "annat": ("Skolan", "Barn i skolan.")}
+    publish(settings, [make_document(url=f"{BASE}/{slug}", title=t, text=x) for slug, (t, x) in pages.items()])
+    svc = SearchService(settings)
+    try:
+        hits = [h.url.removeprefix(BASE + "/") for h in svc.search(SearchRequest(q="pratar", per_page=10)).results]
+        assert hits == ["prata", "samtal"]
+    finally:
+        svc.close()
