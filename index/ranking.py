@@ -98,24 +98,20 @@ def rank(gen: Generation, parsed: ParsedQuery, request: SearchRequest, taxonomy:
     notices = [parsed.notice] if parsed.notice else []
     reader = gen.searcher.reader()
     q = build_query(schema, parsed, gen.synonyms, reader=reader, proximity=False)
-    mask: np.ndarray | None
     mask, scores = match(gen, q)
     allowed = table.allowed(request.filters)
-    matched, best = groups(gen, mask, scores)
-    final = table.apply(matched, allowed)
     corrections, suggestion = corrections_for(gen, parsed) if parsed.positive else ({}, None)
-    if corrections and final.bit_count() < FEW_HITS:
-        fuzzy_q = build_query(schema, parsed, gen.synonyms, extra_terms=list(corrections.values()), reader=reader,
-                              proximity=False)
-        f_mask, f_scores = match(gen, fuzzy_q)
-        fuzzy_matched, fuzzy_best = groups(gen, f_mask, f_scores)
-        fuzzy_final = table.apply(fuzzy_matched, allowed)
-        if fuzzy_final.bit_count() > final.bit_count():
-            matched, best, final = fuzzy_matched, fuzzy_best, fuzzy_final
-            notices.append(NOTICE_FUZZY)
-            mask = None
-    if mask is not None:  # not replaced by the spelling correction
-        matched, best, final = _with_parts(gen, parsed, mask, scores, allowed) or (matched, best, final)
+    fuzzy = _fuzzy(gen, parsed, mask, scores, allowed, corrections) if corrections else None
+    if fuzzy is not None:
+        matched, best, final = fuzzy
+        notices.append(NOTICE_FUZZY)
+    else:
+        pq = part_query(schema, parsed)  # compound parts alone: only once no spelling correction replaced the query
+        if pq is not None:
+            p_mask, p_scores = match(gen, pq)
+            mask, scores = mask | p_mask, scores + p_scores
+        matched, best = groups(gen, mask, scores)
+        final = table.apply(matched, allowed)
     facets = table.counts(matched, request.filters, allowed, taxonomy)
     need = request.page * request.per_page
     browse = q is None or isinstance(q, wq.Every)
@@ -126,15 +122,19 @@ def rank(gen: Generation, parsed: ParsedQuery, request: SearchRequest, taxonomy:
     return Ranked(total=final.bit_count(), docs=docs, suggestion=suggestion,
                    notice=" ".join(notices) or None, stems=stems, facets=facets)
 
-def _with_parts(gen: Generation, parsed: ParsedQuery, mask: np.ndarray, scores: np.ndarray,
-                allowed: dict[str, int]) -> tuple[int, np.ndarray, int] | None:
-    """(matched, best, final) with the parts of typed compounds added on their own (``index.query.part_query``)."""
-    pq = part_query(gen.schema, parsed)
-    if pq is None:
+def _fuzzy(gen: Generation, parsed: ParsedQuery, mask: np.ndarray, scores: np.ndarray, allowed: dict[str, int],
+           corrections: dict[str, str]) -> tuple[int, np.ndarray, int] | None:
+    """(matched, best, final) of the corrected query, when the typed one finds fewer than FEW_HITS and it finds more."""
+    matched, _best = groups(gen, mask, scores)
+    count = gen.table.apply(matched, allowed).bit_count()
+    if count >= FEW_HITS:
         return None
-    p_mask, p_scores = match(gen, pq)
-    matched, best = groups(gen, mask | p_mask, scores + p_scores)
-    return matched, best, gen.table.apply(matched, allowed)
+    fuzzy_q = build_query(gen.schema, parsed, gen.synonyms, extra_terms=list(corrections.values()),
+                          reader=gen.searcher.reader(), proximity=False)
+    f_mask, f_scores = match(gen, fuzzy_q)
+    fuzzy_matched, fuzzy_best = groups(gen, f_mask, f_scores)
+    fuzzy_final = gen.table.apply(fuzzy_matched, allowed)
+    return (fuzzy_matched, fuzzy_best, fuzzy_final) if fuzzy_final.bit_count() > count else None
 
 
 def top_results(gen: Generation, scores: np.ndarray, final: np.ndarray, request: SearchRequest, browse: bool,

@@ -40,4 +40,10 @@ def load_thesaurus(path: Path) -> dict[str, tuple[str, ...]]:
 def related_stems(stem: str, doc_frequency: Callable[[str, str], int], path: Path | None = None) -> list[str]:
     """Stems of the thesaurus's synonyms of ``stem`` that occur in the body field (at most MAX_RELATED)."""
     table = load_thesaurus(path or THESAURUS_PATH)
-    return [s for s in table.get(stem, ()) if doc_frequency("body", s)][:MAX_RELATED]
+    out: list[str] = []
+    for s in table.get(stem, ()):
+        if len(out) >= MAX_RELATED:
+            break
+        if doc_frequency("body", s):
+            out.append(s)
+    return out
