@@ -3,7 +3,7 @@ PYTHON ?= python3
 VENV := .venv
 PY := $(VENV)/bin/python
 STAMP := $(VENV)/.installed-$(shell cat pyproject.toml | cksum | cut -d' ' -f1)
-WORDLISTS := wswedish hunspell-sv
+WORDLISTS := wswedish hunspell-sv mythes-sv
 APT_PACKAGES := chromium openssl faketime nginx $(WORDLISTS)
 
 .PHONY: setup system-deps wordlists demo test test-fast lint bench bench-quick extract-bench nightly eval clean
@@ -19,7 +19,8 @@ setup: $(STAMP)
 
 # Debian packages: chromium (browser tests), openssl (test TLS certificates), nginx (the reverse-proxy test), faketime (the living-site
 # test runs each night under a fake clock), wswedish +
-# hunspell-sv (Swedish word lists for decompounding). Installed when running as root.
+# hunspell-sv (Swedish word lists for decompounding), mythes-sv (the LibreOffice thesaurus: general synonyms).
+# Installed when running as root.
 define apt_install
 	@missing=""; for p in $(1); do dpkg -s $$p >/dev/null 2>&1 || missing="$$missing $$p"; done; \
 	if [ -n "$$missing" ]; then \
