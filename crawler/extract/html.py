@@ -13,7 +13,7 @@ from collections.abc import Iterable
 import lxml.etree
 
 from crawler.extract import dates
-from crawler.extract.html_clean import clean_container, drop, prune, serialise, serialise_cheaply, text_len
+from crawler.extract.html_clean import clean_container, drop, prune, text_len
 from crawler.extract.html_container import densest_region, pick
 from crawler.extract.html_meta import (
     base_url,
@@ -26,6 +26,7 @@ from crawler.extract.html_meta import (
     strip_site_suffix,
 )
 from crawler.extract.html_parse import MAX_HTML_BYTES, check_selector, decode_html, norm, parse, select, tag_of, text_of
+from crawler.extract.html_text import serialise, serialise_cheaply
 from crawler.extract.model import Extracted
 from crawler.extract.text import clean_text
 from kb.errors import ExtractError

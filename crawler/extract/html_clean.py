@@ -11,7 +11,7 @@ from typing import cast
 import lxml.etree
 
 from crawler.extract.html_lines import DATE_LABEL, DATE_MAX, LINE_MAX, LINE_PHRASES, SIGNUP, SIGNUP_MAX, is_date_only
-from crawler.extract.html_parse import norm, tag_of, text_of
+from crawler.extract.html_parse import tag_of, text_of
 
 log = logging.getLogger(__name__)
 
@@ -370,73 +370,3 @@ def _widget_block(el: lxml.etree._Element, container: lxml.etree._Element) -> lx
         if extra_text - extra_links > 60:
             return cur
         cur = parent
-
-
-LIST_CELLS = {"li", "tr", "td", "th", "dt", "dd"}
-TAIL_SHORT = 40  # characters: a trailing line this short without sentence punctuation is a widget label
-SENTENCE_END = set(".!?)»”\"")
-
-
-def serialise(container: lxml.etree._Element) -> tuple[str, list[str]]:
-    """Text with blank lines between blocks, and the h1–h3 headings, without recursion."""
-    paragraphs: list[str] = []
-    in_list: list[bool] = []  # per paragraph: inside a list item or table cell
-    headings: list[str] = []
-    buf: list[str] = []
-    depth = 0  # open li/td/th/dt/dd elements
-
-    def flush() -> None:
-        para = "\n".join(norm(line) for line in "".join(buf).split("\n"))
-        para = "\n".join(line for line in para.split("\n") if line)
-        if para:
-            paragraphs.append(para)
-            in_list.append(depth > 0)
-        buf.clear()
-
-    for event, el in lxml.etree.iterwalk(container, events=("start", "end")):
-        tag = tag_of(el)
-        if event == "start":
-            if tag in BLOCK_TAGS:
-                flush()
-            elif tag == "br":
-                buf.append("\n")
-            elif tag in ("td", "th", "button"):
-                buf.append(" ")
-            depth += tag in LIST_CELLS
-            if el.text and tag not in ("script", "style"):
-                buf.append(el.text)
-        else:
-            if tag in ("h1", "h2", "h3"):
-                h = text_of(el)
-                if h:
-                    headings.append(h)
-            if tag in BLOCK_TAGS:
-                flush()
-            elif tag in ("td", "th", "button"):
-                buf.append(" ")
-            depth -= tag in LIST_CELLS
-            if el.tail and el is not container:
-                buf.append(el.tail)
-    flush()
-    return "\n\n".join(trim_tail(paragraphs, in_list)), headings
-
-
-def trim_tail(paragraphs: list[str], in_list: list[bool]) -> list[str]:
-    """Drop short trailing lines that end no sentence and are no list item or cell ("Kommentieren Sie", "Like:")."""
-    end = len(paragraphs)
-    while end > 1 and not in_list[end - 1]:
-        last = paragraphs[end - 1]
-        if len(last) >= TAIL_SHORT or last[-1:] in SENTENCE_END or ": " in last or any(c.isdigit() for c in last):
-            break  # a sentence, a "Kontakt: Åsa Öberg" line, a phone number or a date
-        end -= 1
-    return paragraphs[:end]
-
-
-def serialise_cheaply(container: lxml.etree._Element, max_elements: int) -> tuple[str, list[str]]:
-    """For pathological trees (hundreds of thousands of elements): C-level tag stripping and text only."""
-    log.info("page has more than %d elements; extracting without furniture rules", max_elements)
-    lxml.etree.strip_elements(container, *DROP_TAGS, "button", "header", "footer", "form", "aside", with_tail=False)
-    raw = lxml.etree.tostring(container, method="text", encoding="unicode")
-    paragraphs = [norm(p) for p in re.split(r"\n\s*\n", raw)]
-    headings = [text_of(h) for h in container.iter("h1", "h2", "h3")][:200]
-    return "\n\n".join(p for p in paragraphs if p), headings
