@@ -13,7 +13,7 @@ from whoosh import query as wq
 from index.expansion import QUERY_STOP_WORDS, derived_stems, missing_space
 from index.morphology import fold
 from index.synonyms import SynonymTable
-from index.thesaurus import related_stems
+from index.thesaurus import related_stems, swapped_part_queries
 from kb.searchmodel import MAX_QUERY_CHARS, MAX_QUERY_TERMS, clean_query
 
 log = logging.getLogger(__name__)
@@ -237,13 +237,18 @@ def decompound_queries(schema: Any, word: str) -> list[wq.Query]:
     return out
 
 
-def part_query(schema: Any, parsed: ParsedQuery) -> wq.Query | None:
-    """Each part of every typed compound on its own, at PART_WEIGHT (exclusions apply); None without compounds.
+def part_query(schema: Any, parsed: ParsedQuery, reader: Any = None) -> wq.Query | None:
+    """Each part of every typed compound on its own, at PART_WEIGHT, and with a part swapped for a thesaurus
+    synonym (``index.thesaurus.swapped_part_queries``); exclusions apply; None without compounds.
 
     Kept apart from ``build_query``: a misspelt word that looks like a compound ("våldtäckt") would find every
     page with one of its parts, and the search would no longer try the spelling correction."""
     stems = [a for c in content_clauses(parsed) if not c.phrase and len(c.words) == 1 for a in compound_atoms(c.words[0])]
     q = _stems_query(schema, list(dict.fromkeys(stems)), PART_WEIGHT) if stems else None
+    if q is not None and reader is not None:  # a part replaced by a synonym: "nätkränkning" → internet AND kränkning
+        swapped = [x for c in content_clauses(parsed) if not c.phrase and len(c.words) == 1
+                   for x in swapped_part_queries(compound_atoms(c.words[0]), reader.doc_frequency)]
+        q = wq.Or([q, *swapped]) if swapped else q
     negatives = [n for c in parsed.negative if (n := clause_query(schema, c.words, c.phrase)) is not None]
     if q is None or not negatives:
         return q

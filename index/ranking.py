@@ -106,7 +106,7 @@ def rank(gen: Generation, parsed: ParsedQuery, request: SearchRequest, taxonomy:
         matched, best, final = fuzzy
         notices.append(NOTICE_FUZZY)
     else:
-        pq = part_query(schema, parsed)  # compound parts alone: only once no spelling correction replaced the query
+        pq = part_query(schema, parsed, reader)  # compound parts alone: only once no spelling correction replaced the query
         if pq is not None:
             p_mask, p_scores = match(gen, pq)
             mask, scores = mask | p_mask, scores + p_scores

@@ -11,7 +11,8 @@ from index import thesaurus
 from index.service import SearchService
 from kb.searchmodel import SearchRequest
 
-MYTHES = "ISO8859-1\nprata|1\n(verb)|samtala|tala|snacka\nsamtal|1\n(substantiv)|konversation|prat med dig\nslå|1\n-|misshandla\n"
+MYTHES = ("ISO8859-1\nprata|1\n(verb)|samtala|tala|snacka\nsamtal|1\n(substantiv)|konversation|prat med dig\nslå|1\n-|misshandla\n"
+          "nät|1\n-|internet|webb\n")
 
 
 @pytest.fixture()
@@ -44,5 +45,20 @@ def test_a_general_synonym_finds_the_page_but_the_typed_word_ranks_first(small_t
     try:
         hits = [h.url.removeprefix(BASE + "/") for h in svc.search(SearchRequest(q="pratar", per_page=10)).results]
         assert hits == ["prata", "samtal"]
+    finally:
+        svc.close()
+
+
+def test_a_compound_part_swapped_for_a_synonym_finds_the_page_saying_it_apart(small_thesaurus: Path, tmp_path: Path) -> None:
+    assert len(thesaurus.swapped_part_queries(["nät", "kränkning"], lambda _f, t: 1, small_thesaurus)) == 4  # 2 synonyms × 2 fields
+    assert thesaurus.swapped_part_queries(["hed", "våld", "utsat"], lambda _f, t: 1, small_thesaurus) == []  # two parts only
+    settings = settings_for(tmp_path / "data")
+    pages = {"skola": ("Kränkningar i skolan", "Kränkningar i skolan."),
+             "internet": ("Kränkningar på internet", "Kränkningar på internet och i sociala medier ökar bland unga.")}
+    publish(settings, [make_document(url=f"{BASE}/{slug}", title=t, text=x) for slug, (t, x) in pages.items()])
+    svc = SearchService(settings)
+    try:
+        hits = [h.url.removeprefix(BASE + "/") for h in svc.search(SearchRequest(q="nätkränkningar", per_page=10)).results]
+        assert hits == ["internet", "skola"]
     finally:
         svc.close()
