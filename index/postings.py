@@ -11,6 +11,7 @@ from whoosh.matching import FilterMatcher
 from whoosh.scoring import BM25F
 from whoosh.util.numeric import byte_to_length, length_to_byte
 
+DF_CACHE_SIZE = 100_000  # (field, term) document frequencies kept per generation
 TERM_CACHE_BYTES = 64 << 20  # per generation: term postings (int32 doc, float64 score: 12 bytes each) kept, LRU
 _BYTE_TO_LENGTH = np.array([byte_to_length(b) or 1 for b in range(256)], dtype=np.float64)
 _LENGTH_BYTE_ONE = length_to_byte(1)
@@ -55,6 +56,17 @@ class Postings:
         self._cache: OrderedDict[tuple[str, str], tuple[np.ndarray, np.ndarray]] = OrderedDict()
         self._held = 0
         self._phrases: OrderedDict[tuple[str, tuple[str, ...], int], np.ndarray] = OrderedDict()
+        self._df: dict[tuple[str, str], int] = {}
+
+    def doc_frequency(self, fieldname: str, text: str) -> int:
+        """The reader's document frequency, cached per generation (query expansion asks for the same words again)."""
+        key = (fieldname, text)
+        df = self._df.get(key)
+        if df is None:
+            if len(self._df) >= DF_CACHE_SIZE:
+                self._df.clear()
+            df = self._df[key] = int(self.reader.doc_frequency(fieldname, text))
+        return df
 
     def lengths(self, fieldname: str, docs: np.ndarray) -> np.ndarray:
         """Field lengths of the given documents, decoded from Whoosh's one-byte length column."""

@@ -96,7 +96,7 @@ def rank(gen: Generation, parsed: ParsedQuery, request: SearchRequest, taxonomy:
     table = gen.table
     schema = gen.schema
     notices = [parsed.notice] if parsed.notice else []
-    reader = gen.searcher.reader()
+    reader = gen.postings  # the searcher's reader, document frequencies cached
     q = build_query(schema, parsed, gen.synonyms, reader=reader, proximity=False)
     mask, scores = match(gen, q)
     allowed = table.allowed(request.filters)
@@ -130,7 +130,7 @@ def _fuzzy(gen: Generation, parsed: ParsedQuery, mask: np.ndarray, scores: np.nd
     if count >= FEW_HITS:
         return None
     fuzzy_q = build_query(gen.schema, parsed, gen.synonyms, extra_terms=list(corrections.values()),
-                          reader=gen.searcher.reader(), proximity=False)
+                          reader=gen.postings, proximity=False)
     f_mask, f_scores = match(gen, fuzzy_q)
     fuzzy_matched, fuzzy_best = groups(gen, f_mask, f_scores)
     fuzzy_final = gen.table.apply(fuzzy_matched, allowed)

@@ -201,6 +201,25 @@ def test_array_scoring_equals_whoosh_bm25f(service: SearchService, q: str) -> No
     assert all(abs(got[d] - expected[d]) < 1e-9 for d in expected)
 
 
+def test_document_frequencies_are_the_readers_and_asked_once_per_generation(service: SearchService,
+                                                                           monkeypatch: pytest.MonkeyPatch) -> None:
+    gen = service._gen
+    assert gen is not None
+    reader = gen.postings.reader
+    words = ["våld", "kvinnofrid", "skyddat", "ordetfinnsinte"]
+    expected = {w: reader.doc_frequency("body", w) for w in words}
+    asked: list[str] = []
+    real = reader.doc_frequency
+    monkeypatch.setattr(reader, "doc_frequency", lambda f, t: asked.append(t) or real(f, t))
+    for _ in range(3):
+        assert {w: gen.postings.doc_frequency("body", w) for w in words} == expected
+    assert sorted(asked) == sorted(words)  # once each, however often the query expansion asks
+    service.search(SearchRequest(q="hur får man hjälp vid våld i nära relationer"))
+    asked.clear()
+    service.search(SearchRequest(q="hur får man hjälp vid våld i nära relationer"))
+    assert asked == []  # the search asks the generation's cache, not the reader
+
+
 def test_typed_compound_finds_pages_with_its_parts(service: SearchService) -> None:
     r = service.search(SearchRequest(q="skyddatboende"))
     assert slugs(r)[0] == "dubblett/original"  # the page says "skyddat boende"
