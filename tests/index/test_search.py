@@ -211,6 +211,7 @@ def test_document_frequencies_are_the_readers_and_asked_once_per_generation(serv
     asked: list[str] = []
     real = reader.doc_frequency
     monkeypatch.setattr(reader, "doc_frequency", lambda f, t: asked.append(t) or real(f, t))
+    monkeypatch.setattr(gen.postings, "_df", {})  # as a fresh generation (earlier tests searched this one)
     for _ in range(3):
         assert {w: gen.postings.doc_frequency("body", w) for w in words} == expected
     assert sorted(asked) == sorted(words)  # once each, however often the query expansion asks
