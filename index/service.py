@@ -10,6 +10,7 @@ from typing import TYPE_CHECKING
 
 import numpy as np
 
+from index import thesaurus
 from index.feed import entry_times, feed_docs
 from index.generation import Generation
 from index.highlight import term_pattern
@@ -19,6 +20,7 @@ from index.ranking import rank
 from index.reloader import GenerationHolder
 from index.storage import limit_malloc_arenas
 from index.suggest import SortedWords, cached_suggestions, load_vocabulary, taxonomy_terms
+from index.thesaurus import load_thesaurus
 from kb.backend import SearchBackend
 from kb.searchmodel import (
     MAX_SUGGEST_CHARS,
@@ -57,6 +59,7 @@ class SearchService(GenerationHolder):
         self._vocab: SortedWords | None = None
         self._terms = taxonomy_terms(self.taxonomy)
         self.reload()
+        load_thesaurus(thesaurus.THESAURUS_PATH)  # once per process (~0.6 s), not in a user's first search
 
     # -- search -------------------------------------------------------------
     def search(self, request: SearchRequest) -> SearchResponse:
