@@ -108,8 +108,10 @@ def rank(gen: Generation, parsed: ParsedQuery, request: SearchRequest, taxonomy:
     else:
         pq = part_query(schema, parsed, reader)  # compound parts alone: only once no spelling correction replaced the query
         if pq is not None:
+            # a part alone re-ranks what the query found ("barnahus" is no page about "barn"); it finds pages
+            # only when nothing else does
             p_mask, p_scores = match(gen, pq)
-            mask, scores = mask | p_mask, scores + p_scores
+            mask, scores = (mask, scores + p_scores * mask) if mask.any() else (p_mask, p_scores)
         matched, best = groups(gen, mask, scores)
         final = table.apply(matched, allowed)
     facets = table.counts(matched, request.filters, allowed, taxonomy)

@@ -143,6 +143,9 @@ def test_a_compound_whose_parts_never_meet_finds_a_page_with_one_part(tmp_path: 
         assert found(svc, "avropsprocessen") == ["avrop"]  # no page has "process": the part "avrop" still finds one
         assert found(svc, "avropsprocessen -utbildningar") == []  # exclusions apply to the parts too
         assert found(svc, "avrop/utbildningar") == ["avrop"]  # words joined by / or - are searched by their pieces too
+        # a compound the texts have finds its pages only: its parts re-rank them, never add pages with one part
+        assert found(svc, "våldtäkt") == ["vt"]
+        assert found(svc, "våldtäkt våld")[0] == "vt" and set(found(svc, "våldtäkt våld")) == {"vt", "v1", "v2", "v3"}
         r = svc.search(SearchRequest(q="våldtäckt", per_page=10))  # a misspelling that looks like "våld" + "täckt"
         assert r.suggestion == "våldtäkt" and [h.url.removeprefix(BASE + "/") for h in r.results] == ["vt"]
     finally:
