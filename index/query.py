@@ -304,6 +304,16 @@ def derivation_weight(typed_df: int, derived_df: int) -> float:
     return min(DERIVATION_MAX_WEIGHT, DERIVATION_WEIGHT + (1.0 - DERIVATION_WEIGHT) * share)
 
 
+def loose_query(schema: Any, parsed: ParsedQuery, reader: Any) -> wq.Query | None:
+    """The thesaurus's general synonyms of every typed word: a looser match than the curated synonyms, kept apart
+    so that it re-ranks what the query finds rather than adding every page that says "hjälp" to "stöd"."""
+    subs = [q for c in content_clauses(parsed) if not c.phrase and len(c.words) == 1
+            for q in thesaurus_query(schema, reader, c.words[0])]
+    if not subs:
+        return None
+    return subs[0] if len(subs) == 1 else wq.Or(subs)
+
+
 def thesaurus_query(schema: Any, reader: Any, word: str) -> list[wq.Query]:
     """General synonyms of a typed word (``index.thesaurus``) that the index knows, at THESAURUS_WEIGHT."""
     stem = _first_stem(schema, word) if reader is not None and "body" in schema else ""
@@ -373,7 +383,6 @@ def build_query(schema: Any, parsed: ParsedQuery, synonyms: SynonymTable | None 
         if decompound and not c.phrase and len(c.words) == 1:
             subs.extend(decompound_queries(schema, c.words[0]))
             subs.extend(word_expansions(schema, reader, c.words[0]))
-            subs.extend(thesaurus_query(schema, reader, c.words[0]))
     for word in extra_terms:
         q = clause_query(schema, (word,), False, weight=0.8)
         if q is not None:

@@ -12,7 +12,7 @@ import numpy as np
 from whoosh import query as wq
 
 from index.postings import Unsupported, bits_from_mask, mask_from_bits
-from index.query import PROXIMITY_SLOP, PROXIMITY_WEIGHT, ParsedQuery, analyze, build_query, part_query, proximity_pairs
+from index.query import PROXIMITY_SLOP, PROXIMITY_WEIGHT, ParsedQuery, analyze, build_query, loose_query, part_query, proximity_pairs
 from index.schema import parse_dscores
 from index.spelling import corrections_for
 from kb.searchmodel import NOTICE_FUZZY, FacetValue, SearchRequest
@@ -106,12 +106,14 @@ def rank(gen: Generation, parsed: ParsedQuery, request: SearchRequest, taxonomy:
         matched, best, final = fuzzy
         notices.append(NOTICE_FUZZY)
     else:
-        pq = part_query(schema, parsed, reader)  # compound parts alone: only once no spelling correction replaced the query
-        if pq is not None:
-            # a part alone re-ranks what the query found ("barnahus" is no page about "barn"); it finds pages
-            # only when nothing else does
-            p_mask, p_scores = match(gen, pq)
-            mask, scores = (mask, scores + p_scores * mask) if mask.any() else (p_mask, p_scores)
+        # Loose matches — a compound's parts alone, general synonyms from the thesaurus — re-rank what the query
+        # found ("barnahus" is no page about "barn", "hot" none about "fara"); they find pages only when nothing
+        # else does. Only once no spelling correction replaced the query.
+        none = not mask.any()
+        for lq in (part_query(schema, parsed, reader), loose_query(schema, parsed, reader)):
+            if lq is not None:
+                l_mask, l_scores = match(gen, lq)
+                mask, scores = (mask | l_mask, scores + l_scores) if none else (mask, scores + l_scores * mask)
         matched, best = groups(gen, mask, scores)
         final = table.apply(matched, allowed)
     facets = table.counts(matched, request.filters, allowed, taxonomy)
