@@ -9,6 +9,7 @@ from __future__ import annotations
 import logging
 import re
 from collections.abc import Iterable
+from datetime import date
 
 import lxml.etree
 
@@ -88,6 +89,38 @@ def _containers(root: lxml.etree._Element, url: str, content_selector: str | Non
     return with_heading(pick(region, heading, raw), keep)
 
 
+NEAR_DATE_MAX = 160  # characters: a longer block that opens with a date label is a paragraph
+
+
+def near_heading_dates(h1: lxml.etree._Element | None) -> tuple[date | None, date | None]:
+    """Labelled date lines beside the h1 (short blocks in its grandparent, not in a list or a link), read before
+    pruning: templates put "Publicerad …" in a meta box or a portlet of its own that the content leaves out."""
+    region = h1.getparent() if h1 is not None else None
+    up = region.getparent() if region is not None else None
+    if up is not None and tag_of(up) not in ("body", "html", "form"):
+        region = up
+    if region is None:
+        return None, None
+    lines = []
+    for el in region.iter():
+        t = el.text
+        if t and dates.LABEL_RE.match(t.strip()) and not _in_list_or_link(el, region):
+            line = text_of(el)
+            if len(line) < NEAR_DATE_MAX:
+                lines.append(line)
+    return dates.find_labelled("\n".join(lines)) if lines else (None, None)
+
+
+def _in_list_or_link(el: lxml.etree._Element, region: lxml.etree._Element) -> bool:
+    """Is ``el`` (or an ancestor below ``region``) a list item or a link, i.e. a teaser's date, not the page's?"""
+    cur: lxml.etree._Element | None = el
+    while cur is not None and cur is not region:
+        if tag_of(cur) in ("li", "a"):
+            return True
+        cur = cur.getparent()
+    return False
+
+
 def with_heading(containers: list[lxml.etree._Element], keep: set[lxml.etree._Element]) -> list[lxml.etree._Element]:
     """Widen the content to take in the page's h1 (and a lead beside it) when they sit just outside it."""
     if not keep or any(c in keep for c in containers):
@@ -142,6 +175,7 @@ def extract_html(body: bytes, url: str, content_type: str | None = None, *,
     if first_h1 is not None and first_h1.getparent() is not None:
         keep = {first_h1, *first_h1.iterancestors()}
     fields = password_fields(root)
+    near_pub, near_mod = near_heading_dates(first_h1)
     n_elements = sum(1 for _ in root.iter())
     if n_elements > MAX_ELEMENTS:
         whole = root.find("body")
@@ -167,8 +201,8 @@ def extract_html(body: bytes, url: str, content_type: str | None = None, *,
     meta_pub, meta_mod = dates.from_meta(meta)
     ld_pub, ld_mod = dates.from_json_ld(json_ld)
     published = published or meta_pub or ld_pub or next(
-        (d for d in map(dates.parse_date, time_dates) if d), None) or next(iter(dates.find_dates(text[:1000])), None)
-    modified = modified or meta_mod or ld_mod
+        (d for d in map(dates.parse_date, time_dates) if d), None) or near_pub or next(iter(dates.find_dates(text[:1000])), None)
+    modified = modified or meta_mod or ld_mod or near_mod
     if modified and published and modified < published:
         modified = None
 
@@ -179,7 +213,7 @@ def extract_html(body: bytes, url: str, content_type: str | None = None, *,
     soft = is_soft_404(page_title, h1, text, login_in_content(fields, containers))
     title = clean_text(title)[:500]
     return Extracted(
-        title=title, text=clean_text(without_title(text, title)), format="html", description=clean_text(description),
+        title=title, text=without_title(clean_text(text), title), format="html", description=clean_text(description),
         headings=[clean_text(h)[:300] for h in headings[:200]], published=published, modified=modified,
         language=language, links=links, canonical=canonical, robots_noindex=noindex,
         robots_nofollow=nofollow, soft_404=soft,

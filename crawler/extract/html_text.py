@@ -76,6 +76,10 @@ def serialise_cheaply(container: lxml.etree._Element, max_elements: int) -> tupl
     """For pathological trees (hundreds of thousands of elements): C-level tag stripping and text only."""
     log.info("page has more than %d elements; extracting without furniture rules", max_elements)
     lxml.etree.strip_elements(container, *DROP_TAGS, "button", "header", "footer", "form", "aside", with_tail=False)
+    for el in container.iter(*BLOCK_TAGS, "br", "td", "th"):  # minified markup has no newlines between blocks
+        el.tail = "\n\n" + el.tail if el.tail else "\n\n"
+        if tag_of(el) not in ("br", "td", "th"):
+            el.text = "\n\n" + el.text if el.text else "\n\n"
     raw = lxml.etree.tostring(container, method="text", encoding="unicode")
     paragraphs = [norm(p) for p in re.split(r"\n\s*\n", raw)]
     headings = [text_of(h) for h in container.iter("h1", "h2", "h3")][:200]

@@ -1,0 +1,62 @@
+"""Agency-template pages written apart from the rules: soft-hyphened h1s, dates beside the h1, listings, minified huge pages."""
+
+from __future__ import annotations
+
+from datetime import date
+
+from crawler.extract.html import MAX_ELEMENTS, extract_html
+
+PROSE = ("Våld i nära relationer är ett allvarligt samhällsproblem som drabbar många kvinnor, och kommunen har ett "
+         "särskilt ansvar för att ge stöd, skydd och hjälp till den som utsatts och till barn som bevittnat våldet. ")
+FOOTER = "<footer><p>Länsstyrelsen Testlän. Organisationsnummer 202100-0000</p></footer>"
+
+
+def page(body: str, title: str = "Sida") -> bytes:
+    return f"<!doctype html><html lang=sv><head><meta charset=utf-8><title>{title}</title></head><body>{body}</body></html>".encode()
+
+
+def test_soft_hyphenated_h1_is_the_title_and_not_the_first_line() -> None:
+    got = extract_html(page(f"<main><h1>Heders&shy;relaterat vål&shy;d</h1><p>{PROSE}</p><p>{PROSE}</p></main>"),
+                       "https://x.se/a")
+    assert got.title == "Hedersrelaterat våld"
+    assert not got.text.startswith("Hedersrelaterat våld")
+    assert got.text.startswith("Våld i nära relationer")
+
+
+def test_date_line_in_a_pruned_meta_box_dates_the_page() -> None:
+    drupal = (f'<div class="region region-content"><article class="node"><h1>Barnäktenskap</h1>'
+              f'<div class="node__meta"><span>Publicerad 2023-11-05</span></div>'
+              f'<div class="node__content"><p>{PROSE}</p><p>{PROSE}</p></div></article></div>{FOOTER}')
+    got = extract_html(page(drupal), "https://x.se/b")
+    assert got.published == date(2023, 11, 5)
+    assert "Publicerad" not in got.text
+
+
+def test_date_portlet_beside_the_h1_portlet_dates_the_page_but_a_teaser_date_does_not() -> None:
+    sitevision = (f'<div class="sv-layout"><div class="sv-column-6">'
+                  f'<div class="sv-text-portlet"><h1>Stöd till våldsutsatta</h1></div>'
+                  f'<div class="sv-text-portlet"><p>Publicerad 3 maj 2024</p></div>'
+                  f'<div class="sv-text-portlet"><p>{PROSE}</p><p>{PROSE}</p></div></div></div>{FOOTER}')
+    assert extract_html(page(sitevision), "https://x.se/c").published == date(2024, 5, 3)
+    teaser = (f'<div class="col"><div class="portlet"><h1>Stöd</h1></div><div class="portlet"><p>{PROSE}</p><p>{PROSE}</p>'
+              f'</div><ul><li><a href="/n">Nyhet</a><p>Publicerad 1 januari 2020</p></li></ul></div>')
+    assert extract_html(page(teaser), "https://x.se/d").published is None
+
+
+def test_listing_items_whose_excerpt_follows_the_date_keep_their_text() -> None:
+    items = "".join(f'<li><h2><a href="/r{i}">Rapport {i} om mäns våld mot kvinnor</a></h2>'
+                    f'<p>Publicerad 2024-0{i + 1}-01. Rapporten beskriver läget i länet under år {2010 + i}.</p></li>'
+                    for i in range(6))
+    got = extract_html(page(f'<div class="content"><h1>Publikationer</h1><ul>{items}</ul>'
+                            f'<p>Publicerad 3 maj 2024</p></div>{FOOTER}'), "https://x.se/e")
+    assert "Rapporten beskriver läget i länet under år 2013." in got.text
+    assert "Rapport 3 om mäns våld mot kvinnor" in got.text
+    assert "Publicerad 3 maj 2024" not in got.text  # a bare date line still goes
+    assert not got.soft_404
+
+
+def test_minified_page_past_the_element_limit_keeps_words_apart() -> None:
+    rows = "".join(f'<div><p>Stycke{i} om stöd.</p><span>x</span></div>' for i in range(MAX_ELEMENTS // 3 + 10))
+    got = extract_html(page(f"<main><h1>Stor sida</h1>{rows}</main>"), "https://x.se/f")
+    assert "Stycke0 om stöd." in got.text.split("\n\n")
+    assert "stöd.x" not in got.text and "sidaStycke0" not in got.text
