@@ -51,11 +51,13 @@ def strict_match(gen: Generation, parsed: ParsedQuery) -> tuple[np.ndarray, np.n
     else:
         hits = np.zeros(gen.size, dtype=np.int32)
         score = np.zeros(gen.size, dtype=np.float64)
-        for c in clauses:
-            m, s = match(gen, _word_query(gen, reader, c.words, c.phrase))
+        # a word the analyzer drops ("med", "om", "till") has no query and cannot be required
+        queries = [q for c in clauses if (q := _word_query(gen, reader, c.words, c.phrase)) is not None]
+        for q in queries:
+            m, s = match(gen, q)
             hits += m
             score += s
-        need = len(clauses) - 1 if len(clauses) >= ALL_BUT_ONE_FROM else len(clauses)
+        need = len(queries) - 1 if len(queries) >= ALL_BUT_ONE_FROM else len(queries)
         mask = hits >= need
         for member in gen.synonyms.expansions(gen.schema, parsed):
             words = tuple(member.split())
