@@ -46,6 +46,7 @@ from collections.abc import Callable
 from concurrent.futures import ThreadPoolExecutor
 
 from crawler.dedup import dedupe_store
+from crawler.extract import EXTRACTOR_VERSIONS
 from crawler.extract.worker import close_default_pool
 from crawler.fetch import Fetcher
 from crawler.lanes import RESUME_KEY, Run
@@ -110,6 +111,8 @@ def crawl(
 
     A crawl stopped by an exception is recorded ``failed``, with the exit code and reason ``describe_failure`` gives."""
     store.ensure_crawl_schema()
+    for fmt, n in store.refetch_older_extractions(EXTRACTOR_VERSIONS).items():
+        log.info("the %s extractor improved: %d stored documents will be fetched in full once", fmt, n)
     run_id = store.start_run("crawl")
     report = CrawlReport(run_id=run_id, started=utcnow())
     selected = [s for s in sources if only is None or s.id in only]

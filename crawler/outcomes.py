@@ -204,11 +204,11 @@ class PageOutcomes(SourceLanes):
                 self.rep.new += 1
             elif outcome == "changed":
                 self.rep.changed += 1
-            else:
+            else:  # unchanged, or read again by a newer extractor: the page itself did not change
                 self.rep.unchanged += 1
             self.confirmed.add(url)
             self.gone.pop(url, None)
-        if outcome != "unchanged":
+        if outcome in ("new", "changed"):
             state.last_changed = utcnow()
         state.content_hash = document.content_hash
         state.gone_count = 0

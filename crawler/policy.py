@@ -5,6 +5,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 
 from crawler.dedup import simhash
+from crawler.extract import EXTRACTOR_VERSIONS
 from crawler.extract.model import Extracted
 from crawler.fetch import FetchResult
 from crawler.frontier import is_pagination
@@ -106,7 +107,7 @@ def to_document(extracted: Extracted, url: str, source: Source, size: int) -> Do
         title=extracted.title.strip() or url, text=extracted.text, format=extracted.format,
         description=extracted.description, headings=list(extracted.headings), published=extracted.published,
         modified=extracted.modified, language=extracted.language, page_count=extracted.page_count, size=size,
-        page_starts=list(extracted.page_starts),
+        page_starts=list(extracted.page_starts), extra={"extractor": EXTRACTOR_VERSIONS.get(extracted.format, 1)},
     )
     doc.simhash = simhash(doc.text)
     return doc

@@ -9,7 +9,7 @@ from __future__ import annotations
 import json
 import sqlite3
 import threading
-from collections.abc import Iterable, Iterator
+from collections.abc import Iterable, Iterator, Mapping
 from contextlib import contextmanager
 from dataclasses import asdict, fields
 from datetime import datetime
@@ -154,22 +154,30 @@ class Store(RunHistory):
 
     # -- documents ------------------------------------------------------
     def put_document(self, doc: Document, now: datetime | None = None) -> str:
-        """Insert or update a document; returns 'new', 'changed' or 'unchanged'."""
+        """Insert or update a document; returns 'new', 'changed', 'unchanged' or 'reextracted'.
+
+        'reextracted': the text differs because a newer extractor read the page (``extra["extractor"]`` grew,
+        see ``refetch_older_extractions``); it is stored and indexed again, but ``last_changed`` stays, so feeds
+        and reports do not call it an edit."""
         now = now or utcnow()
+        extra = json.dumps(doc.extra, ensure_ascii=False, default=str)
         with self.transaction() as db:
-            row = db.execute("SELECT content_hash, first_seen, page_starts FROM documents WHERE url = ?", (doc.url,)).fetchone()
+            row = db.execute("SELECT content_hash, first_seen, last_changed, page_starts, extra FROM documents WHERE url = ?",
+                             (doc.url,)).fetchone()
             pages = json.dumps(doc.page_starts, separators=(",", ":"))
             if row is not None and row["content_hash"] == doc.content_hash:
-                # Metadata-only refresh (organisation rename, dup grouping) without a content change.
+                # Metadata-only refresh (organisation rename, dup grouping, extractor version) without a content change.
                 db.execute(
-                    "UPDATE documents SET organisation = ?, dup_of = ?, locations = ?, source = ?, "
+                    "UPDATE documents SET organisation = ?, dup_of = ?, locations = ?, source = ?, extra = ?, "
                     "page_starts = CASE WHEN ? = '[]' THEN page_starts ELSE ? END WHERE url = ?",
-                    (doc.organisation, doc.dup_of, json.dumps(doc.locations), doc.source, pages, pages, doc.url),
+                    (doc.organisation, doc.dup_of, json.dumps(doc.locations), doc.source, extra, pages, pages, doc.url),
                 )
                 if doc.page_starts and row["page_starts"] != pages:  # page starts first stored (migration 3): index again
                     db.execute("INSERT INTO changes(url, op) VALUES (?, 'upsert')", (doc.url,))
                 return "unchanged"
+            reextracted = row is not None and _extractor(row["extra"]) < _extractor(extra)
             first_seen = row["first_seen"] if row is not None else _iso(now)
+            last_changed = row["last_changed"] if reextracted else _iso(now)
             db.execute(
                 """INSERT OR REPLACE INTO documents (url, source, organisation, title, text, format, description,
                    headings, published, modified, language, page_count, size, content_hash, simhash, dup_of,
@@ -179,12 +187,33 @@ class Store(RunHistory):
                     doc.url, doc.source, doc.organisation, doc.title, doc.text, doc.format, doc.description,
                     json.dumps(doc.headings, ensure_ascii=False), _iso(doc.published), _iso(doc.modified),
                     doc.language, doc.page_count, doc.size, doc.content_hash, doc.simhash, doc.dup_of,
-                    json.dumps(doc.locations), json.dumps(doc.extra, ensure_ascii=False, default=str),
-                    first_seen, _iso(now), pages,
+                    json.dumps(doc.locations), extra, first_seen, last_changed, pages,
                 ),
             )
             db.execute("INSERT INTO changes(url, op) VALUES (?, 'upsert')", (doc.url,))
-            return "changed" if row is not None else "new"
+            return "reextracted" if reextracted else "changed" if row is not None else "new"
+
+    def refetch_older_extractions(self, versions: Mapping[str, int]) -> dict[str, int]:
+        """For each format whose extractor is newer than the one its stored documents were read with, drop those
+        documents' validators so the next crawl fetches each in full once; returns {format: documents due}.
+
+        The version is recorded at once (``meta``): a crawl stopped half way leaves the rest without validators,
+        so they are fetched in full on a later night all the same."""
+        due: dict[str, int] = {}
+        with self.transaction() as db:
+            for fmt, version in sorted(versions.items()):
+                key = f"extractor_version.{fmt}"
+                row = db.execute("SELECT value FROM meta WHERE key = ?", (key,)).fetchone()
+                if row is not None and int(row["value"]) >= version:
+                    continue
+                n = db.execute(
+                    "UPDATE fetch_state SET etag = NULL, last_modified = NULL, last_fetched = NULL WHERE url IN "
+                    "(SELECT url FROM documents WHERE format = ? AND COALESCE(json_extract(extra, '$.extractor'), 1) < ?)",
+                    (fmt, version)).rowcount
+                if n:
+                    due[fmt] = n
+                db.execute("INSERT OR REPLACE INTO meta(key, value) VALUES (?, ?)", (key, str(version)))
+        return due
 
     def delete_document(self, url: str) -> bool:
         with self.transaction() as db:
@@ -346,3 +375,12 @@ class Store(RunHistory):
         else:
             rows = self._query("SELECT * FROM fetch_state WHERE source = ? ORDER BY url", (source,))
         return [self._row_to_state(r) for r in rows]
+
+
+def _extractor(extra: str | None) -> int:
+    """The extractor version a document was read with, from its ``extra`` JSON (1: before versions were kept)."""
+    try:
+        value = json.loads(extra or "{}").get("extractor", 1)
+    except (ValueError, AttributeError):
+        return 1
+    return value if isinstance(value, int) else 1

@@ -24,9 +24,16 @@ from kb.errors import ExtractError
 
 log = logging.getLogger(__name__)
 
-__all__ = ["REASONS", "ExtractError", "Extracted", "Link", "extract", "extract_inline", "sniff_format"]
+__all__ = ["EXTRACTOR_VERSIONS", "REASONS", "ExtractError", "Extracted", "Link", "extract", "extract_inline", "sniff_format"]
 
 REASONS = ("krypterad", "ingen text", "trasig", "tidsgräns", "okänt format")
+
+# Raise a format's number when an extractor change should reach documents already stored: the next crawl fetches
+# every stored document of that format in full once (no conditional request) and stores the new text without
+# calling it a change (``Store.refetch_older_extractions``, ``Store.put_document``). Stores written before
+# versions existed count as 1. html 2: issue 15's third pass (prose-held class flags, the body beside the h1,
+# one-link paragraphs, soft hyphens out of the text).
+EXTRACTOR_VERSIONS: dict[str, int] = {"html": 2, "pdf": 1, "docx": 1, "pptx": 1}
 
 CONTENT_TYPES = {
     "text/html": "html",
