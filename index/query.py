@@ -337,17 +337,22 @@ def proximity_pairs(schema: Any, parsed: ParsedQuery) -> list[tuple[str, str]]:
 def _accentless_fields(schema: Any, reader: Any, words: Sequence[str]) -> tuple[tuple[str, float], ...]:
     """Field weights for a clause, deciding what the å/ä/ö-folded field may add (no false friends).
 
-    Words the index does not know: folded is trusted fully ("vald i nara" → "våld i nära"). Known words typed
+    Words the index does not know: folded is trusted fully ("vald i nara" → "våld i nära"), unless typed with
+    å/ä/ö and their accentless spelling is a word of its own ("Brå" must not find "bra"). Known words typed
     with å/ä/ö get nothing from it ("äldre" must not find "aldrig"); typed without, folded helps only if they
     are far rarer than their folded twins ("mal" beside thousands of "mål"), else not at all."""
     if reader is None or "folded" not in schema:
         return FIELD_WEIGHTS
     text = " ".join(words)
-    exact = folded = 0
+    exact = folded = twin = 0
     for stem, _ in analyze(schema, "body", text):
         exact = max(exact, reader.doc_frequency("body", stem), reader.doc_frequency("title", stem) if "title" in schema else 0)
         folded = max(folded, reader.doc_frequency("folded", fold(stem)))
+        if fold(stem) != stem:  # typed with å/ä/ö: is its accentless spelling a word of its own ("Brå" → "bra")?
+            twin = max(twin, reader.doc_frequency("body", fold(stem)))
     if not exact:
+        if twin:
+            return NO_FOLDED_FIELDS
         return tuple((f, 2.0 if f == "folded" else w) for f, w in FIELD_WEIGHTS)
     if fold(text) == text and exact * FOLD_RARITY < folded - exact:
         return FIELD_WEIGHTS

@@ -69,6 +69,21 @@ def test_the_folded_fallback_does_not_find_false_friends(service: SearchService,
     assert false_friend not in hits
 
 
+def test_an_unknown_word_typed_with_diacritics_does_not_find_its_accentless_twin(tmp_path: Path) -> None:
+    # no page names Brå; "bra" (good) is a word of its own, not Brå without its ring
+    settings = settings_for(tmp_path)
+    pages = {"bra": ("Att fråga om våld", "Det är bra att fråga alla patienter om våld."),
+             "nara": ("Våld i nära relationer", "Våld i nära relationer drabbar många.")}
+    publish(settings, [make_document(url=f"{BASE}/{slug}", title=t, text=x) for slug, (t, x) in pages.items()])
+    svc = SearchService(settings)
+    try:
+        assert found(svc, "Brå") == []
+        assert found(svc, "bra") == ["bra"]
+        assert found(svc, "nara") == ["nara"]  # typed without diacritics: the folded field still helps
+    finally:
+        svc.close()
+
+
 def test_the_folded_fallback_still_finds_words_typed_without_diacritics(service: SearchService) -> None:
     assert "aldre" in found(service, "vald mot aldre")[:2]  # "vald" is unknown: folded is trusted
     assert "psykiskt" in found(service, "psykiskt vald")
