@@ -115,7 +115,7 @@ def pick(scope: lxml.etree._Element, heading: lxml.etree._Element | None = None,
             chosen.append(sib)
             continue
         bonus = top_score * 0.2 if top_class and sib.get("class") == top_class else 0.0
-        if (final.get(sib, -1e9) + bonus >= threshold or _content_sibling(sib)) and not _widget(sib):
+        if (final.get(sib, -1e9) + bonus >= threshold or _content_sibling(sib)) and not _widget(sib) and not _site_footer(sib):
             chosen.append(sib)
     return chosen
 
@@ -125,7 +125,8 @@ def _common_top(top: lxml.etree._Element, final: dict[lxml.etree._Element, float
     """Move up to the ancestor shared by several near-best blocks (an article split into sections), then while the
     parent scores higher (Readability.js's rules)."""
     best = final[top]
-    alternatives = [el for el in sorted(final, key=lambda e: -final[e])[1:ALT_TOP] if final[el] >= ALT_SHARE * best]
+    alternatives = [el for el in sorted(final, key=lambda e: -final[e])[1:ALT_TOP]
+                    if final[el] >= ALT_SHARE * best and not _site_footer(el)]
     if len(alternatives) >= ALT_MIN:
         alt_ancestors = [set(a.iterancestors()) for a in alternatives]
         cur = top.getparent()
@@ -187,6 +188,18 @@ def _widget(el: lxml.etree._Element) -> bool:
     """A box that opens with a widget phrase or a contact heading ("Frågor?", "Dela sidan")."""
     first = next((str(t).strip() for t in el.itertext() if str(t).strip()), "")
     return bool(BOX_HEADINGS.match(first) or WIDGET_PHRASES.match(first))
+
+
+ORG_NR = re.compile(r"\b(?:organisationsnummer|org\.?\s?nr\.?)\s*:?\s*\d{6}-?\d{4}\b", re.IGNORECASE)
+FOOTER_MAX = 1000  # characters: a block this short that gives the organisation number is the site footer
+
+
+def _site_footer(sib: lxml.etree._Element) -> bool:
+    """A block (not a paragraph) giving the organisation number: the footer of a page without landmarks, whose
+    layout class ("sv-layout") it shares with the content column."""
+    if tag_of(sib) == "p" or text_len(sib) >= FOOTER_MAX:
+        return False
+    return ORG_NR.search(" ".join(str(t) for t in sib.itertext())) is not None
 
 
 def _content_sibling(sib: lxml.etree._Element) -> bool:

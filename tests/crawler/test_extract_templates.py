@@ -4,6 +4,8 @@ from __future__ import annotations
 
 from datetime import date
 
+import pytest
+
 from crawler.extract.html import MAX_ELEMENTS, extract_html
 
 PROSE = ("Våld i nära relationer är ett allvarligt samhällsproblem som drabbar många kvinnor, och kommunen har ett "
@@ -60,3 +62,25 @@ def test_minified_page_past_the_element_limit_keeps_words_apart() -> None:
     got = extract_html(page(f"<main><h1>Stor sida</h1>{rows}</main>"), "https://x.se/f")
     assert "Stycke0 om stöd." in got.text.split("\n\n")
     assert "stöd.x" not in got.text and "sidaStycke0" not in got.text
+
+
+
+SV_FOOTER = ('<div class="sv-layout" id="svid10_9"><div class="sv-text-portlet"><p>Länsstyrelsen Testlän</p>'
+             '<p>Postadress: Box 123, 831 86 Östersund</p><p>Organisationsnummer: 202100-2460</p><p>Telefon: 010-225 30 00</p></div></div>')
+SV_REACH = ('<div class="sv-text-portlet"><h2>Så når du oss</h2><p>Mansmottagningen nås via kommunens kontaktcenter på telefon '
+            '063-14 30 00, måndag till fredag klockan 8–17, eller via e-post.</p></div>')
+SV_RELATED = ('<div class="sv-text-portlet"><h2>Mer om ämnet</h2><ul><li><a href="/l1">Våldsutövare som vill ha hjälp</a></li>'
+              '<li><a href="/l2">Behandling för våldsutövare</a></li><li><a href="/l3">Stöd till anhöriga</a></li></ul></div>')
+
+
+@pytest.mark.parametrize("extra", [SV_REACH, SV_RELATED + SV_REACH.replace("Så når du oss", "Kontakta oss")])
+def test_sitevision_footer_sharing_the_layout_class_stays_out(extra: str) -> None:
+    body = (f'<div class="sv-layout" id="svid10_1"><ul><li><a href="/a">Sexuellt våld</a></li><li><a href="/b">Heder</a></li>'
+            f'</ul></div><div class="sv-layout" id="svid10_3"><div class="sv-layout" id="svid12_4">'
+            f'<div class="sv-text-portlet"><h1>Mansmottagning</h1></div>'
+            f'<div class="sv-text-portlet"><p>{PROSE}</p><p>{PROSE}</p></div>{extra}'
+            f'<div class="sv-text-portlet"><p>Sidansvarig: Anna Andersson, enhetschef, individ- och familjeomsorgen</p></div>'
+            f'</div></div>{SV_FOOTER}')
+    got = extract_html(page(body), "https://x.se/g")
+    assert got.text.startswith("Våld i nära relationer") and got.text.count("Våld i nära relationer") == 2
+    assert "Organisationsnummer" not in got.text and "Postadress" not in got.text
