@@ -85,7 +85,7 @@ def _containers(root: lxml.etree._Element, url: str, content_selector: str | Non
         log.info("content selector %r matched nothing on %s; using rules", content_selector, url)
     prune(root, keep)
     heading = next((el for el in keep if tag_of(el) == "h1"), None)
-    region, raw = densest_region(root)
+    region, raw = densest_region(root, heading)
     return with_heading(pick(region, heading, raw), keep)
 
 

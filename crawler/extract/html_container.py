@@ -219,9 +219,14 @@ def _content_sibling(sib: lxml.etree._Element) -> bool:
     return 0 < n and ld == 0 and re.search(r"\.( |$)", text) is not None
 
 
-def densest_region(root: lxml.etree._Element) -> tuple[lxml.etree._Element, dict[lxml.etree._Element, float] | None]:
-    """Of the semantic main regions (<main>, [role=main], <article>, #content…), the one with most content; else <body>.
-    With it, the block scores of the whole page when they were needed to decide."""
+HEADING_REGION_SHARE = 0.1  # the h1's own region wins from this share of the densest region's content
+
+
+def densest_region(root: lxml.etree._Element, heading: lxml.etree._Element | None = None
+                   ) -> tuple[lxml.etree._Element, dict[lxml.etree._Element, float] | None]:
+    """Of the semantic main regions (<main>, [role=main], <article>, #content…), the one with most content, or the
+    h1's own when it holds a fair share of that; else <body>. With it, the block scores of the whole page when they
+    were needed to decide."""
     body = root.find("body")
     whole = body if body is not None else root
     regions = [el for el in root.iter("main", "article", "div", "section")
@@ -240,4 +245,8 @@ def densest_region(root: lxml.etree._Element) -> tuple[lxml.etree._Element, dict
             if a in region_set:
                 mass[a] += s
     best = max(regions, key=lambda r: mass[r])
+    if heading is not None and best not in heading.iterancestors() and heading not in best.iterancestors():
+        own = next((a for a in heading.iterancestors() if a in region_set), None)  # the h1's innermost region
+        if own is not None and mass[own] >= HEADING_REGION_SHARE * mass[best] and best not in own.iterancestors():
+            return own, raw  # the article under its headline, not a comment block or teaser feed beside it
     return (best if mass[best] >= 0.3 * total else whole), raw

@@ -84,3 +84,15 @@ def test_sitevision_footer_sharing_the_layout_class_stays_out(extra: str) -> Non
     got = extract_html(page(body), "https://x.se/g")
     assert got.text.startswith("Våld i nära relationer") and got.text.count("Våld i nära relationer") == 2
     assert "Organisationsnummer" not in got.text and "Postadress" not in got.text
+
+
+def test_the_h1s_main_region_beats_a_longer_comment_region_beside_it() -> None:
+    comments = "".join(f'<div class="comment-body"><p>Kommentar {i}: Tack för en bra och viktig text, jag håller med om allt '
+                       f'som står här och vill tillägga mycket mer, eftersom det angår oss alla i samhället varje dag.</p></div>'
+                       for i in range(10))
+    body = (f'<div role="main" id="a"><h1>Digitalt våld mot unga</h1><p>{PROSE}</p>'
+            f'<p>Digitalt våld kan vara hot, kränkningar eller spridning av bilder.</p></div>'
+            f'<div role="main" id="b"><h2>Kommentarer</h2>{comments}</div>')
+    got = extract_html(page(body), "https://x.se/h")
+    assert got.text.startswith("Våld i nära relationer") and "spridning av bilder" in got.text
+    assert "Kommentar 3" not in got.text
