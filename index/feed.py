@@ -58,7 +58,7 @@ def strict_match(gen: Generation, parsed: ParsedQuery) -> tuple[np.ndarray, np.n
             hits += m
             score += s
         need = len(queries) - 1 if len(queries) >= ALL_BUT_ONE_FROM else len(queries)
-        mask = hits >= need
+        mask = hits >= need if queries else np.zeros(gen.size, dtype=bool)  # only common words: as the search, nothing
         for member in gen.synonyms.expansions(gen.schema, parsed):
             words = tuple(member.split())
             m, s = match(gen, clause_query(gen.schema, words, len(words) > 1, weight=SYNONYM_WEIGHT))

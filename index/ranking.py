@@ -31,6 +31,8 @@ DELOMRADE_WEIGHT = 0.5  # within a sub-area filter: score × (1 - w + w × sub-a
 SUPERSEDED_WEIGHT = 0.5  # a version a newer one replaces: score × w, unless the query names a year or identifier
 FEW_HITS = 3  # fewer hits than this triggers the fuzzy fallback
 LOCAL_ORGANISATION_MARKERS = ("kommun", "region ", "regionen ", "landsting")
+NOTICE_ONLY_COMMON_WORDS = ("”{q}” har bara vanliga småord som sökningen inte tar hänsyn till. "
+                            "Skriv ett ämnesord, till exempel ”skyddat boende”.")
 
 
 def is_national(organisation: str) -> bool:
@@ -98,6 +100,8 @@ def rank(gen: Generation, parsed: ParsedQuery, request: SearchRequest, taxonomy:
     notices = [parsed.notice] if parsed.notice else []
     reader = gen.postings  # the searcher's reader, document frequencies cached
     q = build_query(schema, parsed, gen.synonyms, reader=reader, proximity=False)
+    if q is None and parsed.positive:  # "och det är", "hur": nothing the analyzer keeps, so no spelling hint either
+        notices.append(NOTICE_ONLY_COMMON_WORDS.format(q=parsed.text))
     mask, scores = match(gen, q)
     allowed = table.allowed(request.filters)
     corrections, suggestion = corrections_for(gen, parsed) if parsed.positive else ({}, None)

@@ -80,3 +80,8 @@ def test_words_the_analyzer_drops_are_not_required_in_a_feed(service: SearchServ
     # "till", "som", "för" have no query; counting them made every word required and more, so the feed was empty
     items = slugs_of(service.feed(SearchRequest(q="stöd till barn som utsätts för våld")))
     assert items == ["vald-2"]
+
+
+def test_a_feed_of_only_common_words_is_empty_like_its_search(service: SearchService) -> None:
+    assert service.search(SearchRequest(q="hur är det")).total == 0
+    assert service.feed(SearchRequest(q="hur är det")) == []

@@ -104,6 +104,14 @@ def test_a_question_finds_the_page_about_its_content_words(service: SearchServic
     assert found(service, "hur pratar man med barn om våld")[0] == "fraga"
 
 
+def test_a_query_of_only_common_words_says_so_instead_of_nothing(service: SearchService) -> None:
+    for q in ("och det är", "hur"):
+        response = service.search(SearchRequest(q=q))
+        assert response.total == 0
+        assert response.notice is not None and "vanliga småord" in response.notice
+    assert service.search(SearchRequest(q="hur pratar man med barn om våld")).notice is None
+
+
 # -- derived forms, missing spaces, genitives --------------------------------------------------------------
 
 
