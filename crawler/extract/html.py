@@ -10,6 +10,7 @@ import logging
 import re
 from collections.abc import Iterable
 from datetime import date
+from urllib.parse import urlsplit
 
 import lxml.etree
 
@@ -89,6 +90,24 @@ def _containers(root: lxml.etree._Element, url: str, content_selector: str | Non
     return with_heading(pick(region, heading, raw), keep)
 
 
+START_PATHS = {"", "sv", "en", "start", "startsida", "index.html", "index.php", "default.aspx"}
+
+
+def is_logo(h1: lxml.etree._Element) -> bool:
+    """A site logo marked up as an h1: its text (or image) is all one link to the site's start page."""
+    links = list(h1.iter("a"))
+    if len(links) != 1:
+        return False
+    href = (links[0].get("href") or "").strip()
+    if not href or href.startswith("#"):
+        return False
+    try:
+        path = urlsplit(href).path
+    except ValueError:
+        return False
+    return path.strip("/").lower() in START_PATHS and text_of(links[0]) == text_of(h1)
+
+
 NEAR_DATE_MAX = 160  # characters: a longer block that opens with a date label is a paragraph
 
 
@@ -165,7 +184,7 @@ def extract_html(body: bytes, url: str, content_type: str | None = None, *,
     page_title = head_title(root, meta)
     json_ld = [el.text or "" for el in root.iter("script") if (el.get("type") or "").lower() == "application/ld+json"]
     time_dates = [el.get("datetime", "") for el in root.iter("time") if el.get("datetime")]
-    first_h1 = next(root.iter("h1"), None)
+    first_h1 = next((h for h in root.iter("h1") if not is_logo(h)), None)
     h1_text = text_of(first_h1) if first_h1 is not None else ""
 
     for sel in drop_selectors:
@@ -206,7 +225,7 @@ def extract_html(body: bytes, url: str, content_type: str | None = None, *,
     if modified and published and modified < published:
         modified = None
 
-    h1 = next((h for c in containers for h in (text_of(e) for e in c.iter("h1")) if h), "") or h1_text
+    h1 = next((h for c in containers for h in (text_of(e) for e in c.iter("h1") if not is_logo(e)) if h), "") or h1_text
     title = h1 or strip_site_suffix(meta.get("og:title", ""), meta.get("og:site_name", "")) or page_title \
         or (headings[0] if headings else "")
     description = norm(meta.get("description") or meta.get("og:description") or "")[:1000]

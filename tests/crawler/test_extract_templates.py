@@ -96,3 +96,17 @@ def test_the_h1s_main_region_beats_a_longer_comment_region_beside_it() -> None:
     got = extract_html(page(body), "https://x.se/h")
     assert got.text.startswith("Våld i nära relationer") and "spridning av bilder" in got.text
     assert "Kommentar 3" not in got.text
+
+
+def test_a_logo_marked_up_as_h1_is_not_the_title() -> None:
+    body = ('<header><h1 class="logo"><a href="https://www.kommun.se/"><img alt="" src="l.png">Kommunen</a></h1>'
+            '<ul><li><a href="/a">Start</a></li><li><a href="/b">Om oss</a></li></ul></header>'
+            f'<div class="page"><div class="main-col"><h2>Skyddat boende för unga</h2><p>{PROSE}</p><p>{PROSE}</p></div></div>')
+    html = page(body, "Skyddat boende för unga - Kommunen").replace(
+        b"</head>", b'<meta property="og:title" content="Skyddat boende f\xc3\xb6r unga"></head>')
+    got = extract_html(html, "https://www.kommun.se/boende")
+    assert got.title == "Skyddat boende för unga"
+    assert got.text.startswith("Våld i nära relationer")
+    linked = extract_html(page(f'<main><h1><a href="/nyheter/ny-lag">Ny lag om kontaktförbud</a></h1><p>{PROSE}</p></main>'),
+                          "https://x.se/nyheter/ny-lag")
+    assert linked.title == "Ny lag om kontaktförbud"  # a headline linking to its own article is the title
