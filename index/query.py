@@ -337,7 +337,8 @@ def proximity_pairs(schema: Any, parsed: ParsedQuery) -> list[tuple[str, str]]:
 def _accentless_fields(schema: Any, reader: Any, words: Sequence[str]) -> tuple[tuple[str, float], ...]:
     """Field weights for a clause, deciding what the å/ä/ö-folded field may add (no false friends).
 
-    Words the index does not know: folded is trusted fully ("vald i nara" → "våld i nära"), unless typed with
+    Words the index does not know (one unknown word of a quoted phrase is enough): folded is trusted fully
+    ("vald i nara" → "våld i nära"; for a phrase as a bag of words, folded has no positions), unless typed with
     å/ä/ö and their accentless spelling is a word of its own ("Brå" must not find "bra"). Known words typed
     with å/ä/ö get nothing from it ("äldre" must not find "aldrig"); typed without, folded helps only if they
     are far rarer than their folded twins ("mal" beside thousands of "mål"), else not at all."""
@@ -345,12 +346,16 @@ def _accentless_fields(schema: Any, reader: Any, words: Sequence[str]) -> tuple[
         return FIELD_WEIGHTS
     text = " ".join(words)
     exact = folded = twin = 0
+    unknown = False  # some word of the clause is unknown: a phrase "vald i nara relationer" as much as one word
     for stem, _ in analyze(schema, "body", text):
-        exact = max(exact, reader.doc_frequency("body", stem), reader.doc_frequency("title", stem) if "title" in schema else 0)
+        df = max(reader.doc_frequency("body", stem), reader.doc_frequency("title", stem) if "title" in schema else 0)
+        exact = max(exact, df)
         folded = max(folded, reader.doc_frequency("folded", fold(stem)))
-        if fold(stem) != stem:  # typed with å/ä/ö: is its accentless spelling a word of its own ("Brå" → "bra")?
-            twin = max(twin, reader.doc_frequency("body", fold(stem)))
-    if not exact:
+        if not df:
+            unknown = True
+            if fold(stem) != stem:  # typed with å/ä/ö: is its accentless spelling a word of its own ("Brå" → "bra")?
+                twin = max(twin, reader.doc_frequency("body", fold(stem)))
+    if unknown:
         if twin:
             return NO_FOLDED_FIELDS
         return tuple((f, 2.0 if f == "folded" else w) for f, w in FIELD_WEIGHTS)

@@ -89,6 +89,12 @@ def test_the_folded_fallback_still_finds_words_typed_without_diacritics(service:
     assert "psykiskt" in found(service, "psykiskt vald")
 
 
+def test_a_quoted_phrase_typed_without_diacritics_is_found_like_the_words(service: SearchService) -> None:
+    # "psykiskt" is known, "vald" is not: one unknown word lets the folded field help, as it does unquoted
+    assert found(service, '"psykiskt vald"') == ["psykiskt"]
+    assert "psykiskt" in found(service, '"psykiskt våld"')
+
+
 # -- question and function words --------------------------------------------------------------------------
 
 
