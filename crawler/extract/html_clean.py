@@ -71,6 +71,9 @@ WIDGET_PHRASES = re.compile(
 # A small box that opens with one of these headings is a contact or help box beside the content.
 BOX_HEADINGS = re.compile(r"^(?:kontakt|kontakta oss|frågor\??|har du frågor\??|kontaktperson(?:er)?|kontaktuppgifter)$",
                           re.IGNORECASE)
+# A section that opens with one of these headings is a teaser list beside the content ("Senaste nyheterna").
+LIST_HEADINGS = re.compile(r"^(?:senaste nyheterna|senaste nytt|fler nyheter|fler artiklar|mest lästa|andra läser också)$",
+                           re.IGNORECASE)
 DATE_LINE = re.compile(r"^(?:publicerad|publicerat|senast uppdaterad|senast ändrad|uppdaterad|granskad|"
                        r"senast granskad|sidan uppdaterades|datum)\b", re.IGNORECASE)
 SENTENCE_WORDS = 5  # words after a date line's date that end in . ! or ? are a sentence (kept)
@@ -265,6 +268,10 @@ def clean_container(container: lxml.etree._Element, keep: set[lxml.etree._Elemen
         if BOX_HEADINGS.match(text) and tag_of(el) in ("h2", "h3", "h4", "strong", "p") and el is not container:
             box = el.getparent()
             if box is not None and box is not container and el is box[0] and text_len(box) < 300 and not protected(box):
+                drop(box)
+        elif LIST_HEADINGS.match(text) and tag_of(el) in ("h2", "h3", "h4"):
+            box = el.getparent()
+            if box is not None and box is not container and el is box[0] and not protected(box):
                 drop(box)
         elif WIDGET_PHRASES.match(text):
             target = _widget_block(el, container)

@@ -6,7 +6,7 @@ import re
 
 import lxml.etree
 
-from crawler.extract.html_clean import BOX_HEADINGS, WIDGET_PHRASES, link_len, text_len
+from crawler.extract.html_clean import BOX_HEADINGS, LIST_HEADINGS, WIDGET_PHRASES, link_len, text_len
 from crawler.extract.html_parse import tag_of
 
 PARA_TAGS = ("p", "pre", "td", "blockquote", "dd", "li")
@@ -187,7 +187,7 @@ def _near_heading(top: lxml.etree._Element, final: dict[lxml.etree._Element, flo
 def _widget(el: lxml.etree._Element) -> bool:
     """A box that opens with a widget phrase or a contact heading ("Frågor?", "Dela sidan")."""
     first = next((str(t).strip() for t in el.itertext() if str(t).strip()), "")
-    return bool(BOX_HEADINGS.match(first) or WIDGET_PHRASES.match(first))
+    return bool(BOX_HEADINGS.match(first) or WIDGET_PHRASES.match(first) or LIST_HEADINGS.match(first))
 
 
 ORG_NR = re.compile(r"\b(?:organisationsnummer|org\.?\s?nr\.?)\s*:?\s*\d{6}-?\d{4}\b", re.IGNORECASE)

@@ -110,3 +110,13 @@ def test_a_logo_marked_up_as_h1_is_not_the_title() -> None:
     linked = extract_html(page(f'<main><h1><a href="/nyheter/ny-lag">Ny lag om kontaktförbud</a></h1><p>{PROSE}</p></main>'),
                           "https://x.se/nyheter/ny-lag")
     assert linked.title == "Ny lag om kontaktförbud"  # a headline linking to its own article is the title
+
+
+def test_a_news_teaser_section_inside_main_stays_out() -> None:
+    teasers = "".join(f'<article><h3><a href="/n{i}">Nyhet {i} om människohandel</a></h3>'
+                      f'<p>Ingress om nyhet {i} med några fler ord här.</p></article>' for i in range(6))
+    body = (f'<main id="main"><article><h1>Prostitution och människohandel</h1><p>{PROSE}</p><p>{PROSE}</p></article>'
+            f'<section class="news"><h2>Senaste nyheterna</h2>{teasers}</section></main>')
+    got = extract_html(page(body), "https://x.se/i")
+    assert got.text.count("Våld i nära relationer") == 2
+    assert "Nyhet 2" not in got.text and "Ingress om nyhet" not in got.text
