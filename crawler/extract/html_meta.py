@@ -42,6 +42,9 @@ def strip_site_suffix(title: str, site_name: str = "") -> str:
                 return title[: -len(sep + site_name)].strip()
     seps = list(TITLE_SEPARATORS.finditer(title))
     if seps and seps[-1].start() > 0:
+        tail = title[seps[-1].end():].lower()
+        if site_name and not any(w in tail for w in site_name.lower().split() if len(w) >= 4):
+            return title  # the site is named and this is no part of it: "Barnahus – samverkan kring barn"
         return title[: seps[-1].start()].strip()
     return title
 

@@ -120,3 +120,14 @@ def test_a_news_teaser_section_inside_main_stays_out() -> None:
     got = extract_html(page(body), "https://x.se/i")
     assert got.text.count("Våld i nära relationer") == 2
     assert "Nyhet 2" not in got.text and "Ingress om nyhet" not in got.text
+
+
+def test_og_title_with_a_dash_keeps_its_second_half_when_the_site_is_named_apart() -> None:
+    head = (b'<meta property="og:title" content="Barnahus \xe2\x80\x93 samverkan kring barn">'
+            b'<meta property="og:site_name" content="Socialstyrelsen"></head>')
+    got = extract_html(page(f'<div id="content"><p>{PROSE}</p><p>{PROSE}</p></div>', "Start | Socialstyrelsen")
+                       .replace(b"</head>", head), "https://x.se/j")
+    assert got.title == "Barnahus – samverkan kring barn"
+    suffixed = extract_html(page(f'<main><p>{PROSE}</p></main>', "Barnahus | Socialstyrelsen.se").replace(
+        b"</head>", b'<meta property="og:site_name" content="Socialstyrelsen"></head>'), "https://x.se/k")
+    assert suffixed.title == "Barnahus"  # the site's name, spelled a little differently, still goes
