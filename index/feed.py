@@ -22,6 +22,7 @@ from index.query import (
     clause_query,
     content_clauses,
     decompound_queries,
+    synonym_query,
     typed_clause_query,
     word_expansions,
 )
@@ -61,7 +62,7 @@ def strict_match(gen: Generation, parsed: ParsedQuery) -> tuple[np.ndarray, np.n
         mask = hits >= need if queries else np.zeros(gen.size, dtype=bool)  # only common words: as the search, nothing
         for member in gen.synonyms.expansions(gen.schema, parsed):
             words = tuple(member.split())
-            m, s = match(gen, clause_query(gen.schema, words, len(words) > 1, weight=SYNONYM_WEIGHT))
+            m, s = match(gen, synonym_query(gen.schema, words, SYNONYM_WEIGHT))
             mask |= m
             score += s
     for c in parsed.negative:

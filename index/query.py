@@ -364,6 +364,16 @@ def _accentless_fields(schema: Any, reader: Any, words: Sequence[str]) -> tuple[
     return NO_FOLDED_FIELDS
 
 
+def synonym_query(schema: Any, words: Sequence[str], weight: float) -> wq.Query | None:
+    """A synonym or long form as the taxonomy or a text spells it; more than one word is a phrase. The folded field
+    (no positions) only scores pages that match exactly: "Barns behov i centrum" must not find every page that has
+    barn, behov and centrum somewhere."""
+    phrase = len(words) > 1
+    q = clause_query(schema, words, phrase, weight=weight, fields=NO_FOLDED_FIELDS)
+    folded = clause_query(schema, words, phrase, weight=weight, fields=FOLDED_FIELD)
+    return q if q is None or folded is None else wq.Or([q, wq.Require(folded, q)])
+
+
 def typed_clause_query(schema: Any, reader: Any, c: Clause) -> wq.Query | None:
     """A typed clause in every field; the folded field only where ``_accentless_fields`` allows it."""
     fields = _accentless_fields(schema, reader, c.words)
@@ -403,7 +413,7 @@ def build_query(schema: Any, parsed: ParsedQuery, synonyms: SynonymTable | None 
             # a phrase scores the sum of its words: a long form ("Inspektionen för vård och omsorg" for "IVO")
             # is one thing, so it counts the mean of its words, not three or four times a typed word
             n = len(analyze(schema, "body", member)) if "body" in schema else 1
-            q = clause_query(schema, words, len(words) > 1, weight=SYNONYM_WEIGHT / max(1, n))
+            q = synonym_query(schema, words, SYNONYM_WEIGHT / max(1, n))
             if q is not None:
                 subs.append(q)
     # Proximity: adjacent typed words near each other in the body earn a bonus.

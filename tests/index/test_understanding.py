@@ -69,6 +69,20 @@ def test_the_folded_fallback_does_not_find_false_friends(service: SearchService,
     assert false_friend not in hits
 
 
+def test_an_abbreviations_long_form_is_a_phrase_in_search_and_feed(tmp_path: Path) -> None:
+    # the taxonomy's [SKR, Sveriges Kommuner och Regioner]: a page that only has its words apart is not about SKR
+    settings = settings_for(tmp_path)
+    pages = {"skr": ("Stöd till kommunerna", "Sveriges Kommuner och Regioner har tagit fram ett stöd."),
+             "apart": ("Statistik", "Regioner och kommuner i hela Sveriges län rapporterar varje år.")}
+    publish(settings, [make_document(url=f"{BASE}/{slug}", title=t, text=x) for slug, (t, x) in pages.items()])
+    svc = SearchService(settings)
+    try:
+        assert found(svc, "SKR") == ["skr"]
+        assert [i.hit.url.removeprefix(BASE + "/") for i in svc.feed(SearchRequest(q="SKR"))] == ["skr"]
+    finally:
+        svc.close()
+
+
 def test_an_unknown_word_typed_with_diacritics_does_not_find_its_accentless_twin(tmp_path: Path) -> None:
     # no page names Brå; "bra" (good) is a word of its own, not Brå without its ring
     settings = settings_for(tmp_path)
