@@ -131,3 +131,12 @@ def test_og_title_with_a_dash_keeps_its_second_half_when_the_site_is_named_apart
     suffixed = extract_html(page(f'<main><p>{PROSE}</p></main>', "Barnahus | Socialstyrelsen.se").replace(
         b"</head>", b'<meta property="og:site_name" content="Socialstyrelsen"></head>'), "https://x.se/k")
     assert suffixed.title == "Barnahus"  # the site's name, spelled a little differently, still goes
+
+
+@pytest.mark.parametrize("item", ['<ul><li>Punkt {i} om stöd, skydd och hjälp för våldsutsatta.',
+                                  '<div class="item"><p>Punkt {i} om stöd, skydd och hjälp för våldsutsatta.',
+                                  '<font face="Arial"><p>Punkt {i} om stöd, skydd och hjälp för våldsutsatta.</p>'])
+def test_hundreds_of_unclosed_tags_do_not_cut_the_page_off(item: str) -> None:
+    items = "".join(item.format(i=i) for i in range(300))
+    got = extract_html(page(f"<main><h1>Gammal sida</h1>{items}</main>"), "https://x.se/l")
+    assert "Punkt 0 om stöd" in got.text and "Punkt 299 om stöd" in got.text
