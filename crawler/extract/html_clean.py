@@ -287,6 +287,8 @@ def _drop_line(el: lxml.etree._Element, text: str, container: lxml.etree._Elemen
     """A short block that is a link line ("Read more: …"), an ad label or a date line goes."""
     target = _block_of(el, container)
     if target is None or target in keep:
+        if el is not target and el not in keep and tag_of(el) == "time" and is_date_only(text_of(el)):
+            drop(el)  # a <time> beside the h1 in its <header>: the date is read before the text is
         return
     if LINE_PHRASES.match(text):
         if text_len(target) < LINE_MAX and not protected(target) and text_of(target).lower().startswith(text[:20].lower()):

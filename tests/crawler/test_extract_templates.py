@@ -140,3 +140,12 @@ def test_hundreds_of_unclosed_tags_do_not_cut_the_page_off(item: str) -> None:
     items = "".join(item.format(i=i) for i in range(300))
     got = extract_html(page(f"<main><h1>Gammal sida</h1>{items}</main>"), "https://x.se/l")
     assert "Punkt 0 om stöd" in got.text and "Punkt 299 om stöd" in got.text
+
+
+def test_a_time_beside_the_h1_in_its_header_dates_the_page_and_leaves_the_text() -> None:
+    body = ('<article><header><h1>Ny lag om kontaktförbud</h1><p>Från den 1 juli skärps reglerna om kontaktförbud för den '
+            'som utsatt en närstående.</p><time datetime="2024-06-20">20 juni 2024</time></header>'
+            f'<div class="post-body"><p>{PROSE}</p><p>{PROSE}</p></div></article>')
+    got = extract_html(page(body), "https://x.se/m")
+    assert got.published == date(2024, 6, 20)
+    assert "20 juni 2024" not in got.text and got.text.startswith("Från den 1 juli")
