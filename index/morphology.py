@@ -29,7 +29,10 @@ WORDLIST_PATH = Path("/usr/share/dict/swedish")
 MIN_PART = 4  # shortest first or last part of a compound
 SHORT_PARTS = frozenset({"hot", "rån", "sex", "köp", "hat", "nät", "liv", "hem", "hus", "lön", "tid", "lag"})
 # Words that look like compounds of known words but are not (false friends).
-NEVER_SPLIT = frozenset({"hotell", "hotelse", "från", "fråga", "frågor", "förslag", "försvar", "förslags"})
+NEVER_SPLIT = frozenset({"hotell", "hotelse", "från", "fråga", "frågor", "förslag", "försvar", "förslags", "förtryck"})
+# Prefixes spelled like a word: "misshandel", "missbruk", "misstanke" are no compounds of the noun "miss"
+# (a search for "misshandel" found pages with "missbruk" and "människohandel").
+NEVER_FIRST_PARTS = frozenset({"miss"})
 MAX_SPLIT_LEN = 40
 DEFINITE_SUFFIXES = ("ets", "ens", "et", "en", "ns", "n")
 GENITIVE_PLURALS = ("ers", "ars", "ors")  # genitive -s after an indefinite plural
@@ -286,6 +289,8 @@ def split_compound(word: str, depth: int = 0) -> Split | None:
     best: tuple[tuple[int, int, int, int, int], Split] | None = None
     for i in range(3, n - 2):
         left, head = word[:i], word[i:]
+        if left in NEVER_FIRST_PARTS:
+            continue
         head_sub: Split | None = None
         if not _head_known_default(head):
             if len(head) < 6 or depth >= 2:

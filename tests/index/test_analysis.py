@@ -57,7 +57,11 @@ def test_a_compound_query_stays_whole_and_matches_the_compound() -> None:
     assert q("kvinnofridsarbete")[0] not in idx("kvinnofrid och arbete")
 
 
-@pytest.mark.parametrize("word, not_part", [("från", "rån"), ("hotell", "hot"), ("förslag", "lag")])
+@pytest.mark.parametrize("word, not_part", [
+    ("från", "rån"), ("hotell", "hot"), ("förslag", "lag"),
+    ("förtryck", "fört"), ("förtrycket", "ryck"), ("hedersförtryck", "fört"),  # "fört" (brought) + "ryck" (jerk)
+    ("misshandel", "handel"), ("misshandel", "miss"), ("barnmisshandel", "handel"), ("missbruk", "bruk"),  # miss- prefix
+])
 def test_false_friends_are_not_split(word: str, not_part: str) -> None:
     assert q(not_part)[0] not in idx(word)
 

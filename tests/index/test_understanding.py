@@ -154,6 +154,22 @@ def test_a_participle_finds_the_noun_but_the_typed_form_ranks_first(service: Sea
     assert found(service, "misshandlad") == ["misshandel"]
 
 
+def test_a_prefix_word_is_no_compound_of_its_lookalike_parts(tmp_path: Path) -> None:
+    settings = settings_for(tmp_path)
+    pages = {"misshandel": ("Misshandel i nära relation", "Misshandel är ett brott."),
+             "other": ("Missbruk och människohandel", "Personer med missbruk utsätts oftare för människohandel."),
+             "fortryck": ("Hedersrelaterat förtryck", "Förtrycket tar sig många uttryck."),
+             "fort": ("Fört protokoll", "Protokoll har fört vid mötet, ett ryck i arbetet.")}
+    publish(settings, [make_document(url=f"{BASE}/{slug}", title=t, text=x) for slug, (t, x) in pages.items()])
+    svc = SearchService(settings)
+    try:
+        assert found(svc, "misshandel") == ["misshandel"]  # not miss(bruk) + (människo)handel
+        assert found(svc, "förtryck") == ["fortryck"]  # not fört + ryck
+        assert found(svc, "fört") == ["fort"]
+    finally:
+        svc.close()
+
+
 def test_a_derived_form_weighs_more_when_the_texts_rarely_use_the_typed_one(tmp_path: Path) -> None:
     assert derivation_weight(3000, 600) == pytest.approx(0.5 + 0.5 * 600 / 3600)  # "regeringen" → "reger": little
     assert derivation_weight(1, 104) == DERIVATION_MAX_WEIGHT  # "prostituerade" → "prostitution": nearly the word
