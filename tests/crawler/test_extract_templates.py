@@ -149,3 +149,17 @@ def test_a_time_beside_the_h1_in_its_header_dates_the_page_and_leaves_the_text()
     got = extract_html(page(body), "https://x.se/m")
     assert got.published == date(2024, 6, 20)
     assert "20 juni 2024" not in got.text and got.text.startswith("Från den 1 juli")
+
+
+ORGS = ["Kvinnofridslinjen", "Roks – Riksorganisationen för kvinnojourer", "Unizon", "Brottsofferjouren", "Terrafem",
+        "Män för jämställdhet", "Föreningen Tris", "Barnens rätt i samhället (Bris)"]
+
+
+def test_a_main_that_is_a_list_of_links_keeps_them_but_a_breadcrumb_trail_goes() -> None:
+    links = "".join(f'<li><a href="https://org{i}.example.se/">{o}</a></li>' for i, o in enumerate(ORGS))
+    got = extract_html(page(f'<main><h1>Här kan du få stöd</h1><ul>{links}</ul></main>{FOOTER}'), "https://x.se/n")
+    assert "Kvinnofridslinjen" in got.text and "Barnens rätt i samhället (Bris)" in got.text
+    short = extract_html(page('<main><ul><li><a href="/">Start</a></li><li><a href="/stod">Stöd och hjälp</a></li>'
+                              '<li><a href="/stod/linjen">Kvinnofridslinjen</a></li></ul><h1>Kvinnofridslinjen</h1>'
+                              '<p>Ring 020-50 50 50, dygnet runt, gratis.</p></main>'), "https://x.se/o")
+    assert short.text == "Ring 020-50 50 50, dygnet runt, gratis."
