@@ -336,7 +336,8 @@ def _drop_link_lists(container: lxml.etree._Element, keep: set[lxml.etree._Eleme
     outer = [el for el in doomed if not any(a in doomed for a in el.iterancestors())]
     listed = sum(sizes[el][0] for el in outer)
     rest = sizes[container][0] - listed - sum(sizes[h][0] for h in container.iter("h1"))
-    if listed >= LINK_PAGE_LISTED and rest < LINK_PAGE_REST and (tag_of(container) in ("main", "article") or container.get("role") == "main"):
+    landmark = tag_of(container) in ("main", "article") or container.get("role") == "main"
+    if landmark and listed >= LINK_PAGE_LISTED and rest < LINK_PAGE_REST:
         return  # the links are the page (a list of support organisations under its h1), not furniture beside it
     for el in outer:
         if el.getparent() is not None:
