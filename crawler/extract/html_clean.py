@@ -269,7 +269,7 @@ def clean_container(container: lxml.etree._Element, keep: set[lxml.etree._Elemen
     for el, text in list(_text_nodes(container)):
         if BOX_HEADINGS.match(text) and tag_of(el) in ("h2", "h3", "h4", "strong", "p") and el is not container:
             box = el.getparent()
-            if box is not None and box is not container and el is box[0] and text_len(box) < 300 and not protected(box):
+            if box is not None and box is not container and el is box[0] and _contact_box(box) and not protected(box):
                 drop(box)
         elif LIST_HEADINGS.match(text) and tag_of(el) in ("h2", "h3", "h4"):
             box = el.getparent()
@@ -305,6 +305,15 @@ def _drop_line(el: lxml.etree._Element, text: str, container: lxml.etree._Elemen
         if before is not None and tag_of(before) in ("h2", "h3", "h4", "h5", "h6") and before not in keep:
             drop(before)
         drop(target)
+
+
+CONTACT_DATA = re.compile(r"@|\btel(?:efon)?\b|\be-?post\b", re.IGNORECASE)
+
+
+def _contact_box(box: lxml.etree._Element) -> bool:
+    """Small enough to be a contact box: short, or longer but listing people's phones and e-mail addresses."""
+    n = text_len(box)
+    return n < 300 or (n < 1200 and CONTACT_DATA.search(text_of(box)) is not None)
 
 
 def _sentence_after_date(line: str) -> bool:

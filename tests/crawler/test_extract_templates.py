@@ -163,3 +163,18 @@ def test_a_main_that_is_a_list_of_links_keeps_them_but_a_breadcrumb_trail_goes()
                               '<li><a href="/stod/linjen">Kvinnofridslinjen</a></li></ul><h1>Kvinnofridslinjen</h1>'
                               '<p>Ring 020-50 50 50, dygnet runt, gratis.</p></main>'), "https://x.se/o")
     assert short.text == "Ring 020-50 50 50, dygnet runt, gratis."
+
+
+def test_a_kontakt_box_listing_several_people_goes_but_a_contact_section_in_prose_stays() -> None:
+    people = "".join(f'<div class="person"><p><strong>Person {i} Svensson</strong></p><p>Utvecklingsledare, Enheten för '
+                     f'social hållbarhet</p><p>Telefon: 010-22{i} 33 44</p><p>E-post: person{i}.svensson@lansstyrelsen.se</p>'
+                     f'</div>' for i in range(3))
+    got = extract_html(page(f'<main><h1>Regional samordning</h1><p>{PROSE}</p><p>{PROSE}</p>'
+                            f'<div class="sv-portlet"><h2>Kontakt</h2>{people}</div></main>'), "https://x.se/q")
+    assert "Svensson" not in got.text and got.text.count("Våld i nära relationer") == 2
+    how = ("Du som är utsatt kan vända dig till socialtjänsten i din kommun, som har ansvar för att ge stöd och skydd. "
+           "Om du inte vet vart du ska vända dig kan du börja med att ringa en kvinnojour eller en stödlinje, "
+           "som kan hjälpa dig vidare och följa med dig vid de första mötena om du vill det. ") * 2
+    kept = extract_html(page(f'<main><h1>Stöd</h1><p>{PROSE}</p><p>{PROSE}</p><p>{PROSE}</p><section><h2>Kontakt</h2><p>{how}</p>'
+                             f'</section></main>'), "https://x.se/r")
+    assert "kan du börja med att ringa en kvinnojour" in kept.text
