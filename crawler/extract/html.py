@@ -219,9 +219,9 @@ def extract_html(body: bytes, url: str, content_type: str | None = None, *,
     published, modified = dates.find_labelled(raw_text)
     meta_pub, meta_mod = dates.from_meta(meta)
     ld_pub, ld_mod = dates.from_json_ld(json_ld)
-    published = published or meta_pub or ld_pub or next(
-        (d for d in map(dates.parse_date, time_dates) if d), None) or near_pub or next(iter(dates.find_dates(text[:1000])), None)
     modified = modified or meta_mod or ld_mod or near_mod
+    published = published or meta_pub or ld_pub or next((d for d in map(dates.parse_date, time_dates) if d), None) \
+        or near_pub or next((d for d in dates.find_dates(text[:1000]) if d != modified), None)  # not "Senast ändrad …"
     if modified and published and modified < published:
         modified = None
 

@@ -178,3 +178,10 @@ def test_a_kontakt_box_listing_several_people_goes_but_a_contact_section_in_pros
     kept = extract_html(page(f'<main><h1>Stöd</h1><p>{PROSE}</p><p>{PROSE}</p><p>{PROSE}</p><section><h2>Kontakt</h2><p>{how}</p>'
                              f'</section></main>'), "https://x.se/r")
     assert "kan du börja med att ringa en kvinnojour" in kept.text
+
+
+def test_a_last_changed_line_is_not_taken_for_the_publication_date() -> None:
+    body = (f'<table><tr><td class="text"><b>Våld mot kvinnor i länet</b><br><br>{PROSE}<br>{PROSE}<br><br>'
+            f'<i>Senast ändrad 2019-03-04</i></td></tr></table>')
+    got = extract_html(page(body), "https://x.se/s")
+    assert got.modified == date(2019, 3, 4) and got.published is None
