@@ -10,7 +10,7 @@ from typing import cast
 
 import lxml.etree
 
-from crawler.extract import dates
+from crawler.extract import html_lines as lines
 from crawler.extract.html_lines import DATE_LABEL, DATE_MAX, LINE_MAX, LINE_PHRASES, SIGNUP, SIGNUP_MAX, is_date_only
 from crawler.extract.html_parse import tag_of, text_of
 
@@ -78,7 +78,6 @@ LIST_HEADINGS = re.compile(r"^(?:senaste nyheterna|senaste nytt|fler nyheter|fle
                            re.IGNORECASE)
 DATE_LINE = re.compile(r"^(?:publicerad|publicerat|senast uppdaterad|senast ändrad|uppdaterad|granskad|"
                        r"senast granskad|sidan uppdaterades|datum)\b", re.IGNORECASE)
-SENTENCE_WORDS = 5  # words after a date line's date that end in . ! or ? are a sentence (kept)
 BLOCK_TAGS = {"p", "div", "section", "article", "main", "h1", "h2", "h3", "h4", "h5", "h6", "ul", "ol", "li",
               "dl", "dt", "dd", "table", "thead", "tbody", "tfoot", "tr", "blockquote", "pre", "figure",
               "figcaption", "header", "footer", "address", "hr", "form", "fieldset", "details", "summary",
@@ -296,7 +295,7 @@ def _drop_line(el: lxml.etree._Element, text: str, container: lxml.etree._Elemen
         if text_len(target) < LINE_MAX and not protected(target) and text_of(target).lower().startswith(text[:20].lower()):
             drop(target)
     elif DATE_LINE.match(text) or DATE_LABEL.match(text):
-        if text_len(target) < DATE_MAX and not _sentence_after_date(text_of(target)):
+        if text_len(target) < DATE_MAX and not lines.sentence_after_date(text_of(target)):
             drop(target)
     elif is_date_only(text) and is_date_only(text_of(target)):
         drop(target)
@@ -314,16 +313,6 @@ def _contact_box(box: lxml.etree._Element) -> bool:
     """Small enough to be a contact box: short, or longer but listing people's phones and e-mail addresses."""
     n = text_len(box)
     return n < 300 or (n < 1200 and CONTACT_DATA.search(text_of(box)) is not None)
-
-
-def _sentence_after_date(line: str) -> bool:
-    """Does a date line go on with a sentence of its own ("Publicerad 2024-01-01. Rapporten beskriver …", a
-    listing's excerpt), which is content, not a label?"""
-    m = dates.DATE_RE.search(line)
-    if m is None:
-        return False
-    rest = line[m.end():].lstrip(" .,:;|–—-")
-    return len(rest.split()) >= SENTENCE_WORDS and rest.rstrip()[-1:] in ".!?"
 
 
 def _drop_link_lists(container: lxml.etree._Element, keep: set[lxml.etree._Element],

@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import re
 
+from crawler.extract import dates
+
 # A short block that starts with one of these is a link line or label under or after the text, not the text.
 LINE_PHRASES = re.compile(
     r"^(?:read more(?:\s*:|$)|weiterlesen|mehr lesen|lire la suite|leer más|leia mais|läs mer:|läs också:|also read(?:\s*:|$)|"
@@ -73,3 +75,16 @@ def is_date_only(text: str) -> bool:
             continue
         return False
     return named > 0 or _NUMERIC_DATE.fullmatch(text.strip(" |")) is not None
+
+
+SENTENCE_WORDS = 5  # words after a date line's date that end in . ! or ? are a sentence (kept)
+
+
+def sentence_after_date(line: str) -> bool:
+    """Does a date line go on with a sentence of its own ("Publicerad 2024-01-01. Rapporten beskriver …", a
+    listing's excerpt), which is content, not a label?"""
+    m = dates.DATE_RE.search(line)
+    if m is None:
+        return False
+    rest = line[m.end():].lstrip(" .,:;|–—-")
+    return len(rest.split()) >= SENTENCE_WORDS and rest.rstrip()[-1:] in ".!?"
