@@ -4,8 +4,9 @@ from __future__ import annotations
 
 import re
 
-# control characters, replacement characters, zero-width marks and soft hyphens ("Mit&shy;tel&shy;al&shy;ter")
-CONTROL_RE = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\x7f-\x9f\xad\ufffd\ufeff\u200b\u2060]")
+# control characters, replacement characters, zero-width marks and soft hyphens ("Mit&shy;tel&shy;al&shy;ter"); the
+# zero-width (non-)joiners and direction marks too, which pasted text leaves inside words ("poj\u200ckar")
+CONTROL_RE = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\x7f-\x9f\xad\ufffd\ufeff\u200b-\u200f\u2060]")
 WS_RE = re.compile(r"[ \t\r\f\v\u00a0\u2000-\u200a\u202f\u205f\u3000]+")
 
 

@@ -185,3 +185,10 @@ def test_a_last_changed_line_is_not_taken_for_the_publication_date() -> None:
             f'<i>Senast ändrad 2019-03-04</i></td></tr></table>')
     got = extract_html(page(body), "https://x.se/s")
     assert got.modified == date(2019, 3, 4) and got.published is None
+
+
+def test_zero_width_joiners_and_direction_marks_leave_words_whole() -> None:
+    got = extract_html(page("<main><h1>Stöd</h1><p>Hedersrelaterat för&shy;tryck drab\u200bbar flickor och poj\u200ckar, "
+                            "kvin\u200dnor och\u200e män i hela landet, enligt den nationella kartläggningen.</p></main>"),
+                       "https://x.se/t")
+    assert "förtryck drabbar flickor och pojkar, kvinnor och män" in got.text
