@@ -152,7 +152,7 @@ def _index(categories: tuple[Category, ...], *, abbreviations: bool = True) -> t
             if t:
                 terms.setdefault(t, set()).add(c.slug)
         if abbreviations:
-            for a in c.abbreviations:
+            for a in (*c.abbreviations, *c.related_abbreviations):
                 abbrs.setdefault(a, set()).add(c.slug)
     return terms, abbrs
 

@@ -23,7 +23,8 @@ class Category:
     label: str
     description: str = ""
     terms: tuple[str, ...] = ()
-    abbreviations: tuple[str, ...] = ()
+    abbreviations: tuple[str, ...] = ()  # names of the sub-area itself: classify, and search as its label
+    related_abbreviations: tuple[str, ...] = ()  # methods, programmes, bodies of the field: classify only
     url_hints: tuple[str, ...] = ()
     subtopics: tuple[Category, ...] = ()
 
@@ -54,7 +55,8 @@ class Taxonomy:
         raise KeyError(slug)
 
     def synonym_groups(self) -> list[tuple[str, ...]]:
-        """Configured groups plus one group per sub-area abbreviation (abbreviation ↔ label)."""
+        """Configured groups plus one group per sub-area abbreviation (abbreviation ↔ label); a related
+        abbreviation (BBIC, SARA: a method, not the sub-area) is searched as itself or its configured long form."""
         groups = [tuple(g) for g in self.synonyms]
         for c in self.delomraden:
             for abbr in c.abbreviations:
@@ -71,6 +73,7 @@ def _category(raw: dict[str, Any], file: str, where: str) -> Category:
         description=str(raw.get("description", "")),
         terms=tuple(str(t) for t in raw.get("terms") or ()),
         abbreviations=tuple(str(t) for t in raw.get("abbreviations") or ()),
+        related_abbreviations=tuple(str(t) for t in raw.get("related_abbreviations") or ()),
         url_hints=tuple(str(t) for t in raw.get("url_hints") or ()),
         subtopics=tuple(_category(s, file, f"{where}.subtopics") for s in raw.get("subtopics") or ()),
     )

@@ -247,3 +247,13 @@ def test_empty_document_is_not_classified(make_document: MakeDoc, taxonomy: Taxo
 
 def test_classifier_is_compiled_once_per_taxonomy(taxonomy: Taxonomy) -> None:
     assert classifier_for(taxonomy) is classifier_for(taxonomy)
+
+
+def test_a_related_abbreviation_classifies_but_is_no_synonym_of_the_sub_area(make_document: MakeDoc, taxonomy: Taxonomy) -> None:
+    barn = taxonomy.delomrade("barn-som-upplever-vald")
+    assert "BBIC" in barn.related_abbreviations and "BBIC" not in barn.abbreviations
+    groups = taxonomy.synonym_groups()
+    assert ("BBIC", "barn som upplever våld") not in groups and ("BBIC", "Barns behov i centrum") in groups
+    assert ("VINR", "våld i nära relationer") in groups  # a name of the sub-area itself is searched as its label
+    doc = make_document(title="BBIC i utredningar", text="Barnahus och BBIC. " + FILLER)
+    assert "barn-som-upplever-vald" in classify(doc, None, taxonomy).delomraden  # still evidence for the sub-area
