@@ -33,7 +33,7 @@ __all__ = [
 
 log = logging.getLogger(__name__)
 
-CORPORA_DIR = Path("../shared/corpora")  # relative to the checkout, as the corpora README says
+CORPORA_DIR = Path(__file__).resolve().parents[2] / "shared" / "corpora"  # beside the checkout, as the corpora README says
 SWEFAQ_FILE = CORPORA_DIR / "swefaq-dev.jsonl"
 _MD_LINK = re.compile(r"\[([^\]]*)\]\([^)]*\)")
 
@@ -70,7 +70,8 @@ def swefaq_set(path: Path = SWEFAQ_FILE) -> CorpusSet:
     try:
         rows = [json.loads(line) for line in Path(path).read_text(encoding="utf-8").splitlines() if line.strip()]
     except (OSError, ValueError) as exc:
-        raise ConfigError([Problem(str(path), None, "swefaq", None, f"cannot read: {exc}")]) from None
+        why = f"kan inte läsas ({_reason(exc)}): ange filen med --swefaq FIL"
+        raise ConfigError([Problem(str(path), None, "swefaq", None, why)]) from None
     answers: dict[str, str] = {}  # answer text -> key
     for row in rows:
         for answer in row["candidate_answers"]:
@@ -114,7 +115,8 @@ def real_text_set(queries_path: Path, corpora_dir: Path = CORPORA_DIR) -> Corpus
         with gzip.open(corpus_file, "rt", encoding="utf-8") as fh:
             records = [json.loads(line) for line in fh]
     except (OSError, ValueError, KeyError, TypeError, AttributeError, re.error, yaml.YAMLError) as exc:
-        raise ConfigError([Problem(where, None, "corpus", None, f"cannot select the documents: {exc}")]) from None
+        why = f"dokumenten kan inte väljas ({_reason(exc)}: {getattr(exc, 'filename', None) or exc})"
+        raise ConfigError([Problem(where, None, "corpus", None, why)]) from None
     chosen = [r for r in records if pattern.search(f"{r.get('title') or ''}\n{r.get('text') or ''}")]
     picked = {r["id"] for r in chosen}
     rest = [r for r in records if r["id"] not in picked]
@@ -207,3 +209,14 @@ def format_corpus_report(report: CorpusReport) -> str:
         lines += [f"  {r.query.q!r} ({r.query.kind}): " + (f"först på plats {r.first_relevant}" if r.first_relevant
                                                             else "ingen relevant träff") for r in misses]
     return "\n".join(lines)
+
+
+def _reason(exc: Exception) -> str:
+    """Why a corpus file could not be read, in Swedish."""
+    if isinstance(exc, FileNotFoundError):
+        return "filen finns inte"
+    if isinstance(exc, PermissionError):
+        return "behörighet saknas"
+    if isinstance(exc, (ValueError, yaml.YAMLError)):
+        return "ogiltigt innehåll"
+    return "saknad eller felaktig nyckel" if isinstance(exc, (KeyError, TypeError, AttributeError)) else "läsfel"

@@ -39,7 +39,8 @@ def load_queries(path: Path, known_keys: set[str] | None = None, kinds: tuple[st
     try:
         data = yaml.safe_load(Path(path).read_text(encoding="utf-8")) or {}
     except (OSError, yaml.YAMLError) as exc:
-        raise ConfigError([Problem(file, None, "queries", None, f"cannot read: {exc}")]) from None
+        why = exc.strerror if isinstance(exc, OSError) and exc.strerror else exc
+        raise ConfigError([Problem(file, None, "queries", None, f"kan inte läsas: {why}")]) from None
     raw = data.get("queries") if isinstance(data, dict) else None
     if not isinstance(raw, list) or not raw:
         raise ConfigError([Problem(file, None, "queries", None, "expected a non-empty list under 'queries:'")])

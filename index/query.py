@@ -13,7 +13,6 @@ from whoosh import query as wq
 from index.expansion import QUERY_STOP_WORDS, derived_stems, missing_space
 from index.morphology import fold
 from index.synonyms import SynonymTable
-from index.thesaurus import related_stems, swapped_part_queries
 from kb.searchmodel import MAX_QUERY_CHARS, MAX_QUERY_TERMS, clean_query
 
 log = logging.getLogger(__name__)
@@ -28,8 +27,6 @@ MAX_PROXIMITY_PAIRS = 6
 # pairs of them), well below the whole word so pages using the compound itself still come first.
 DECOMPOUND_WEIGHT = 0.4
 DECOMPOUND_PAIR_WEIGHT = 0.25
-THESAURUS_WEIGHT = 0.2  # a general synonym ("prata" → "samtala") of a typed word
-PART_WEIGHT = 0.1  # each part of a typed compound alone ("avropsprocessen": a page with "avrop" only)
 MAX_COMPOUND_PARTS = 4
 # Query understanding (index.expansion): derived forms of a typed word, and a word typed without its space.
 DERIVATION_WEIGHT = 0.5
@@ -237,24 +234,6 @@ def decompound_queries(schema: Any, word: str) -> list[wq.Query]:
     return out
 
 
-def part_query(schema: Any, parsed: ParsedQuery, reader: Any = None) -> wq.Query | None:
-    """Each part of every typed compound on its own, at PART_WEIGHT, and with a part swapped for a thesaurus
-    synonym (``index.thesaurus.swapped_part_queries``); exclusions apply; None without compounds.
-
-    Kept apart from ``build_query``: a misspelt word that looks like a compound ("våldtäckt") would find every
-    page with one of its parts, and the search would no longer try the spelling correction."""
-    stems = [a for c in content_clauses(parsed) if not c.phrase and len(c.words) == 1 for a in compound_atoms(c.words[0])]
-    q = _stems_query(schema, list(dict.fromkeys(stems)), PART_WEIGHT) if stems else None
-    if q is not None and reader is not None:  # a part replaced by a synonym: "nätkränkning" → internet AND kränkning
-        swapped = [x for c in content_clauses(parsed) if not c.phrase and len(c.words) == 1
-                   for x in swapped_part_queries(compound_atoms(c.words[0]), reader.doc_frequency)]
-        q = wq.Or([q, *swapped]) if swapped else q
-    negatives = [n for c in parsed.negative if (n := clause_query(schema, c.words, c.phrase)) is not None]
-    if q is None or not negatives:
-        return q
-    return wq.AndNot(q, negatives[0] if len(negatives) == 1 else wq.Or(negatives))
-
-
 def content_clauses(parsed: ParsedQuery) -> list[Clause]:
     """Positive clauses without question and function words ("hur", "finns", "behövs"); all of them if nothing else is left."""
     clauses = parsed.positive
@@ -302,24 +281,6 @@ def derivation_weight(typed_df: int, derived_df: int) -> float:
     when the texts say it the derived way ("prostituerade": 1 document, "prostitution": 104)."""
     share = derived_df / max(1, derived_df + typed_df)
     return min(DERIVATION_MAX_WEIGHT, DERIVATION_WEIGHT + (1.0 - DERIVATION_WEIGHT) * share)
-
-
-def loose_query(schema: Any, parsed: ParsedQuery, reader: Any) -> wq.Query | None:
-    """The thesaurus's general synonyms of every typed word: a looser match than the curated synonyms, kept apart
-    so that it re-ranks what the query finds rather than adding every page that says "hjälp" to "stöd"."""
-    subs = [q for c in content_clauses(parsed) if not c.phrase and len(c.words) == 1
-            for q in thesaurus_query(schema, reader, c.words[0])]
-    if not subs:
-        return None
-    return subs[0] if len(subs) == 1 else wq.Or(subs)
-
-
-def thesaurus_query(schema: Any, reader: Any, word: str) -> list[wq.Query]:
-    """General synonyms of a typed word (``index.thesaurus``) that the index knows, at THESAURUS_WEIGHT."""
-    stem = _first_stem(schema, word) if reader is not None and "body" in schema else ""
-    related = related_stems(stem, reader.doc_frequency) if stem else []
-    q = _stems_query(schema, related, THESAURUS_WEIGHT) if related else None
-    return [] if q is None else [q]
 
 
 def proximity_pairs(schema: Any, parsed: ParsedQuery) -> list[tuple[str, str]]:

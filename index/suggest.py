@@ -10,6 +10,7 @@ from typing import TYPE_CHECKING
 
 import numpy as np
 
+from index.expansion import QUERY_STOP_WORDS
 from index.phrases import Completions, read_phrases
 from index.query import analyze
 from kb.searchmodel import MAX_SUGGESTIONS
@@ -118,7 +119,7 @@ def phrase_suggestions(completions: Completions, text: str) -> list[str]:
                        for score, cand in completions.complete(needle, MAX_SUGGESTIONS)]
     out: list[str] = []
     for _, s in sorted(scored, key=lambda x: (-x[0], len(x[1]), x[1])):
-        if s not in out and s != text:
+        if s not in out and s != text and s.rpartition(" ")[2] not in QUERY_STOP_WORDS:  # "vi" → not "vill", "via"
             out.append(s)
     return out[:MAX_SUGGESTIONS]
 

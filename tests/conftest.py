@@ -2,7 +2,8 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable
+import logging
+from collections.abc import Callable, Iterator
 from datetime import date
 from pathlib import Path
 from typing import Any
@@ -37,3 +38,14 @@ def _make_document(**overrides: Any) -> Document:
 def make_document() -> Callable[..., Document]:
     """Factory: ``make_document(title=..., url=...)`` returns a Document with sensible Swedish defaults."""
     return _make_document
+
+
+@pytest.fixture(autouse=True)
+def _root_logger_restored() -> Iterator[None]:
+    """The CLI configures the root logger (``kb -q`` sets it to CRITICAL); a test calling it in-process must not
+    change what later tests' ``caplog`` sees."""
+    root = logging.getLogger()
+    level, handlers = root.level, root.handlers[:]
+    yield
+    root.setLevel(level)
+    root.handlers[:] = handlers

@@ -31,6 +31,7 @@ from web.responses import RETRY_AFTER, RETRY_AFTER_UNAVAILABLE, Renderer
 from web.views import PER_PAGE
 
 FEED_SIZE = 30
+TITLE_QUERY_CHARS = 60  # of the query in the page's <title> (the tab and the history show no more)
 RECENT_ON_START = 8
 
 
@@ -38,8 +39,9 @@ def parse_state(request: Request) -> tuple[views.SearchState, list[str]]:
     """Lenient parsing for HTML pages: never fails, returns (state, notices). A query without a letter or digit
     counts as no query (its notice says so; the search box still shows it)."""
     params = request.query_params
-    q, shortened = sanitize_param(params.get("q", ""), MAX_REQUEST_QUERY_CHARS)
-    notices = [f"Sökfrågan var längre än {MAX_REQUEST_QUERY_CHARS} tecken och har kortats."] if shortened else []
+    # cut at the request limit; the parser cuts again at MAX_QUERY_CHARS and its notice says so (one notice)
+    q, _shortened = sanitize_param(params.get("q", ""), MAX_REQUEST_QUERY_CHARS)
+    notices: list[str] = []
     if q and not has_searchable_word(q):
         notices.append(no_words_notice(q))
     typed, q = q, q if has_searchable_word(q) else ""
@@ -136,7 +138,8 @@ class Pages:
         suggestion = None
         if response.suggestion and response.suggestion != state.q:
             suggestion = views.Suggestion(response.suggestion, state.url(q=response.suggestion, page=1))
-        title = f"{formatting.quoted(state.q)} – Sök" if state.q else "Sök"
+        shown = state.q if len(state.q) <= TITLE_QUERY_CHARS else state.q[:TITLE_QUERY_CHARS].rstrip() + "…"
+        title = f"{formatting.quoted(shown)} – Sök" if state.q else "Sök"
         if state.page > 1:
             title = f"{title} (sida {state.page})"
         return self.renderer.render(request, "results.html", {

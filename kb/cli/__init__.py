@@ -112,8 +112,8 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument(
         "--baseline", action="store_true", help="also score plain Whoosh baselines (Snowball stemming, AND/OR) on the same store",
     )
-    p.add_argument("--swefaq", nargs="?", const="../shared/corpora/swefaq-dev.jsonl", metavar="FILE",
-                   help="also score SweFAQ dev (answers indexed as documents) next to the baselines")
+    p.add_argument("--swefaq", nargs="?", const="", metavar="FILE",
+                   help="also score SweFAQ dev (answers indexed as documents; default: shared/corpora beside the checkout)")
     p.add_argument("--real", metavar="QUERIES", help="also score judged queries over real text, e.g. eval/regeringen-queries.yaml")
     p.add_argument("--json", action="store_true", help="machine-readable output")
     p = add("serve", cmd_serve, "serve the web app")

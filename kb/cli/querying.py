@@ -146,5 +146,6 @@ def _corpus_reports(args: argparse.Namespace) -> list[CorpusReport]:
     """SweFAQ dev and judged queries over real text, when asked for (each indexed in a temporary folder)."""
     from index.corpus_eval import real_text_set, run_corpus_eval, swefaq_set
 
-    sets = ([swefaq_set(Path(args.swefaq))] if args.swefaq else []) + ([real_text_set(Path(args.real))] if args.real else [])
+    swefaq = [swefaq_set(Path(args.swefaq)) if args.swefaq else swefaq_set()] if args.swefaq is not None else []
+    sets = swefaq + ([real_text_set(Path(args.real))] if args.real else [])
     return [run_corpus_eval(s) for s in sets]

@@ -89,7 +89,7 @@ def test_real_text_set_rejects_judgments_of_documents_not_indexed(tmp_path: Path
 
 
 def test_real_text_set_reports_a_missing_corpus(tmp_path: Path) -> None:
-    with pytest.raises(ConfigError, match="cannot select"):
+    with pytest.raises(ConfigError, match=r"dokumenten kan inte väljas \(filen finns inte: .*corpus.jsonl.gz\)"):
         real_text_set(_queries(tmp_path), corpora_dir=tmp_path)
 
 

@@ -289,3 +289,12 @@ def test_term_cache_is_bounded_by_bytes_least_recently_used_first(service: Searc
     assert postings._held == sum(sizes[t] for t in cached) <= budget
     docs, scores = postings.term("body", terms[1])  # an evicted term is read again, equal to before
     assert docs.dtype == np.int32 and len(docs) == len(scores) and sizes[terms[1]] == docs.nbytes + scores.nbytes
+
+
+def test_autocomplete_offers_no_function_words() -> None:
+    from index.phrases import Completions
+    from index.suggest import phrase_suggestions
+
+    completions = Completions([("vill", 50), ("via", 40), ("vittnesmål", 5), ("stöd via", 3)], [("vittnesstöd", 2)])
+    found = phrase_suggestions(completions, "vi")
+    assert "vittnesmål" in found and "vill" not in found and "via" not in found
