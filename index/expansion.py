@@ -23,7 +23,7 @@ QUERY_STOP_WORDS = frozenset({
     "gjorde", "gjort", "görs", "blir", "bli", "blev", "går", "gäller", "kommer", "vill", "brukar", "sker", "händer",
     "man", "jag", "du", "vi", "ni", "sin", "sitt", "sina", "mycket", "många", "mer", "mest", "någon", "några", "något",
     "varje", "alla", "andra", "annan", "annat", "inte", "också", "även", "bara", "just", "sig", "egen", "eget", "egna",
-    "ens", "dvs", "typ", "osv", "finnas", "ja", "nej", "hej", "tack", "snälla", "via", "samt", "enligt", "bland",
+    "ens", "dvs", "typ", "osv", "finnas", "ja", "nej", "hej", "tack", "snälla",
 })
 
 # -- derived forms ------------------------------------------------------------------------------------------

@@ -21,6 +21,10 @@ if TYPE_CHECKING:
 
 log = logging.getLogger(__name__)
 
+# Never offered as the word a suggestion ends with: question and function words, and prepositions that searching
+# keeps (they carry a little meaning in a query: "enligt lagen") but nobody wants completed.
+NOT_SUGGESTED = QUERY_STOP_WORDS | {"via", "samt", "enligt", "bland", "utan", "under", "efter", "inom", "mellan"}
+
 WORDLIST = Path("/usr/share/dict/swedish")
 CANDIDATES_CHECKED = 300  # vocabulary words with the typed prefix looked up in the index, per needle
 SUGGESTION_CACHE_SIZE = 2048  # prefixes whose completions are kept per generation (LRU)
@@ -119,7 +123,7 @@ def phrase_suggestions(completions: Completions, text: str) -> list[str]:
                        for score, cand in completions.complete(needle, MAX_SUGGESTIONS)]
     out: list[str] = []
     for _, s in sorted(scored, key=lambda x: (-x[0], len(x[1]), x[1])):
-        if s not in out and s != text and s.rpartition(" ")[2] not in QUERY_STOP_WORDS:  # "vi" → not "vill", "via"
+        if s not in out and s != text and s.rpartition(" ")[2] not in NOT_SUGGESTED:  # "vi" → not "vill", "via"
             out.append(s)
     return out[:MAX_SUGGESTIONS]
 
