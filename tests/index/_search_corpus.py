@@ -2,7 +2,8 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
 from datetime import date
 from pathlib import Path
 from typing import Any
@@ -104,3 +105,17 @@ def settings_for(tmp: Path) -> Settings:
     from kb.settings import load_settings
 
     return load_settings(env={}, data_dir=tmp / "data", sources=tmp / "sources.yaml")
+
+
+@contextmanager
+def serving(tmp: Path, pages: dict[str, tuple[str, str]]) -> Iterator[Any]:
+    """A SearchService over ``pages`` ({slug: (title, text)}) published under ``tmp``; closed afterwards."""
+    from index.service import SearchService
+
+    settings = settings_for(tmp)
+    publish(settings, [make_document(url=f"{BASE}/{slug}", title=t, text=x) for slug, (t, x) in pages.items()])
+    svc = SearchService(settings)
+    try:
+        yield svc
+    finally:
+        svc.close()

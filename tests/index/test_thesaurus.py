@@ -5,10 +5,9 @@ from __future__ import annotations
 from pathlib import Path
 
 import pytest
-from _search_corpus import BASE, make_document, publish, settings_for
+from _search_corpus import BASE, serving
 
 from index import thesaurus
-from index.service import SearchService
 from kb.searchmodel import SearchRequest
 
 MYTHES = ("ISO8859-1\nprata|1\n(verb)|samtala|tala|snacka\nsamtal|1\n(substantiv)|konversation|prat med dig\nslå|1\n-|misshandla\n"
@@ -36,13 +35,10 @@ def test_a_missing_thesaurus_means_no_synonyms(tmp_path: Path, caplog: pytest.Lo
 
 
 def test_a_general_synonym_reranks_and_finds_pages_only_when_the_word_finds_none(small_thesaurus: Path, tmp_path: Path) -> None:
-    settings = settings_for(tmp_path / "data")
     pages = {"samtal": ("Samtal med barn", "Samtal med barn om våld behöver vara lugna."),
              "prata": ("Prata om våld", "Att prata om våld är svårt."),
              "annat": ("Barn i skolan", "Barn i skolan, barn på fritids och barn i förskolan.")}
-    publish(settings, [make_document(url=f"{BASE}/{slug}", title=t, text=x) for slug, (t, x) in pages.items()])
-    svc = SearchService(settings)
-    try:
+    with serving(tmp_path / "data", pages) as svc:
         def hits(q: str) -> list[str]:
             return [h.url.removeprefix(BASE + "/") for h in svc.search(SearchRequest(q=q, per_page=10)).results]
 
@@ -52,20 +48,13 @@ def test_a_general_synonym_reranks_and_finds_pages_only_when_the_word_finds_none
         found = hits("pratar barn")  # … but re-ranks what the query found: of two pages about "barn", the one
         assert found.index("samtal") < found.index("annat")  # saying "samtal" (a synonym of "prata") first
         assert hits("snackar") == ["prata"]  # no page says "snacka": its synonyms find the pages
-    finally:
-        svc.close()
 
 
 def test_a_compound_part_swapped_for_a_synonym_finds_the_page_saying_it_apart(small_thesaurus: Path, tmp_path: Path) -> None:
     assert len(thesaurus.swapped_part_queries(["nät", "kränkning"], lambda _f, t: 1, small_thesaurus)) == 4  # 2 synonyms × 2 fields
     assert thesaurus.swapped_part_queries(["hed", "våld", "utsat"], lambda _f, t: 1, small_thesaurus) == []  # two parts only
-    settings = settings_for(tmp_path / "data")
     pages = {"skola": ("Kränkningar i skolan", "Kränkningar i skolan."),
              "internet": ("Kränkningar på internet", "Kränkningar på internet och i sociala medier ökar bland unga.")}
-    publish(settings, [make_document(url=f"{BASE}/{slug}", title=t, text=x) for slug, (t, x) in pages.items()])
-    svc = SearchService(settings)
-    try:
+    with serving(tmp_path / "data", pages) as svc:
         hits = [h.url.removeprefix(BASE + "/") for h in svc.search(SearchRequest(q="nätkränkningar", per_page=10)).results]
         assert hits == ["internet", "skola"]
-    finally:
-        svc.close()

@@ -7,7 +7,7 @@ from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
-from _search_corpus import BASE, make_document, publish, settings_for
+from _search_corpus import BASE, make_document, publish, serving, settings_for
 
 from index.analysis import analyze
 from index.expansion import (
@@ -71,31 +71,21 @@ def test_the_folded_fallback_does_not_find_false_friends(service: SearchService,
 
 def test_an_abbreviations_long_form_is_a_phrase_in_search_and_feed(tmp_path: Path) -> None:
     # the taxonomy's [SKR, Sveriges Kommuner och Regioner]: a page that only has its words apart is not about SKR
-    settings = settings_for(tmp_path)
     pages = {"skr": ("Stöd till kommunerna", "Sveriges Kommuner och Regioner har tagit fram ett stöd."),
              "apart": ("Statistik", "Regioner och kommuner i hela Sveriges län rapporterar varje år.")}
-    publish(settings, [make_document(url=f"{BASE}/{slug}", title=t, text=x) for slug, (t, x) in pages.items()])
-    svc = SearchService(settings)
-    try:
+    with serving(tmp_path, pages) as svc:
         assert found(svc, "SKR") == ["skr"]
         assert [i.hit.url.removeprefix(BASE + "/") for i in svc.feed(SearchRequest(q="SKR"))] == ["skr"]
-    finally:
-        svc.close()
 
 
 def test_an_unknown_word_typed_with_diacritics_does_not_find_its_accentless_twin(tmp_path: Path) -> None:
     # no page names Brå; "bra" (good) is a word of its own, not Brå without its ring
-    settings = settings_for(tmp_path)
     pages = {"bra": ("Att fråga om våld", "Det är bra att fråga alla patienter om våld."),
              "nara": ("Våld i nära relationer", "Våld i nära relationer drabbar många.")}
-    publish(settings, [make_document(url=f"{BASE}/{slug}", title=t, text=x) for slug, (t, x) in pages.items()])
-    svc = SearchService(settings)
-    try:
+    with serving(tmp_path, pages) as svc:
         assert found(svc, "Brå") == []
         assert found(svc, "bra") == ["bra"]
         assert found(svc, "nara") == ["nara"]  # typed without diacritics: the folded field still helps
-    finally:
-        svc.close()
 
 
 def test_the_folded_fallback_still_finds_words_typed_without_diacritics(service: SearchService) -> None:
@@ -155,50 +145,37 @@ def test_a_participle_finds_the_noun_but_the_typed_form_ranks_first(service: Sea
 
 
 def test_a_prefix_word_is_no_compound_of_its_lookalike_parts(tmp_path: Path) -> None:
-    settings = settings_for(tmp_path)
     pages = {"misshandel": ("Misshandel i nära relation", "Misshandel är ett brott."),
              "other": ("Missbruk och människohandel", "Personer med missbruk utsätts oftare för människohandel."),
              "fortryck": ("Hedersrelaterat förtryck", "Förtrycket tar sig många uttryck."),
              "fort": ("Fört protokoll", "Protokoll har fört vid mötet, ett ryck i arbetet.")}
-    publish(settings, [make_document(url=f"{BASE}/{slug}", title=t, text=x) for slug, (t, x) in pages.items()])
-    svc = SearchService(settings)
-    try:
+    with serving(tmp_path, pages) as svc:
         assert found(svc, "misshandel") == ["misshandel"]  # not miss(bruk) + (människo)handel
         assert found(svc, "förtryck") == ["fortryck"]  # not fört + ryck
         assert found(svc, "fört") == ["fort"]
-    finally:
-        svc.close()
 
 
 def test_a_derived_form_weighs_more_when_the_texts_rarely_use_the_typed_one(tmp_path: Path) -> None:
     assert derivation_weight(3000, 600) == pytest.approx(0.5 + 0.5 * 600 / 3600)  # "regeringen" → "reger": little
     assert derivation_weight(1, 104) == DERIVATION_MAX_WEIGHT  # "prostituerade" → "prostitution": nearly the word
     assert DERIVATION_MAX_WEIGHT < 1.0
-    settings = settings_for(tmp_path)
     pages = {"rights": ("Rättigheter i arbetslivet", "Kvinnor och män ska ha samma rättigheter. Kvinnor ska ha samma lön."),
              "exit": ("Stöd för att lämna prostitution", "Stöd till personer i prostitution."),
              "exit2": ("Handlingsplan mot prostitution", "Prostitution och människohandel ska motverkas."),
              "once": ("Rapport", "En rapport om de prostituerade i Europa.")}
-    publish(settings, [make_document(url=f"{BASE}/{slug}", title=t, text=x) for slug, (t, x) in pages.items()])
-    svc = SearchService(settings)
-    try:
+    with serving(tmp_path, pages) as svc:
         hits = found(svc, "prostituerade kvinnor")
         assert hits.index("exit") < hits.index("rights")  # the typed word's family beats a page with only the other word
-    finally:
-        svc.close()
 
 
 def test_a_compound_whose_parts_never_meet_finds_a_page_with_one_part(tmp_path: Path) -> None:
-    settings = settings_for(tmp_path)
     pages = {"avrop": ("Så avropar Socialstyrelsen utbildningar", "Avropsförfrågningar skickas till alla ramavtalsleverantörer."),
              "vt": ("Våldtäkt", "Våldtäkt är ett allvarligt brott. Den som utsatts för våldtäkt kan få stöd."),
              "v1": ("Våld i nära relationer", "Våld i nära relationer drabbar många."),
              "v2": ("Våld mot barn", "Våld mot barn är förbjudet."),
              "v3": ("Våld och hot", "Våld och hot på arbetsplatsen."),
              "t": ("Täckt", "Ett täckt område vid vägen.")}
-    publish(settings, [make_document(url=f"{BASE}/{slug}", title=t, text=x) for slug, (t, x) in pages.items()])
-    svc = SearchService(settings)
-    try:
+    with serving(tmp_path, pages) as svc:
         assert found(svc, "avropsprocessen") == ["avrop"]  # no page has "process": the part "avrop" still finds one
         assert found(svc, "avropsprocessen -utbildningar") == []  # exclusions apply to the parts too
         assert found(svc, "avrop/utbildningar") == ["avrop"]  # words joined by / or - are searched by their pieces too
@@ -207,8 +184,6 @@ def test_a_compound_whose_parts_never_meet_finds_a_page_with_one_part(tmp_path: 
         assert found(svc, "våldtäkt våld")[0] == "vt" and set(found(svc, "våldtäkt våld")) == {"vt", "v1", "v2", "v3"}
         r = svc.search(SearchRequest(q="våldtäckt", per_page=10))  # a misspelling that looks like "våld" + "täckt"
         assert r.suggestion == "våldtäkt" and [h.url.removeprefix(BASE + "/") for h in r.results] == ["vt"]
-    finally:
-        svc.close()
 
 
 def test_a_missing_space_is_split_into_two_known_words(service: SearchService) -> None:
@@ -266,18 +241,13 @@ def test_an_abbreviation_defined_in_the_texts_finds_the_long_form(service: Searc
 def test_a_long_form_counts_once_not_once_per_word(tmp_path: Path) -> None:
     # "IVO" (taxonomy: Inspektionen för vård och omsorg): pages naming the agency by its abbreviation come before
     # a page whose long form only shares three common words with every page about care
-    settings = settings_for(tmp_path)
     pages = {"own": ("IVO granskar vården", "IVO har granskat vården och omsorgen för äldre."),
              "own2": ("Tillsyn", "IVO:s tillsyn av socialtjänsten."),
              "long": ("Vård och omsorg i kommunen", "Inspektionen för vård och omsorg ska se till att vården och omsorgen "
                       "för äldre håller god kvalitet. Vård och omsorg."),
              "other": ("Vård i hemmet", "Vård och omsorg i hemmet.")}
-    publish(settings, [make_document(url=f"{BASE}/{slug}", title=t, text=x) for slug, (t, x) in pages.items()])
-    svc = SearchService(settings)
-    try:
+    with serving(tmp_path, pages) as svc:
         assert found(svc, "IVO") == ["own", "own2", "long"]
-    finally:
-        svc.close()
 
 
 # -- autocomplete ------------------------------------------------------------------------------------------
