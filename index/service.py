@@ -59,7 +59,8 @@ class SearchService(GenerationHolder):
         self._vocab: SortedWords | None = None
         self._terms = taxonomy_terms(self.taxonomy)
         self.reload()
-        load_thesaurus(thesaurus.THESAURUS_PATH)  # once per process (~0.6 s), not in a user's first search
+        # once per process, not in a user's first search; stemmed once into data/cache/ (~1 s), then read (~10 ms)
+        load_thesaurus(thesaurus.THESAURUS_PATH, settings.data_dir / "cache")
 
     # -- search -------------------------------------------------------------
     def search(self, request: SearchRequest) -> SearchResponse:
