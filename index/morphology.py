@@ -7,6 +7,7 @@ functions (one stemmer per thread; PyStemmer objects are not thread-safe).
 
 from __future__ import annotations
 
+import itertools
 import logging
 import re
 import threading
@@ -31,8 +32,10 @@ SHORT_PARTS = frozenset({"hot", "rån", "sex", "köp", "hat", "nät", "liv", "he
 # Words that look like compounds of known words but are not (false friends).
 NEVER_SPLIT = frozenset({"hotell", "hotelse", "från", "fråga", "frågor", "förslag", "försvar", "förslags", "förtryck"})
 # Prefixes spelled like a word: "misshandel", "missbruk", "misstanke" are no compounds of the noun "miss"
-# (a search for "misshandel" found pages with "missbruk" and "människohandel").
-NEVER_FIRST_PARTS = frozenset({"miss"})
+# (a search for "misshandel" found pages with "missbruk" and "människohandel"). Nor are words led by a particle:
+# "underlag" is no kind of "lag", "uppgift" no "gift", "omsorg" no "sorg", "återfall" no "fall".
+NEVER_FIRST_PARTS = frozenset({"miss", "under", "över", "upp", "uppe", "till", "inne", "efter", "genom", "samman", "fram", "bort",
+                               "utan", "mot", "med", "vid", "åter"})
 MAX_SPLIT_LEN = 40
 DEFINITE_SUFFIXES = ("ets", "ens", "et", "en", "ns", "n")
 GENITIVE_PLURALS = ("ers", "ars", "ors")  # genitive -s after an indefinite plural
@@ -164,6 +167,36 @@ def fold(text: str) -> str:
     decomposed = unicodedata.normalize("NFKD", text.translate(_FOLD_EXTRA))
     return "".join(c for c in decomposed if not unicodedata.combining(c))
 
+
+_ACCENTS = {"a": "aåä", "o": "oö"}
+MAX_ACCENT_SLOTS = 6  # a word with more a/o than this is not restored (3^6 candidates at most)
+
+
+@lru_cache(maxsize=4096)
+def restore_accents(word: str) -> str:
+    """The word a query typed without å/ä/ö means, when that is certain: "aldre" → "äldre", "atgarder" → "åtgärder".
+
+    Only a word the lexicon does not know whose one accented spelling it does know is restored; a real word ("vald",
+    "har", "mal") and an ambiguous one stay as typed (``index.query._accentless_fields`` decides what folding may add
+    to those). Stemming would otherwise take "aldre" to the stem of "aldrig"."""
+    low = word.lower()
+    if len(low) < 2 or word.isupper() or low != fold(low) or not low.isalpha():
+        return word
+    slots = [i for i, c in enumerate(low) if c in _ACCENTS]
+    lex = lexicon()
+    if not slots or len(slots) > MAX_ACCENT_SLOTS or low in lex.forms or low in lex.lemmas:
+        return word
+    found = []
+    for combo in itertools.product(*(_ACCENTS[low[i]] for i in slots)):
+        chars = list(low)
+        for i, c in zip(slots, combo, strict=True):
+            chars[i] = c
+        cand = "".join(chars)
+        if cand != low and (cand in lex.forms or cand in lex.lemmas):
+            found.append(cand)
+    if len(found) != 1:
+        return word
+    return found[0].capitalize() if word[:1].isupper() else found[0]
 
 # -- morphology ---------------------------------------------------------------
 def reduce_definite(word: str, lex: Lexicon | None = None) -> str:

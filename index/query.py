@@ -11,7 +11,7 @@ from typing import Any
 from whoosh import query as wq
 
 from index.expansion import QUERY_STOP_WORDS, derived_stems, missing_space
-from index.morphology import fold
+from index.morphology import fold, restore_accents
 from index.synonyms import SynonymTable
 from kb.searchmodel import MAX_QUERY_CHARS, MAX_QUERY_TERMS, clean_query
 
@@ -68,6 +68,7 @@ class ParsedQuery:
     text: str
     clauses: tuple[Clause, ...] = ()
     notice: str | None = None
+    restored: tuple[tuple[str, str], ...] = ()  # (typed, searched) for words typed without å/ä/ö ("aldre", "äldre")
 
     @property
     def positive(self) -> list[Clause]:
@@ -93,6 +94,7 @@ def parse(raw: str, max_chars: int = MAX_QUERY_CHARS, max_terms: int = MAX_QUERY
     """Parse user text; every other syntax character (``* ? [ ] : ^ ~ ( )``) only separates words."""
     text, notice = clean_text(raw, max_chars)
     clauses: list[Clause] = []
+    restored: list[tuple[str, str]] = []
     seen: set[tuple[tuple[str, ...], bool, bool]] = set()
     n_words = 0
     negate_next = False
@@ -115,6 +117,8 @@ def parse(raw: str, max_chars: int = MAX_QUERY_CHARS, max_terms: int = MAX_QUERY
         negate_next = False
         if not words:
             continue
+        typed, words = words, tuple(restore_accents(w) for w in words)  # "aldre" means "äldre", not the stem of "aldrig"
+        restored.extend((t, w) for t, w in zip(typed, words, strict=True) if t != w and not negated)
         if n_words + len(words) > max_terms:
             cut = True
             words = words[: max_terms - n_words]
@@ -132,7 +136,7 @@ def parse(raw: str, max_chars: int = MAX_QUERY_CHARS, max_terms: int = MAX_QUERY
             break
     if cut and notice is None:
         notice = NOTICE_TOO_MANY_TERMS.format(n=max_terms)
-    return ParsedQuery(text=text, clauses=tuple(clauses), notice=notice)
+    return ParsedQuery(text=text, clauses=tuple(clauses), notice=notice, restored=tuple(dict.fromkeys(restored)))
 
 
 # -- analysis ----------------------------------------------------------------

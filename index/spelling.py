@@ -28,7 +28,7 @@ def corrections_for(gen: Generation, parsed: ParsedQuery) -> tuple[dict[str, str
     if "body" not in schema:
         return {}, None
     corrections: dict[str, str] = {}
-    shown: dict[str, str] = {}
+    shown = {typed: word for typed, word in parsed.restored if _known(gen, reader, word)}  # searched so; shown too
     for word in parsed.words:
         if len(word) < 5 or not word.isalpha() or word.isupper():
             continue
@@ -48,6 +48,12 @@ def corrections_for(gen: Generation, parsed: ParsedQuery) -> tuple[dict[str, str
     if text == parsed.text:
         text = " ".join(shown.get(w, w) for w in parsed.words)
     return corrections, text
+
+def _known(gen: Generation, reader: Any, word: str) -> bool:
+    """Does the index have the word (its stem, in body or title)?"""
+    tokens = analyze(gen.schema, "body", word)
+    return bool(tokens) and any(reader.doc_frequency(f, tokens[0][0]) for f in ("body", "title") if f in gen.schema)
+
 
 def _correct(gen: Generation, reader: Any, word: str) -> tuple[str, str]:
     """(query term, surface form) for an unknown word; ("", "") when it is known or nothing is close."""

@@ -61,6 +61,9 @@ def test_a_compound_query_stays_whole_and_matches_the_compound() -> None:
     ("från", "rån"), ("hotell", "hot"), ("förslag", "lag"),
     ("förtryck", "fört"), ("förtrycket", "ryck"), ("hedersförtryck", "fört"),  # "fört" (brought) + "ryck" (jerk)
     ("misshandel", "handel"), ("misshandel", "miss"), ("barnmisshandel", "handel"), ("missbruk", "bruk"),  # miss- prefix
+    # led by a particle: "underlag" is no kind of law, "uppgift" no poison
+    ("underlag", "lag"), ("underhåll", "håll"), ("uppgift", "gift"), ("återfall", "fall"), ("övergrepp", "grepp"),
+    ("uppehållstillstånd", "håll"), ("mottagning", "tagning"), ("medlem", "lem"), ("framtid", "tid"),
 ])
 def test_false_friends_are_not_split(word: str, not_part: str) -> None:
     assert q(not_part)[0] not in idx(word)

@@ -88,6 +88,26 @@ def test_an_unknown_word_typed_with_diacritics_does_not_find_its_accentless_twin
         assert found(svc, "nara") == ["nara"]  # typed without diacritics: the folded field still helps
 
 
+def test_a_word_typed_without_its_diacritics_finds_the_word_not_its_stem_twin(service: SearchService) -> None:
+    # "aldre" stems like "aldrig" (aldr); it is not a word, "äldre" is, so it means "äldre"
+    assert found(service, "aldre") == ["aldre", "bra1"]
+    assert "aldrig" not in found(service, "aldre omsorg")
+    assert found(service, "Aldre") == found(service, "aldre")
+    assert service.search(SearchRequest(q="aldre")).suggestion == "äldre"  # the spelling is shown, as "Menade du"
+    assert service.search(SearchRequest(q="atgarder")).suggestion is None  # no page says "åtgärder": nothing shown
+
+
+@pytest.mark.parametrize(("typed", "meant"), [
+    ("aldre", "äldre"), ("Aldre", "Äldre"), ("atgarder", "åtgärder"), ("overgrepp", "övergrepp"),
+    ("sarskilt", "särskilt"), ("forsakringskassan", "försäkringskassan"),
+    # real words and ambiguous spellings stay as typed; the folded fallback decides what they may find
+    ("vald", "vald"), ("har", "har"), ("mal", "mal"), ("ar", "ar"), ("kvinnojourer", "kvinnojourer"),
+    ("BRA", "BRA"), ("äldre", "äldre"),
+])
+def test_only_a_certain_accentless_spelling_is_restored(typed: str, meant: str) -> None:
+    assert parse(typed).words == [meant]
+
+
 def test_the_folded_fallback_still_finds_words_typed_without_diacritics(service: SearchService) -> None:
     assert "aldre" in found(service, "vald mot aldre")[:2]  # "vald" is unknown: folded is trusted
     assert "psykiskt" in found(service, "psykiskt vald")
