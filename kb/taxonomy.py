@@ -83,7 +83,7 @@ def _category(raw: dict[str, Any], file: str, where: str) -> Category:
 def load_taxonomy(path: Path = DEFAULT_PATH) -> Taxonomy:
     """Read and validate the taxonomy file (cached per path)."""
     text = Path(path).read_text(encoding="utf-8")
-    data = yaml.safe_load(text) or {}
+    data = yaml.load(text, Loader=getattr(yaml, "CSafeLoader", yaml.SafeLoader)) or {}  # libyaml: 6× faster, same data
     file = str(path)
     cats = {
         key: tuple(_category(item, file, f"{key}[{i}]") for i, item in enumerate(data.get(key) or ()))
