@@ -81,7 +81,12 @@ def test_a_changed_word_list_makes_the_cache_stale(source: Path, cache_dir: Path
     assert thesaurus.cache_key(source) != before
     parsed: list[Path] = []
     real_parse = thesaurus.parse_thesaurus
-    monkeypatch.setattr(thesaurus, "parse_thesaurus", lambda path: parsed.append(path) or real_parse(path))
+
+    def counting(path: Path) -> thesaurus.Table:
+        parsed.append(path)
+        return real_parse(path)
+
+    monkeypatch.setattr(thesaurus, "parse_thesaurus", counting)
     assert thesaurus.read_thesaurus(source, cache_dir) == EXPECTED and parsed == [source]
 
 
