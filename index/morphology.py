@@ -134,9 +134,17 @@ def load_lexicon(
                    frozenset(first_forms | modifier_forms))
 
 
+_installed: list[Lexicon] = []  # the default lexicon read from data/cache/ (index.wordcache), when it was
+
+
+def install_lexicon(lex: Lexicon) -> None:
+    """Make ``lex``, equal to ``load_lexicon()``'s but read from a cache file, the one ``lexicon()`` answers."""
+    _installed[:] = [lex]
+
+
 def lexicon() -> Lexicon:
     """The lexicon the analyzers use (loaded once per process)."""
-    return load_lexicon()
+    return _installed[0] if _installed else load_lexicon()
 
 
 # -- stemming ---------------------------------------------------------------

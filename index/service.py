@@ -21,6 +21,7 @@ from index.reloader import GenerationHolder
 from index.storage import limit_malloc_arenas
 from index.suggest import SortedWords, cached_suggestions, load_vocabulary, taxonomy_terms
 from index.thesaurus import load_thesaurus
+from index.wordcache import load_lexicon_cached
 from kb.backend import SearchBackend
 from kb.searchmodel import (
     MAX_SUGGEST_CHARS,
@@ -55,6 +56,7 @@ class SearchService(GenerationHolder):
         self.settings = settings
         self.taxonomy = taxonomy or load_taxonomy()
         limit_malloc_arenas()  # before the server's thread pool starts allocating
+        load_lexicon_cached(settings.data_dir / "cache")  # the analyzers' word lists, from data/cache/ (~0.05 s, not ~0.35 s)
         super().__init__(settings.index_root, self.taxonomy)
         self._vocab: SortedWords | None = None
         self._terms = taxonomy_terms(self.taxonomy)

@@ -4,10 +4,7 @@ from __future__ import annotations
 
 import gc
 import hashlib
-import json
 import logging
-import os
-import tempfile
 import threading
 from collections.abc import Callable
 from pathlib import Path
@@ -15,7 +12,7 @@ from typing import Any
 
 from whoosh import query as wq
 
-from index import morphology
+from index import wordcache
 from index.morphology import analyse_word
 
 log = logging.getLogger(__name__)
@@ -25,7 +22,7 @@ MAX_RELATED = 5  # synonyms per typed word, in the thesaurus's order, only those
 SWAPPED_PART_WEIGHT = 0.2  # a two-part compound with one part replaced by a synonym, both words on a page
 MAX_SWAPPED = 3  # synonyms per part
 SWAPPED_FIELDS = ("title", "body")
-CACHE_FORMAT = 1  # bump when the cache file's layout changes
+CACHE_FORMAT = 1  # bump when the table's cache layout changes
 
 Table = dict[str, tuple[str, ...]]
 _tables: dict[Path, Table] = {}  # per process, per source file: parsed (or read from the cache) once
@@ -87,27 +84,15 @@ def parse_thesaurus(path: Path) -> Table:
 
 
 # -- the cache file ---------------------------------------------------------------------------------------------------
-def _stat(path: Path | None) -> list[Any] | None:
-    try:
-        st = path.stat() if path is not None else None
-    except OSError:
-        return None
-    return None if st is None else [str(path), st.st_size, st.st_mtime_ns]
-
-
 def cache_key(path: Path) -> dict[str, Any]:
-    """Everything the stemmed table depends on: the source file, the analyzer's word lists (size and mtime), the code
-    that stems (this module and ``index.morphology``) and the stemmer's version. OSError when the source is missing."""
+    """Everything the stemmed table depends on: the source file, the analyzer's word lists and code
+    (``index.wordcache.word_lists_key``, this module's included) and the stemmer. OSError when the source is missing."""
     st = path.stat()
     import Stemmer  # PyStemmer, the analyzer's stemmer
     import whoosh  # its Swedish stop words are the analyzer's
 
-    code = hashlib.sha256()
-    for module_file in (__file__, morphology.__file__):
-        code.update(Path(module_file).read_bytes())
-    lexicon = [_stat(p) for p in (morphology.CURATED_PATH, morphology.HUNSPELL_PATH, morphology.WORDLIST_PATH)]
-    return {"format": CACHE_FORMAT, "source": [str(path), st.st_size, st.st_mtime_ns], "lexicon": lexicon,
-            "code": code.hexdigest(), "stemmer": str(Stemmer.version()), "whoosh": whoosh.versionstring()}
+    return {**wordcache.word_lists_key(__file__), "thesaurus": CACHE_FORMAT, "source": [str(path), st.st_size, st.st_mtime_ns],
+            "stemmer": str(Stemmer.version()), "whoosh": whoosh.versionstring()}
 
 
 def cache_file(path: Path, cache_dir: Path) -> Path:
@@ -116,29 +101,10 @@ def cache_file(path: Path, cache_dir: Path) -> Path:
 
 
 def _read_cache(cache: Path, key: dict[str, Any]) -> Table | None:
-    """The cached table when the file exists, is whole and was built from what ``key`` describes; else None.
-
-    Layout: one JSON line (the key, the body's SHA-256 and line count), then one line per headword,
-    "stem<TAB>synonym stem<TAB>…" (splitting lines is four times faster than parsing the same table as JSON)."""
-    try:
-        raw = cache.read_bytes()
-    except FileNotFoundError:
-        return None
-    except OSError as exc:
-        log.info("thesaurus cache %s unreadable (%s); rebuilding", cache, exc)
-        return None
-    head, _, body = raw.partition(b"\n")
-    try:
-        header = json.loads(head)
-        ok = isinstance(header, dict) and header.get("sha256") == hashlib.sha256(body).hexdigest()
-        lines = body.decode().split("\n")[:-1] if ok else []
-    except ValueError:  # not JSON, not UTF-8
-        ok = False
-    if not ok or len(lines) != header.get("headwords"):
-        log.info("thesaurus cache %s is damaged or cut short; rebuilding", cache)
-        return None
-    if header.get("key") != key:
-        log.info("thesaurus cache %s is stale; rebuilding", cache)
+    """The cached table when current (``index.wordcache.read_lines``): one line per headword, "stem<TAB>synonym stem<TAB>…"
+    (splitting lines is four times faster than parsing the same table as JSON)."""
+    lines = wordcache.read_lines(cache, key)
+    if lines is None:
         return None
     table: Table = {}
     collecting = gc.isenabled()
@@ -153,35 +119,10 @@ def _read_cache(cache: Path, key: dict[str, Any]) -> Table | None:
     return table
 
 
-def _encode(key: dict[str, Any], table: Table) -> bytes | None:
-    """The cache file's bytes (None when a stem holds a tab or newline, which the layout cannot carry)."""
-    if any("\t" in w or "\n" in w for k, v in table.items() for w in (k, *v)):
-        return None
-    body = "".join("\t".join((k, *v)) + "\n" for k, v in table.items()).encode()
-    header = {"key": key, "sha256": hashlib.sha256(body).hexdigest(), "headwords": len(table)}
-    return json.dumps(header, ensure_ascii=False, separators=(",", ":")).encode() + b"\n" + body
-
-
 def _write_cache(cache: Path, key: dict[str, Any], table: Table) -> None:
-    """Write atomically (a temporary file renamed over the old one); a folder that cannot be written only logs."""
-    data = _encode(key, table)
-    if data is None:
-        return
-    tmp: str | None = None
-    try:
-        cache.parent.mkdir(exist_ok=True)  # the data directory itself is never created here
-        fd, tmp = tempfile.mkstemp(dir=cache.parent, prefix=".thesaurus-", suffix=".tmp")
-        with os.fdopen(fd, "wb") as fh:
-            fh.write(data)
-        os.chmod(tmp, 0o644)  # mkstemp's 0600 would hide it from the web workers' user when the CLI wrote it
-        os.replace(tmp, cache)
-        tmp = None
-        log.debug("thesaurus cache written: %s (%d headwords)", cache, len(table))
-    except OSError as exc:
-        log.info("thesaurus cache %s not written (%s); the thesaurus is parsed in every process", cache, exc)
-    finally:
-        if tmp is not None:
-            Path(tmp).unlink(missing_ok=True)
+    """Written atomically (``index.wordcache.write_lines``); not at all when a stem holds a tab, which the layout cannot carry."""
+    if not any("\t" in w for k, v in table.items() for w in (k, *v)):
+        wordcache.write_lines(cache, key, ["\t".join((k, *v)) for k, v in table.items()])
 
 
 def related_stems(stem: str, doc_frequency: Callable[[str, str], int], path: Path | None = None) -> list[str]:

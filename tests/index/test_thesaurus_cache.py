@@ -1,4 +1,4 @@
-"""The stemmed thesaurus's cache file: used when current, rebuilt when the source changes or the file is damaged, optional."""
+"""The word-list caches in data/cache/ (stemmed thesaurus, lexicon): used when current, rebuilt when stale or damaged, optional."""
 
 from __future__ import annotations
 
@@ -9,7 +9,7 @@ from pathlib import Path
 import pytest
 from _search_corpus import BASE, serving
 
-from index import morphology, thesaurus
+from index import morphology, thesaurus, wordcache
 from kb.searchmodel import SearchRequest
 
 MYTHES = "ISO8859-1\nprata|1\n(verb)|samtala|tala|snacka\nsamtal|1\n(substantiv)|konversation|prat med dig\nnät|1\n-|internet|webb\n"
@@ -142,3 +142,67 @@ def test_the_search_service_fills_the_data_dirs_cache_and_searches_with_it(tmp_p
         assert thesaurus.cache_file(path, svc.settings.data_dir / "cache").is_file()
         found = [h.url.removeprefix(BASE + "/") for h in svc.search(SearchRequest(q="pratar barn", per_page=10)).results]
         assert found == ["samtal", "annat"]  # "samtal", a synonym of "prata", re-ranks the page saying it first
+
+
+# -- the lexicon ---------------------------------------------------------------------------------------------------
+def have_word_lists() -> bool:
+    return morphology.HUNSPELL_PATH.is_file() and morphology.WORDLIST_PATH.is_file()
+
+
+def no_lexicon_loading(monkeypatch: pytest.MonkeyPatch) -> None:
+    def refuse() -> morphology.Lexicon:
+        raise AssertionError("the word lists read although the lexicon's cache is current")
+
+    monkeypatch.setattr(morphology, "lexicon", refuse)
+
+
+def test_the_lexicon_reads_back_identical_from_its_cache(cache_dir: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    if not have_word_lists():
+        pytest.skip("hunspell-sv or wswedish is not installed (make wordlists)")
+    parsed = morphology.load_lexicon()
+    assert wordcache.read_lexicon(cache_dir) == parsed
+    assert wordcache.lexicon_cache_file(cache_dir).is_file()
+    no_lexicon_loading(monkeypatch)
+    cached = wordcache.read_lexicon(cache_dir)
+    assert cached == parsed and len(cached.forms) > 100_000 and cached.sources == parsed.sources
+
+
+def test_a_stale_or_damaged_lexicon_cache_is_rebuilt(cache_dir: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    if not have_word_lists():
+        pytest.skip("hunspell-sv or wswedish is not installed (make wordlists)")
+    wordcache.read_lexicon(cache_dir)
+    cache = wordcache.lexicon_cache_file(cache_dir)
+    whole = cache.read_bytes()
+    cache.write_bytes(whole[: len(whole) // 2])  # cut short
+    assert wordcache.read_lexicon(cache_dir) == morphology.load_lexicon() and cache.read_bytes() == whole
+    curated = tmp_path / "compounds.txt"
+    curated.write_bytes(morphology.CURATED_PATH.read_bytes() + b"# one more line\n")
+    monkeypatch.setattr(morphology, "CURATED_PATH", curated)  # a changed word list: the cache no longer describes it
+    loaded: list[bool] = []
+    real = morphology.lexicon
+
+    def counting() -> morphology.Lexicon:
+        loaded.append(True)
+        return real()
+
+    monkeypatch.setattr(morphology, "lexicon", counting)
+    wordcache.read_lexicon(cache_dir)
+    assert loaded and cache.read_bytes() != whole  # read from the lists and cached under the new key
+
+
+def test_the_lexicon_without_a_writable_cache_folder(tmp_path: Path) -> None:
+    not_a_dir = tmp_path / "file"
+    not_a_dir.write_text("x")
+    assert wordcache.read_lexicon(not_a_dir / "cache") == morphology.lexicon()
+
+
+def test_the_cached_lexicon_is_the_one_the_analyzers_use(cache_dir: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    if not have_word_lists():
+        pytest.skip("hunspell-sv or wswedish is not installed (make wordlists)")
+    wordcache.read_lexicon(cache_dir)  # written
+    monkeypatch.setattr(wordcache, "_installed", [])  # as in a fresh process
+    monkeypatch.setattr(morphology, "_installed", [])
+    lex = wordcache.load_lexicon_cached(cache_dir)
+    assert lex is not morphology.load_lexicon() and lex == morphology.load_lexicon()  # read from the cache file
+    assert morphology.lexicon() is lex
+    assert wordcache.load_lexicon_cached(cache_dir / "elsewhere") is lex  # once per process
