@@ -32,8 +32,9 @@ REASONS = ("krypterad", "ingen text", "trasig", "tidsgräns", "okänt format")
 # every stored document of that format in full once (no conditional request) and stores the new text without
 # calling it a change (``Store.refetch_older_extractions``, ``Store.put_document``). Stores written before
 # versions existed count as 1. html 2: issue 15's third pass (prose-held class flags, the body beside the h1,
-# one-link paragraphs, soft hyphens out of the text).
-EXTRACTOR_VERSIONS: dict[str, int] = {"html": 2, "pdf": 1, "docx": 1, "pptx": 1}
+# one-link paragraphs, soft hyphens out of the text). html 3: event pages keep their "Datum/Tid/Plats" lines; a listing
+# takes no item's date as its own.
+EXTRACTOR_VERSIONS: dict[str, int] = {"html": 3, "pdf": 1, "docx": 1, "pptx": 1}
 
 CONTENT_TYPES = {
     "text/html": "html",

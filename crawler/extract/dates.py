@@ -99,8 +99,9 @@ def find_dates(text: str) -> list[date]:
     return out
 
 
-def find_labelled(text: str) -> tuple[date | None, date | None]:
-    """Dates after Swedish labels: ("Publicerad 3 maj 2024" → published, "Senast uppdaterad …" → modified)."""
+def find_labelled(text: str, event: bool = False) -> tuple[date | None, date | None]:
+    """Dates after Swedish labels: ("Publicerad 3 maj 2024" → published, "Senast uppdaterad …" → modified). On an event
+    page (``event``) a bare "Datum" labels when the event is held, not when the page was published."""
     published: date | None = None
     modified: date | None = None
     low = text[:200_000].lower()
@@ -113,6 +114,8 @@ def find_labelled(text: str) -> tuple[date | None, date | None]:
             continue
         d = plausible(_from_match(dm))
         if d is None:
+            continue
+        if event and m.group("pub") and m.group("pub").lower() == "datum":
             continue
         if m.group("mod"):
             if modified is None or d > modified:

@@ -17,6 +17,7 @@ import lxml.etree
 from crawler.extract import dates
 from crawler.extract.html_clean import clean_container, drop, prune, text_len
 from crawler.extract.html_container import densest_region, pick
+from crawler.extract.html_events import dated_items, event_dates, event_page, in_items, listing_time, might_be_event, text_outside
 from crawler.extract.html_meta import (
     base_url,
     canonical_url,
@@ -111,7 +112,7 @@ def is_logo(h1: lxml.etree._Element) -> bool:
 NEAR_DATE_MAX = 160  # characters: a longer block that opens with a date label is a paragraph
 
 
-def near_heading_dates(h1: lxml.etree._Element | None) -> tuple[date | None, date | None]:
+def near_heading_lines(h1: lxml.etree._Element | None) -> list[tuple[lxml.etree._Element, str]]:
     """Labelled date lines beside the h1 (short blocks in its grandparent, not in a list or a link), read before
     pruning: templates put "Publicerad …" in a meta box or a portlet of its own that the content leaves out."""
     region = h1.getparent() if h1 is not None else None
@@ -119,15 +120,15 @@ def near_heading_dates(h1: lxml.etree._Element | None) -> tuple[date | None, dat
     if up is not None and tag_of(up) not in ("body", "html", "form"):
         region = up
     if region is None:
-        return None, None
+        return []
     lines = []
     for el in region.iter():
         t = el.text
         if t and dates.LABEL_RE.match(t.strip()) and not _in_list_or_link(el, region):
             line = text_of(el)
             if len(line) < NEAR_DATE_MAX:
-                lines.append(line)
-    return dates.find_labelled("\n".join(lines)) if lines else (None, None)
+                lines.append((el, line))
+    return lines
 
 
 def _in_list_or_link(el: lxml.etree._Element, region: lxml.etree._Element) -> bool:
@@ -138,6 +139,19 @@ def _in_list_or_link(el: lxml.etree._Element, region: lxml.etree._Element) -> bo
             return True
         cur = cur.getparent()
     return False
+
+
+def text_date(text: str, containers: list[lxml.etree._Element], keep: set[lxml.etree._Element],
+              items: set[lxml.etree._Element], modified: date | None, small: bool) -> date | None:
+    """The first date in the text, not "Senast ändrad …" and not a listing item's (the items are looked for now when
+    no date line made the search earlier)."""
+    found = [d for d in dates.find_dates(text[:1000]) if d != modified]
+    if not found or not small:
+        return found[0] if found else None
+    items = items or dated_items(containers, keep)
+    if items:
+        found = [d for d in dates.find_dates(text_outside(containers, items)[:1000]) if d != modified]
+    return found[0] if found else None
 
 
 def with_heading(containers: list[lxml.etree._Element], keep: set[lxml.etree._Element]) -> list[lxml.etree._Element]:
@@ -183,7 +197,6 @@ def extract_html(body: bytes, url: str, content_type: str | None = None, *,
     canonical = canonical_url(root, base)
     page_title = head_title(root, meta)
     json_ld = [el.text or "" for el in root.iter("script") if (el.get("type") or "").lower() == "application/ld+json"]
-    time_dates = [el.get("datetime", "") for el in root.iter("time") if el.get("datetime")]
     first_h1 = next((h for h in root.iter("h1") if not is_logo(h)), None)
     h1_text = text_of(first_h1) if first_h1 is not None else ""
 
@@ -194,14 +207,24 @@ def extract_html(body: bytes, url: str, content_type: str | None = None, *,
     if first_h1 is not None and first_h1.getparent() is not None:
         keep = {first_h1, *first_h1.iterancestors()}
     fields = password_fields(root)
-    near_pub, near_mod = near_heading_dates(first_h1)
     n_elements = sum(1 for _ in root.iter())
+    times = [el for el in root.iter("time") if el.get("datetime") and not listing_time(el, keep)]  # not an item's
+    near = near_heading_lines(first_h1)
     if n_elements > MAX_ELEMENTS:
         whole = root.find("body")
         containers = [whole if whole is not None else root]
     else:
         containers = _containers(root, url, content_selector, keep)
     raw_text = "\n".join(text_of(c) for c in containers)  # dates are read before the date lines go
+    # a listing's items (their dates are theirs, not the page's), looked for when a date line could date the page
+    labelled = n_elements <= MAX_ELEMENTS and (bool(near) or any(stem in raw_text.lower() for stem in dates.LABEL_STEMS))
+    items = dated_items(containers, keep) if labelled else set()
+    if items:
+        raw_text = text_outside(containers, items)
+    near_lines = [line for el, line in near if not in_items(el, items)]  # before the date lines go from the tree
+    event = n_elements <= MAX_ELEMENTS and might_be_event(raw_text) and event_page(containers)
+    avoid = event_dates(containers) if event else set()  # an event's date is when it is held, not published
+    time_dates = [d for d in (dates.parse_date(el.get("datetime")) for el in times) if d and d not in avoid]
 
     texts: list[str] = []
     headings: list[str] = []
@@ -209,19 +232,21 @@ def extract_html(body: bytes, url: str, content_type: str | None = None, *,
         if n_elements > MAX_ELEMENTS:
             t, h = serialise_cheaply(c, MAX_ELEMENTS)
         else:
-            clean_container(c, keep)
+            clean_container(c, keep, event=event)
             t, h = serialise(c)
         if t:
             texts.append(t)
         headings += h
     text = "\n\n".join(texts)
 
-    published, modified = dates.find_labelled(raw_text)
+    published, modified = dates.find_labelled(raw_text, event)
+    near_pub, near_mod = dates.find_labelled("\n".join(near_lines), event) if near_lines else (None, None)
     meta_pub, meta_mod = dates.from_meta(meta)
     ld_pub, ld_mod = dates.from_json_ld(json_ld)
     modified = modified or meta_mod or ld_mod or near_mod
-    published = published or meta_pub or ld_pub or next((d for d in map(dates.parse_date, time_dates) if d), None) \
-        or near_pub or next((d for d in dates.find_dates(text[:1000]) if d != modified), None)  # not "Senast ändrad …"
+    published = published or meta_pub or ld_pub or next(iter(time_dates), None) or near_pub
+    if published is None and not event:  # an event's day is no publication date: no guess from the text then
+        published = text_date(text, containers, keep, items, modified, n_elements <= MAX_ELEMENTS)
     if modified and published and modified < published:
         modified = None
 

@@ -10,6 +10,7 @@ from typing import cast
 
 import lxml.etree
 
+from crawler.extract import html_events as events
 from crawler.extract import html_lines as lines
 from crawler.extract.html_lines import DATE_LABEL, DATE_MAX, LINE_MAX, LINE_PHRASES, SIGNUP, SIGNUP_MAX, is_date_only
 from crawler.extract.html_parse import tag_of, text_of
@@ -245,7 +246,7 @@ def _doomed(el: lxml.etree._Element, keep: set[lxml.etree._Element], aria_target
     if is_furniture_name(el):
         # a furniture word on the block that holds most of the page (or of its prose) is a state flag or a
         # taxonomy label ("entry share", "post tag-sponsor category-top-stories"), unless it names comments
-        if el in keep:
+        if el in keep or events.is_event_box(el, class_parts(el)):  # "event-meta": an event's when and where
             return False
         if is_comment_name(el):
             return True
@@ -258,8 +259,9 @@ def _link_dense(el: lxml.etree._Element, ratio: float = 0.5) -> bool:
     return total > 0 and link_len(el) / total > ratio
 
 
-def clean_container(container: lxml.etree._Element, keep: set[lxml.etree._Element]) -> None:
-    """Remove Swedish widgets (by their first words), date lines and link lists from a content container."""
+def clean_container(container: lxml.etree._Element, keep: set[lxml.etree._Element], event: bool = False) -> None:
+    """Remove Swedish widgets (by their first words), date lines and link lists from a content container (on an event
+    page, ``event``, the event's "Datum …" lines stay)."""
     container_len = text_len(container)
 
     def protected(el: lxml.etree._Element) -> bool:
@@ -279,13 +281,13 @@ def clean_container(container: lxml.etree._Element, keep: set[lxml.etree._Elemen
             if target is not None and not protected(target):
                 drop(target)
         else:
-            _drop_line(el, text, container, keep, protected)
+            _drop_line(el, text, container, keep, protected, event)
     _drop_link_lists(container, keep, protected)
 
 
 def _drop_line(el: lxml.etree._Element, text: str, container: lxml.etree._Element, keep: set[lxml.etree._Element],
-               protected: Callable[[lxml.etree._Element], bool]) -> None:
-    """A short block that is a link line ("Read more: …"), an ad label or a date line goes."""
+               protected: Callable[[lxml.etree._Element], bool], event: bool = False) -> None:
+    """A short block that is a link line ("Read more: …"), an ad label or a date line (not an event's) goes."""
     target = _block_of(el, container)
     if target is None or target in keep:
         if el is not target and el not in keep and tag_of(el) == "time" and is_date_only(text_of(el)):
@@ -295,10 +297,12 @@ def _drop_line(el: lxml.etree._Element, text: str, container: lxml.etree._Elemen
         if text_len(target) < LINE_MAX and not protected(target) and text_of(target).lower().startswith(text[:20].lower()):
             drop(target)
     elif DATE_LINE.match(text) or DATE_LABEL.match(text):
-        if text_len(target) < DATE_MAX and not lines.sentence_after_date(text_of(target)):
+        keep_event = event and events.WHEN_LABEL.match(text) is not None
+        if text_len(target) < DATE_MAX and not lines.sentence_after_date(text_of(target)) and not keep_event:
             drop(target)
     elif is_date_only(text) and is_date_only(text_of(target)):
-        drop(target)
+        if not (event and events.keeps_line(el, text)):
+            drop(target)
     elif len(text) < SIGNUP_MAX and SIGNUP.search(text) and text_len(target) < SIGNUP_MAX and not protected(target):
         before = target.getprevious()
         if before is not None and tag_of(before) in ("h2", "h3", "h4", "h5", "h6") and before not in keep:
