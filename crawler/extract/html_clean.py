@@ -53,6 +53,11 @@ LINK_DENSE = 0.65  # a block with 3+ links and more link text than this share is
 LINK_PAGE_REST = 120  # characters: a <main> with less than this besides its h1 and link lists is a page of links
 LINK_PAGE_LISTED = 150  # ... when its lists hold this much text (a breadcrumb trail does not)
 COMMENT_WORDS = {"comment", "comments", "commentlist", "kommentarer", "respond", "disqus"}
+# Parts that mark furniture wherever they stand in a name ("author-box--content", "kb-comments-add", "related_post
+# wp_rp"): what surrounds an article, never its layout; the prose guard keeps a body that carries one as a flag.
+ANYWHERE_WORDS = {"author", "authors", "autor", "comment", "comments", "kommentar", "kommentare", "nocomments", "related",
+                  "relatedposts", "nextpost", "nextstory", "disclaimer", "disclosure", "newsletter", "subscribe",
+                  "signup"}
 SPLIT_RE = re.compile(r"[-_]+|(?<=[a-z])(?=[A-Z])")
 
 # Widgets recognised by the text they start with; the block that holds them goes.
@@ -112,7 +117,7 @@ def _furniture_names(classes: str, ident: str) -> bool:
         if not parts:
             continue
         last, first = parts[-1], parts[0]
-        if last in COMMENT_WORDS:
+        if last in COMMENT_WORDS or not ANYWHERE_WORDS.isdisjoint(parts):
             return True
         if LAYOUT_WORDS.intersection(parts):  # "has-sidebar", "ct-main-sidebar": the main area's layout, not furniture
             continue

@@ -33,11 +33,12 @@ ALT_MIN = 3  # this many near-best blocks under one ancestor make it the content
 
 def _class_weight(el: lxml.etree._Element) -> float:
     w = 0.0
+    inline = el.tag == "span"  # a caption's "mediaSubtitleText" is no text column
     for attr in (el.get("class"), el.get("id")):
         if attr:
             if NEGATIVE.search(attr):
                 w -= CLASS_WEIGHT
-            if POSITIVE.search(attr):
+            if POSITIVE.search(attr) and not inline:
                 w += CLASS_WEIGHT
     return w
 

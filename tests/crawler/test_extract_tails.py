@@ -1,0 +1,45 @@
+"""What surrounds an article on the public benchmarks' templates: author boxes, comment prompts, related posts, captions."""
+
+from __future__ import annotations
+
+from crawler.extract.html import extract_html
+
+PROSE = ("The council has a particular responsibility to give support, protection and help to anyone who has been "
+         "subjected to violence, and to the children who witnessed it, whatever their age or where they live. ")
+
+
+def page(body: str) -> bytes:
+    return f"<!doctype html><html lang=en><head><meta charset=utf-8><title>T</title></head><body>{body}</body></html>".encode()
+
+
+def test_furniture_words_anywhere_in_a_class_name_mark_the_box() -> None:
+    html = (f'<article class="post"><h1>Support</h1><div class="entry-content"><p>{PROSE}</p><p>{PROSE}</p>'
+            f'<p>{PROSE}</p>'
+            f'<section class="bmg-author-box"><div class="author-box--content"><p>Hi, I am a food blogger and I write '
+            f'about cakes, pies and everything else that tastes good.</p></div></section>'
+            f'<div class="kb-comments-add"><p>To comment on this tip, please log in or register for a free account.</p></div>'
+            f'<ul class="related_post wp_rp"><li><small>Media swear the population to loyalty, for better or for worse, '
+            f'and all that.</small></li></ul>'
+            f'<section class="editorial-disclosure"><p>This post contains references to products from one or more of our '
+            f'advertisers.</p></section></div></article>')
+    text = extract_html(page(html), "https://x.org/a").text
+    assert text.count("The council has a particular responsibility") == 3
+    for furniture in ("food blogger", "To comment on this tip", "Media swear", "references to products"):
+        assert furniture not in text
+
+
+def test_a_body_named_after_furniture_is_kept_by_its_prose() -> None:
+    html = (f'<main><h1>Support</h1><section class="article__content js-truncate-related-to-my-size">'
+            f'<p>{PROSE}</p><p>{PROSE}</p><p>{PROSE}</p></section><div class="sidebar-teasers"><p>Other news</p></div></main>')
+    assert extract_html(page(html), "https://x.org/b").text.count("The council has a particular responsibility") == 3
+
+
+def test_a_caption_span_with_a_text_class_does_not_win_over_the_article() -> None:
+    lead = "Car dealers expect a slow restart of business after the rules were eased this week. "
+    paragraphs = "".join(f'<div class="paragraph"><p class="text">{lead}</p></div>' for _ in range(3))
+    html = (f'<div id="content"><div class="con"><div class="box"><h1>Support</h1><div class="authorWrapper">'
+            f'<p>Updated 20 April 2020</p></div></div></div><div class="con"><div class="box"><div class="paragraph">'
+            f'<p class="text">{lead}</p><div class="mediaInfo"><span class="mediaSubtitle"><span class="mediaSubtitleText">'
+            f'Car dealers in the region may open again. (Symbol photo)</span></span><span class="mediaRights">Image: IMAGO'
+            f'</span></div></div>{paragraphs}</div></div></div>')
+    assert extract_html(page(html), "https://x.org/c").text.count("Car dealers expect a slow restart") == 4
