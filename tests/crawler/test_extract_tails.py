@@ -43,3 +43,23 @@ def test_a_caption_span_with_a_text_class_does_not_win_over_the_article() -> Non
             f'Car dealers in the region may open again. (Symbol photo)</span></span><span class="mediaRights">Image: IMAGO'
             f'</span></div></div>{paragraphs}</div></div></div>')
     assert extract_html(page(html), "https://x.org/c").text.count("Car dealers expect a slow restart") == 4
+
+
+def test_a_heading_beside_the_content_block_after_it_goes() -> None:
+    html = (f'<main><h1>Support</h1><div class="post"><p>{PROSE}</p><p>{PROSE}</p><p>{PROSE}</p></div>'
+            f'<h2 id="postcomment">Say your words about this</h2></main>')
+    assert "Say your words" not in extract_html(page(html), "https://x.org/d").text
+
+
+def test_a_heading_at_the_end_of_the_content_block_goes_but_one_between_paragraphs_stays() -> None:
+    html = (f'<article><h1>Support</h1><div class="row"><p>{PROSE}</p><h2>Help in the region</h2><p>{PROSE}</p>'
+            f'<p>{PROSE}</p><h2>The most read articles on our site this week</h2></div></article>')
+    text = extract_html(page(html), "https://x.org/e").text
+    assert "Help in the region" in text
+    assert "The most read articles" not in text
+
+
+def test_a_heading_in_the_last_list_item_stays() -> None:
+    html = (f'<article><h1>Support</h1><p>{PROSE}</p><p>{PROSE}</p><p>You find the concept paper here:</p>'
+            f'<ul><li><h3>Concept paper on ending the epidemic situation of national scope</h3></li></ul></article>')
+    assert "Concept paper on ending" in extract_html(page(html), "https://x.org/f").text
