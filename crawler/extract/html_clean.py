@@ -57,7 +57,8 @@ COMMENT_WORDS = {"comment", "comments", "commentlist", "kommentarer", "respond",
 # wp_rp"): what surrounds an article, never its layout; the prose guard keeps a body that carries one as a flag.
 ANYWHERE_WORDS = {"author", "authors", "autor", "comment", "comments", "kommentar", "kommentare", "nocomments", "related",
                   "relatedposts", "nextpost", "nextstory", "disclaimer", "disclosure", "newsletter", "subscribe",
-                  "signup"}
+                  "signup", "share", "sharing", "shariff", "embedded", "oembed", "caption", "captions",
+                  "credit", "credits", "copyright", "legend", "meta", "byline", "dateline", "timestamp", "cta", "donation"}
 SPLIT_RE = re.compile(r"[-_]+|(?<=[a-z])(?=[A-Z])")
 
 # Widgets recognised by the text they start with; the block that holds them goes.

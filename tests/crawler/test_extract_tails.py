@@ -21,11 +21,19 @@ def test_furniture_words_anywhere_in_a_class_name_mark_the_box() -> None:
             f'<ul class="related_post wp_rp"><li><small>Media swear the population to loyalty, for better or for worse, '
             f'and all that.</small></li></ul>'
             f'<section class="editorial-disclosure"><p>This post contains references to products from one or more of our '
-            f'advertisers.</p></section></div></article>')
+            f'advertisers.</p></section>'
+            f'<div class="v-A_-caption__small">The old town of Stockholm seen from the water on a summer evening</div>'
+            f'<ul class="article__meta"><li class="article__meta-item">published on 3 May 2021</li></ul>'
+            f'<div class="ShariffHeadline"><h5>Share this article with your friends now!</h5></div>'
+            f'<div class="wp-embedded-content"><div class="wp-embed-heading">Turkey: the farewell from the West</div></div>'
+            f'<div class="social-media-embed"><blockquote class="twitter-tweet">Yes this is real and the state spent '
+            f'nearly half a million dollars on it</blockquote></div></div></article>')
     text = extract_html(page(html), "https://x.org/a").text
     assert text.count("The council has a particular responsibility") == 3
-    for furniture in ("food blogger", "To comment on this tip", "Media swear", "references to products"):
+    for furniture in ("food blogger", "To comment on this tip", "Media swear", "references to products", "Stockholm",
+                      "published on", "Share this article", "Turkey"):
         assert furniture not in text
+    assert "Yes this is real" in text  # an embedded post is quoted content
 
 
 def test_a_body_named_after_furniture_is_kept_by_its_prose() -> None:
