@@ -50,6 +50,8 @@ ACCORDION_WORDS = {"accordion", "collapse", "collapsible", "expand", "expandable
                    "answer", "panel", "utfallbar", "fallbar", "details", "disclosure"}
 LAYOUT_WORDS = {"has", "with", "no", "main", "body", "article", "content", "page"}
 LINK_DENSE = 0.65  # a block with 3+ links and more link text than this share is a link list
+LINK_BOX_MAX = 200  # characters: a div or section this short ...
+LINK_BOX_SHARE = 0.8  # ... with more link text than this share is a link box
 LINK_PAGE_REST = 120  # characters: a <main> with less than this besides its h1 and link lists is a page of links
 LINK_PAGE_LISTED = 150  # ... when its lists hold this much text (a breadcrumb trail does not)
 COMMENT_WORDS = {"comment", "comments", "commentlist", "kommentarer", "respond", "disqus"}
@@ -337,6 +339,8 @@ def _drop_link_lists(container: lxml.etree._Element, keep: set[lxml.etree._Eleme
             doomed.append(el)  # a short trail of links: breadcrumbs, "Startsida / Om oss / …"
         elif tag == "p" and n_links and links > 0.9 * n and not protected(el):
             doomed.append(el)  # a paragraph that is one link: "Read more", a related headline, a sign-up
+        elif tag in ("div", "section") and n_links and n < LINK_BOX_MAX and links > LINK_BOX_SHARE * n:
+            doomed.append(el)  # a box that is a link or two: the next post, "Explore further", a teaser card
     outer = [el for el in doomed if not any(a in doomed for a in el.iterancestors())]
     listed = sum(sizes[el][0] for el in outer)
     rest = sizes[container][0] - listed - sum(sizes[h][0] for h in container.iter("h1"))

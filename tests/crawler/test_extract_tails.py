@@ -71,3 +71,14 @@ def test_a_heading_in_the_last_list_item_stays() -> None:
     html = (f'<article><h1>Support</h1><p>{PROSE}</p><p>{PROSE}</p><p>You find the concept paper here:</p>'
             f'<ul><li><h3>Concept paper on ending the epidemic situation of national scope</h3></li></ul></article>')
     assert "Concept paper on ending" in extract_html(page(html), "https://x.org/f").text
+
+
+def test_a_box_that_is_a_link_or_two_goes_but_a_paragraph_with_a_link_stays() -> None:
+    html = (f'<article><h1>Support</h1><div class="body"><p>{PROSE}</p><p>{PROSE} Read the <a href="/r">report</a>.</p>'
+            f'<div class="np"><a href="/n">Steuerdarling: the next post in this series</a> »</div>'
+            f'<div class="d-flex"><span class="icon">+</span> <a href="/e">Explore further</a></div>'
+            f'<p>{PROSE}</p></div></article>')
+    text = extract_html(page(html), "https://x.org/g").text
+    assert "Read the report." in text
+    assert "Steuerdarling" not in text
+    assert "Explore further" not in text
