@@ -5,6 +5,7 @@ from __future__ import annotations
 import functools
 import logging
 import re
+from collections import Counter
 from collections.abc import Callable, Iterator
 from typing import cast
 
@@ -327,6 +328,7 @@ def _drop_link_lists(container: lxml.etree._Element, keep: set[lxml.etree._Eleme
                      protected: Callable[[lxml.etree._Element], bool]) -> None:
     """Link lists (3+ links, mostly link text) and short trails of links (breadcrumbs) out of the container."""
     sizes = measure(container)
+    feeds = Counter(a for art in container.iter("article") for a in art.iterancestors() if a is not container)
     doomed = []
     for el in container.iter("ul", "ol", "div", "section", "table", "dl", "p"):
         if el is container or el in keep:
@@ -341,6 +343,8 @@ def _drop_link_lists(container: lxml.etree._Element, keep: set[lxml.etree._Eleme
             doomed.append(el)  # a paragraph that is one link: "Read more", a related headline, a sign-up
         elif tag in ("div", "section") and n_links and n < LINK_BOX_MAX and links > LINK_BOX_SHARE * n:
             doomed.append(el)  # a box that is a link or two: the next post, "Explore further", a teaser card
+        elif feeds[el] >= 2 and tag != "p" and not protected(el):
+            doomed.append(el)  # a feed of other <article>s beside the one under the h1: more posts, top stories
     outer = [el for el in doomed if not any(a in doomed for a in el.iterancestors())]
     listed = sum(sizes[el][0] for el in outer)
     rest = sizes[container][0] - listed - sum(sizes[h][0] for h in container.iter("h1"))

@@ -82,3 +82,16 @@ def test_a_box_that_is_a_link_or_two_goes_but_a_paragraph_with_a_link_stays() ->
     assert "Read the report." in text
     assert "Steuerdarling" not in text
     assert "Explore further" not in text
+
+
+def test_a_feed_of_other_articles_beside_the_one_under_the_h1_goes_but_a_listing_page_stays() -> None:
+    teasers = "".join(f'<article class="item"><h3>Other post {i}</h3><p>The editors of this site defend their line against '
+                      f'the demands of the modern age, number {i}.</p></article>' for i in range(3))
+    html = (f'<div class="news-single"><h1>Support</h1><p>{PROSE}</p><p>{PROSE}</p><p>{PROSE}</p>'
+            f'<div class="nextread">{teasers}</div></div>')
+    text = extract_html(page(html), "https://x.org/h").text
+    assert text.count("The council has a particular responsibility") == 3
+    assert "Other post" not in text and "defend their line" not in text
+    listing = "".join(f'<article><h2><a href="/n{i}">News item {i}</a></h2><p>{PROSE}</p></article>' for i in range(4))
+    text = extract_html(page(f'<main><h1>News</h1><div class="list">{listing}</div></main>'), "https://x.org/i").text
+    assert all(f"News item {i}" in text for i in range(4))
