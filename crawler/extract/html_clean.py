@@ -61,7 +61,8 @@ COMMENT_WORDS = {"comment", "comments", "commentlist", "kommentarer", "respond",
 ANYWHERE_WORDS = {"author", "authors", "autor", "comment", "comments", "kommentar", "kommentare", "nocomments", "related",
                   "relatedposts", "nextpost", "nextstory", "disclaimer", "disclosure", "newsletter", "subscribe",
                   "signup", "share", "sharing", "shariff", "embedded", "oembed", "caption", "captions",
-                  "credit", "credits", "copyright", "legend", "meta", "byline", "dateline", "timestamp", "cta", "donation"}
+                  "credit", "credits", "copyright", "legend", "meta", "byline", "dateline", "timestamp", "cta", "donation",
+                  "signature", "ratings", "notforprint", "noprint", "imagedescription", "bildunterschrift", "bildtext"}
 SPLIT_RE = re.compile(r"[-_]+|(?<=[a-z])(?=[A-Z])")
 
 # Widgets recognised by the text they start with; the block that holds them goes.

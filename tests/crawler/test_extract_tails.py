@@ -26,12 +26,14 @@ def test_furniture_words_anywhere_in_a_class_name_mark_the_box() -> None:
             f'<ul class="article__meta"><li class="article__meta-item">published on 3 May 2021</li></ul>'
             f'<div class="ShariffHeadline"><h5>Share this article with your friends now!</h5></div>'
             f'<div class="wp-embedded-content"><div class="wp-embed-heading">Turkey: the farewell from the West</div></div>'
+            f'<span class="post-ratings"><strong>Was this article useful to you?</strong></span>'
+            f'<p class="imagedescription uk-text-center">AFP / Marco Bertorello, photographer of the agency</p>'
             f'<div class="social-media-embed"><blockquote class="twitter-tweet">Yes this is real and the state spent '
             f'nearly half a million dollars on it</blockquote></div></div></article>')
     text = extract_html(page(html), "https://x.org/a").text
     assert text.count("The council has a particular responsibility") == 3
     for furniture in ("food blogger", "To comment on this tip", "Media swear", "references to products", "Stockholm",
-                      "published on", "Share this article", "Turkey"):
+                      "published on", "Share this article", "Turkey", "Was this article useful", "AFP"):
         assert furniture not in text
     assert "Yes this is real" in text  # an embedded post is quoted content
 
