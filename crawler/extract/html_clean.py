@@ -340,8 +340,8 @@ def _drop_link_lists(container: lxml.etree._Element, keep: set[lxml.etree._Eleme
             doomed.append(el)
         elif n_links >= 2 and tag in ("ul", "ol") and n < 150 and links > 0.4 * n:
             doomed.append(el)  # a short trail of links: breadcrumbs, "Startsida / Om oss / …"
-        elif tag == "p" and n_links and links > 0.9 * n and not protected(el):
-            doomed.append(el)  # a paragraph that is one link: "Read more", a related headline, a sign-up
+        elif tag == "p" and n_links and links > 0.7 * n and not protected(el):
+            doomed.append(el)  # a paragraph that is mostly a link: "Read also: …", a related headline, a sign-up
         elif tag in ("div", "section") and n_links and n < LINK_BOX_MAX and links > LINK_BOX_SHARE * n:
             doomed.append(el)  # a box that is a link or two: the next post, "Explore further", a teaser card
         elif feeds[el] >= 2 and tag != "p" and not protected(el):

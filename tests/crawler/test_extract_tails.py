@@ -79,8 +79,10 @@ def test_a_box_that_is_a_link_or_two_goes_but_a_paragraph_with_a_link_stays() ->
     html = (f'<article><h1>Support</h1><div class="body"><p>{PROSE}</p><p>{PROSE} Read the <a href="/r">report</a>.</p>'
             f'<div class="np"><a href="/n">Steuerdarling: the next post in this series</a> »</div>'
             f'<div class="d-flex"><span class="icon">+</span> <a href="/e">Explore further</a></div>'
+            f'<p><em>Our tip: <a href="/t">Dead pigeons in the dome: the police are investigating</a></em></p>'
             f'<p>{PROSE}</p></div></article>')
     text = extract_html(page(html), "https://x.org/g").text
+    assert "Our tip" not in text
     assert "Read the report." in text
     assert "Steuerdarling" not in text
     assert "Explore further" not in text
