@@ -99,3 +99,11 @@ def test_a_feed_of_other_articles_beside_the_one_under_the_h1_goes_but_a_listing
     listing = "".join(f'<article><h2><a href="/n{i}">News item {i}</a></h2><p>{PROSE}</p></article>' for i in range(4))
     text = extract_html(page(f'<main><h1>News</h1><div class="list">{listing}</div></main>'), "https://x.org/i").text
     assert all(f"News item {i}" in text for i in range(4))
+
+
+def test_a_source_line_under_the_news_item_goes_but_a_sentence_about_sources_stays() -> None:
+    html = (f'<article><h1>Support</h1><p>{PROSE}</p><p>{PROSE}</p><p>The source: a survey of 2,000 households.</p>'
+            f'<p><em>Quelle: Deutscher Jagdverband (DJV)</em></p><p>{PROSE}</p></article>')
+    text = extract_html(page(html), "https://x.org/j").text
+    assert "The source: a survey" in text
+    assert "Quelle:" not in text
