@@ -103,7 +103,9 @@ def test_a_feed_of_other_articles_beside_the_one_under_the_h1_goes_but_a_listing
 
 def test_a_source_line_under_the_news_item_goes_but_a_sentence_about_sources_stays() -> None:
     html = (f'<article><h1>Support</h1><p>{PROSE}</p><p>{PROSE}</p><p>The source: a survey of 2,000 households.</p>'
-            f'<p><em>Quelle: Deutscher Jagdverband (DJV)</em></p><p>{PROSE}</p></article>')
+            f'<p><em>Quelle: Deutscher Jagdverband (DJV)</em></p><p>{PROSE}</p><p><em>Titelbild: Ahn Young-joon / AP</em>'
+            f'</p><p>{PROSE}</p><p>Crédits photos : Bestimage</p><p>{PROSE}</p></article>')
     text = extract_html(page(html), "https://x.org/j").text
     assert "The source: a survey" in text
-    assert "Quelle:" not in text
+    for credit in ("Quelle:", "Titelbild", "Crédits photos"):
+        assert credit not in text
