@@ -254,8 +254,9 @@ def _doomed(el: lxml.etree._Element, keep: set[lxml.etree._Element], aria_target
         return text_len(el) < 1000 and prose.get(el, 0) < PROSE_SHARE * max(prose[None], 1)  # ASP.NET: one form, whole page
     if is_furniture_name(el):
         # a furniture word on the block that holds most of the page (or of its prose) is a state flag or a
-        # taxonomy label ("entry share", "post tag-sponsor category-top-stories"), unless it names comments
-        if el in keep:
+        # taxonomy label ("entry share", "post tag-sponsor category-top-stories"), unless it names comments; an
+        # accordion ("disclosure" with its button, the panel the button opens) is content
+        if el in keep or el.get("id") in aria_targets or (is_accordion_part(el) and el.find(".//*[@aria-controls]") is not None):
             return False
         if is_comment_name(el):
             return True

@@ -109,3 +109,11 @@ def test_a_source_line_under_the_news_item_goes_but_a_sentence_about_sources_sta
     assert "The source: a survey" in text
     for credit in ("Quelle:", "Titelbild", "Crédits photos"):
         assert credit not in text
+
+
+def test_a_panel_that_a_button_opens_is_content_whatever_its_class_says() -> None:
+    html = (f'<main><h1>Support</h1><p>{PROSE}</p><p>{PROSE}</p><div class="disclosure">'
+            f'<button aria-expanded="false" aria-controls="p1">Who can get protected housing?</button>'
+            f'<div id="p1" class="disclosure__panel"><p>Anyone who is threatened by a partner or a relative can apply '
+            f'to the social services for protected housing.</p></div></div></main>')
+    assert "Anyone who is threatened" in extract_html(page(html), "https://x.org/k").text
