@@ -233,7 +233,7 @@ def extract_html(body: bytes, url: str, content_type: str | None = None, *,
             t, h = serialise_cheaply(c, MAX_ELEMENTS)
         else:
             clean_container(c, keep, event=event)
-            t, h = serialise(c)
+            t, h = serialise(c, last=c is containers[-1])
         if t:
             texts.append(t)
         headings += h

@@ -5,6 +5,7 @@ from __future__ import annotations
 import functools
 import logging
 import re
+from collections import Counter
 from collections.abc import Callable, Iterator
 from typing import cast
 
@@ -51,9 +52,18 @@ ACCORDION_WORDS = {"accordion", "collapse", "collapsible", "expand", "expandable
                    "answer", "panel", "utfallbar", "fallbar", "details", "disclosure"}
 LAYOUT_WORDS = {"has", "with", "no", "main", "body", "article", "content", "page"}
 LINK_DENSE = 0.65  # a block with 3+ links and more link text than this share is a link list
+LINK_BOX_MAX = 200  # characters: a div or section this short ...
+LINK_BOX_SHARE = 0.8  # ... with more link text than this share is a link box
 LINK_PAGE_REST = 120  # characters: a <main> with less than this besides its h1 and link lists is a page of links
 LINK_PAGE_LISTED = 150  # ... when its lists hold this much text (a breadcrumb trail does not)
 COMMENT_WORDS = {"comment", "comments", "commentlist", "kommentarer", "respond", "disqus"}
+# Parts that mark furniture wherever they stand in a name ("author-box--content", "kb-comments-add", "related_post
+# wp_rp"): what surrounds an article, never its layout; the prose guard keeps a body that carries one as a flag.
+ANYWHERE_WORDS = {"author", "authors", "autor", "comment", "comments", "kommentar", "kommentare", "nocomments", "related",
+                  "relatedposts", "nextpost", "nextstory", "disclaimer", "disclosure", "newsletter", "subscribe",
+                  "signup", "share", "sharing", "shariff", "embedded", "oembed", "caption", "captions",
+                  "credit", "credits", "copyright", "legend", "meta", "byline", "dateline", "timestamp", "cta", "donation",
+                  "signature", "ratings", "notforprint", "noprint", "imagedescription", "bildunterschrift", "bildtext"}
 SPLIT_RE = re.compile(r"[-_]+|(?<=[a-z])(?=[A-Z])")
 
 # Widgets recognised by the text they start with; the block that holds them goes.
@@ -113,7 +123,7 @@ def _furniture_names(classes: str, ident: str) -> bool:
         if not parts:
             continue
         last, first = parts[-1], parts[0]
-        if last in COMMENT_WORDS:
+        if last in COMMENT_WORDS or not ANYWHERE_WORDS.isdisjoint(parts):
             return True
         if LAYOUT_WORDS.intersection(parts):  # "has-sidebar", "ct-main-sidebar": the main area's layout, not furniture
             continue
@@ -245,8 +255,11 @@ def _doomed(el: lxml.etree._Element, keep: set[lxml.etree._Element], aria_target
         return text_len(el) < 1000 and prose.get(el, 0) < PROSE_SHARE * max(prose[None], 1)  # ASP.NET: one form, whole page
     if is_furniture_name(el):
         # a furniture word on the block that holds most of the page (or of its prose) is a state flag or a
-        # taxonomy label ("entry share", "post tag-sponsor category-top-stories"), unless it names comments
-        if el in keep or events.is_event_box(el, class_parts(el)):  # "event-meta": an event's when and where
+        # taxonomy label ("entry share", "post tag-sponsor category-top-stories"), unless it names comments; an
+        # accordion ("disclosure" with its button, the panel the button opens) and an event box ("event-meta": an
+        # event's when and where) are content
+        if (el in keep or el.get("id") in aria_targets or events.is_event_box(el, class_parts(el))
+                or (is_accordion_part(el) and el.find(".//*[@aria-controls]") is not None)):
             return False
         if is_comment_name(el):
             return True
@@ -323,6 +336,7 @@ def _drop_link_lists(container: lxml.etree._Element, keep: set[lxml.etree._Eleme
                      protected: Callable[[lxml.etree._Element], bool]) -> None:
     """Link lists (3+ links, mostly link text) and short trails of links (breadcrumbs) out of the container."""
     sizes = measure(container)
+    feeds = Counter(a for art in container.iter("article") for a in art.iterancestors() if a is not container)
     doomed = []
     for el in container.iter("ul", "ol", "div", "section", "table", "dl", "p"):
         if el is container or el in keep:
@@ -333,8 +347,12 @@ def _drop_link_lists(container: lxml.etree._Element, keep: set[lxml.etree._Eleme
             doomed.append(el)
         elif n_links >= 2 and tag in ("ul", "ol") and n < 150 and links > 0.4 * n:
             doomed.append(el)  # a short trail of links: breadcrumbs, "Startsida / Om oss / …"
-        elif tag == "p" and n_links and links > 0.9 * n and not protected(el):
-            doomed.append(el)  # a paragraph that is one link: "Read more", a related headline, a sign-up
+        elif tag == "p" and n_links and links > 0.7 * n and not protected(el):
+            doomed.append(el)  # a paragraph that is mostly a link: "Read also: …", a related headline, a sign-up
+        elif tag in ("div", "section") and n_links and n < LINK_BOX_MAX and links > LINK_BOX_SHARE * n:
+            doomed.append(el)  # a box that is a link or two: the next post, "Explore further", a teaser card
+        elif feeds[el] >= 2 and tag != "p" and not protected(el):
+            doomed.append(el)  # a feed of other <article>s beside the one under the h1: more posts, top stories
     outer = [el for el in doomed if not any(a in doomed for a in el.iterancestors())]
     listed = sum(sizes[el][0] for el in outer)
     rest = sizes[container][0] - listed - sum(sizes[h][0] for h in container.iter("h1"))

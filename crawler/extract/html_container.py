@@ -33,11 +33,12 @@ ALT_MIN = 3  # this many near-best blocks under one ancestor make it the content
 
 def _class_weight(el: lxml.etree._Element) -> float:
     w = 0.0
+    inline = el.tag == "span"  # a caption's "mediaSubtitleText" is no text column
     for attr in (el.get("class"), el.get("id")):
         if attr:
             if NEGATIVE.search(attr):
                 w -= CLASS_WEIGHT
-            if POSITIVE.search(attr):
+            if POSITIVE.search(attr) and not inline:
                 w += CLASS_WEIGHT
     return w
 
@@ -117,7 +118,12 @@ def pick(scope: lxml.etree._Element, heading: lxml.etree._Element | None = None,
         bonus = top_score * 0.2 if top_class and sib.get("class") == top_class else 0.0
         if (final.get(sib, -1e9) + bonus >= threshold or _content_sibling(sib)) and not _widget(sib) and not _site_footer(sib):
             chosen.append(sib)
+    while chosen[-1] is not top and tag_of(chosen[-1]) in HEADING_TAGS:
+        chosen.pop()  # a heading after the content heads what was left out (a list of related links, a comment form)
     return chosen
+
+
+HEADING_TAGS = {"h1", "h2", "h3", "h4", "h5", "h6", "header"}
 
 
 def _common_top(top: lxml.etree._Element, final: dict[lxml.etree._Element, float],

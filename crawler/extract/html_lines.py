@@ -20,7 +20,10 @@ LINE_PHRASES = re.compile(
     r"mira:|mire:|lea:|lee:|lea también|lee también|leia também|veja também|ver también|siehe auch|auch interessant|"
     r"empfohlener redaktioneller inhalt|related:|see also\b|more:|plus:|à voir aussi|"
     # image credits
-    r"foto:|fotos:|photo:|photos:|bild:|bilder:|image:|credit:|credits:|photo by\b|bildquelle|©)",
+    r"foto:|fotos:|photo:|photos:|bild:|bilder:|image:|credit:|credits:|photo by\b|bildquelle|©|"
+    r"titelbild:|beitragsbild|bildnachweis|crédits? photos?\s?:|"
+    # source lines under a news item; French sets a space before the colon
+    r"quelle:|source\s?:|fuente:|źródło:|fonte:|catégories?\s?:)",
     re.IGNORECASE,
 )
 # A short block that mentions one of these anywhere is a sign-up box (the heading before it goes too).

@@ -15,22 +15,26 @@ log = logging.getLogger(__name__)
 LIST_CELLS = {"li", "tr", "td", "th", "dt", "dd"}
 TAIL_SHORT = 40  # characters: a trailing line this short without sentence punctuation is a widget label
 SENTENCE_END = set(".!?)»”\"")
+HEADINGS = {"h1", "h2", "h3", "h4", "h5", "h6"}
 
 
-def serialise(container: lxml.etree._Element) -> tuple[str, list[str]]:
-    """Text with blank lines between blocks, and the h1–h3 headings, without recursion."""
+def serialise(container: lxml.etree._Element, last: bool = True) -> tuple[str, list[str]]:
+    """Text with blank lines between blocks, and the h1–h3 headings, without recursion (``last``: the page's text
+    ends here, so a heading at the end heads nothing that was kept)."""
     paragraphs: list[str] = []
     in_list: list[bool] = []  # per paragraph: inside a list item or table cell
+    is_heading: list[bool] = []  # per paragraph: an h1–h6
     headings: list[str] = []
     buf: list[str] = []
     depth = 0  # open li/td/th/dt/dd elements
 
-    def flush() -> None:
+    def flush(heading: bool = False) -> None:
         para = "\n".join(norm(line) for line in "".join(buf).split("\n"))
         para = "\n".join(line for line in para.split("\n") if line)
         if para:
             paragraphs.append(para)
             in_list.append(depth > 0)
+            is_heading.append(heading)
         buf.clear()
 
     for event, el in lxml.etree.iterwalk(container, events=("start", "end")):
@@ -51,21 +55,25 @@ def serialise(container: lxml.etree._Element) -> tuple[str, list[str]]:
                 if h:
                     headings.append(h)
             if tag in BLOCK_TAGS:
-                flush()
+                flush(tag in HEADINGS)
             elif tag in ("td", "th", "button"):
                 buf.append(" ")
             depth -= tag in LIST_CELLS
             if el.tail and el is not container:
                 buf.append(el.tail)
     flush()
-    return "\n\n".join(trim_tail(paragraphs, in_list)), headings
+    return "\n\n".join(trim_tail(paragraphs, in_list, is_heading if last else None)), headings
 
 
-def trim_tail(paragraphs: list[str], in_list: list[bool]) -> list[str]:
-    """Drop short trailing lines that end no sentence and are no list item or cell ("Kommentieren Sie", "Like:")."""
+def trim_tail(paragraphs: list[str], in_list: list[bool], is_heading: list[bool] | None = None) -> list[str]:
+    """Drop trailing headings (they head what was left out: related links, a comment form) and short trailing lines
+    that end no sentence and are no list item or cell ("Kommentieren Sie", "Like:")."""
     end = len(paragraphs)
     while end > 1 and not in_list[end - 1]:
         last = paragraphs[end - 1]
+        if is_heading is not None and is_heading[end - 1]:
+            end -= 1
+            continue
         if len(last) >= TAIL_SHORT or last[-1:] in SENTENCE_END or ": " in last or any(c.isdigit() for c in last):
             break  # a sentence, a "Kontakt: Åsa Öberg" line, a phone number or a date
         end -= 1
