@@ -6,6 +6,8 @@ import functools
 import logging
 import re
 from collections.abc import Callable, Iterator
+from itertools import chain
+from operator import methodcaller
 from typing import cast
 
 import lxml.etree
@@ -163,9 +165,12 @@ def text_len(el: lxml.etree._Element) -> int:
     return sum(map(len, map(str.strip, cast("Iterator[str]", el.itertext()))))
 
 
+_ITERTEXT = methodcaller("itertext")
+
+
 def link_len(el: lxml.etree._Element) -> int:
-    """Characters of text inside links."""
-    return sum(text_len(a) for a in el.iter("a"))
+    """Characters of text inside links (a link inside a link counts twice)."""
+    return sum(map(len, map(str.strip, chain.from_iterable(map(_ITERTEXT, el.iter("a"))))))  # at C speed
 
 
 def _in_content_section(el: lxml.etree._Element) -> bool:

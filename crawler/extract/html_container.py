@@ -44,18 +44,21 @@ def _class_weight(el: lxml.etree._Element) -> float:
 
 def _own_text(el: lxml.etree._Element) -> str:
     """Text directly in ``el`` (not in its child elements), tails of children included."""
-    parts = [el.text or ""]
-    parts += [c.tail or "" for c in el]
-    return " ".join(p.strip() for p in parts if p.strip())
+    if not len(el):
+        t = el.text
+        return t.strip() if t else ""
+    parts = [el.text, *[c.tail for c in el]]
+    return " ".join([p for p in [t.strip() for t in parts if t] if p])
 
 
 def score_blocks(scope: lxml.etree._Element) -> dict[lxml.etree._Element, float]:
     """Raw content scores: every paragraph-like block adds to its parent (full) and grandparent (half)."""
     scores: dict[lxml.etree._Element, float] = {}
+    stop = scope.getparent()
     for el in scope.iter(*SCORED_TAGS):  # lxml filters the tags in C
         tag = el.tag
         if tag in PARA_TAGS:
-            text = "".join(str(t) for t in el.itertext())
+            text = "".join(el.itertext()) if len(el) else el.text or ""
         elif tag in DIV_TAGS:
             text = _own_text(el)
         else:
@@ -68,10 +71,12 @@ def score_blocks(scope: lxml.etree._Element) -> dict[lxml.etree._Element, float]
             scores[el] = scores.get(el, 0.0) + s
         if tag == "li":
             s *= 0.5
-        for level, anc in enumerate(el.iterancestors()):
-            if level >= LEVELS or anc is scope.getparent():
-                break
-            scores[anc] = scores.get(anc, 0.0) + s / (1 if level == 0 else 2 if level == 1 else level * 3)
+        parent = el.getparent()  # LEVELS = 2: the parent and the grandparent
+        if parent is not None and parent is not stop:
+            scores[parent] = scores.get(parent, 0.0) + s
+            grand = parent.getparent()
+            if grand is not None and grand is not stop:
+                scores[grand] = scores.get(grand, 0.0) + s / 2
     return scores
 
 
