@@ -21,6 +21,7 @@ log = logging.getLogger(__name__)
 DROP_TAGS = {"script", "style", "noscript", "template", "iframe", "object", "embed", "svg", "canvas", "video",
              "audio", "select", "input", "textarea", "dialog", "nav", "menu", "link", "meta", "label", "option"}
 JUDGED_ATTRS = {"class", "id", "role", "style", "hidden", "aria-hidden"}
+OTHER_JUDGED = JUDGED_ATTRS - {"class", "id"}  # without these an element is judged by its class and id alone
 NAMED_BY_TAG = {"nav", "button", "footer", "header", "aside", "form", "figcaption"}  # judged by tag alone
 STRIP_TAGS = tuple(sorted(DROP_TAGS - {"nav"}))  # a nav holding prose is judged, the rest goes unseen
 DROP_ROLES = {"navigation", "banner", "contentinfo", "search", "dialog", "alertdialog", "menu", "menubar",
@@ -185,22 +186,26 @@ def prune(root: lxml.etree._Element, keep: set[lxml.etree._Element]) -> None:
     found = root.xpath(".//@aria-controls")
     aria_targets = {t for value in (found if isinstance(found, list) else []) for t in str(value).split()}
     doomed: list[lxml.etree._Element] = []
-    skip: set[lxml.etree._Element] = set()
-    for el in root.iter():
-        if not isinstance(el.tag, str):
+    walk = lxml.etree.iterwalk(root, events=("start",))
+    for _, el in walk:
+        tag = el.tag
+        if not isinstance(tag, str):
             doomed.append(el)
             continue
-        if el is root or (el.tag not in NAMED_BY_TAG and JUDGED_ATTRS.isdisjoint(el.keys())):
-            continue  # no furniture tag and none of the attributes the rules read (most a, img, p, span): nothing to judge
-        parent = el.getparent()
-        if parent is not None and parent in skip:
-            skip.add(el)
+        if el is root:
             continue
-        if el in keep and tag_of(el) not in DROP_TAGS:
+        if tag not in NAMED_BY_TAG:
+            names = el.keys()
+            if JUDGED_ATTRS.isdisjoint(names):
+                continue  # no furniture tag and none of the attributes the rules read (most a, img, p, span): nothing to judge
+            if tag not in DROP_TAGS and OTHER_JUDGED.isdisjoint(names) \
+                    and not _furniture_names(el.get("class") or "", el.get("id") or ""):
+                continue  # judged by its class and id alone, and they name no furniture
+        if el in keep and tag not in DROP_TAGS:
             continue
         if _doomed(el, keep, aria_targets, body_len, prose):
             doomed.append(el)
-            skip.add(el)
+            walk.skip_subtree()  # what is inside goes with it
     for el in doomed:
         drop(el)
 
@@ -213,12 +218,22 @@ def prose_mass(root: lxml.etree._Element) -> dict[lxml.etree._Element | None, in
     """Characters of prose (paragraphs less their link text) under each element; the page's total under None."""
     mass: dict[lxml.etree._Element | None, int] = {}
     total = 0
+    direct: dict[lxml.etree._Element, int] = {}  # prose straight under each parent (paragraphs share a few)
     for p in root.iter("p"):
-        n = text_len(p) - link_len(p)
+        if len(p):
+            n = text_len(p) - link_len(p)
+        else:
+            t = p.text
+            n = len(t.strip()) if t else 0
         if n < PROSE_MIN:
             continue
         total += n
-        for a in p.iterancestors():
+        parent = p.getparent()
+        if parent is not None:
+            direct[parent] = direct.get(parent, 0) + n
+    for parent, n in direct.items():
+        mass[parent] = mass.get(parent, 0) + n
+        for a in parent.iterancestors():
             mass[a] = mass.get(a, 0) + n
     mass[None] = total
     return mass
