@@ -290,24 +290,43 @@ def densest_region(root: lxml.etree._Element, heading: lxml.etree._Element | Non
     were needed to decide."""
     body = root.find("body")
     whole = body if body is not None else root
-    regions = [el for el in root.iter("main", "article", "div", "section")
-               if tag_of(el) in ("main", "article") or (el.get("role") or "").lower() == "main"
-               or (el.get("id") or "").lower() in ID_CANDIDATES]
+    regions = []
+    for el in root.iter("main", "article", "div", "section"):
+        if el.tag in ("main", "article"):
+            regions.append(el)
+            continue
+        role, ident = el.get("role"), el.get("id")
+        if (role and role.lower() == "main") or (ident and ident.lower() in ID_CANDIDATES):
+            regions.append(el)
     if not regions:
         return whole, None
     raw = score_blocks(whole)
     total = sum(raw.values()) or 1.0
     region_set = set(regions)
     mass = dict.fromkeys(regions, 0.0)
+    within: dict[lxml.etree._Element, tuple[lxml.etree._Element, ...]] = {}  # the regions holding each element
     for el, s in raw.items():
-        if el in region_set:
-            mass[el] += s
-        for a in el.iterancestors():
-            if a in region_set:
-                mass[a] += s
+        for region in _regions_of(el, region_set, within):
+            mass[region] += s
     best = max(regions, key=lambda r: mass[r])
     if heading is not None and best not in heading.iterancestors() and heading not in best.iterancestors():
         own = next((a for a in heading.iterancestors() if a in region_set), None)  # the h1's innermost region
         if own is not None and mass[own] >= HEADING_REGION_SHARE * mass[best] and best not in own.iterancestors():
             return own, raw  # the article under its headline, not a comment block or teaser feed beside it
     return (best if mass[best] >= 0.3 * total else whole), raw
+
+
+def _regions_of(el: lxml.etree._Element, regions: set[lxml.etree._Element],
+                memo: dict[lxml.etree._Element, tuple[lxml.etree._Element, ...]]) -> tuple[lxml.etree._Element, ...]:
+    """The regions among ``el`` and its ancestors (each ancestor looked at once per page, through ``memo``)."""
+    path = []
+    cur: lxml.etree._Element | None = el
+    while cur is not None and cur not in memo:
+        path.append(cur)
+        cur = cur.getparent()
+    found = memo[cur] if cur is not None else ()
+    for node in reversed(path):
+        if node in regions:
+            found = (node, *found)
+        memo[node] = found
+    return found
