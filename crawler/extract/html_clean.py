@@ -6,15 +6,14 @@ import functools
 import logging
 import re
 from collections.abc import Callable, Iterator
-from itertools import chain
-from operator import methodcaller
-from typing import cast
 
 import lxml.etree
 
 from crawler.extract import html_lines as lines
 from crawler.extract.html_lines import DATE_LABEL, DATE_MAX, LINE_MAX, LINE_PHRASES, SIGNUP, SIGNUP_MAX, is_date_only
 from crawler.extract.html_parse import tag_of, text_of
+from crawler.extract.html_sizes import link_len, measure, prose_mass
+from crawler.extract.html_sizes import text_len as text_len  # html.py reads it from here
 
 log = logging.getLogger(__name__)
 
@@ -161,19 +160,6 @@ def drop(el: lxml.etree._Element) -> None:
     parent.remove(el)
 
 
-def text_len(el: lxml.etree._Element) -> int:
-    """Characters of text (whitespace not counted)."""
-    return sum(map(len, map(str.strip, cast("Iterator[str]", el.itertext()))))
-
-
-_ITERTEXT = methodcaller("itertext")
-
-
-def link_len(el: lxml.etree._Element) -> int:
-    """Characters of text inside links (a link inside a link counts twice)."""
-    return sum(map(len, map(str.strip, chain.from_iterable(map(_ITERTEXT, el.iter("a"))))))  # at C speed
-
-
 def _in_content_section(el: lxml.etree._Element) -> bool:
     return any(tag_of(a) in ("article", "main") for a in el.iterancestors())
 
@@ -181,10 +167,13 @@ def _in_content_section(el: lxml.etree._Element) -> bool:
 def prune(root: lxml.etree._Element, keep: set[lxml.etree._Element]) -> None:
     """Remove page furniture from the tree under ``root`` (``keep``: the h1 and its ancestors)."""
     lxml.etree.strip_elements(root, *STRIP_TAGS, with_tail=False)  # scripts, styles, svg icons: at C speed, tails kept
-    body_len = functools.cache(lambda: max(text_len(root), 1))  # only pages with furniture names need it
-    prose = prose_mass(root)
-    found = root.xpath(".//@aria-controls")
-    aria_targets = {t for value in (found if isinstance(found, list) else []) for t in str(value).split()}
+    prose, floor = prose_mass(root)
+    page_len = functools.cache(lambda: max(text_len(root), 1))  # read only when the prose floor cannot decide
+
+    def half_page(n: int) -> bool:
+        return 2 * n <= floor or n <= page_len() * 0.5
+
+    aria_targets = _AriaTargets(root)
     doomed: list[lxml.etree._Element] = []
     walk = lxml.etree.iterwalk(root, events=("start",))
     for _, el in walk:
@@ -203,43 +192,34 @@ def prune(root: lxml.etree._Element, keep: set[lxml.etree._Element]) -> None:
                 continue  # judged by its class and id alone, and they name no furniture
         if el in keep and tag not in DROP_TAGS:
             continue
-        if _doomed(el, keep, aria_targets, body_len, prose):
+        if _doomed(el, keep, aria_targets, half_page, prose):
             doomed.append(el)
             walk.skip_subtree()  # what is inside goes with it
     for el in doomed:
         drop(el)
 
 
-PROSE_MIN = 40  # characters of non-link text: a paragraph this long is prose
+class _AriaTargets(set[str]):
+    """The ids that aria-controls attributes name, read from the tree when first asked (few pages hide anything)."""
+
+    def __init__(self, root: lxml.etree._Element) -> None:
+        super().__init__()
+        self._root: lxml.etree._Element | None = root
+
+    def __contains__(self, item: object) -> bool:
+        if item is None:
+            return False
+        if self._root is not None:
+            found = self._root.xpath(".//@aria-controls")
+            self.update(t for value in (found if isinstance(found, list) else []) for t in str(value).split())
+            self._root = None
+        return super().__contains__(item)
+
+
 PROSE_SHARE = 0.5  # a block holding this share of the page's prose is the article, whatever its class names say
 
 
-def prose_mass(root: lxml.etree._Element) -> dict[lxml.etree._Element | None, int]:
-    """Characters of prose (paragraphs less their link text) under each element; the page's total under None."""
-    mass: dict[lxml.etree._Element | None, int] = {}
-    total = 0
-    direct: dict[lxml.etree._Element, int] = {}  # prose straight under each parent (paragraphs share a few)
-    for p in root.iter("p"):
-        if len(p):
-            n = text_len(p) - link_len(p)
-        else:
-            t = p.text
-            n = len(t.strip()) if t else 0
-        if n < PROSE_MIN:
-            continue
-        total += n
-        parent = p.getparent()
-        if parent is not None:
-            direct[parent] = direct.get(parent, 0) + n
-    for parent, n in direct.items():
-        mass[parent] = mass.get(parent, 0) + n
-        for a in parent.iterancestors():
-            mass[a] = mass.get(a, 0) + n
-    mass[None] = total
-    return mass
-
-
-def _doomed(el: lxml.etree._Element, keep: set[lxml.etree._Element], aria_targets: set[str], body_len: Callable[[], int],
+def _doomed(el: lxml.etree._Element, keep: set[lxml.etree._Element], aria_targets: set[str], half_page: Callable[[int], bool],
             prose: dict[lxml.etree._Element | None, int]) -> bool:
     tag = tag_of(el)
     if tag == "nav":  # a nav holding paragraphs of prose is a mislabelled content area
@@ -269,7 +249,7 @@ def _doomed(el: lxml.etree._Element, keep: set[lxml.etree._Element], aria_target
             return False
         if is_comment_name(el):
             return True
-        return prose.get(el, 0) < PROSE_SHARE * max(prose[None], 1) and text_len(el) <= body_len() * 0.5
+        return prose.get(el, 0) < PROSE_SHARE * max(prose[None], 1) and half_page(text_len(el))
     return tag == "figcaption"  # captions: the benchmarks' gold leaves them out, and they rarely say much
 
 
@@ -360,24 +340,6 @@ def _drop_link_lists(container: lxml.etree._Element, keep: set[lxml.etree._Eleme
     for el in outer:
         if el.getparent() is not None:
             drop(el)
-
-
-def measure(root: lxml.etree._Element) -> dict[lxml.etree._Element, tuple[int, int, int]]:
-    """(text length, link text length, links) of every element under ``root`` in one bottom-up pass (what
-    ``text_len``, ``link_len`` and counting ``a`` give, without walking each subtree again)."""
-    sizes: dict[lxml.etree._Element, tuple[int, int, int]] = {}
-    for _, el in lxml.etree.iterwalk(root, events=("end",)):
-        t = el.text
-        n = len(t.strip()) if t else 0
-        links = count = 0
-        for child in el:
-            cn, cl, cc = sizes[child]
-            t = child.tail
-            n += cn + (len(t.strip()) if t else 0)
-            links += cl
-            count += cc
-        sizes[el] = (n, n, count + 1) if el.tag == "a" else (n, links, count)
-    return sizes
 
 
 def _text_nodes(container: lxml.etree._Element) -> Iterator[tuple[lxml.etree._Element, str]]:

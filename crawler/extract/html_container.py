@@ -3,14 +3,14 @@
 from __future__ import annotations
 
 import re
-from collections.abc import Iterable
-from itertools import chain
-from operator import attrgetter, methodcaller
+from collections.abc import Iterator
+from typing import cast
 
 import lxml.etree
 
-from crawler.extract.html_clean import BOX_HEADINGS, LIST_HEADINGS, WIDGET_PHRASES, link_len, text_len
+from crawler.extract.html_clean import BOX_HEADINGS, LIST_HEADINGS, WIDGET_PHRASES
 from crawler.extract.html_parse import tag_of
+from crawler.extract.html_sizes import lengths, link_len, text_len
 
 PARA_TAGS = ("p", "pre", "td", "blockquote", "dd", "li")
 DIV_TAGS = {"div", "section", "article", "main", "span", "font", "center"}
@@ -61,7 +61,7 @@ def score_blocks(scope: lxml.etree._Element) -> dict[lxml.etree._Element, float]
     for el in scope.iter(*SCORED_TAGS):  # lxml filters the tags in C
         tag = el.tag
         if tag in PARA_TAGS:
-            text = "".join(el.itertext()) if len(el) else el.text or ""
+            text = "".join(cast("Iterator[str]", el.itertext())) if len(el) else el.text or ""
         elif tag in DIV_TAGS:
             text = _own_text(el)
         else:
@@ -97,54 +97,6 @@ def final_scores(scores: dict[lxml.etree._Element, float]) -> dict[lxml.etree._E
         total, links = sizes[el]
         final[el] = (s + TAG_WEIGHT.get(tag_of(el), 0) + _class_weight(el)) * (1 - (links / total if total else 0.0))
     return final
-
-
-_TAIL = attrgetter("tail")
-_ITERTEXT = methodcaller("itertext")
-_ITER_A = methodcaller("iter", "a")
-
-
-def _text_sum(texts: Iterable[str]) -> int:
-    return sum(map(len, map(str.strip, texts)))
-
-
-def lengths(els: Iterable[lxml.etree._Element]) -> dict[lxml.etree._Element, tuple[int, int]]:
-    """``(text_len(el), link_len(el))`` of each element: nested ones (a block and the blocks it holds) reuse their
-    inner figures, the rest of a subtree is read at C speed, instead of walking each subtree again."""
-    want = set(els)
-    out: dict[lxml.etree._Element, tuple[int, int]] = {}
-    for top in want:
-        stack = [top]
-        while stack:  # children before parents, without recursion (trees nest deeper than Python's stack)
-            node = stack[-1]
-            if node in out:
-                stack.pop()
-                continue
-            inner = [c for c in node if c in want and c not in out]
-            if inner:
-                stack.extend(inner)
-                continue
-            stack.pop()
-            out[node] = _own_lengths(node, out)
-    return out
-
-
-def _own_lengths(node: lxml.etree._Element, known: dict[lxml.etree._Element, tuple[int, int]]) -> tuple[int, int]:
-    t = node.text
-    n = (len(t.strip()) if t else 0) + _text_sum(filter(None, map(_TAIL, node)))
-    links = 0
-    rest = []
-    for child in node:
-        got = known.get(child)
-        if got is not None:
-            n += got[0]
-            links += got[1]
-        elif isinstance(child.tag, str):  # comments hold no text (their tails are counted above)
-            rest.append(child)
-    if rest:
-        n += _text_sum(chain.from_iterable(map(_ITERTEXT, rest)))
-        links += _text_sum(chain.from_iterable(map(_ITERTEXT, chain.from_iterable(map(_ITER_A, rest)))))
-    return n, links + n if node.tag == "a" else links
 
 
 def pick(scope: lxml.etree._Element, heading: lxml.etree._Element | None = None,

@@ -5,6 +5,8 @@ from __future__ import annotations
 import codecs
 import logging
 import re
+from collections.abc import Iterator
+from typing import cast
 
 import lxml.etree
 from cssselect import SelectorError
@@ -145,7 +147,7 @@ def text_of(el: lxml.etree._Element) -> str:
     if not len(el) and isinstance(el.tag, str):  # a leaf (most links): its text alone
         t = el.text
         return " ".join(t.split()) if t else ""
-    return " ".join(" ".join(el.itertext()).split())
+    return " ".join(" ".join(cast("Iterator[str]", el.itertext())).split())
 
 
 def tag_of(el: object) -> str:

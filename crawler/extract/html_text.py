@@ -46,8 +46,7 @@ def serialise(container: lxml.etree._Element) -> tuple[str, list[str]]:
                 buf.append("\n")
             elif tag in CELL_TAGS:
                 buf.append(" ")
-            if tag in LIST_CELLS:
-                depth += 1
+            depth += tag in LIST_CELLS
             t = el.text
             if t and tag != "script" and tag != "style":
                 buf.append(t)
@@ -60,8 +59,7 @@ def serialise(container: lxml.etree._Element) -> tuple[str, list[str]]:
                 flush()
             elif tag in CELL_TAGS:
                 buf.append(" ")
-            if tag in LIST_CELLS:
-                depth -= 1
+            depth -= tag in LIST_CELLS
             t = el.tail
             if t and el is not container:
                 buf.append(t)
