@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import functools
 import re
 from collections.abc import Iterator
 from typing import cast
@@ -35,8 +36,14 @@ ALT_MIN = 3  # this many near-best blocks under one ancestor make it the content
 
 
 def _class_weight(el: lxml.etree._Element) -> float:
+    return _names_weight(el.get("class"), el.get("id"))
+
+
+@functools.lru_cache(maxsize=8192)
+def _names_weight(classes: str | None, ident: str | None) -> float:
+    """The weight of a class attribute and id (pages repeat the same few)."""
     w = 0.0
-    for attr in (el.get("class"), el.get("id")):
+    for attr in (classes, ident):
         if attr:
             if NEGATIVE.search(attr):
                 w -= CLASS_WEIGHT
