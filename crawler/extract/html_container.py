@@ -16,6 +16,7 @@ from crawler.extract.html_sizes import lengths, link_len, text_len
 PARA_TAGS = ("p", "pre", "td", "blockquote", "dd", "li")
 DIV_TAGS = {"div", "section", "article", "main", "span", "font", "center"}
 SCORED_TAGS = (*PARA_TAGS, *sorted(DIV_TAGS))
+PARA_SET = frozenset(PARA_TAGS)
 POSITIVE = re.compile(r"article|body|content|entry|hentry|main|page|post|text|blog|story|ingress|brodtext|artikel|"
                       r"innehall|preamble|lead", re.IGNORECASE)
 NEGATIVE = re.compile(r"comment|meta|footer|footnote|masthead|related|remark|rss|shoutbox|sidebar|sponsor|share|social|"
@@ -67,17 +68,20 @@ def score_blocks(scope: lxml.etree._Element) -> dict[lxml.etree._Element, float]
     stop = scope.getparent()
     for el in scope.iter(*SCORED_TAGS):  # lxml filters the tags in C
         tag = el.tag
-        if tag in PARA_TAGS:
-            text = "".join(cast("Iterator[str]", el.itertext())) if len(el) else el.text or ""
-        elif tag in DIV_TAGS:
-            text = _own_text(el)
+        para = tag in PARA_SET  # else one of DIV_TAGS (the only other tags iterated)
+        if not len(el):  # a leaf: its text is all its text and all its own text (commas are no whitespace)
+            text = el.text
+            if not text or len(text) < MIN_PARA:
+                continue
+        elif para:
+            text = "".join(cast("Iterator[str]", el.itertext()))
         else:
-            continue
+            text = _own_text(el)
         n = len(text.strip())
         if n < MIN_PARA:
             continue
         s = 1.0 + text.count(",") + min(n // 100, 3)
-        if tag in DIV_TAGS:  # text straight in a div: it is its own paragraph and its own candidate
+        if not para:  # text straight in a div: it is its own paragraph and its own candidate
             scores[el] = scores.get(el, 0.0) + s
         if tag == "li":
             s *= 0.5

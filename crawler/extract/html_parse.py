@@ -95,21 +95,36 @@ def decode_html(body: bytes, content_type: str | None = None) -> str:
 # ----------------------------------------------------------------------------- parsing
 
 
+_XML_DECLARATION = re.compile(r"^\s*<\?xml[^>]*>")
+
+
 def parse(body: bytes, content_type: str | None = None) -> lxml.etree._Element | None:
     """Parse HTML safely (input capped, no network); None for an empty document."""
-    text = decode_html(body[:MAX_HTML_BYTES], content_type)
+    raw = body[:MAX_HTML_BYTES]
+    data: str | bytes | None = None  # what libxml2 reads: UTF-8 bytes (faster than a str buffer, the same tree)
+    try:
+        text = raw.decode("utf-8")  # what decode_html returns for valid UTF-8 without a BOM, and the bytes are these
+        if not raw.startswith(codecs.BOM_UTF8):
+            data = raw
+    except UnicodeDecodeError:
+        pass
+    if data is None:
+        text = decode_html(raw, content_type)
     if "\x00" in text:  # the parser passes other control characters through; what is stored is cleaned after
-        text = text.replace("\x00", "")
-    text = re.sub(r"^\s*<\?xml[^>]*>", "", text)  # lxml refuses str input with an encoding declaration
+        text, data = text.replace("\x00", ""), None
+    declaration = _XML_DECLARATION.match(text)  # lxml refuses str input with an encoding declaration
+    if declaration:
+        text, data = text[declaration.end():], None
     if not text.strip():
         return None
     # plain etree elements: lxml.html's per-element class lookup doubled the time on big pages. huge_tree lifts
     # libxml2's nesting limit of 256 (2048 with it): 126 unclosed <li>/<font><p> or 252 unclosed <div>s cut the rest
     # of the page off without it; the body is already capped at MAX_HTML_BYTES and big trees take the cheap path.
-    try:  # libxml2 reads UTF-8 bytes faster than Python's str buffer (the same tree); lone surrogates stay str
-        data: str | bytes = text.encode("utf-8")
-    except UnicodeEncodeError:
-        data = text
+    if data is None:
+        try:
+            data = text.encode("utf-8")
+        except UnicodeEncodeError:  # lone surrogates stay str
+            data = text
     parser = lxml.etree.HTMLParser(huge_tree=True, remove_comments=True, remove_pis=True, no_network=True,  # type: ignore[call-arg]
                                   recover=True, default_doctype=False, encoding="utf-8" if isinstance(data, bytes) else None)
     try:
