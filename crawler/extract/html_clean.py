@@ -97,6 +97,7 @@ def _split_names(classes: str, ident: str) -> tuple[tuple[str, ...], ...]:
     return tuple(_split_name(n) for n in classes.split() + ident.split())
 
 
+@functools.lru_cache(maxsize=65536)
 def _split_name(name: str) -> tuple[str, ...]:
     if name.islower():  # no camelCase to split: str methods, not the regex
         return tuple(p for p in name.replace("_", "-").split("-") if p)
@@ -110,19 +111,23 @@ def is_furniture_name(el: lxml.etree._Element) -> bool:
 
 @functools.lru_cache(maxsize=32768)
 def _furniture_names(classes: str, ident: str) -> bool:
-    for parts in _split_names(classes, ident):
-        if not parts:
-            continue
-        last, first = parts[-1], parts[0]
-        if last in COMMENT_WORDS:
-            return True
-        if LAYOUT_WORDS.intersection(parts):  # "has-sidebar", "ct-main-sidebar": the main area's layout, not furniture
-            continue
-        if last in FURNITURE_WORDS or last.startswith(FURNITURE_PREFIXES):
-            return True
-        if first in FURNITURE_WORDS and all(p in GENERIC_SUFFIXES or p in FURNITURE_WORDS for p in parts[1:]):
-            return True
-    return False
+    return any(map(_furniture_name, classes.split() + ident.split()))
+
+
+@functools.lru_cache(maxsize=65536)
+def _furniture_name(name: str) -> bool:
+    """One class name or id (sites share their names across pages more than whole class strings)."""
+    parts = _split_name(name)
+    if not parts:
+        return False
+    last, first = parts[-1], parts[0]
+    if last in COMMENT_WORDS:
+        return True
+    if LAYOUT_WORDS.intersection(parts):  # "has-sidebar", "ct-main-sidebar": the main area's layout, not furniture
+        return False
+    if last in FURNITURE_WORDS or last.startswith(FURNITURE_PREFIXES):
+        return True
+    return first in FURNITURE_WORDS and all(p in GENERIC_SUFFIXES or p in FURNITURE_WORDS for p in parts[1:])
 
 
 def is_comment_name(el: lxml.etree._Element) -> bool:
