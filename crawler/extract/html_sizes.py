@@ -58,12 +58,13 @@ def lengths(els: Iterable[lxml.etree._Element]) -> dict[lxml.etree._Element, tup
             if node in out:
                 stack.pop()
                 continue
-            inner = [c for c in node if c in want and c not in out]
-            if inner:
-                stack.extend(inner)
+            inner = [c for c in node if c in want]
+            pending = [c for c in inner if c not in out]
+            if pending:
+                stack.extend(pending)
                 continue
             stack.pop()
-            out[node] = _own_lengths(node, out)
+            out[node] = _own_lengths(node, out) if inner else (text_len(node), link_len(node))
     return out
 
 
