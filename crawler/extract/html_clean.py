@@ -349,22 +349,21 @@ def _drop_link_lists(container: lxml.etree._Element, keep: set[lxml.etree._Eleme
 
 def _text_nodes(container: lxml.etree._Element) -> Iterator[tuple[lxml.etree._Element, str]]:
     """(element, stripped text) for each element whose own leading text is non-empty."""
-    for el in container.iter():
-        if not isinstance(el.tag, str):
-            continue
-        t = (el.text or "").strip()
-        if t:
+    for el in container.iter(lxml.etree.Element):  # elements only (no comments), filtered in C
+        t = el.text
+        if t and (t := t.strip()):
             yield el, t
-        tail = (el.tail or "").strip()
-        parent = el.getparent()
-        if tail and parent is not None:
-            yield parent, tail
+        t = el.tail
+        if t and (t := t.strip()):
+            parent = el.getparent()
+            if parent is not None:
+                yield parent, t
 
 
 def _block_of(el: lxml.etree._Element, container: lxml.etree._Element) -> lxml.etree._Element | None:
     cur: lxml.etree._Element | None = el
     while cur is not None and cur is not container:
-        if tag_of(cur) in BLOCK_TAGS:
+        if cur.tag in BLOCK_TAGS:  # a comment's tag (a function) is in no tag set
             return cur
         cur = cur.getparent()
     return None
