@@ -31,6 +31,9 @@ def measure(root: lxml.etree._Element) -> dict[lxml.etree._Element, tuple[int, i
     for _, el in lxml.etree.iterwalk(root, events=("end",)):
         t = el.text
         n = len(t.strip()) if t else 0
+        if not len(el):  # a leaf (most elements)
+            sizes[el] = (n, n, 1) if el.tag == "a" else (n, 0, 0)
+            continue
         links = count = 0
         for child in el:
             cn, cl, cc = sizes[child]
