@@ -30,8 +30,7 @@ def serialise(container: lxml.etree._Element) -> tuple[str, list[str]]:
     def flush() -> None:
         if not buf:
             return
-        normed = [" ".join(line.split()) for line in "".join(buf).split("\n")]  # no line holds a "\n" after this
-        para = "\n".join([line for line in normed if line])
+        para = _lines("".join(buf))
         if para:
             paragraphs.append(para)
             in_list.append(depth > 0)
@@ -65,6 +64,14 @@ def serialise(container: lxml.etree._Element) -> tuple[str, list[str]]:
                 buf.append(t)
     flush()
     return "\n\n".join(trim_tail(paragraphs, in_list)), headings
+
+
+def _lines(text: str) -> str:
+    """Each line whitespace-normalised, empty lines left out."""
+    if "\n" not in text:
+        return " ".join(text.split())
+    normed = [" ".join(line.split()) for line in text.split("\n")]  # no line holds a "\n" after this
+    return "\n".join([line for line in normed if line])
 
 
 def trim_tail(paragraphs: list[str], in_list: list[bool]) -> list[str]:
