@@ -100,9 +100,12 @@ def link_density(el: lxml.etree._Element) -> float:
     return link_len(el) / total if total else 0.0
 
 
-def final_scores(scores: dict[lxml.etree._Element, float]) -> dict[lxml.etree._Element, float]:
+Sizes = dict[lxml.etree._Element, tuple[int, int]]  # (text_len, link_len) of elements measured already
+
+
+def final_scores(scores: dict[lxml.etree._Element, float], sizes: Sizes | None = None) -> dict[lxml.etree._Element, float]:
     """Raw score plus tag and class weight, scaled down by link density."""
-    sizes = lengths(scores)
+    sizes = lengths(scores) if sizes is None else sizes
     final = {}
     for el, s in scores.items():
         total, links = sizes[el]
@@ -119,12 +122,13 @@ def pick(scope: lxml.etree._Element, heading: lxml.etree._Element | None = None,
     else:
         inside = set(scope.iter())
         raw = {el: s for el, s in raw.items() if el in inside}
-    final = final_scores(raw)
+    sizes = lengths(raw)
+    final = final_scores(raw, sizes)
     if not final:
         return [scope]
     top = max(final, key=lambda el: final[el])
-    top = _common_top(top, final, scope)
-    top = _near_heading(top, final, heading, scope)
+    top = _common_top(top, final, scope, sizes)
+    top = _near_heading(top, final, heading, scope, sizes)
     top_score = final.get(top, 0.0)
     parent = top.getparent()
     if top is scope or parent is None:
@@ -139,18 +143,18 @@ def pick(scope: lxml.etree._Element, heading: lxml.etree._Element | None = None,
             chosen.append(sib)
             continue
         bonus = top_score * 0.2 if top_class and sib.get("class") == top_class else 0.0
-        if (final.get(sib, -1e9) + bonus >= threshold or _content_sibling(sib)) and not _widget(sib) and not _site_footer(sib):
+        if (final.get(sib, -1e9) + bonus >= threshold or _content_sibling(sib)) and not _widget(sib) and not _site_footer(sib, sizes):
             chosen.append(sib)
     return chosen
 
 
 def _common_top(top: lxml.etree._Element, final: dict[lxml.etree._Element, float],
-                scope: lxml.etree._Element) -> lxml.etree._Element:
+                scope: lxml.etree._Element, sizes: Sizes) -> lxml.etree._Element:
     """Move up to the ancestor shared by several near-best blocks (an article split into sections), then while the
     parent scores higher (Readability.js's rules)."""
     best = final[top]
     alternatives = [el for el in sorted(final, key=lambda e: -final[e])[1:ALT_TOP]
-                    if final[el] >= ALT_SHARE * best and not _site_footer(el)]
+                    if final[el] >= ALT_SHARE * best and not _site_footer(el, sizes)]
     if len(alternatives) >= ALT_MIN:
         alt_ancestors = [set(a.iterancestors()) for a in alternatives]
         cur = top.getparent()
@@ -185,7 +189,7 @@ NEAR_TEXT_SHARE = 0.25  # ... and this share of the other's text
 
 
 def _near_heading(top: lxml.etree._Element, final: dict[lxml.etree._Element, float], heading: lxml.etree._Element | None,
-                  scope: lxml.etree._Element) -> lxml.etree._Element:
+                  scope: lxml.etree._Element, sizes: Sizes) -> lxml.etree._Element:
     """Prefer the best block in the h1's own section over a far better-scoring one elsewhere (a teaser list, an
     author box): an article's body sits with its headline."""
     if heading is None or top is heading or heading in top.iterancestors() or top in heading.iterancestors():
@@ -202,8 +206,8 @@ def _near_heading(top: lxml.etree._Element, final: dict[lxml.etree._Element, flo
     best = max(near, key=lambda el: final[el], default=None)
     if best is None or final[best] < NEAR_SHARE * max(final.values()) or final[best] <= SIB_MIN:
         return top
-    n = text_len(best)
-    if n >= NEAR_TEXT and n >= NEAR_TEXT_SHARE * text_len(top):  # a body, not a byline or a lead beside the h1
+    n = _text_len(best, sizes)
+    if n >= NEAR_TEXT and n >= NEAR_TEXT_SHARE * _text_len(top, sizes):  # a body, not a byline or a lead beside the h1
         return best
     return top
 
@@ -218,10 +222,15 @@ ORG_NR = re.compile(r"\b(?:organisationsnummer|org\.?\s?nr\.?)\s*:?\s*\d{6}-?\d{
 FOOTER_MAX = 1000  # characters: a block this short that gives the organisation number is the site footer
 
 
-def _site_footer(sib: lxml.etree._Element) -> bool:
+def _text_len(el: lxml.etree._Element, sizes: Sizes | None) -> int:
+    got = sizes.get(el) if sizes else None
+    return text_len(el) if got is None else got[0]
+
+
+def _site_footer(sib: lxml.etree._Element, sizes: Sizes | None = None) -> bool:
     """A block (not a paragraph) giving the organisation number: the footer of a page without landmarks, whose
     layout class ("sv-layout") it shares with the content column."""
-    if tag_of(sib) == "p" or text_len(sib) >= FOOTER_MAX:
+    if tag_of(sib) == "p" or _text_len(sib, sizes) >= FOOTER_MAX:
         return False
     return ORG_NR.search(" ".join(str(t) for t in sib.itertext())) is not None
 
