@@ -7,7 +7,6 @@ import logging
 import re
 from collections import Counter
 from collections.abc import Callable, Iterator
-from typing import cast
 
 import lxml.etree
 
@@ -15,12 +14,15 @@ from crawler.extract import html_events as events
 from crawler.extract import html_lines as lines
 from crawler.extract.html_lines import DATE_LABEL, DATE_MAX, LINE_MAX, LINE_PHRASES, SIGNUP, SIGNUP_MAX, is_date_only
 from crawler.extract.html_parse import tag_of, text_of
+from crawler.extract.html_sizes import link_len, measure, prose_mass
+from crawler.extract.html_sizes import text_len as text_len  # html.py reads it from here
 
 log = logging.getLogger(__name__)
 
 DROP_TAGS = {"script", "style", "noscript", "template", "iframe", "object", "embed", "svg", "canvas", "video",
              "audio", "select", "input", "textarea", "dialog", "nav", "menu", "link", "meta", "label", "option"}
 JUDGED_ATTRS = {"class", "id", "role", "style", "hidden", "aria-hidden"}
+OTHER_JUDGED = JUDGED_ATTRS - {"class", "id"}  # without these an element is judged by its class and id alone
 NAMED_BY_TAG = {"nav", "button", "footer", "header", "aside", "form", "figcaption"}  # judged by tag alone
 STRIP_TAGS = tuple(sorted(DROP_TAGS - {"nav"}))  # a nav holding prose is judged, the rest goes unseen
 DROP_ROLES = {"navigation", "banner", "contentinfo", "search", "dialog", "alertdialog", "menu", "menubar",
@@ -106,6 +108,7 @@ def _split_names(classes: str, ident: str) -> tuple[tuple[str, ...], ...]:
     return tuple(_split_name(n) for n in classes.split() + ident.split())
 
 
+@functools.lru_cache(maxsize=65536)
 def _split_name(name: str) -> tuple[str, ...]:
     if name.islower():  # no camelCase to split: str methods, not the regex
         return tuple(p for p in name.replace("_", "-").split("-") if p)
@@ -119,19 +122,23 @@ def is_furniture_name(el: lxml.etree._Element) -> bool:
 
 @functools.lru_cache(maxsize=32768)
 def _furniture_names(classes: str, ident: str) -> bool:
-    for parts in _split_names(classes, ident):
-        if not parts:
-            continue
-        last, first = parts[-1], parts[0]
-        if last in COMMENT_WORDS or not ANYWHERE_WORDS.isdisjoint(parts):
-            return True
-        if LAYOUT_WORDS.intersection(parts):  # "has-sidebar", "ct-main-sidebar": the main area's layout, not furniture
-            continue
-        if last in FURNITURE_WORDS or last.startswith(FURNITURE_PREFIXES):
-            return True
-        if first in FURNITURE_WORDS and all(p in GENERIC_SUFFIXES or p in FURNITURE_WORDS for p in parts[1:]):
-            return True
-    return False
+    return any(map(_furniture_name, classes.split() + ident.split()))
+
+
+@functools.lru_cache(maxsize=65536)
+def _furniture_name(name: str) -> bool:
+    """One class name or id (sites share their names across pages more than whole class strings)."""
+    parts = _split_name(name)
+    if not parts:
+        return False
+    last, first = parts[-1], parts[0]
+    if last in COMMENT_WORDS or not ANYWHERE_WORDS.isdisjoint(parts):
+        return True
+    if LAYOUT_WORDS.intersection(parts):  # "has-sidebar", "ct-main-sidebar": the main area's layout, not furniture
+        return False
+    if last in FURNITURE_WORDS or last.startswith(FURNITURE_PREFIXES):
+        return True
+    return first in FURNITURE_WORDS and all(p in GENERIC_SUFFIXES or p in FURNITURE_WORDS for p in parts[1:])
 
 
 def is_comment_name(el: lxml.etree._Element) -> bool:
@@ -169,16 +176,6 @@ def drop(el: lxml.etree._Element) -> None:
     parent.remove(el)
 
 
-def text_len(el: lxml.etree._Element) -> int:
-    """Characters of text (whitespace not counted)."""
-    return sum(map(len, map(str.strip, cast("Iterator[str]", el.itertext()))))
-
-
-def link_len(el: lxml.etree._Element) -> int:
-    """Characters of text inside links."""
-    return sum(text_len(a) for a in el.iter("a"))
-
-
 def _in_content_section(el: lxml.etree._Element) -> bool:
     return any(tag_of(a) in ("article", "main") for a in el.iterancestors())
 
@@ -186,51 +183,59 @@ def _in_content_section(el: lxml.etree._Element) -> bool:
 def prune(root: lxml.etree._Element, keep: set[lxml.etree._Element]) -> None:
     """Remove page furniture from the tree under ``root`` (``keep``: the h1 and its ancestors)."""
     lxml.etree.strip_elements(root, *STRIP_TAGS, with_tail=False)  # scripts, styles, svg icons: at C speed, tails kept
-    body_len = functools.cache(lambda: max(text_len(root), 1))  # only pages with furniture names need it
-    prose = prose_mass(root)
-    found = root.xpath(".//@aria-controls")
-    aria_targets = {t for value in (found if isinstance(found, list) else []) for t in str(value).split()}
+    prose, floor = prose_mass(root)
+    page_len = functools.cache(lambda: max(text_len(root), 1))  # read only when the prose floor cannot decide
+
+    def half_page(n: int) -> bool:
+        return 2 * n <= floor or n <= page_len() * 0.5
+
+    aria_targets = _AriaTargets(root)
     doomed: list[lxml.etree._Element] = []
-    skip: set[lxml.etree._Element] = set()
-    for el in root.iter():
-        if not isinstance(el.tag, str):
+    walk = lxml.etree.iterwalk(root, events=("start",))
+    for _, el in walk:
+        tag = el.tag
+        if not isinstance(tag, str):
             doomed.append(el)
             continue
-        if el is root or (el.tag not in NAMED_BY_TAG and JUDGED_ATTRS.isdisjoint(el.keys())):
-            continue  # no furniture tag and none of the attributes the rules read (most a, img, p, span): nothing to judge
-        parent = el.getparent()
-        if parent is not None and parent in skip:
-            skip.add(el)
+        if el is root:
             continue
-        if el in keep and tag_of(el) not in DROP_TAGS:
+        if tag not in NAMED_BY_TAG:
+            names = el.keys()
+            if JUDGED_ATTRS.isdisjoint(names):
+                continue  # no furniture tag and none of the attributes the rules read (most a, img, p, span): nothing to judge
+            if tag not in DROP_TAGS and OTHER_JUDGED.isdisjoint(names) \
+                    and not _furniture_names(el.get("class") or "", el.get("id") or ""):
+                continue  # judged by its class and id alone, and they name no furniture
+        if el in keep and tag not in DROP_TAGS:
             continue
-        if _doomed(el, keep, aria_targets, body_len, prose):
+        if _doomed(el, keep, aria_targets, half_page, prose):
             doomed.append(el)
-            skip.add(el)
+            walk.skip_subtree()  # what is inside goes with it
     for el in doomed:
         drop(el)
 
 
-PROSE_MIN = 40  # characters of non-link text: a paragraph this long is prose
+class _AriaTargets(set[str]):
+    """The ids that aria-controls attributes name, read from the tree when first asked (few pages hide anything)."""
+
+    def __init__(self, root: lxml.etree._Element) -> None:
+        super().__init__()
+        self._root: lxml.etree._Element | None = root
+
+    def __contains__(self, item: object) -> bool:
+        if item is None:
+            return False
+        if self._root is not None:
+            found = self._root.xpath(".//@aria-controls")
+            self.update(t for value in (found if isinstance(found, list) else []) for t in str(value).split())
+            self._root = None
+        return super().__contains__(item)
+
+
 PROSE_SHARE = 0.5  # a block holding this share of the page's prose is the article, whatever its class names say
 
 
-def prose_mass(root: lxml.etree._Element) -> dict[lxml.etree._Element | None, int]:
-    """Characters of prose (paragraphs less their link text) under each element; the page's total under None."""
-    mass: dict[lxml.etree._Element | None, int] = {}
-    total = 0
-    for p in root.iter("p"):
-        n = text_len(p) - link_len(p)
-        if n < PROSE_MIN:
-            continue
-        total += n
-        for a in p.iterancestors():
-            mass[a] = mass.get(a, 0) + n
-    mass[None] = total
-    return mass
-
-
-def _doomed(el: lxml.etree._Element, keep: set[lxml.etree._Element], aria_targets: set[str], body_len: Callable[[], int],
+def _doomed(el: lxml.etree._Element, keep: set[lxml.etree._Element], aria_targets: set[str], half_page: Callable[[int], bool],
             prose: dict[lxml.etree._Element | None, int]) -> bool:
     tag = tag_of(el)
     if tag == "nav":  # a nav holding paragraphs of prose is a mislabelled content area
@@ -263,7 +268,7 @@ def _doomed(el: lxml.etree._Element, keep: set[lxml.etree._Element], aria_target
             return False
         if is_comment_name(el):
             return True
-        return prose.get(el, 0) < PROSE_SHARE * max(prose[None], 1) and text_len(el) <= body_len() * 0.5
+        return prose.get(el, 0) < PROSE_SHARE * max(prose[None], 1) and half_page(text_len(el))
     return tag == "figcaption"  # captions: the benchmarks' gold leaves them out, and they rarely say much
 
 
@@ -364,42 +369,23 @@ def _drop_link_lists(container: lxml.etree._Element, keep: set[lxml.etree._Eleme
             drop(el)
 
 
-def measure(root: lxml.etree._Element) -> dict[lxml.etree._Element, tuple[int, int, int]]:
-    """(text length, link text length, links) of every element under ``root`` in one bottom-up pass (what
-    ``text_len``, ``link_len`` and counting ``a`` give, without walking each subtree again)."""
-    sizes: dict[lxml.etree._Element, tuple[int, int, int]] = {}
-    for _, el in lxml.etree.iterwalk(root, events=("end",)):
-        t = el.text
-        n = len(t.strip()) if t else 0
-        links = count = 0
-        for child in el:
-            cn, cl, cc = sizes[child]
-            t = child.tail
-            n += cn + (len(t.strip()) if t else 0)
-            links += cl
-            count += cc
-        sizes[el] = (n, n, count + 1) if el.tag == "a" else (n, links, count)
-    return sizes
-
-
 def _text_nodes(container: lxml.etree._Element) -> Iterator[tuple[lxml.etree._Element, str]]:
     """(element, stripped text) for each element whose own leading text is non-empty."""
-    for el in container.iter():
-        if not isinstance(el.tag, str):
-            continue
-        t = (el.text or "").strip()
-        if t:
+    for el in container.iter(lxml.etree.Element):  # elements only (no comments), filtered in C
+        t = el.text
+        if t and (t := t.strip()):
             yield el, t
-        tail = (el.tail or "").strip()
-        parent = el.getparent()
-        if tail and parent is not None:
-            yield parent, tail
+        t = el.tail
+        if t and (t := t.strip()):
+            parent = el.getparent()
+            if parent is not None:
+                yield parent, t
 
 
 def _block_of(el: lxml.etree._Element, container: lxml.etree._Element) -> lxml.etree._Element | None:
     cur: lxml.etree._Element | None = el
     while cur is not None and cur is not container:
-        if tag_of(cur) in BLOCK_TAGS:
+        if cur.tag in BLOCK_TAGS:  # a comment's tag (a function) is in no tag set
             return cur
         cur = cur.getparent()
     return None

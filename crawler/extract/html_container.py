@@ -2,16 +2,21 @@
 
 from __future__ import annotations
 
+import functools
 import re
+from collections.abc import Iterator
+from typing import cast
 
 import lxml.etree
 
-from crawler.extract.html_clean import BOX_HEADINGS, LIST_HEADINGS, WIDGET_PHRASES, link_len, text_len
+from crawler.extract.html_clean import BOX_HEADINGS, LIST_HEADINGS, WIDGET_PHRASES
 from crawler.extract.html_parse import tag_of
+from crawler.extract.html_sizes import lengths, link_len, text_len
 
 PARA_TAGS = ("p", "pre", "td", "blockquote", "dd", "li")
 DIV_TAGS = {"div", "section", "article", "main", "span", "font", "center"}
 SCORED_TAGS = (*PARA_TAGS, *sorted(DIV_TAGS))
+PARA_SET = frozenset(PARA_TAGS)
 POSITIVE = re.compile(r"article|body|content|entry|hentry|main|page|post|text|blog|story|ingress|brodtext|artikel|"
                       r"innehall|preamble|lead", re.IGNORECASE)
 NEGATIVE = re.compile(r"comment|meta|footer|footnote|masthead|related|remark|rss|shoutbox|sidebar|sponsor|share|social|"
@@ -32,9 +37,14 @@ ALT_MIN = 3  # this many near-best blocks under one ancestor make it the content
 
 
 def _class_weight(el: lxml.etree._Element) -> float:
+    return _names_weight(el.get("class"), el.get("id"), el.tag == "span")  # a caption's "mediaSubtitleText" is no column
+
+
+@functools.lru_cache(maxsize=8192)
+def _names_weight(classes: str | None, ident: str | None, inline: bool) -> float:
+    """The weight of a class attribute and id (pages repeat the same few); an inline element never gains."""
     w = 0.0
-    inline = el.tag == "span"  # a caption's "mediaSubtitleText" is no text column
-    for attr in (el.get("class"), el.get("id")):
+    for attr in (classes, ident):
         if attr:
             if NEGATIVE.search(attr):
                 w -= CLASS_WEIGHT
@@ -45,34 +55,42 @@ def _class_weight(el: lxml.etree._Element) -> float:
 
 def _own_text(el: lxml.etree._Element) -> str:
     """Text directly in ``el`` (not in its child elements), tails of children included."""
-    parts = [el.text or ""]
-    parts += [c.tail or "" for c in el]
-    return " ".join(p.strip() for p in parts if p.strip())
+    if not len(el):
+        t = el.text
+        return t.strip() if t else ""
+    parts = [el.text, *[c.tail for c in el]]
+    return " ".join([p for p in [t.strip() for t in parts if t] if p])
 
 
 def score_blocks(scope: lxml.etree._Element) -> dict[lxml.etree._Element, float]:
     """Raw content scores: every paragraph-like block adds to its parent (full) and grandparent (half)."""
     scores: dict[lxml.etree._Element, float] = {}
+    stop = scope.getparent()
     for el in scope.iter(*SCORED_TAGS):  # lxml filters the tags in C
         tag = el.tag
-        if tag in PARA_TAGS:
-            text = "".join(str(t) for t in el.itertext())
-        elif tag in DIV_TAGS:
-            text = _own_text(el)
+        para = tag in PARA_SET  # else one of DIV_TAGS (the only other tags iterated)
+        if not len(el):  # a leaf: its text is all its text and all its own text (commas are no whitespace)
+            text = el.text
+            if not text or len(text) < MIN_PARA:
+                continue
+        elif para:
+            text = "".join(cast("Iterator[str]", el.itertext()))
         else:
-            continue
+            text = _own_text(el)
         n = len(text.strip())
         if n < MIN_PARA:
             continue
         s = 1.0 + text.count(",") + min(n // 100, 3)
-        if tag in DIV_TAGS:  # text straight in a div: it is its own paragraph and its own candidate
+        if not para:  # text straight in a div: it is its own paragraph and its own candidate
             scores[el] = scores.get(el, 0.0) + s
         if tag == "li":
             s *= 0.5
-        for level, anc in enumerate(el.iterancestors()):
-            if level >= LEVELS or anc is scope.getparent():
-                break
-            scores[anc] = scores.get(anc, 0.0) + s / (1 if level == 0 else 2 if level == 1 else level * 3)
+        parent = el.getparent()  # LEVELS = 2: the parent and the grandparent
+        if parent is not None and parent is not stop:
+            scores[parent] = scores.get(parent, 0.0) + s
+            grand = parent.getparent()
+            if grand is not None and grand is not stop:
+                scores[grand] = scores.get(grand, 0.0) + s / 2
     return scores
 
 
@@ -82,9 +100,17 @@ def link_density(el: lxml.etree._Element) -> float:
     return link_len(el) / total if total else 0.0
 
 
-def final_scores(scores: dict[lxml.etree._Element, float]) -> dict[lxml.etree._Element, float]:
+Sizes = dict[lxml.etree._Element, tuple[int, int]]  # (text_len, link_len) of elements measured already
+
+
+def final_scores(scores: dict[lxml.etree._Element, float], sizes: Sizes | None = None) -> dict[lxml.etree._Element, float]:
     """Raw score plus tag and class weight, scaled down by link density."""
-    return {el: (s + TAG_WEIGHT.get(tag_of(el), 0) + _class_weight(el)) * (1 - link_density(el)) for el, s in scores.items()}
+    sizes = lengths(scores) if sizes is None else sizes
+    final = {}
+    for el, s in scores.items():
+        total, links = sizes[el]
+        final[el] = (s + TAG_WEIGHT.get(tag_of(el), 0) + _class_weight(el)) * (1 - (links / total if total else 0.0))
+    return final
 
 
 def pick(scope: lxml.etree._Element, heading: lxml.etree._Element | None = None,
@@ -96,12 +122,13 @@ def pick(scope: lxml.etree._Element, heading: lxml.etree._Element | None = None,
     else:
         inside = set(scope.iter())
         raw = {el: s for el, s in raw.items() if el in inside}
-    final = final_scores(raw)
+    sizes = lengths(raw)
+    final = final_scores(raw, sizes)
     if not final:
         return [scope]
     top = max(final, key=lambda el: final[el])
-    top = _common_top(top, final, scope)
-    top = _near_heading(top, final, heading, scope)
+    top = _common_top(top, final, scope, sizes)
+    top = _near_heading(top, final, heading, scope, sizes)
     top_score = final.get(top, 0.0)
     parent = top.getparent()
     if top is scope or parent is None:
@@ -116,7 +143,7 @@ def pick(scope: lxml.etree._Element, heading: lxml.etree._Element | None = None,
             chosen.append(sib)
             continue
         bonus = top_score * 0.2 if top_class and sib.get("class") == top_class else 0.0
-        if (final.get(sib, -1e9) + bonus >= threshold or _content_sibling(sib)) and not _widget(sib) and not _site_footer(sib):
+        if (final.get(sib, -1e9) + bonus >= threshold or _content_sibling(sib)) and not _widget(sib) and not _site_footer(sib, sizes):
             chosen.append(sib)
     while chosen[-1] is not top and tag_of(chosen[-1]) in HEADING_TAGS:
         chosen.pop()  # a heading after the content heads what was left out (a list of related links, a comment form)
@@ -127,12 +154,12 @@ HEADING_TAGS = {"h1", "h2", "h3", "h4", "h5", "h6", "header"}
 
 
 def _common_top(top: lxml.etree._Element, final: dict[lxml.etree._Element, float],
-                scope: lxml.etree._Element) -> lxml.etree._Element:
+                scope: lxml.etree._Element, sizes: Sizes) -> lxml.etree._Element:
     """Move up to the ancestor shared by several near-best blocks (an article split into sections), then while the
     parent scores higher (Readability.js's rules)."""
     best = final[top]
     alternatives = [el for el in sorted(final, key=lambda e: -final[e])[1:ALT_TOP]
-                    if final[el] >= ALT_SHARE * best and not _site_footer(el)]
+                    if final[el] >= ALT_SHARE * best and not _site_footer(el, sizes)]
     if len(alternatives) >= ALT_MIN:
         alt_ancestors = [set(a.iterancestors()) for a in alternatives]
         cur = top.getparent()
@@ -167,7 +194,7 @@ NEAR_TEXT_SHARE = 0.25  # ... and this share of the other's text
 
 
 def _near_heading(top: lxml.etree._Element, final: dict[lxml.etree._Element, float], heading: lxml.etree._Element | None,
-                  scope: lxml.etree._Element) -> lxml.etree._Element:
+                  scope: lxml.etree._Element, sizes: Sizes) -> lxml.etree._Element:
     """Prefer the best block in the h1's own section over a far better-scoring one elsewhere (a teaser list, an
     author box): an article's body sits with its headline."""
     if heading is None or top is heading or heading in top.iterancestors() or top in heading.iterancestors():
@@ -184,8 +211,8 @@ def _near_heading(top: lxml.etree._Element, final: dict[lxml.etree._Element, flo
     best = max(near, key=lambda el: final[el], default=None)
     if best is None or final[best] < NEAR_SHARE * max(final.values()) or final[best] <= SIB_MIN:
         return top
-    n = text_len(best)
-    if n >= NEAR_TEXT and n >= NEAR_TEXT_SHARE * text_len(top):  # a body, not a byline or a lead beside the h1
+    n = _text_len(best, sizes)
+    if n >= NEAR_TEXT and n >= NEAR_TEXT_SHARE * _text_len(top, sizes):  # a body, not a byline or a lead beside the h1
         return best
     return top
 
@@ -200,10 +227,15 @@ ORG_NR = re.compile(r"\b(?:organisationsnummer|org\.?\s?nr\.?)\s*:?\s*\d{6}-?\d{
 FOOTER_MAX = 1000  # characters: a block this short that gives the organisation number is the site footer
 
 
-def _site_footer(sib: lxml.etree._Element) -> bool:
+def _text_len(el: lxml.etree._Element, sizes: Sizes | None) -> int:
+    got = sizes.get(el) if sizes else None
+    return text_len(el) if got is None else got[0]
+
+
+def _site_footer(sib: lxml.etree._Element, sizes: Sizes | None = None) -> bool:
     """A block (not a paragraph) giving the organisation number: the footer of a page without landmarks, whose
     layout class ("sv-layout") it shares with the content column."""
-    if tag_of(sib) == "p" or text_len(sib) >= FOOTER_MAX:
+    if tag_of(sib) == "p" or _text_len(sib, sizes) >= FOOTER_MAX:
         return False
     return ORG_NR.search(" ".join(str(t) for t in sib.itertext())) is not None
 
@@ -235,24 +267,43 @@ def densest_region(root: lxml.etree._Element, heading: lxml.etree._Element | Non
     were needed to decide."""
     body = root.find("body")
     whole = body if body is not None else root
-    regions = [el for el in root.iter("main", "article", "div", "section")
-               if tag_of(el) in ("main", "article") or (el.get("role") or "").lower() == "main"
-               or (el.get("id") or "").lower() in ID_CANDIDATES]
+    regions = []
+    for el in root.iter("main", "article", "div", "section"):
+        if el.tag in ("main", "article"):
+            regions.append(el)
+            continue
+        role, ident = el.get("role"), el.get("id")
+        if (role and role.lower() == "main") or (ident and ident.lower() in ID_CANDIDATES):
+            regions.append(el)
     if not regions:
         return whole, None
     raw = score_blocks(whole)
     total = sum(raw.values()) or 1.0
     region_set = set(regions)
     mass = dict.fromkeys(regions, 0.0)
+    within: dict[lxml.etree._Element, tuple[lxml.etree._Element, ...]] = {}  # the regions holding each element
     for el, s in raw.items():
-        if el in region_set:
-            mass[el] += s
-        for a in el.iterancestors():
-            if a in region_set:
-                mass[a] += s
+        for region in _regions_of(el, region_set, within):
+            mass[region] += s
     best = max(regions, key=lambda r: mass[r])
     if heading is not None and best not in heading.iterancestors() and heading not in best.iterancestors():
         own = next((a for a in heading.iterancestors() if a in region_set), None)  # the h1's innermost region
         if own is not None and mass[own] >= HEADING_REGION_SHARE * mass[best] and best not in own.iterancestors():
             return own, raw  # the article under its headline, not a comment block or teaser feed beside it
     return (best if mass[best] >= 0.3 * total else whole), raw
+
+
+def _regions_of(el: lxml.etree._Element, regions: set[lxml.etree._Element],
+                memo: dict[lxml.etree._Element, tuple[lxml.etree._Element, ...]]) -> tuple[lxml.etree._Element, ...]:
+    """The regions among ``el`` and its ancestors (each ancestor looked at once per page, through ``memo``)."""
+    path = []
+    cur: lxml.etree._Element | None = el
+    while cur is not None and cur not in memo:
+        path.append(cur)
+        cur = cur.getparent()
+    found = memo[cur] if cur is not None else ()
+    for node in reversed(path):
+        if node in regions:
+            found = (node, *found)
+        memo[node] = found
+    return found

@@ -54,6 +54,7 @@ _NAMES = (
 ).split()
 _FILLER = {"am", "pm", "at", "um", "uhr", "de", "del", "le", "den", "kl", "the", "of", "on", "à", "h", "est", "edt",
            "cst", "cdt", "pst", "pdt", "gmt", "utc", "cet", "cest", "et", "st", "nd", "rd", "th", "às", "a", "em"}
+_NAME_PREFIXES = {name[:i] for name in _NAMES for i in range(3, len(name) + 1)}  # "nov", "novem", "november"
 _TOKEN = re.compile(r"\w+")
 _DIGIT = re.compile(r"\d")
 _NUMERIC_DATE = re.compile(r"\d{1,4}[-/.]\d{1,2}[-/.]\d{2,4}(?:,?\s+\d{1,2}[:.]\d{2}(?:[:.]\d{2})?(?:\s*(?:uhr|h|am|pm))?)?",
@@ -73,7 +74,7 @@ def is_date_only(text: str) -> bool:
             continue
         if t in _FILLER:
             continue
-        if len(t) >= 3 and any(name.startswith(t) for name in _NAMES):  # a name or its abbreviation
+        if len(t) >= 3 and t in _NAME_PREFIXES:  # a name or its abbreviation
             named += 1
             continue
         return False

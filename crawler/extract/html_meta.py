@@ -127,13 +127,14 @@ def read_links(root: lxml.etree._Element, base: str) -> list[Link]:
         href = el.get("href")
         if href is None:
             continue
-        if href not in resolved:
-            resolved[href] = absolute(base, href)
-        target = resolved[href]
+        target = resolved.get(href, "")
+        if target == "":  # not seen yet (absolute() never returns "")
+            target = resolved[href] = absolute(base, href)
         if target is None:
             continue
-        rel = (el.get("rel") or "").lower().split()
-        nofollow = "nofollow" in rel or "ugc" in rel or "sponsored" in rel
+        rel_attr = el.get("rel")
+        rel = rel_attr.lower().split() if rel_attr else []
+        nofollow = bool(rel) and ("nofollow" in rel or "ugc" in rel or "sponsored" in rel)
         text = text_of(el)[:200] if el.tag == "a" else norm(el.get("alt"))[:200]
         if not text.isprintable():
             text = clean_text(text)
@@ -141,7 +142,7 @@ def read_links(root: lxml.etree._Element, base: str) -> list[Link]:
         if key in seen:
             continue
         seen.add(key)
-        links.append(Link(target, text, nofollow, " ".join(rel)))
+        links.append(Link(target, text, nofollow, " ".join(rel) if rel else ""))
         if len(links) >= MAX_LINKS:
             break
     return links

@@ -13,6 +13,8 @@ from crawler.extract.html_parse import norm, tag_of, text_of
 log = logging.getLogger(__name__)
 
 LIST_CELLS = {"li", "tr", "td", "th", "dt", "dd"}
+CELL_TAGS = {"td", "th", "button"}  # their text is set off by spaces
+HEADING_TAGS = {"h1", "h2", "h3"}
 TAIL_SHORT = 40  # characters: a trailing line this short without sentence punctuation is a widget label
 SENTENCE_END = set(".!?)»”\"")
 HEADINGS = {"h1", "h2", "h3", "h4", "h5", "h6"}
@@ -29,8 +31,9 @@ def serialise(container: lxml.etree._Element, last: bool = True) -> tuple[str, l
     depth = 0  # open li/td/th/dt/dd elements
 
     def flush(heading: bool = False) -> None:
-        para = "\n".join(norm(line) for line in "".join(buf).split("\n"))
-        para = "\n".join(line for line in para.split("\n") if line)
+        if not buf:
+            return
+        para = _lines("".join(buf))
         if para:
             paragraphs.append(para)
             in_list.append(depth > 0)
@@ -38,31 +41,41 @@ def serialise(container: lxml.etree._Element, last: bool = True) -> tuple[str, l
         buf.clear()
 
     for event, el in lxml.etree.iterwalk(container, events=("start", "end")):
-        tag = tag_of(el)
+        tag = el.tag  # a comment's tag is a function: in none of the sets below
         if event == "start":
             if tag in BLOCK_TAGS:
                 flush()
             elif tag == "br":
                 buf.append("\n")
-            elif tag in ("td", "th", "button"):
+            elif tag in CELL_TAGS:
                 buf.append(" ")
             depth += tag in LIST_CELLS
-            if el.text and tag not in ("script", "style"):
-                buf.append(el.text)
+            t = el.text
+            if t and tag != "script" and tag != "style":
+                buf.append(t)
         else:
-            if tag in ("h1", "h2", "h3"):
+            if tag in HEADING_TAGS:
                 h = text_of(el)
                 if h:
                     headings.append(h)
             if tag in BLOCK_TAGS:
                 flush(tag in HEADINGS)
-            elif tag in ("td", "th", "button"):
+            elif tag in CELL_TAGS:
                 buf.append(" ")
             depth -= tag in LIST_CELLS
-            if el.tail and el is not container:
-                buf.append(el.tail)
+            t = el.tail
+            if t and el is not container:
+                buf.append(t)
     flush()
     return "\n\n".join(trim_tail(paragraphs, in_list, is_heading if last else None)), headings
+
+
+def _lines(text: str) -> str:
+    """Each line whitespace-normalised, empty lines left out."""
+    if "\n" not in text:
+        return " ".join(text.split())
+    normed = [" ".join(line.split()) for line in text.split("\n")]  # no line holds a "\n" after this
+    return "\n".join([line for line in normed if line])
 
 
 def trim_tail(paragraphs: list[str], in_list: list[bool], is_heading: list[bool] | None = None) -> list[str]:
