@@ -20,7 +20,7 @@ PARA_SET = frozenset(PARA_TAGS)
 POSITIVE = re.compile(r"article|body|content|entry|hentry|main|page|post|text|blog|story|ingress|brodtext|artikel|"
                       r"innehall|preamble|lead", re.IGNORECASE)
 NEGATIVE = re.compile(r"comment|meta|footer|footnote|masthead|related|remark|rss|shoutbox|sidebar|sponsor|share|social|"
-                      r"tags|tool|widget|teaser|puff|promo|banner|nav|menu|contact|kontakt|aside|list|card", re.IGNORECASE)
+                      r"tags|tool|widget|teaser|puff|promo|banner|nav|menu|contact|kontakt|aside|list(?!ing)|card", re.IGNORECASE)
 TAG_WEIGHT = {"div": 5, "article": 10, "main": 10, "section": 3, "pre": 3, "td": 3, "blockquote": 3, "address": -3, "ol": -3,
               "ul": -3, "dl": -3, "dd": -3, "dt": -3, "li": -3, "form": -3, "h1": -5, "h2": -5, "h3": -5, "h4": -5,
               "th": -5}

@@ -4,6 +4,8 @@ from __future__ import annotations
 
 from datetime import date
 
+import pytest
+
 from crawler.extract.html import extract_html
 
 PROSE = ("Utbildningen riktar sig till dig som i ditt arbete möter kvinnor som utsatts för våld i nära relationer, och "
@@ -153,6 +155,19 @@ def test_episerver_report_list_keeps_its_own_dates_not_the_items() -> None:
     assert "Rapport 2: Våld i nära relationer" in got.text
     assert got.published is None
     assert got.modified == date(2024, 6, 1)
+
+
+@pytest.mark.parametrize("cls", ["listing", "sv-listing", "news-listing"])
+def test_a_report_list_in_a_listing_class_keeps_its_items(cls: str) -> None:
+    # "list" in a class name marks a teaser list beside the content, but "listing" is what a listing page is
+    items = "".join(f'<div class="publication-item"><h2><a href="/publikationer/r{i}">Rapport {i}: Våld i nära relationer</a></h2>'
+                    f'<p class="date">Publicerad: 2024-0{i + 1}-01</p>'
+                    f'<p>Rapporten beskriver hur kommunerna i länet arbetar med stöd till våldsutsatta.</p></div>' for i in range(4))
+    body = (f'<div id="content"><h1>Publikationer</h1><p class="preamble">Här hittar du våra rapporter.</p>'
+            f'<div class="{cls}">{items}</div><div class="page-info"><p>Senast ändrad: 2024-06-01</p></div></div>')
+    got = extract_html(page(body), "https://www.myndighet.example.se/publikationer/")
+    assert "Rapport 3: Våld i nära relationer" in got.text
+    assert got.published is None and got.modified == date(2024, 6, 1)
 
 
 def test_semantic_listing_with_time_elements_takes_its_meta_date() -> None:
