@@ -66,6 +66,8 @@ ANYWHERE_WORDS = {"author", "authors", "autor", "comment", "comments", "kommenta
                   "signup", "share", "sharing", "shariff", "embedded", "oembed", "caption", "captions",
                   "credit", "credits", "copyright", "legend", "meta", "byline", "dateline", "timestamp", "cta", "donation",
                   "signature", "ratings", "notforprint", "noprint", "imagedescription", "bildunterschrift", "bildtext"}
+# CSS-framework utilities that hold a furniture word but style content (Bootstrap's and Tailwind's caption-top on a table)
+UTILITY_NAMES = frozenset({"caption-top", "caption-bottom"})
 SPLIT_RE = re.compile(r"[-_]+|(?<=[a-z])(?=[A-Z])")
 
 # Widgets recognised by the text they start with; the block that holds them goes.
@@ -129,7 +131,7 @@ def _furniture_names(classes: str, ident: str) -> bool:
 def _furniture_name(name: str) -> bool:
     """One class name or id (sites share their names across pages more than whole class strings)."""
     parts = _split_name(name)
-    if not parts:
+    if not parts or name in UTILITY_NAMES:
         return False
     last, first = parts[-1], parts[0]
     if last in COMMENT_WORDS or not ANYWHERE_WORDS.isdisjoint(parts):
@@ -184,6 +186,7 @@ def prune(root: lxml.etree._Element, keep: set[lxml.etree._Element]) -> None:
     """Remove page furniture from the tree under ``root`` (``keep``: the h1 and its ancestors)."""
     lxml.etree.strip_elements(root, *STRIP_TAGS, with_tail=False)  # scripts, styles, svg icons: at C speed, tails kept
     prose, floor = prose_mass(root)
+    prose[None] -= _thread_prose(prose, keep)  # comment threads go whatever they hold: not part of the page's prose
     page_len = functools.cache(lambda: max(text_len(root), 1))  # read only when the prose floor cannot decide
 
     def half_page(n: int) -> bool:
@@ -213,6 +216,13 @@ def prune(root: lxml.etree._Element, keep: set[lxml.etree._Element]) -> None:
             walk.skip_subtree()  # what is inside goes with it
     for el in doomed:
         drop(el)
+
+
+def _thread_prose(prose: dict[lxml.etree._Element | None, int], keep: set[lxml.etree._Element]) -> int:
+    """Prose inside comment threads (a comments word anywhere in a class name or the id, not the h1's own block)."""
+    threads = {el for el in prose if el is not None and el not in keep
+               and any(not COMMENT_WORDS.isdisjoint(parts) for parts in class_parts(el))}
+    return sum(prose[el] for el in threads if not any(a in threads for a in el.iterancestors()))
 
 
 class _AriaTargets(set[str]):
@@ -263,13 +273,19 @@ def _doomed(el: lxml.etree._Element, keep: set[lxml.etree._Element], aria_target
         # taxonomy label ("entry share", "post tag-sponsor category-top-stories"), unless it names comments; an
         # accordion ("disclosure" with its button, the panel the button opens) and an event box ("event-meta": an
         # event's when and where) are content
-        if (el in keep or el.get("id") in aria_targets or events.is_event_box(el, class_parts(el))
+        if (el in keep or el.get("id") in aria_targets or events.is_event_box(el, class_parts(el)) or _event_line(el)
                 or (is_accordion_part(el) and el.find(".//*[@aria-controls]") is not None)):
             return False
         if is_comment_name(el):
             return True
         return prose.get(el, 0) < PROSE_SHARE * max(prose[None], 1) and half_page(text_len(el))
     return tag == "figcaption"  # captions: the benchmarks' gold leaves them out, and they rarely say much
+
+
+def _event_line(el: lxml.etree._Element) -> bool:
+    """One labelled line of an event box ("meta-item meta-date" holding "Datum: …" inside "event-meta")."""
+    parent = el.getparent()
+    return parent is not None and bool(events.event_kinds(el)) and events.is_event_box(parent, class_parts(parent))
 
 
 def _link_dense(el: lxml.etree._Element, ratio: float = 0.5) -> bool:

@@ -9,7 +9,8 @@ from typing import cast
 
 import lxml.etree
 
-from crawler.extract.html_clean import BOX_HEADINGS, LIST_HEADINGS, WIDGET_PHRASES
+from crawler.extract.html_clean import BOX_HEADINGS, LIST_HEADINGS, WIDGET_PHRASES, class_parts
+from crawler.extract.html_events import is_event_box
 from crawler.extract.html_parse import tag_of
 from crawler.extract.html_sizes import lengths, link_len, text_len
 
@@ -240,6 +241,9 @@ def _site_footer(sib: lxml.etree._Element, sizes: Sizes | None = None) -> bool:
     return ORG_NR.search(" ".join(str(t) for t in sib.itertext())) is not None
 
 
+EVENT_BOX_MAX = 600  # characters: an event box beside the body is a few labelled lines
+
+
 def _content_sibling(sib: lxml.etree._Element) -> bool:
     """A sibling paragraph (or a block holding only the h1) next to the main block."""
     tag = tag_of(sib)
@@ -247,6 +251,8 @@ def _content_sibling(sib: lxml.etree._Element) -> bool:
         return True
     if sib.find(".//h1") is not None and text_len(sib) < 300:
         return True
+    if tag != "p" and sib.get("class") and is_event_box(sib, class_parts(sib)) and text_len(sib) < EVENT_BOX_MAX:
+        return True  # an event's "Datum/Tid/Plats" box ("card-meta") beside its body
     if tag != "p":
         return False
     n = text_len(sib)

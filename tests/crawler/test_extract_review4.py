@@ -1,0 +1,79 @@
+"""Review 4 of issue 15: Swedish agency pages written apart from the rules, aimed at the class-word and prose rules."""
+
+from __future__ import annotations
+
+from crawler.extract.html import extract_html
+
+PROSE = ("Våld i nära relationer är ett allvarligt samhällsproblem som drabbar många kvinnor, och kommunen har ett "
+         "särskilt ansvar för att ge stöd, skydd och hjälp till den som utsatts och till barn som bevittnat våldet. ")
+FOOTER = "<footer><p>Myndigheten för kvinnofrid. Organisationsnummer 202100-0000</p></footer>"
+
+
+def page(body: str, title: str = "Sida") -> bytes:
+    return f"<!doctype html><html lang=sv><head><meta charset=utf-8><title>{title}</title></head><body>{body}</body></html>".encode()
+
+
+def test_bootstrap_caption_top_table_is_content() -> None:
+    """Bootstrap 5 writes `caption-top` on a table with a caption: a layout utility, not a caption to drop."""
+    table = ('<div class="table-responsive"><table class="table caption-top"><caption>Vanliga bedömningsinstrument</caption>'
+             '<thead><tr><th>Instrument</th><th>Används för</th></tr></thead>'
+             '<tbody><tr><td>FREDA</td><td>Kartläggning av våldsutsatthet</td></tr>'
+             '<tr><td>PATRIARK</td><td>Hedersrelaterat våld</td></tr></tbody></table></div>')
+    got = extract_html(page(f'<main><h1>Riskbedömning</h1><p>{PROSE}</p>{table}<p>{PROSE}</p></main>{FOOTER}'),
+                       "https://x.se/risk")
+    assert "Kartläggning av våldsutsatthet" in got.text
+    assert "PATRIARK" in got.text
+    assert "Vanliga bedömningsinstrument" in got.text
+
+
+def test_event_box_beside_the_body_keeps_its_when_and_where() -> None:
+    """The "Datum/Tid/Plats" box is a sibling of the body (a card's meta part): it is content, and the event's day is
+    no publication date."""
+    card = ('<div class="event-card"><h1>Webbinarium: Våld mot äldre kvinnor</h1>'
+            '<div class="card-meta"><p>Datum: 3 juni 2025</p><p>Tid: kl. 13.00–15.00</p><p>Plats: Digitalt via Teams</p></div>'
+            f'<div class="card-body"><p>{PROSE}</p><p>Webbinariet är kostnadsfritt och spelas in.</p></div></div>')
+    got = extract_html(page(f'<div class="main-wrapper">{card}</div>{FOOTER}'), "https://x.se/webbinarium")
+    for line in ("Datum: 3 juni 2025", "Tid: kl. 13.00–15.00", "Plats: Digitalt via Teams", "Webbinariet är kostnadsfritt"):
+        assert line in got.text
+    assert got.published is None
+
+
+def test_event_box_lines_with_their_own_meta_classes_stay() -> None:
+    """Drupal-like markup: each line of the event box carries "meta-item meta-date", one label each."""
+    meta = ('<ul class="event-meta"><li class="meta-item meta-date">Datum: 14 maj 2025</li>'
+            '<li class="meta-item meta-time">Tid: 09.00–16.00</li>'
+            '<li class="meta-item meta-place">Plats: Länsstyrelsen, Kungsgatan 1, Örebro</li></ul>')
+    node = (f'<main role="main"><article class="node node--type-event"><h1>Grundutbildning om hedersrelaterat våld</h1>{meta}'
+            f'<div class="field field--name-body"><p>{PROSE}</p><p>{PROSE}</p></div></article></main>')
+    got = extract_html(page(node + FOOTER), "https://x.se/utbildning")
+    for line in ("Datum: 14 maj 2025", "Tid: 09.00–16.00", "Plats: Länsstyrelsen, Kungsgatan 1, Örebro"):
+        assert line in got.text
+    assert got.published is None
+
+
+def test_meta_items_outside_an_event_box_still_go() -> None:
+    """A news article's "meta-item" byline and date are still furniture (the event rule needs the event box)."""
+    meta = ('<div class="article-meta"><span class="meta-item meta-author">Av Anna Andersson</span> '
+            '<span class="meta-item meta-date">Publicerad 14 maj 2025</span></div>')
+    got = extract_html(page(f'<main><article><h1>Ny rapport</h1>{meta}<p>{PROSE}</p><p>{PROSE}</p></article></main>{FOOTER}'),
+                       "https://x.se/nyhet")
+    assert "Anna Andersson" not in got.text
+    assert got.published is not None and got.published.isoformat() == "2025-05-14"
+
+
+def test_body_with_a_share_class_is_not_outweighed_by_a_long_comment_thread() -> None:
+    """A furniture word on the body beside the h1 is a flag when the body holds half the page's prose; the comments,
+    which go whatever they hold, must not be counted into that prose (the page came out empty)."""
+    comments = "".join(f'<li class="comment"><div class="comment-body"><p>Kommentar {i}: Tack för en viktig text, jag arbetar '
+                       'själv inom socialtjänsten och känner igen mycket av det som beskrivs, särskilt uppföljningen.</p>'
+                       '</div></li>' for i in range(8))
+    post = ('<div class="post type-post"><header class="entry-header"><h1>Så stöder du en kollega som utsätts för våld</h1>'
+            '</header><div class="entry-content share-target">'
+            '<p>Många som utsätts för våld i en nära relation berättar först för en kollega, och arbetsgivaren har ansvar.</p>'
+            '<p>Visa att du tror på det kollegan berättar, och fråga vad hon behöver just nu.</p>'
+            '<p>Tipsa om Kvinnofridslinjen, som är öppen dygnet runt, och om kommunens socialtjänst.</p></div></div>')
+    got = extract_html(page(f'<main id="main">{post}<div id="comments" class="comments-area"><h2>8 kommentarer</h2>'
+                            f'<ol class="comment-list">{comments}</ol></div></main>{FOOTER}'), "https://x.se/kollega")
+    assert "berättar först för en kollega" in got.text
+    assert "Tipsa om Kvinnofridslinjen" in got.text
+    assert "Tack för en viktig text" not in got.text
