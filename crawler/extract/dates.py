@@ -89,10 +89,15 @@ def parse_date(value: str | None) -> date | None:
     return plausible(_from_match(m2))
 
 
+NUMBER_LABEL = re.compile(r"(?:artikelnummer|artikelnr|art\.?\s?nr|isbn|issn|diarienummer|diarienr|dnr)\.?\s*:?\s*$", re.IGNORECASE)
+
+
 def find_dates(text: str) -> list[date]:
     """Every plausible full date (day, month and year) in ``text``, in order; bare years are never dates."""
     out: list[date] = []
     for m in DATE_RE.finditer(text[:200_000]):
+        if m.group("y") and NUMBER_LABEL.search(text, max(0, m.start() - 24), m.start()):
+            continue  # "Artikelnummer: 2024-3-12" numbers a publication, it does not date it
         d = plausible(_from_match(m))
         if d is not None:
             out.append(d)

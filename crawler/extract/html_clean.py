@@ -144,8 +144,11 @@ def _furniture_name(name: str) -> bool:
 
 
 def is_comment_name(el: lxml.etree._Element) -> bool:
-    """Does a class name or the id end in a comments word?"""
-    return any(parts and parts[-1] in COMMENT_WORDS for parts in class_parts(el))
+    """Does a class name or the id end in a comments word (not a WordPress category or tag: "category-kommentarer")?"""
+    return any(parts and parts[-1] in COMMENT_WORDS and parts[0] not in TAXONOMY_WORDS for parts in class_parts(el))
+
+
+TAXONOMY_WORDS = frozenset({"category", "tag", "kategori"})  # a post's category or tag in its classes labels, never holds
 
 
 def is_accordion_part(el: lxml.etree._Element) -> bool:
@@ -221,7 +224,7 @@ def prune(root: lxml.etree._Element, keep: set[lxml.etree._Element]) -> None:
 def _thread_prose(prose: dict[lxml.etree._Element | None, int], keep: set[lxml.etree._Element]) -> int:
     """Prose inside comment threads (a comments word anywhere in a class name or the id, not the h1's own block)."""
     threads = {el for el in prose if el is not None and el not in keep
-               and any(not COMMENT_WORDS.isdisjoint(parts) for parts in class_parts(el))}
+               and any(not COMMENT_WORDS.isdisjoint(parts) and parts[0] not in TAXONOMY_WORDS for parts in class_parts(el))}
     return sum(prose[el] for el in threads if not any(a in threads for a in el.iterancestors()))
 
 

@@ -77,3 +77,38 @@ def test_body_with_a_share_class_is_not_outweighed_by_a_long_comment_thread() ->
     assert "berättar först för en kollega" in got.text
     assert "Tipsa om Kvinnofridslinjen" in got.text
     assert "Tack för en viktig text" not in got.text
+
+
+def test_wordpress_category_named_comments_is_a_taxonomy_label_not_a_thread() -> None:
+    """WordPress writes the post's categories into the article's classes: "category-kommentarer" (a Swedish
+    organisation's "Kommentarer" category) is no comment thread; with the h1 above the article it lost the whole post."""
+    post = ('<article id="post-44" class="post-44 post type-post format-standard category-kommentarer tag-statistik">'
+            '<div class="entry-content"><p>Brottsförebyggande rådet presenterade i dag ny statistik om anmälda våldtäkter.</p>'
+            f'<p>{PROSE}</p><p>{PROSE}</p></div></article>')
+    got = extract_html(page(f'<div class="content-area"><header class="page-header"><h1>Vår kommentar till statistiken</h1>'
+                            f'</header>{post}</div>{FOOTER}'), "https://x.se/kommentar")
+    assert "presenterade i dag ny statistik" in got.text
+    assert "Organisationsnummer" not in got.text
+    thread = ('<div class="comments-area"><ol><li class="comment"><p>Tack för en viktig text om statistiken, den behövs verkligen'
+              ' i vår kommun.</p></li></ol></div>')
+    got = extract_html(page(f'<main><h1>Statistik</h1><p>{PROSE}</p><p>{PROSE}</p>{thread}</main>{FOOTER}'), "https://x.se/s")
+    assert "Tack för en viktig text" not in got.text  # a real thread still goes
+
+
+def test_class_names_of_dashes_only_lose_no_page() -> None:
+    """A class name that splits into nothing ("--", "_") beside paragraphs is no furniture and raises nothing."""
+    got = extract_html(page(f'<main><h1>Stöd</h1><div class="-- _"><p class="__">{PROSE}</p><p>{PROSE}</p></div></main>'),
+                       "https://x.se/streck")
+    assert "Våld i nära relationer" in got.text
+
+
+def test_article_number_is_no_publication_date() -> None:
+    """Socialstyrelsen-style article numbers ("Artikelnummer: 2024-3-12") look like ISO dates; they date nothing."""
+    report = ('<div class="sv-layout pagecontent"><div class="sv-text-portlet"><h1>Skyddat boende – uppföljning</h1></div>'
+              f'<div class="sv-text-portlet"><p>{PROSE}</p><p>Artikelnummer: 2024-3-12</p><p>Utgivningsår: 2024</p></div>'
+              f'<div class="sv-text-portlet"><p>{PROSE}</p></div></div>{FOOTER}')
+    got = extract_html(page(report), "https://x.se/rapport")
+    assert "Artikelnummer: 2024-3-12" in got.text
+    assert got.published is None
+    dated = report.replace("<p>Utgivningsår: 2024</p>", "<p>Rapporten gavs ut 2024-03-01.</p>")
+    assert extract_html(page(dated), "https://x.se/rapport2").published is not None  # a real date beside it still counts
