@@ -62,9 +62,17 @@ def is_soft_404(title: str, heading: str, text: str, login_in_content: bool) -> 
     return login_in_content and (words < 150 or LOGIN_TITLE.search(title) is not None)
 
 
-def password_fields(root: lxml.etree._Element) -> list[set[lxml.etree._Element]]:
-    """The ancestors of each password field (read before pruning detaches login boxes)."""
-    return [set(el.iterancestors()) for el in root.iter("input") if (el.get("type") or "").lower() == "password"]
+def password_fields(root: lxml.etree._Element, h1: lxml.etree._Element | None = None) -> list[set[lxml.etree._Element]]:
+    """The ancestors of each password field (read before pruning detaches login boxes); with the page's ``h1``, only
+    the fields after it (a login box above the h1 is the site header's, whatever container holds both)."""
+    fields = []
+    after = h1 is None
+    for el in root.iter("input", "h1"):  # document order
+        if el is h1:
+            after = True
+        elif after and el.tag == "input" and (el.get("type") or "").lower() == "password":
+            fields.append(set(el.iterancestors()))
+    return fields
 
 
 def login_in_content(fields: list[set[lxml.etree._Element]], containers: list[lxml.etree._Element]) -> bool:
@@ -206,7 +214,7 @@ def extract_html(body: bytes, url: str, content_type: str | None = None, *,
     keep: set[lxml.etree._Element] = set()
     if first_h1 is not None and first_h1.getparent() is not None:
         keep = {first_h1, *first_h1.iterancestors()}
-    fields = password_fields(root)
+    fields = password_fields(root, first_h1 if root in keep else None)  # an h1 still in the page
     n_elements = sum(1 for _ in root.iter())
     times = [el for el in root.iter("time") if el.get("datetime") and not listing_time(el, keep)]  # not an item's
     near = near_heading_lines(first_h1)

@@ -112,3 +112,26 @@ def test_article_number_is_no_publication_date() -> None:
     assert got.published is None
     dated = report.replace("<p>Utgivningsår: 2024</p>", "<p>Rapporten gavs ut 2024-03-01.</p>")
     assert extract_html(page(dated), "https://x.se/rapport2").published is not None  # a real date beside it still counts
+
+
+LOGIN_BOX = ('<div class="loginbox"><h2>Logga in på Mina sidor</h2><input type="text" name="u">'
+             '<input type="password" name="p"><button>Logga in</button></div>')
+
+
+def test_header_login_box_in_a_page_without_landmarks_is_no_soft_404() -> None:
+    """Without <main> the content is the whole wrapper, the site's login box above the h1 with it: a short page
+    (under 150 words) is still a page, not a login page."""
+    body = (f'<div id="wrapper">{LOGIN_BOX}<h1>Jourtelefon för våldsutsatta</h1>'
+            '<p>Kvinnojouren har en jourtelefon som är öppen alla dagar mellan klockan 10 och 22, och du kan vara anonym.</p>'
+            f'<p>Du kan också mejla oss, så svarar vi inom två dagar.</p>{FOOTER}</div>')
+    got = extract_html(page(body), "https://x.se/jour")
+    assert not got.soft_404
+    assert "jourtelefon som är öppen" in got.text
+    assert not extract_html(page(body.replace('<div id="wrapper">', "").replace(f"{FOOTER}</div>", FOOTER)),
+                            "https://x.se/jour2").soft_404  # the same straight in <body>
+
+
+def test_login_form_under_the_h1_without_landmarks_is_still_a_login_page() -> None:
+    body = ('<div id="wrapper"><h1>Logga in</h1><p>Inloggning för medarbetare.</p>'
+            '<form><input type="text" name="u"><input type="password" name="p"></form></div>')
+    assert extract_html(page(body, "Logga in"), "https://x.se/login").soft_404
