@@ -13,6 +13,9 @@ import lxml.etree
 from crawler.extract import html_events as events
 from crawler.extract import html_lines as lines
 from crawler.extract.html_lines import DATE_LABEL, DATE_MAX, LINE_MAX, LINE_PHRASES, SIGNUP, SIGNUP_MAX, is_date_only
+from crawler.extract.html_names import COMMENT_WORDS, TAXONOMY_WORDS, furniture_names, is_accordion_part, is_comment_name
+from crawler.extract.html_names import class_parts as class_parts  # html_container reads it from here
+from crawler.extract.html_names import is_furniture_name as is_furniture_name
 from crawler.extract.html_parse import tag_of, text_of
 from crawler.extract.html_sizes import link_len, measure, prose_mass
 from crawler.extract.html_sizes import text_len as text_len  # html.py reads it from here
@@ -27,48 +30,11 @@ NAMED_BY_TAG = {"nav", "button", "footer", "header", "aside", "form", "figcaptio
 STRIP_TAGS = tuple(sorted(DROP_TAGS - {"nav"}))  # a nav holding prose is judged, the rest goes unseen
 DROP_ROLES = {"navigation", "banner", "contentinfo", "search", "dialog", "alertdialog", "menu", "menubar",
               "toolbar", "complementary"}
-# A class/id part (split on - _ and camelCase) that is one of these marks furniture when it is the last part
-# of the name, or the first part followed only by a generic suffix ("share-box", "cookie-inner", but not
-# "pagination-first" or "post-main-aside-container").
-FURNITURE_WORDS = {
-    "nav", "navigation", "navbar", "menu", "menus", "submenu", "subnav", "megamenu", "sidomeny", "undermeny",
-    "footer", "sidfot", "search", "sok", "skip", "skiplink", "skiplinks", "tools", "toolbar", "banner", "topbar",
-    "masthead", "sitemap", "languages", "translate", "breadcrumb", "breadcrumbs", "crumbs", "brodsmulor",
-    "brodsmula", "cookie", "cookies", "consent", "gdpr", "share", "sharing", "sharebar", "social", "some", "dela",
-    "feedback", "rating", "helpful", "survey", "enkat", "related", "relaterat", "relaterade", "sidebar", "aside",
-    "puff", "puffs", "teaser", "teasers", "pagination", "pager", "readspeaker", "lyssna", "print", "utskrift",
-    "tipsa", "newsletter", "nyhetsbrev", "subscribe", "signup", "popup", "modal", "login", "comment", "comments",
-    "commentlist", "kommentarer", "respond", "disqus", "toc", "kontaktruta", "contact", "ad", "ads", "advert",
-    "advertisement", "sponsor", "promo", "tags", "taglist", "byline", "author", "authors", "meta",
-    # captions, credits, author and meta boxes, subscription gates (the public benchmarks' many templates)
-    "caption", "captions", "credit", "credits", "copyright", "metadata", "postmetadata", "metaline", "dateline",
-    "authorbox", "bio", "sharedaddy", "subscription", "categories", "category",
-}
-FURNITURE_PREFIXES = ("cookie", "breadcrumb", "brodsmul", "consent", "readspeaker", "skiplink", "megamenu", "navbar",
-                      "sidebar", "newsletter", "nyhetsbrev", "sharebar", "sharing", "socialmedia", "comment", "related")
-GENERIC_SUFFIXES = {"wrapper", "wrap", "container", "box", "list", "links", "link", "area", "block", "bar", "holder",
-                    "inner", "outer", "section", "widget", "module", "items", "item", "buttons", "button", "panel",
-                    "region", "col", "column", "portlet", "component", "icons", "top", "bottom", "info", "bio", "stories",
-                    "posts", "articles", "content", "title", "heading"}
-ACCORDION_WORDS = {"accordion", "collapse", "collapsible", "expand", "expandable", "toggle", "faq", "question",
-                   "answer", "panel", "utfallbar", "fallbar", "details", "disclosure"}
-LAYOUT_WORDS = {"has", "with", "no", "main", "body", "article", "content", "page"}
 LINK_DENSE = 0.65  # a block with 3+ links and more link text than this share is a link list
 LINK_BOX_MAX = 200  # characters: a div or section this short ...
 LINK_BOX_SHARE = 0.8  # ... with more link text than this share is a link box
 LINK_PAGE_REST = 120  # characters: a <main> with less than this besides its h1 and link lists is a page of links
 LINK_PAGE_LISTED = 150  # ... when its lists hold this much text (a breadcrumb trail does not)
-COMMENT_WORDS = {"comment", "comments", "commentlist", "kommentarer", "respond", "disqus"}
-# Parts that mark furniture wherever they stand in a name ("author-box--content", "kb-comments-add", "related_post
-# wp_rp"): what surrounds an article, never its layout; the prose guard keeps a body that carries one as a flag.
-ANYWHERE_WORDS = {"author", "authors", "autor", "comment", "comments", "kommentar", "kommentare", "nocomments", "related",
-                  "relatedposts", "nextpost", "nextstory", "disclaimer", "disclosure", "newsletter", "subscribe",
-                  "signup", "share", "sharing", "shariff", "embedded", "oembed", "caption", "captions",
-                  "credit", "credits", "copyright", "legend", "meta", "byline", "dateline", "timestamp", "cta", "donation",
-                  "signature", "ratings", "notforprint", "noprint", "imagedescription", "bildunterschrift", "bildtext"}
-# CSS-framework utilities that hold a furniture word but style content (Bootstrap's and Tailwind's caption-top on a table)
-UTILITY_NAMES = frozenset({"caption-top", "caption-bottom"})
-SPLIT_RE = re.compile(r"[-_]+|(?<=[a-z])(?=[A-Z])")
 
 # Widgets recognised by the text they start with; the block that holds them goes.
 WIDGET_PHRASES = re.compile(
@@ -97,65 +63,6 @@ BLOCK_TAGS = {"p", "div", "section", "article", "main", "h1", "h2", "h3", "h4", 
               "dl", "dt", "dd", "table", "thead", "tbody", "tfoot", "tr", "blockquote", "pre", "figure",
               "figcaption", "header", "footer", "address", "hr", "form", "fieldset", "details", "summary",
               "aside", "caption", "center", "legend", "body", "html"}
-
-
-def class_parts(el: lxml.etree._Element) -> tuple[tuple[str, ...], ...]:
-    """Each class name and the id, split into lower-case parts."""
-    return _split_names(el.get("class") or "", el.get("id") or "")
-
-
-@functools.lru_cache(maxsize=32768)
-def _split_names(classes: str, ident: str) -> tuple[tuple[str, ...], ...]:
-    """The split of one class attribute and id (pages repeat the same few hundred class strings)."""
-    return tuple(_split_name(n) for n in classes.split() + ident.split())
-
-
-@functools.lru_cache(maxsize=65536)
-def _split_name(name: str) -> tuple[str, ...]:
-    if name.islower():  # no camelCase to split: str methods, not the regex
-        return tuple(p for p in name.replace("_", "-").split("-") if p)
-    return tuple(p.lower() for p in SPLIT_RE.split(name) if p)
-
-
-def is_furniture_name(el: lxml.etree._Element) -> bool:
-    """Does a class name or the id say page furniture (whole parts, never substrings of another word)?"""
-    return _furniture_names(el.get("class") or "", el.get("id") or "")
-
-
-@functools.lru_cache(maxsize=32768)
-def _furniture_names(classes: str, ident: str) -> bool:
-    return any(map(_furniture_name, classes.split() + ident.split()))
-
-
-@functools.lru_cache(maxsize=65536)
-def _furniture_name(name: str) -> bool:
-    """One class name or id (sites share their names across pages more than whole class strings)."""
-    parts = _split_name(name)
-    if not parts or name in UTILITY_NAMES:
-        return False
-    last, first = parts[-1], parts[0]
-    if last in COMMENT_WORDS or not ANYWHERE_WORDS.isdisjoint(parts):
-        return True
-    if LAYOUT_WORDS.intersection(parts):  # "has-sidebar", "ct-main-sidebar": the main area's layout, not furniture
-        return False
-    if last in FURNITURE_WORDS or last.startswith(FURNITURE_PREFIXES):
-        return True
-    return first in FURNITURE_WORDS and all(p in GENERIC_SUFFIXES or p in FURNITURE_WORDS for p in parts[1:])
-
-
-def is_comment_name(el: lxml.etree._Element) -> bool:
-    """Does a class name or the id end in a comments word (not a WordPress category or tag: "category-kommentarer")?"""
-    return any(parts and parts[-1] in COMMENT_WORDS and parts[0] not in TAXONOMY_WORDS for parts in class_parts(el))
-
-
-TAXONOMY_WORDS = frozenset({"category", "tag", "kategori"})  # a post's category or tag in its classes labels, never holds
-
-
-def is_accordion_part(el: lxml.etree._Element) -> bool:
-    """A disclosure button or panel (its text is content even while collapsed)."""
-    if el.get("aria-expanded") is not None or el.get("aria-controls") is not None:
-        return True
-    return any(p in ACCORDION_WORDS for parts in class_parts(el) for p in parts)
 
 
 def hidden(el: lxml.etree._Element) -> bool:
@@ -210,7 +117,7 @@ def prune(root: lxml.etree._Element, keep: set[lxml.etree._Element]) -> None:
             if JUDGED_ATTRS.isdisjoint(names):
                 continue  # no furniture tag and none of the attributes the rules read (most a, img, p, span): nothing to judge
             if tag not in DROP_TAGS and OTHER_JUDGED.isdisjoint(names) \
-                    and not _furniture_names(el.get("class") or "", el.get("id") or ""):
+                    and not furniture_names(el.get("class") or "", el.get("id") or ""):
                 continue  # judged by its class and id alone, and they name no furniture
         if el in keep and tag not in DROP_TAGS:
             continue
@@ -356,6 +263,12 @@ def _contact_box(box: lxml.etree._Element) -> bool:
     return n < 300 or (n < 1200 and CONTACT_DATA.search(text_of(box)) is not None)
 
 
+def _sentence(el: lxml.etree._Element) -> bool:
+    """Does a paragraph end as a sentence does ("Se Socialstyrelsens föreskrifter (SOSFS 2014:4).")?"""
+    lead = (el.text or "").strip()
+    return len(lead) >= 2 and not lead.endswith(":") and text_of(el).rstrip()[-1:] in ".!?"
+
+
 def _drop_link_lists(container: lxml.etree._Element, keep: set[lxml.etree._Element],
                      protected: Callable[[lxml.etree._Element], bool]) -> None:
     """Link lists (3+ links, mostly link text) and short trails of links (breadcrumbs) out of the container."""
@@ -371,7 +284,7 @@ def _drop_link_lists(container: lxml.etree._Element, keep: set[lxml.etree._Eleme
             doomed.append(el)
         elif n_links >= 2 and tag in ("ul", "ol") and n < 150 and links > 0.4 * n:
             doomed.append(el)  # a short trail of links: breadcrumbs, "Startsida / Om oss / …"
-        elif tag == "p" and n_links and links > 0.7 * n and not protected(el):
+        elif tag == "p" and n_links and links > 0.7 * n and not protected(el) and not _sentence(el):
             doomed.append(el)  # a paragraph that is mostly a link: "Read also: …", a related headline, a sign-up
         elif tag in ("div", "section") and n_links and n < LINK_BOX_MAX and links > LINK_BOX_SHARE * n:
             doomed.append(el)  # a box that is a link or two: the next post, "Explore further", a teaser card

@@ -135,3 +135,34 @@ def test_login_form_under_the_h1_without_landmarks_is_still_a_login_page() -> No
     body = ('<div id="wrapper"><h1>Logga in</h1><p>Inloggning för medarbetare.</p>'
             '<form><input type="text" name="u"><input type="password" name="p"></form></div>')
     assert extract_html(page(body, "Logga in"), "https://x.se/login").soft_404
+
+
+def test_a_sentence_that_is_mostly_a_link_is_content() -> None:
+    """A sentence pointing to a regulation or a handbook is content even when the link is most of it; a "Läs även:"
+    line and a bare headline link stay link lines."""
+    body = ('<div class="pagecontent"><h1>Lagar om våld i nära relationer</h1>'
+            f'<p>{PROSE}</p>'
+            '<p>Se <a href="/sosfs">Socialstyrelsens föreskrifter och allmänna råd om våld i nära relationer (SOSFS 2014:4)</a>.</p>'
+            '<p>Läs mer i <a href="/vagledning">vägledningen Våld i nära relationer – handbok för socialtjänsten</a> (2016).</p>'
+            '<p>Läs även: <a href="/nyheter/1">Nya pengar till kvinnojourerna i länet fördelade för år 2025</a>.</p>'
+            '<p><a href="/nyheter/2">Regeringen ger länsstyrelserna nytt uppdrag om våldsförebyggande arbete</a></p>'
+            f'<p>{PROSE}</p></div>{FOOTER}')
+    got = extract_html(page(body), "https://x.se/lagar")
+    assert "Se Socialstyrelsens föreskrifter och allmänna råd om våld i nära relationer (SOSFS 2014:4)." in got.text
+    assert "Läs mer i vägledningen Våld i nära relationer – handbok för socialtjänsten (2016)." in got.text
+    assert "Nya pengar till kvinnojourerna" not in got.text
+    assert "Regeringen ger länsstyrelserna nytt uppdrag" not in got.text
+
+
+def test_a_legal_commentary_block_is_content() -> None:
+    """Swedish "kommentar" (one commentary, as in a statute's "Kommentar" or "Allmänna råd") is not a comment thread;
+    "kommentarer" (the thread) still goes."""
+    body = ('<main><h1>5 kap. 11 § socialtjänstlagen</h1>'
+            f'<div class="lagtext"><p>{PROSE}</p></div>'
+            '<div class="kommentar"><h2>Kommentar</h2><p>Bestämmelsen innebär att nämnden ska ha en beredskap för att ta '
+            'emot och utreda behovet av stöd hos våldsutsatta, oavsett om personen själv har ansökt om insatser.</p></div>'
+            '<div class="kommentarer"><h2>Kommentarer (2)</h2><p>Anna skrev: Tack för en bra sammanfattning av lagen!</p>'
+            '<p>Per skrev: Gäller detta även för barn som bevittnat våld i hemmet?</p></div></main>' + FOOTER)
+    got = extract_html(page(body), "https://x.se/sol-5-11")
+    assert "Bestämmelsen innebär att nämnden ska ha en beredskap" in got.text
+    assert "Tack för en bra sammanfattning" not in got.text
