@@ -67,9 +67,10 @@ __all__ = [
 log = logging.getLogger(__name__)
 
 # Bump whenever the tokens produced for some text change (forces a full rebuild).
-ANALYZER_VERSION = "sv-5"  # sv-2: genitive plurals ("kvinnojourers") reduced to the plural; sv-3: linking -s- placed by hunspell-sv
+ANALYZER_VERSION = "sv-6"  # sv-2: genitive plurals ("kvinnojourers") reduced to the plural; sv-3: linking -s- placed by hunspell-sv
 # sv-4: "förtryck" and the miss- prefix words ("misshandel", "missbruk") are not split; sv-5: nor words led by a
-# particle ("underlag", "uppgift", "återfall")
+# particle ("underlag", "uppgift", "återfall"); sv-6: nor with a linking -s- ("undersökning", "genomslag") or före-
+# ("förebyggande", "föreläsning")
 
 # Words, digits, internal hyphens/slashes ("EU-kommissionen", "FGM/C"), a colon
 # ending ("EU:s") and a dangling hyphen before och/eller/samt ("hälso- och").

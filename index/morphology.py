@@ -35,7 +35,7 @@ NEVER_SPLIT = frozenset({"hotell", "hotelse", "från", "fråga", "frågor", "fö
 # (a search for "misshandel" found pages with "missbruk" and "människohandel"). Nor are words led by a particle:
 # "underlag" is no kind of "lag", "uppgift" no "gift", "omsorg" no "sorg", "återfall" no "fall".
 NEVER_FIRST_PARTS = frozenset({"miss", "under", "över", "upp", "uppe", "till", "inne", "efter", "genom", "samman", "fram", "bort",
-                               "utan", "mot", "med", "vid", "åter"})
+                               "utan", "mot", "med", "vid", "åter", "före"})
 MAX_SPLIT_LEN = 40
 DEFINITE_SUFFIXES = ("ets", "ens", "et", "en", "ns", "n")
 GENITIVE_PLURALS = ("ers", "ars", "ors")  # genitive -s after an indefinite plural
@@ -180,6 +180,16 @@ _ACCENTS = {"a": "aåä", "o": "oö"}
 MAX_ACCENT_SLOTS = 6  # a word with more a/o than this is not restored (3^6 candidates at most)
 
 
+@lru_cache(maxsize=1)
+def _proper_names(path: Path = HUNSPELL_PATH) -> frozenset[str]:
+    """Names hunspell-sv lists with a capital ("Lars", "Anders"), lowercased; empty without the list."""
+    if not path.is_file():
+        return frozenset()
+    with path.open(encoding="utf-8", errors="replace") as fh:
+        words = (line.partition("/")[0].strip() for line in fh)
+        return frozenset(w.lower() for w in words if w[:1].isupper() and w[1:].islower() and w.isalpha())
+
+
 @lru_cache(maxsize=4096)
 def restore_accents(word: str) -> str:
     """The word a query typed without å/ä/ö means, when that is certain: "aldre" → "äldre", "atgarder" → "åtgärder".
@@ -193,6 +203,12 @@ def restore_accents(word: str) -> str:
     slots = [i for i, c in enumerate(low) if c in _ACCENTS]
     lex = lexicon()
     if not slots or len(slots) > MAX_ACCENT_SLOTS or low in lex.forms or low in lex.lemmas:
+        return word
+    # A known word with an -s (passive, genitive) is real too: "har utsatts för" is not "utsätts"; likewise a past
+    # passive ("utsatt" → "utsattes")
+    if low[:-1] in lex.forms and low.endswith("s") or low[:-2] in lex.forms and low.endswith(("des", "tes")):
+        return word
+    if word[:1].isupper() and low in _proper_names():  # "Lars", "Anders", "Oskar" are no "lärs", "änders", "öskar"
         return word
     found = []
     for combo in itertools.product(*(_ACCENTS[low[i]] for i in slots)):
@@ -297,6 +313,14 @@ def _never_split_stems() -> frozenset[str]:
 Split = tuple[tuple[str, ...], str, str, int]  # (parts, first-part surface, head surface, penalty)
 
 
+def _particle(left: str) -> bool:
+    """A first part that is a particle, also with a linking -s- ("unders|ökning" is no kind of "ökning", "genoms|lag")."""
+    if left in NEVER_FIRST_PARTS:
+        return True
+    mod = _modifier_default(left)
+    return mod is not None and mod[0] in NEVER_FIRST_PARTS
+
+
 def _linking_s_misplaced(left: str, head: str, lex: Lexicon) -> int:
     """1 when hunspell-sv says the -s- between ``left`` and ``head`` belongs to the other side.
 
@@ -330,7 +354,7 @@ def split_compound(word: str, depth: int = 0) -> Split | None:
     best: tuple[tuple[int, int, int, int, int], Split] | None = None
     for i in range(3, n - 2):
         left, head = word[:i], word[i:]
-        if left in NEVER_FIRST_PARTS:
+        if _particle(left):
             continue
         head_sub: Split | None = None
         if not _head_known_default(head):
