@@ -44,6 +44,8 @@ def corrections_for(gen: Generation, parsed: ParsedQuery) -> tuple[dict[str, str
             shown[word] = surface
     if not shown:
         return corrections, None
+    # a restored stop word beside them too: "pa nätet" is shown as "på nätet", not half of it
+    shown.update((typed, word) for typed, word in parsed.restored if not analyze(schema, "body", word))
     text = " ".join(shown.get(w, w) for w in parsed.text.split())
     if text == parsed.text:
         text = " ".join(shown.get(w, w) for w in parsed.words)

@@ -66,3 +66,10 @@ def test_a_correct_passive_is_found_and_highlighted_without_a_suggestion(tmp_pat
         assert res.suggestion is None  # it was "Menade du: har utsätts för våld"
         assert res.results[0].url == f"{BASE}/utsatts"
         assert "<mark>utsatts</mark>" in res.results[0].snippet
+
+
+def test_a_restored_stop_word_is_shown_beside_the_other_restored_words(tmp_path: Path) -> None:
+    pages = {"natet": ("Digitalt våld", "Hot och kränkningar på nätet drabbar många kvinnor.")}
+    with serving(tmp_path, pages) as svc:
+        assert svc.search(SearchRequest(q="kvinnor pa natet")).suggestion == "kvinnor på nätet"  # was "kvinnor pa nätet"
+        assert svc.search(SearchRequest(q="pa")).suggestion is None  # a stop word alone is nothing to suggest
