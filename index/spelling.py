@@ -7,6 +7,7 @@ import re
 from collections import Counter
 from typing import TYPE_CHECKING, Any
 
+from index.query import _WORD_RE as QUERY_WORD_RE
 from index.query import ParsedQuery, analyze
 
 if TYPE_CHECKING:
@@ -46,10 +47,8 @@ def corrections_for(gen: Generation, parsed: ParsedQuery) -> tuple[dict[str, str
         return corrections, None
     # a restored stop word beside them too: "pa nätet" is shown as "på nätet", not half of it
     shown.update((typed, word) for typed, word in parsed.restored if not analyze(schema, "body", word))
-    text = " ".join(shown.get(w, w) for w in parsed.text.split())
-    if text == parsed.text:
-        text = " ".join(shown.get(w, w) for w in parsed.words)
-    return corrections, text
+    # word by word as the query was parsed, so quotes, -exclusions and punctuation stay ('"vald i nara"' → '"vald i nära"')
+    return corrections, QUERY_WORD_RE.sub(lambda m: shown.get(m.group(0), m.group(0)), parsed.text)
 
 def _known(gen: Generation, reader: Any, word: str) -> bool:
     """Does the index have the word (its stem, in body or title)?"""

@@ -73,3 +73,17 @@ def test_a_restored_stop_word_is_shown_beside_the_other_restored_words(tmp_path:
     with serving(tmp_path, pages) as svc:
         assert svc.search(SearchRequest(q="kvinnor pa natet")).suggestion == "kvinnor på nätet"  # was "kvinnor pa nätet"
         assert svc.search(SearchRequest(q="pa")).suggestion is None  # a stop word alone is nothing to suggest
+
+
+@pytest.mark.parametrize(("typed", "shown"), [
+    # a quoted phrase stays a phrase in "Menade du" (it was offered as the loose words, with other hits)
+    ('"hedersrelaterat vald och fortryck"', '"hedersrelaterat vald och förtryck"'),
+    ('"vald mot aldre"', '"vald mot äldre"'),
+    ('aldre "nara relationer"', 'äldre "nära relationer"'),
+    ("Aldre, vald", "Äldre, vald"),
+    ("fortryck -aldre", "förtryck -aldre"),
+])
+def test_the_suggestion_keeps_the_query_as_typed_but_the_restored_words(tmp_path: Path, typed: str, shown: str) -> None:
+    pages = {"heder": ("Hedersrelaterat våld och förtryck", "Hedersrelaterat våld och förtryck drabbar äldre i nära relationer.")}
+    with serving(tmp_path, pages) as svc:
+        assert svc.search(SearchRequest(q=typed)).suggestion == shown
