@@ -10,8 +10,9 @@ from typing import Any
 
 from whoosh import query as wq
 
+from index.accents import restore_accents
 from index.expansion import QUERY_STOP_WORDS, derived_stems, missing_space
-from index.morphology import fold, restore_accents
+from index.morphology import fold
 from index.synonyms import SynonymTable
 from kb.searchmodel import MAX_QUERY_CHARS, MAX_QUERY_TERMS, clean_query
 
