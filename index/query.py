@@ -162,6 +162,8 @@ def _supports_positions(schema: Any, fieldname: str) -> bool:
 
 def field_query(schema: Any, fieldname: str, words: Sequence[str], phrase: bool, boost: float) -> wq.Query | None:
     """A word or phrase in one field: Term, Phrase (ordered, positions) or And (no positions)."""
+    if fieldname == "folded" and len(words) > 1 and "body" in schema and any(fold(w) != w for w in words):
+        return _folded_bag(schema, words, boost)
     tokens = analyze(schema, fieldname, " ".join(words))
     if not tokens:
         return None
@@ -175,6 +177,17 @@ def field_query(schema: Any, fieldname: str, words: Sequence[str], phrase: bool,
         return wq.Phrase(fieldname, texts, slop=slop, boost=boost)
     # Same position (compound parts) or no positions: every token, any order.
     return wq.And([wq.Term(fieldname, t) for t in dict.fromkeys(texts)], boost=boost)
+
+
+def _folded_bag(schema: Any, words: Sequence[str], boost: float) -> wq.Query | None:
+    """Several words in the folded field, where a word typed with å/ä/ö must match as written ("vald mot äldre":
+    "vald" folded, "äldre" never as "aldr", the stem of "aldrig")."""
+    terms = [wq.Term("body", t) if fold(w) != w else wq.Term("folded", t)
+             for w in words for t, _ in analyze(schema, "body" if fold(w) != w else "folded", w)]
+    terms = list({(t.fieldname, t.text): t for t in terms}.values())
+    if not terms:
+        return None
+    return terms[0].with_boost(boost) if len(terms) == 1 else wq.And(terms, boost=boost)
 
 
 def clause_query(schema: Any, words: Sequence[str], phrase: bool, weight: float = 1.0,

@@ -113,6 +113,17 @@ def test_the_folded_fallback_still_finds_words_typed_without_diacritics(service:
     assert "psykiskt" in found(service, "psykiskt vald")
 
 
+def test_a_phrase_with_an_unknown_word_does_not_fold_its_known_words_into_false_friends(tmp_path: Path) -> None:
+    # "vald" is unknown, so the folded field may match the phrase as a bag of words; "äldre" must still mean äldre,
+    # never "aldr", the folded stem it shares with "aldrig" (a support page says both "våld" and "aldrig")
+    pages = {"stod": ("Stöd om du utsätts för våld", "Det är aldrig ditt fel. Våld i nära relationer är ett brott."),
+             "aldre": ("Våld mot äldre", "Äldre personer utsätts för våld i nära relationer och inom omsorgen.")}
+    with serving(tmp_path, pages) as svc:
+        for q in ('"vald mot aldre"', '"vald mot äldre"'):
+            assert found(svc, q) == ["aldre"], q
+        assert found(svc, "vald mot aldre")[0] == "aldre"  # the words apart: the page about våld follows
+
+
 def test_a_quoted_phrase_typed_without_diacritics_is_found_like_the_words(service: SearchService) -> None:
     # "psykiskt" is known, "vald" is not: one unknown word lets the folded field help, as it does unquoted
     assert found(service, '"psykiskt vald"') == ["psykiskt"]
