@@ -223,7 +223,7 @@ def test_unexpected_exception_is_one_swedish_line_and_exit_70(settings: Settings
 def test_exit_code_70_for_a_bug_is_documented() -> None:
     assert cli.exit_code_for(RuntimeError("bug")) == 70
     assert "70 internal error" in (cli.__doc__ or "")
-    assert "70 internal error" in cli.build_parser().epilog
+    assert "70 internt fel" in cli.build_parser().epilog  # the help is Swedish
 
 
 def test_bad_settings_exit_78_naming_the_variable(settings: Settings, capsys: pytest.CaptureFixture[str],
@@ -347,3 +347,19 @@ def test_readonly_store_that_does_not_exist_is_not_created(settings: Settings) -
     with pytest.raises(StoreError):
         Store(settings.store_path, readonly=True)
     assert not settings.store_path.exists()
+
+
+def test_help_and_usage_errors_are_swedish(capsys: pytest.CaptureFixture[str]) -> None:
+    # librarians read these: argparse's own words too, not only kb's
+    with pytest.raises(SystemExit) as info:
+        cli.main(["search"])
+    assert info.value.code == 2
+    assert "kb search: fel: de här argumenten saknas: query" in capsys.readouterr().err
+    with pytest.raises(SystemExit) as info:
+        cli.main(["search", "våld", "--sort", "äldst"])
+    assert info.value.code == 2
+    assert "argumentet --sort: ogiltigt val 'äldst' (välj bland 'relevans', 'nyast')" in capsys.readouterr().err
+    with pytest.raises(SystemExit):
+        cli.main(["search", "--help"])
+    out = capsys.readouterr().out
+    assert out.startswith("användning: kb search") and "flaggor:" in out and "visa den här hjälpen och avsluta" in out

@@ -49,7 +49,7 @@ def test_every_command_has_help(command: str, capsys: pytest.CaptureFixture[str]
         cli.main([command, "--help"])
     assert info.value.code == 0
     out = capsys.readouterr().out
-    assert out.startswith(f"usage: kb {command}")
+    assert out.startswith(f"användning: kb {command}")
 
 
 def test_top_level_help_lists_every_command(capsys: pytest.CaptureFixture[str]) -> None:

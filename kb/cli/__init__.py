@@ -39,6 +39,7 @@ from kb.cli.operating import cmd_update_monitored
 from kb.cli.querying import cmd_eval, cmd_search
 from kb.cli.reporting import cmd_report, cmd_stats, collect_stats
 from kb.cli.serving import cmd_demo, cmd_serve, local_base_url, serve_settings
+from kb.cli.swedish import use_swedish
 from kb.errors import ConfigError, IndexBuildError, KbError, LockHeld, PublishCheckFailed, StoreError
 from kb.settings import Settings, load_settings
 
@@ -61,18 +62,19 @@ def _port(text: str) -> int:
 
 
 def build_parser() -> argparse.ArgumentParser:
+    use_swedish()
     parser = argparse.ArgumentParser(
         prog="kb",
         description="Kunskapsbank om mäns våld mot kvinnor: crawla källor, bygg sökindex och sök.",
         epilog=(
-            "Exit codes: 0 ok, 1 partial failure, 2 usage, 65 corrupt store, 69 all sources unreachable, 70 internal error, 74 I/O error, "
-            "75 locked, 78 config error."
+            "Slutkoder: 0 klart, 1 delvis misslyckat, 2 fel användning, 65 trasig databas, 69 ingen källa nåbar, 70 internt fel, "
+            "74 läs- eller skrivfel, 75 låst av en annan körning, 78 fel i konfigurationen."
         ),
     )
-    parser.add_argument("--sources", type=Path, default=None, help="sources.yaml (default sources.yaml, env KB_SOURCES)")
-    parser.add_argument("--data-dir", type=Path, default=None, help="data directory (default data/, env KB_DATA_DIR)")
-    parser.add_argument("-v", "--verbose", action="count", default=0, help="more log output (repeat for debug)")
-    parser.add_argument("-q", "--quiet", action="store_true", help="print nothing on success (for cron)")
+    parser.add_argument("--sources", type=Path, default=None, help="källfilen (standard sources.yaml, miljövariabel KB_SOURCES)")
+    parser.add_argument("--data-dir", type=Path, default=None, help="datakatalogen (standard data/, miljövariabel KB_DATA_DIR)")
+    parser.add_argument("-v", "--verbose", action="count", default=0, help="mer logg (två gånger: felsökning)")
+    parser.add_argument("-q", "--quiet", action="store_true", help="skriv inget när allt gick bra (för cron)")
     sub = parser.add_subparsers(dest="command", metavar="COMMAND")
     sub.required = True
 
@@ -81,51 +83,51 @@ def build_parser() -> argparse.ArgumentParser:
         p.set_defaults(func=func)
         return p
 
-    add("check", cmd_check, "validate sources.yaml and list every problem")
-    p = add("crawl", cmd_crawl, "crawl the sources into the store")
-    p.add_argument("--source", action="append", metavar="ID", help="only this source (repeatable)")
-    p = add("index", cmd_index, "build the index from the store and publish it atomically")
-    p.add_argument("--full", action="store_true", help="rebuild from scratch instead of updating")
-    p = add("update", cmd_update_monitored, "crawl, then index (what cron runs); records its outcome for monitoring")
-    p.add_argument("--source", action="append", metavar="ID", help="only this source (repeatable)")
-    p.add_argument("--full", action="store_true", help="full index rebuild")
-    p = add("search", cmd_search, "search the published index")
-    p.add_argument("query")
-    p.add_argument("--json", action="store_true", help="print the API's JSON")
-    p.add_argument("--limit", type=int, default=10, help="results per page (default 10)")
-    p.add_argument("--page", type=int, default=1)
-    p.add_argument("--sort", choices=("relevans", "nyast"), default="relevans")
-    p.add_argument("--filter", action="append", metavar="KEY=VALUE", help=f"facet filter, KEY one of {', '.join(FACETS)}")
-    p.add_argument("--explain", action="store_true", help="show why each hit got its sub-areas")
-    p = add("report", cmd_report, "show a run's change digest per source (new, changed, removed, unchanged, failed)")
-    p.add_argument("--run", type=int, metavar="N", help="this run (default: the newest crawl)")
-    p.add_argument("--list", action="store_true", help="list the stored runs")
-    p.add_argument("--json", action="store_true", help="machine-readable output")
-    p = add("stats", cmd_stats, "documents per source, sub-area, type and year; index size and generation")
-    p.add_argument("--json", action="store_true", help="machine-readable output")
-    p = add("test-url", cmd_test_url, "fetch one URL as the crawler would and show what would be stored")
-    p.add_argument("url")
-    p.add_argument("--source", metavar="ID", help="use this source's rules (default: the source whose scope matches)")
-    p.add_argument("--json", action="store_true", help="machine-readable output")
-    p = add("eval", cmd_eval, "measure search quality on the demo corpus and its judged queries")
-    p.add_argument("--current", action="store_true", help="evaluate the configured index instead of a fresh demo build")
+    add("check", cmd_check, "kontrollera sources.yaml och lista varje fel")
+    p = add("crawl", cmd_crawl, "hämta källorna till databasen")
+    p.add_argument("--source", action="append", metavar="ID", help="bara den här källan (kan upprepas)")
+    p = add("index", cmd_index, "bygg sökindexet från databasen och publicera det i ett steg")
+    p.add_argument("--full", action="store_true", help="bygg om från början i stället för att uppdatera")
+    p = add("update", cmd_update_monitored, "hämta och indexera (det cron kör); sparar utfallet för övervakningen")
+    p.add_argument("--source", action="append", metavar="ID", help="bara den här källan (kan upprepas)")
+    p.add_argument("--full", action="store_true", help="bygg om hela indexet")
+    p = add("search", cmd_search, "sök i det publicerade indexet")
+    p.add_argument("query", help="sökfrågan, som i sökrutan")
+    p.add_argument("--json", action="store_true", help="skriv API:ets JSON")
+    p.add_argument("--limit", type=int, default=10, help="träffar per sida (standard 10)")
+    p.add_argument("--page", type=int, default=1, help="resultatsida (standard 1)")
+    p.add_argument("--sort", choices=("relevans", "nyast"), default="relevans", help="ordning (standard relevans)")
+    p.add_argument("--filter", action="append", metavar="KEY=VALUE", help=f"filter, KEY är en av {', '.join(FACETS)}")
+    p.add_argument("--explain", action="store_true", help="visa varför varje träff fick sina delområden")
+    p = add("report", cmd_report, "visa en körnings ändringar per källa (nya, ändrade, borttagna, oförändrade, misslyckade)")
+    p.add_argument("--run", type=int, metavar="N", help="den här körningen (standard: den senaste)")
+    p.add_argument("--list", action="store_true", help="lista de sparade körningarna")
+    p.add_argument("--json", action="store_true", help="maskinläsbar utdata")
+    p = add("stats", cmd_stats, "dokument per källa, delområde, typ och år; indexets storlek och generation")
+    p.add_argument("--json", action="store_true", help="maskinläsbar utdata")
+    p = add("test-url", cmd_test_url, "hämta en URL som crawlern gör och visa vad som skulle sparas")
+    p.add_argument("url", help="sidan eller dokumentet att hämta")
+    p.add_argument("--source", metavar="ID", help="använd den här källans regler (standard: källan vars område matchar)")
+    p.add_argument("--json", action="store_true", help="maskinläsbar utdata")
+    p = add("eval", cmd_eval, "mät sökkvaliteten på demosajterna och deras bedömda frågor")
+    p.add_argument("--current", action="store_true", help="mät det konfigurerade indexet i stället för ett nytt demobygge")
     p.add_argument(
-        "--baseline", action="store_true", help="also score plain Whoosh baselines (Snowball stemming, AND/OR) on the same store",
+        "--baseline", action="store_true", help="mät också enkla Whoosh-baslinjer (Snowball, AND/OR) på samma databas",
     )
     p.add_argument("--swefaq", nargs="?", const="", metavar="FILE",
-                   help="also score SweFAQ dev (answers indexed as documents; default: shared/corpora beside the checkout)")
-    p.add_argument("--real", metavar="QUERIES", help="also score judged queries over real text, e.g. eval/regeringen-queries.yaml")
-    p.add_argument("--json", action="store_true", help="machine-readable output")
-    p = add("serve", cmd_serve, "serve the web app")
+                   help="mät också SweFAQ dev (svaren indexerade som dokument; standard: shared/corpora bredvid koden)")
+    p.add_argument("--real", metavar="QUERIES", help="mät också bedömda frågor på verklig text, t.ex. eval/regeringen-queries.yaml")
+    p.add_argument("--json", action="store_true", help="maskinläsbar utdata")
+    p = add("serve", cmd_serve, "starta webbappen")
     p.add_argument("--host", default="127.0.0.1")
-    p.add_argument("--port", type=_port, default=8000, help="port (default 8000; also sets the base URL unless KB_BASE_URL is set)")
-    p.add_argument("--workers", type=int, default=1, help="worker processes sharing the published index (default 1)")
-    p = add("demo", cmd_demo, "start the demo sites, crawl and index them, and serve the UI")
+    p.add_argument("--port", type=_port, default=8000, help="port (standard 8000; sätter också bas-URL:en om inte KB_BASE_URL är satt)")
+    p.add_argument("--workers", type=int, default=1, help="arbetsprocesser som delar det publicerade indexet (standard 1)")
+    p = add("demo", cmd_demo, "starta demosajterna, hämta och indexera dem och starta webbappen")
     p.add_argument("--host", default="127.0.0.1")
     p.add_argument("--port", type=_port, default=8000)
     p.add_argument("--sites-port", type=_port, default=8101, metavar="PORT",
-                   help="first port of the five demo sites (default 8101; a taken port falls back to a free one)")
-    p.add_argument("--no-serve", action="store_true", help="stop after indexing")
+                   help="första porten för de fem demosajterna (standard 8101; en upptagen port byts mot en ledig)")
+    p.add_argument("--no-serve", action="store_true", help="sluta efter indexeringen")
     add_operating_commands(add)
     return parser
 

@@ -214,13 +214,13 @@ def cmd_update_monitored(args: argparse.Namespace, settings: Settings) -> int:
 
 def add_commands(add: Any) -> None:
     """Register backup and publish on the parser (``add(name, func, help)`` returns the subparser)."""
-    p = add("backup", cmd_backup, "copy the store to FILE with SQLite's online backup (safe while a crawl runs)")
+    p = add("backup", cmd_backup, "kopiera databasen till FILE med SQLites onlinebackup (säkert medan en körning pågår)")
     # a str, not a Path: Path() drops the trailing "/" that says DIR/ must be a directory
-    p.add_argument("file", metavar="FILE", help="the copy (a directory, or DIR/ that must exist: kb-<time>.sqlite3 in it)")
-    p = add("restore", cmd_restore, "put a backup FILE in place of the store (the old one kept aside) and rebuild the index from it")
-    p.add_argument("file", type=Path, metavar="FILE", help="a copy made by kb backup")
-    p = add("publish", cmd_publish, "copy the published index generation to another data directory, switched atomically")
+    p.add_argument("file", metavar="FILE", help="kopian (en katalog, eller DIR/ som måste finnas: kb-<tid>.sqlite3 i den)")
+    p = add("restore", cmd_restore, "ersätt databasen med en backup FILE (den gamla sparas undan) och bygg om indexet från den")
+    p.add_argument("file", type=Path, metavar="FILE", help="en kopia gjord med kb backup")
+    p = add("publish", cmd_publish, "kopiera den publicerade indexgenerationen till en annan datakatalog, bytt i ett steg")
     where = p.add_mutually_exclusive_group(required=True)
-    where.add_argument("--to", type=Path, metavar="DIR", help="push: this data directory's generation to DIR")
-    where.add_argument("--from", dest="from_", type=Path, metavar="DIR", help="pull: DIR's generation to this data directory")
-    p.add_argument("--index-only", action="store_true", help="copy the index only, not a store snapshot for the Källor pages")
+    where.add_argument("--to", type=Path, metavar="DIR", help="skicka: den här datakatalogens generation till DIR")
+    where.add_argument("--from", dest="from_", type=Path, metavar="DIR", help="hämta: DIR:s generation till den här datakatalogen")
+    p.add_argument("--index-only", action="store_true", help="kopiera bara indexet, inte en ögonblicksbild av databasen för Källor-sidorna")
