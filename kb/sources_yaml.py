@@ -15,6 +15,11 @@ from kb.errors import ConfigError, Problem
 
 # libyaml when it is there: the pure-Python composer is ten times slower on a large file.
 _LOADER: Any = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
+
+
+def fast_load(text: str) -> Any:
+    """``yaml.safe_load`` through libyaml when it is there (the taxonomy and county files: same data, 6× faster)."""
+    return yaml.load(text, Loader=_LOADER)  # noqa: S506 - a safe loader
 _SAVE_AS_UTF8 = "spara filen som UTF-8 (i Anteckningar: Spara som → Kodning: UTF-8) och kör kb check igen"
 _BOMS = ((codecs.BOM_UTF32_LE, "UTF-32"), (codecs.BOM_UTF32_BE, "UTF-32"), (codecs.BOM_UTF16_LE, "UTF-16"), (codecs.BOM_UTF16_BE, "UTF-16"))
 _INDENT = "indraget stämmer inte; nycklar i samma källa ska stå exakt lika långt in (med mellanslag) och varje källa börja med '- '"
