@@ -2,15 +2,11 @@
 
 from __future__ import annotations
 
+from _extract_pages import PROSE, page
+
 from crawler.extract.html import extract_html
 
-PROSE = ("Våld i nära relationer är ett allvarligt samhällsproblem som drabbar många kvinnor, och kommunen har ett "
-         "särskilt ansvar för att ge stöd, skydd och hjälp till den som utsatts och till barn som bevittnat våldet. ")
 FOOTER = "<footer><p>Myndigheten för kvinnofrid. Organisationsnummer 202100-0000</p></footer>"
-
-
-def page(body: str, title: str = "Sida") -> bytes:
-    return f"<!doctype html><html lang=sv><head><meta charset=utf-8><title>{title}</title></head><body>{body}</body></html>".encode()
 
 
 def test_bootstrap_caption_top_table_is_content() -> None:
