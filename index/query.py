@@ -181,13 +181,22 @@ def field_query(schema: Any, fieldname: str, words: Sequence[str], phrase: bool,
 
 def _folded_bag(schema: Any, words: Sequence[str], boost: float) -> wq.Query | None:
     """Several words in the folded field, where a word typed with å/ä/ö must match as written ("vald mot äldre":
-    "vald" folded, "äldre" never as "aldr", the stem of "aldrig")."""
-    terms = [wq.Term("body", t) if fold(w) != w else wq.Term("folded", t)
-             for w in words for t, _ in analyze(schema, "body" if fold(w) != w else "folded", w)]
-    terms = list({(t.fieldname, t.text): t for t in terms}.values())
-    if not terms:
+    "vald" folded, "äldre" never as "aldr", the stem of "aldrig"). The folded field holds title, headings and
+    body, so a word as written may be in any of them ("vald i nära relationer" and a title saying so)."""
+    exact_fields = [f for f in ("title", "headings", "body") if f in schema]
+    terms: dict[tuple[str, str], wq.Query] = {}
+    for w in words:
+        if fold(w) == w:
+            for t, _ in analyze(schema, "folded", w):
+                terms[("folded", t)] = wq.Term("folded", t)
+        else:
+            for t, _ in analyze(schema, "body", w):
+                subs = [wq.Term(f, t) for f in exact_fields]
+                terms[("", t)] = subs[0] if len(subs) == 1 else wq.Or(subs)
+    found = list(terms.values())
+    if not found:
         return None
-    return terms[0].with_boost(boost) if len(terms) == 1 else wq.And(terms, boost=boost)
+    return found[0].with_boost(boost) if len(found) == 1 else wq.And(found, boost=boost)
 
 
 def clause_query(schema: Any, words: Sequence[str], phrase: bool, weight: float = 1.0,
