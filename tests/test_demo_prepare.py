@@ -83,6 +83,7 @@ def test_demo_run_again_keeps_its_store_or_starts_afresh_when_the_sites_moved(tm
     again, out = _run_demo(data, first_port, capsys)  # same ports: an ordinary update of the same store
     assert again == first and "nya adresser" not in out
     assert len(re.findall(r": ok; nya 0, ändrade 0, borttagna 0, oförändrade \d+, misslyckade 0", out)) == 5, out
+    assert "publicerat (inkrementellt)" in out and "0 nya, 0 ändrade, 0 borttagna" in out, out  # not "80 nya" again
     _assert_true_to(settings, again, capsys)
     with Store(settings.store_path) as store:
         assert len([r for r in store.list_runs() if r["kind"] == "crawl"]) == 2

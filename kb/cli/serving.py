@@ -57,7 +57,7 @@ def cmd_demo(args: argparse.Namespace, settings: Settings) -> int:
             _out("Demosajter: " + ", ".join(f"{k} {v}" for k, v in sites.urls.items()))
             if afresh:
                 _out(f"Demosajterna har nya adresser sedan förra körningen: lagret och indexet i {data_dir} byggs om från början.")
-        ns = argparse.Namespace(source=None, quiet=args.quiet, full=True)
+        ns = argparse.Namespace(source=None, quiet=args.quiet, full=afresh)  # a rerun indexes only what changed
         started = time.monotonic()
         code = cmd_update(ns, demo)  # the same recorded crawl + index runs as the nightly update
         if code not in (EXIT_OK, EXIT_PARTIAL):
