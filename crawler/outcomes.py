@@ -46,8 +46,8 @@ class PageOutcomes(SourceLanes):
     def unchanged(self, url: str, state: FetchState, depth: int) -> None:
         """A 304: the stored document (if any) is confirmed and the page's stored links are followed."""
         with self.lock:
-            self.rep.unchanged += 1
-            if url in self.previous_docs:
+            if url in self.previous_docs:  # a hub or listing page (follow_only, noindex) is no unchanged document
+                self.rep.unchanged += 1
                 self.confirmed.add(url)
                 state.status = "not_modified"
         state.gone_count = 0

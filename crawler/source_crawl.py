@@ -158,7 +158,7 @@ class SourceCrawl(PageOutcomes):
             log.debug("%s: %s already fetched by the interrupted run", self.source.id, url)
             if url in self.previous_docs:
                 self.confirmed.add(url)
-            self.rep.unchanged += 1
+                self.rep.unchanged += 1
             return True
         if url not in self.previous_docs and not retry_due(state, self.run_.night, self.sitemap_lastmod.get(url)):
             log.debug("%s: %s not retried tonight (%s, %d failures)", self.source.id, url, state.status, state.failures)

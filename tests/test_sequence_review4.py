@@ -1,13 +1,18 @@
-"""Review 4 (sequences): a quoted phrase typed without å/ä/ö finds pages that say it only in the title or a heading."""
+"""Review 4 (sequences): quoted phrases without å/ä/ö over title and headings; a quiet night counts only documents."""
 
 from __future__ import annotations
 
+import hashlib
+import json
+import threading
 from collections.abc import Callable, Iterator
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 
 import pytest
 
 from index.build import build_and_publish
 from index.service import SearchService
+from kb import cli
 from kb.models import Document
 from kb.searchmodel import SearchRequest
 from kb.settings import Settings
@@ -61,3 +66,69 @@ def test_quoted_phrase_without_diacritics_finds_title_and_heading_pages(service:
 def test_word_typed_with_diacritics_still_matches_as_written(service: SearchService) -> None:
     # the folded bag's exact side now spans title, headings and body, but "äldre" still never finds "aldrig"
     assert found(service, '"vald mot äldre"') == {"brodtext"}
+
+
+# -- a quiet night's digest counts documents, not hub pages ------------------------------------------------------
+
+_LONG = ("Socialtjänsten ska erbjuda stöd till den som utsätts för våld i nära relationer, och kommunen ska samverka med "
+         "hälso- och sjukvården, polisen och kvinnojouren så att den våldsutsatta får skydd, stöd och behandling. ")
+SITE = {
+    "/": '<html lang="sv"><head><title>Start</title></head><body><main><h1>Start</h1><ul>'
+         '<li><a href="/stod/">Stöd</a></li></ul></main></body></html>',
+    "/stod/": '<html lang="sv"><head><title>Stöd</title></head><body><main><h1>Stöd</h1><ul>'
+              '<li><a href="/stod/a.html">A</a></li><li><a href="/stod/b.html">B</a></li></ul></main></body></html>',
+    "/stod/a.html": f'<html lang="sv"><head><title>Stöd A</title></head><body><main><h1>Stöd A</h1><p>{_LONG}</p></main></body></html>',
+    "/stod/b.html": f'<html lang="sv"><head><title>Stöd B</title></head><body><main><h1>Stöd B</h1><p>Kvinnofrid. {_LONG}</p></main></body></html>',
+}
+
+
+class _Handler(BaseHTTPRequestHandler):
+    def log_message(self, format: str, *args: object) -> None:  # noqa: A002 - the base class's name
+        pass
+
+    def do_GET(self) -> None:  # noqa: N802 - http.server's name
+        body = SITE.get(self.path.split("?")[0], "").encode("utf-8")
+        if not body:
+            self.send_response(404)
+            self.end_headers()
+            return
+        etag = '"' + hashlib.sha1(body).hexdigest() + '"'
+        if self.headers.get("If-None-Match") == etag:
+            self.send_response(304)
+            self.send_header("ETag", etag)
+            self.end_headers()
+            return
+        self.send_response(200)
+        self.send_header("Content-Type", "text/html; charset=utf-8")
+        self.send_header("ETag", etag)
+        self.send_header("Content-Length", str(len(body)))
+        self.end_headers()
+        self.wfile.write(body)
+
+
+@pytest.fixture
+def hub_site() -> Iterator[str]:
+    server = ThreadingHTTPServer(("127.0.0.1", 0), _Handler)
+    thread = threading.Thread(target=server.serve_forever, daemon=True)
+    thread.start()
+    yield f"http://127.0.0.1:{server.server_address[1]}"
+    server.shutdown()
+    server.server_close()
+
+
+def test_a_quiet_night_counts_stored_documents_unchanged_not_hub_pages(
+        settings: Settings, hub_site: str, capsys: pytest.CaptureFixture[str]) -> None:
+    settings.sources.write_text(
+        "sources:\n  - id: hubb\n    name: Hubb\n    organisation: Testlän\n"
+        f"    start_urls: [{hub_site}/]\n    allow_private_network: true\n    delay: 0\n"
+        '    follow_only: ["re:/$"]\n', encoding="utf-8")
+    base = ["--data-dir", str(settings.data_dir), "--sources", str(settings.sources)]
+    totals = []
+    for _night in range(2):
+        assert cli.main([*base, "-q", "update"]) == 0
+        capsys.readouterr()
+        assert cli.main([*base, "report", "--json"]) == 0
+        totals.append(json.loads(capsys.readouterr().out)["sources"]["hubb"])
+    first, second = totals
+    assert (first["new"], first["unchanged"]) == (2, 0)  # the two hubs (/ and /stod/) are followed, not stored
+    assert (second["new"], second["changed"], second["unchanged"]) == (0, 0, 2)  # was 4: the hubs' 304s counted too
