@@ -81,11 +81,13 @@ def decide(
         except BadUrl:
             canonical = url
         if canonical != url and source.in_scope(canonical):
+            # A stored document that its page now disowns is named in the report (informational) until it is removed.
             return Outcome("not_indexable", "not_indexable", "canonical", links=links, canonical=canonical,
-                           gone_reason="canonical" if stored else None)
+                           gone_reason="canonical" if stored else None, info=("canonical", canonical) if stored else None)
     if noindex or not source.indexable(url):
         why = "noindex" if noindex else "follow_only"
-        return Outcome("not_indexable", "not_indexable", why, links=links, gone_reason=why if stored else None)
+        return Outcome("not_indexable", "not_indexable", why, links=links, gone_reason=why if stored else None,
+                       info=(why, extracted.title[:100]) if stored else None)
     if extracted.soft_404:
         detail = extracted.title[:100]
         if stored:

@@ -132,3 +132,22 @@ def test_a_quiet_night_counts_stored_documents_unchanged_not_hub_pages(
     first, second = totals
     assert (first["new"], first["unchanged"]) == (2, 0)  # the two hubs (/ and /stod/) are followed, not stored
     assert (second["new"], second["changed"], second["unchanged"]) == (0, 0, 2)  # was 4: the hubs' 304s counted too
+
+
+def test_a_stored_page_turning_noindex_is_named_in_the_report_until_removed(
+        settings: Settings, hub_site: str, capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch) -> None:
+    settings.sources.write_text(
+        "sources:\n  - id: hubb\n    name: Hubb\n    organisation: Testlän\n"
+        f"    start_urls: [{hub_site}/]\n    allow_private_network: true\n    delay: 0\n", encoding="utf-8")
+    base = ["--data-dir", str(settings.data_dir), "--sources", str(settings.sources)]
+    assert cli.main([*base, "-q", "update"]) == 0
+    monkeypatch.setitem(SITE, "/stod/b.html", SITE["/stod/b.html"].replace("<title>", '<meta name="robots" content="noindex"><title>'))
+    nights = []
+    for _night in range(2):
+        assert cli.main([*base, "-q", "update"]) == 0  # informational: never an exit code
+        capsys.readouterr()
+        assert cli.main([*base, "report", "--json"]) == 0
+        nights.append(json.loads(capsys.readouterr().out)["sources"]["hubb"])
+    for rep in nights:  # before: not named on either night; the first night's counts did not add up to the store
+        assert [u["url"] for u in rep["skipped_by_reason"]["noindex"]["urls"]] == [f"{hub_site}/stod/b.html"]
+    assert (nights[0]["unchanged"], nights[0]["removed"], nights[1]["removed"]) == (3, 0, 1)
