@@ -184,15 +184,12 @@ def _folded_bag(schema: Any, words: Sequence[str], boost: float) -> wq.Query | N
     "vald" folded, "äldre" never as "aldr", the stem of "aldrig"). The folded field holds title, headings and
     body, so a word as written may be in any of them ("vald i nära relationer" and a title saying so)."""
     exact_fields = [f for f in ("title", "headings", "body") if f in schema]
-    terms: dict[tuple[str, str], wq.Query] = {}
+    terms: dict[str, wq.Query] = {}
     for w in words:
-        if fold(w) == w:
-            for t, _ in analyze(schema, "folded", w):
-                terms[("folded", t)] = wq.Term("folded", t)
-        else:
-            for t, _ in analyze(schema, "body", w):
-                subs = [wq.Term(f, t) for f in exact_fields]
-                terms[("", t)] = subs[0] if len(subs) == 1 else wq.Or(subs)
+        folded = [t for t, _ in analyze(schema, "folded", w)]
+        exact = [t for t, _ in analyze(schema, "body", w)] if fold(w) != w else folded
+        for f, t in zip(folded, exact, strict=False):  # as written in any field, scored once, like its folded term
+            terms[f] = wq.Term("folded", f) if f == t else wq.Require(wq.Term("folded", f), wq.Or([wq.Term(x, t) for x in exact_fields]))
     found = list(terms.values())
     if not found:
         return None
