@@ -99,7 +99,7 @@ def index_figures(store_path: Path, work: Path, query: str) -> dict[str, float]:
         shutil.rmtree(data)
     data.mkdir(parents=True)
     shutil.copyfile(store_path, data / "kb.sqlite3")
-    settings = load_settings(env={}, data_dir=data, sources=work / "none.yaml")
+    settings = load_settings(env={}, data_dir=data, sources=work / "none.yaml", semantic=False)  # vectors: bench/semantic.py
     taxonomy = load_taxonomy()
     with Store(settings.store_path) as store:
         result = build_and_publish(settings, store, [], taxonomy, full=True)

@@ -16,6 +16,16 @@ MULTI = [
 PHRASES = ['"mäns våld mot kvinnor"', '"skyddat boende"', '"våld i nära relationer"', '"sexuellt våld"']
 MISSPELLED = ["jämstäldhet", "prostitusion", "manniskohandel", "vald i nara relationer", "kvinnofrids"]
 ABBREV = ["VINR", "HRV", "MVK"]
+QUESTIONS = [  # whole questions: re-ranked by meaning (bench/semantic.py times their vectors)
+    "hur anmäler man våld i nära relation", "vad är hedersrelaterat våld", "vilka insatser finns för män som slår",
+    "hur pratar man med barn om våld", "var kan en kvinna som utsatts för våld få skyddat boende",
+    "vad ska socialtjänsten göra när ett barn har bevittnat våld", "hur vanligt är sexuellt våld mot unga",
+    "vilket stöd kan kommunen ge till våldsutsatta kvinnor", "får man köpa sex i Sverige",
+    "vad innebär kontaktförbud", "hur kan vården upptäcka våld", "när ska man göra en orosanmälan",
+    "vad gör Jämställdhetsmyndigheten", "vilka lagar skyddar barn mot våld", "hur arbetar polisen med hedersbrott",
+    "finns det stöd för män som utsätts för våld", "vad är en riskbedömning", "hur förebygger man våld i skolan",
+    "vilka konsekvenser får våldet för barnen", "hur många kvinnor dödas av en partner varje år",
+]
 
 
 def mix() -> list[tuple[str, dict[str, object]]]:

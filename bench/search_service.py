@@ -29,7 +29,7 @@ def load(root: Path, n: int) -> None:
     from kb.store import Store
     from kb.taxonomy import load_taxonomy
 
-    settings = load_settings(env={}, data_dir=root)
+    settings = load_settings(env={}, data_dir=root, semantic=False)  # vectors: bench/semantic.py
     with Store(settings.store_path) as store:
         if store.count_documents() < n:
             load_store(store, n)

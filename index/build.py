@@ -33,6 +33,7 @@ from index.publish import (
     write_generation_info,
 )
 from index.schema import SCHEMA_VERSION, build_schema, format_dscores
+from index.semantic import build_vectors
 from index.versioning import VersionTracker, version_fields
 from kb.corrections import Corrections, load_corrections
 from kb.errors import IndexBuildError, KbError
@@ -369,6 +370,7 @@ def build_and_publish(
         indexer.definitions.save(gen, prev if incremental else None, lambda: (d.text for d in store.iter_documents()))
         indexer.phrases.save(gen, prev if incremental else None)
         indexer.versions.save(gen)
+        vectors = build_vectors(gen, settings, store)  # the meaning of each document, for whole questions
         doc_count = check_generation(gen, settings, prev, prev_info)
         info = {
             "generation": gen.name,
@@ -376,6 +378,7 @@ def build_and_publish(
             "doc_count": doc_count,
             "change_seq": change_seq,
             "mode": "incremental" if incremental else "full",
+            "vectors": vectors,
             **versions,
         }
         write_generation_info(gen, info)

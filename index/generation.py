@@ -12,7 +12,7 @@ from pathlib import Path
 
 import numpy as np
 
-from index import storage
+from index import semantic, storage
 from index.expansion import read_definitions
 from index.facets import FacetTable
 from index.phrases import Completions
@@ -81,6 +81,7 @@ class Generation:
         self.surfaces: dict[str, Counter[str]] = {}  # stem -> how the index's texts write it
         self.suggestions: OrderedDict[str, list[str]] = OrderedDict()
         self.completions: Completions | None = None  # autocomplete candidates, read on first use
+        self.vectors = semantic.load(path, size)  # each document's meaning (None: questions ranked lexically)
         # Whoosh readers share file handles: one caller at a time uses this generation's searcher and caches.
         self.lock = threading.RLock()
         self._state = threading.Lock()

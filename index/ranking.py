@@ -11,6 +11,7 @@ from typing import TYPE_CHECKING
 import numpy as np
 from whoosh import query as wq
 
+from index import semantic
 from index.loose import loose_query, part_query
 from index.postings import Unsupported, bits_from_mask, mask_from_bits
 from index.query import PROXIMITY_SLOP, PROXIMITY_WEIGHT, ParsedQuery, analyze, build_query, proximity_pairs
@@ -184,6 +185,10 @@ def top_results(gen: Generation, scores: np.ndarray, final: np.ndarray, request:
             factor *= 1.0 - DELOMRADE_WEIGHT + DELOMRADE_WEIGHT * min(1.0, max(0.0, best))
         adjusted.append(((float(scores[d]) + bonus.get(d, 0.0)) * factor, d))
     adjusted.sort(key=lambda sd: (-sd[0], sd[1]))
+    if gen.vectors is not None and semantic.is_question(request.q):
+        vector = semantic.query_vector(request.q)
+        if vector is not None:
+            adjusted = semantic.rerank(gen.vectors, vector, adjusted)
     return adjusted + [(float(scores[d]), int(d)) for d in top[RERANK_DEPTH:need]]
 
 def sub_area_scores(gen: Generation, d: int) -> dict[str, float]:

@@ -50,6 +50,12 @@ class Settings:
     )
     keep_generations: int = field(default=2, metadata={"help": "old index generations kept on disk"})
     index_procs: int = field(default=2, metadata={"help": "processes used to build the index (stores under 2,000 documents use one)"})
+    semantic: bool = field(
+        default=True, metadata={"help": "re-rank whole questions by meaning too (multilingual-e5-small vectors, built with the index)"}
+    )
+    vector_cache: str = field(
+        default="", metadata={"help": "SQLite file of document vectors by text (empty: data_dir/cache/vectors.sqlite3)"}
+    )
     update_textfile: str = field(
         default="", metadata={"help": "node exporter textfile (…/kb.prom) kb update writes its outcome to; empty: none"}
     )
@@ -73,6 +79,10 @@ class Settings:
     @property
     def index_root(self) -> Path:
         return self.data_dir / "index"
+
+    @property
+    def vector_cache_path(self) -> Path:
+        return Path(self.vector_cache) if self.vector_cache else self.data_dir / "cache" / "vectors.sqlite3"
 
     @property
     def lock_path(self) -> Path:

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import logging
+import os
 from collections.abc import Callable, Iterator
 from datetime import date
 from pathlib import Path
@@ -14,10 +15,31 @@ from kb.models import Document
 from kb.settings import Settings, load_settings
 
 
+@pytest.fixture(scope="session", autouse=True)
+def _shared_vector_cache(tmp_path_factory: pytest.TempPathFactory) -> Iterator[None]:
+    """One document-vector cache for the whole run (``KB_VECTOR_CACHE``, kept by the CLI tests' environments): the
+    demo's 80 pages are embedded once, not by every test that crawls them. Vectors depend only on the text, so
+    sharing changes no result; tests of the cache itself use their own file."""
+    path = str(tmp_path_factory.mktemp("vectors") / "vectors.sqlite3")
+    saved = os.environ.get("KB_VECTOR_CACHE")
+    os.environ["KB_VECTOR_CACHE"] = path
+    yield
+    if saved is None:
+        os.environ.pop("KB_VECTOR_CACHE", None)
+    else:
+        os.environ["KB_VECTOR_CACHE"] = saved
+
+
+def shared_vector_cache() -> str:
+    """The run's shared vector cache (see ``_shared_vector_cache``), for settings built with ``env={}``."""
+    return os.environ.get("KB_VECTOR_CACHE", "")
+
+
 @pytest.fixture
 def settings(tmp_path: Path) -> Settings:
     """Settings isolated in tmp_path: environment ignored, data dir and sources.yaml under tmp_path."""
-    return load_settings(env={}, data_dir=tmp_path / "data", sources=tmp_path / "sources.yaml")
+    return load_settings(env={}, data_dir=tmp_path / "data", sources=tmp_path / "sources.yaml",
+                         vector_cache=shared_vector_cache())
 
 
 def _make_document(**overrides: Any) -> Document:

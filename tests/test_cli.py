@@ -316,7 +316,7 @@ def test_closed_stdout_is_not_an_error(settings: Settings) -> None:
         store.save_source_report(run_id, SourceReport("nck", failed=200, failures=failures))
         store.finish_run(run_id, "partial", 1)
     root = Path(cli.__file__).resolve().parents[2]
-    env = {k: v for k, v in os.environ.items() if not k.startswith("KB_")} | {"PYTHONPATH": str(root)}
+    env = {k: v for k, v in os.environ.items() if not k.startswith("KB_") or k == "KB_VECTOR_CACHE"} | {"PYTHONPATH": str(root)}
     proc = subprocess.Popen([sys.executable, "-m", "kb.cli", "--data-dir", str(settings.data_dir), "report"],
                             stdout=subprocess.PIPE, stderr=subprocess.PIPE, env=env, cwd=root)
     assert proc.stdout is not None and proc.stderr is not None

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import os
 import re
 import socket
 import urllib.request
@@ -76,7 +77,7 @@ def _assert_true_to(settings: Settings, urls: dict[str, str], capsys: pytest.Cap
 
 def test_demo_run_again_keeps_its_store_or_starts_afresh_when_the_sites_moved(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
     data = tmp_path / "demo"
-    settings = load_settings(env={}, data_dir=data, sources=data / SOURCES_FILE)
+    settings = load_settings(env={}, data_dir=data, sources=data / SOURCES_FILE, vector_cache=os.environ.get("KB_VECTOR_CACHE", ""))
     first_port = _free_port()
     first, out = _run_demo(data, first_port, capsys)
     assert f"kommunen: ok; nya {INDEXABLE['kommunen']}, ändrade 0" in out

@@ -5,6 +5,7 @@ from __future__ import annotations
 import contextlib
 import io
 import json
+import os
 import re
 import textwrap
 from collections.abc import Iterator
@@ -41,7 +42,8 @@ def demo(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Demo]:
     from demo.server import DemoSites
 
     tmp = tmp_path_factory.mktemp("e2e")
-    settings = load_settings(env={}, data_dir=tmp / "data", sources=tmp / "sources.yaml")
+    settings = load_settings(env={}, data_dir=tmp / "data", sources=tmp / "sources.yaml",
+                             vector_cache=os.environ.get("KB_VECTOR_CACHE", ""))
     sites = DemoSites()
     sites.start()
     try:

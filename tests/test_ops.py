@@ -30,7 +30,7 @@ PAGES_SKIPPED = ("/robots.txt", "/sitemap.xml")
 
 
 def kb_process(settings: Settings, *args: str) -> subprocess.Popen[str]:
-    env = {k: v for k, v in os.environ.items() if not k.startswith("KB_")}
+    env = {k: v for k, v in os.environ.items() if not k.startswith("KB_") or k == "KB_VECTOR_CACHE"}
     env["PYTHONPATH"] = str(ROOT)
     cmd = [sys.executable, "-m", "kb.cli", "--data-dir", str(settings.data_dir), "--sources", str(settings.sources), *args]
     return subprocess.Popen(cmd, cwd=ROOT, env=env, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)

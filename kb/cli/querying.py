@@ -121,7 +121,7 @@ def cmd_eval(args: argparse.Namespace, settings: Settings) -> int:
 
         _out(format_comparison(run_baselines(target, demo.QUERIES), report))
         _out()
-    corpora = _corpus_reports(args)
+    corpora = _corpus_reports(args, target.data_dir / "cache")
     if args.json:
         doc = dataclasses.asdict(report)
         if corpora:
@@ -142,10 +142,11 @@ def cmd_eval(args: argparse.Namespace, settings: Settings) -> int:
     return EXIT_PARTIAL if report.failures else EXIT_OK
 
 
-def _corpus_reports(args: argparse.Namespace) -> list[CorpusReport]:
-    """SweFAQ dev and judged queries over real text, when asked for (each indexed in a temporary folder)."""
+def _corpus_reports(args: argparse.Namespace, cache_dir: Path) -> list[CorpusReport]:
+    """SweFAQ dev and judged queries over real text, when asked for (each indexed in a temporary folder; their
+    document vectors kept in ``cache_dir``)."""
     from index.corpus_eval import real_text_set, run_corpus_eval, swefaq_set
 
     swefaq = [swefaq_set(Path(args.swefaq)) if args.swefaq else swefaq_set()] if args.swefaq is not None else []
     sets = swefaq + ([real_text_set(Path(args.real))] if args.real else [])
-    return [run_corpus_eval(s) for s in sets]
+    return [run_corpus_eval(s, cache_dir=cache_dir) for s in sets]

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from datetime import date
@@ -104,7 +105,8 @@ def bulk_documents(make_document: Callable[..., Document], n: int) -> list[Docum
 def settings_for(tmp: Path) -> Settings:
     from kb.settings import load_settings
 
-    return load_settings(env={}, data_dir=tmp / "data", sources=tmp / "sources.yaml")
+    return load_settings(env={}, data_dir=tmp / "data", sources=tmp / "sources.yaml",
+                         vector_cache=os.environ.get("KB_VECTOR_CACHE", ""))  # the run's shared cache (conftest)
 
 
 @contextmanager

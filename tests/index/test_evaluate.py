@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import math
+import os
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -150,7 +151,8 @@ def test_bad_query_file_lists_every_problem(tmp_path: Path) -> None:
 @pytest.fixture(scope="module")
 def demo_settings(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Settings]:
     data = tmp_path_factory.mktemp("evaldata")
-    yield crawl_and_index(load_settings(env={}, data_dir=data / "data", sources=data / "sources.yaml"))
+    yield crawl_and_index(load_settings(env={}, data_dir=data / "data", sources=data / "sources.yaml",
+                                        vector_cache=os.environ.get("KB_VECTOR_CACHE", "")))
 
 
 @pytest.fixture(scope="module")

@@ -35,7 +35,8 @@ HOSTILE = [
 
 @pytest.fixture(scope="module")
 def service(tmp_path_factory: pytest.TempPathFactory) -> Iterator[SearchService]:
-    settings = settings_for(tmp_path_factory.mktemp("hostile"))
+    # lexical: embedding the 1,000 filler pages would cost a minute; test_semantic sends these queries through meaning
+    settings = settings_for(tmp_path_factory.mktemp("hostile")).replace(semantic=False)
     publish(settings, corpus() + bulk_documents(make_document, 1000))
     svc = SearchService(settings.replace(cache_size=0))
     yield svc

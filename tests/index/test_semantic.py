@@ -1,0 +1,206 @@
+"""Whole questions re-ranked by meaning: the real bundled multilingual-e5-small, real builds, real searches."""
+
+from __future__ import annotations
+
+import json
+import logging
+import sqlite3
+from collections.abc import Iterator
+from datetime import date
+from pathlib import Path
+
+import numpy as np
+import pytest
+from _search_corpus import BASE, make_document, publish, settings_for
+from test_hostile_queries import HOSTILE
+
+from index import semantic
+from index.generation import resolve_current
+from index.service import SearchService
+from kb.models import Document
+from kb.searchmodel import MAX_QUERY_CHARS, SearchRequest
+from kb.settings import Settings
+from kb.store import Store
+
+QUESTION = "hur pratar man med barn om våld"
+
+
+def _docs() -> list[Document]:
+    """Three pages on children and violence; the one about talking to a child says "barn" and "våld" least."""
+    return [
+        make_document(url=f"{BASE}/statistik", title="Barn och våld i siffror",
+                      text="Statistik om barn och våld. Andelen barn som utsatts för våld har minskat. Barn som utsätts "
+                           "för våld i hemmet, våld i skolan och våld på nätet redovisas per län. Våld mot barn anmäls "
+                           "oftare än förr."),
+        make_document(url=f"{BASE}/samtal", title="Att samtala med barn",
+                      text="Så samtalar du med ett barn om det som har hänt hemma. Lyssna, ställ öppna frågor och låt "
+                           "barnet berätta i sin egen takt om våld."),
+        make_document(url=f"{BASE}/lag", title="Lagar om barn och våld",
+                      text="Barnkonventionen är lag. Föräldrabalken förbjuder våld mot barn. Socialtjänstlagen reglerar "
+                           "stöd till barn som upplevt våld."),
+    ]
+
+
+def _order(settings: Settings, q: str) -> list[str]:
+    svc = SearchService(settings)
+    try:
+        return [h.url.rsplit("/", 1)[1] for h in svc.search(SearchRequest(q=q)).results]
+    finally:
+        svc.close()
+
+
+def _meta(settings: Settings) -> dict:
+    gen = resolve_current(settings.index_root)
+    assert gen is not None
+    return json.loads((gen / "generation.json").read_text(encoding="utf-8"))["vectors"]
+
+
+@pytest.fixture
+def on(tmp_path: Path) -> Settings:
+    return settings_for(tmp_path / "on").replace(vector_cache="")  # its own cache: these tests count what is embedded
+
+
+@pytest.fixture
+def off(tmp_path: Path) -> Settings:
+    return settings_for(tmp_path / "off").replace(semantic=False)
+
+
+def test_a_question_ranks_the_page_that_answers_it_first(on: Settings, off: Settings) -> None:
+    publish(off, _docs())
+    publish(on, _docs())
+    assert _order(off, QUESTION) == ["statistik", "lag", "samtal"]  # lexically: most "barn" and "våld" first
+    assert _order(on, QUESTION) == ["samtal", "statistik", "lag"]
+    assert _order(on, QUESTION + "?")[0] == "samtal"
+
+
+def test_search_words_are_ranked_as_before(on: Settings, off: Settings) -> None:
+    publish(off, _docs())
+    publish(on, _docs())
+    for q in ("barn våld", "samtal", '"hur pratar man med barn om våld"', "+barn +våld hur pratar man"):
+        assert _order(on, q) == _order(off, q), q
+
+
+@pytest.mark.parametrize(("q", "question"), [
+    (QUESTION, True), ("Vilka insatser finns för män som slår", True), ("skyddat boende?", True),
+    ("stöd till kvinnor som utsatts för våld i nära relationer", True),  # a sentence: five words or more
+    ("våld i nära relationer", False), ("VINR", False), ("hedersrelaterat våld", False), ("", False),
+    ('"hur pratar man med barn"', False), ("+barn hur pratar man om våld", False),
+])
+def test_what_reads_as_a_question(q: str, question: bool) -> None:
+    assert semantic.is_question(q) is question
+
+
+def test_vectors_are_built_once_per_text_and_follow_the_index(on: Settings) -> None:
+    docs = _docs()
+    publish(on, docs)
+    assert _meta(on) == {"model": semantic.MODEL, "text_chars": semantic.TEXT_CHARS, "documents": 3, "embedded": 3}
+    publish(on, [])  # nothing changed: nothing embedded
+    assert _meta(on)["embedded"] == 0
+    changed = make_document(url=docs[2].url, title=docs[2].title, text=docs[2].text + " Ny mening om skyddsbedömning.")
+    publish(on, [changed, make_document(url=f"{BASE}/ny", title="Skyddat boende", text="Om skyddat boende för kvinnor.")])
+    assert _meta(on)["documents"] == 4 and _meta(on)["embedded"] == 2  # incremental: the edit and the new page
+    gen = resolve_current(on.index_root)
+    assert gen is not None
+    vectors = np.load(gen / semantic.VECTORS_FILE)
+    texts = semantic.generation_texts(gen, Store(on.store_path))
+    assert vectors.shape == (len(texts), 384)  # row d is document number d; a deleted one's row is zeros
+    assert [bool(np.abs(v).sum()) for v in vectors] == [t is not None for t in texts]
+    assert sum(t is not None for t in texts) == 4
+
+
+def test_switching_semantic_off_drops_the_vectors_an_incremental_build_copied(on: Settings) -> None:
+    publish(on, _docs())
+    plain = on.replace(semantic=False)
+    publish(plain, [make_document(url=f"{BASE}/ny", title="Skyddat boende", text="Om skyddat boende.")])
+    gen = resolve_current(on.index_root)
+    assert gen is not None and not (gen / semantic.VECTORS_FILE).exists()
+    assert _order(plain, QUESTION) == ["statistik", "lag", "samtal"]
+
+
+def test_damaged_vectors_leave_search_lexical(on: Settings, caplog: pytest.LogCaptureFixture) -> None:
+    publish(on, _docs())
+    gen = resolve_current(on.index_root)
+    assert gen is not None
+    (gen / semantic.VECTORS_FILE).write_bytes(b"\x93NUMPY broken")
+    with caplog.at_level(logging.WARNING, logger="index.semantic"):
+        assert _order(on, QUESTION) == ["statistik", "lag", "samtal"]
+    assert "questions are ranked lexically" in caplog.text
+
+
+def test_a_damaged_cache_is_started_afresh(on: Settings, caplog: pytest.LogCaptureFixture) -> None:
+    on.vector_cache_path.parent.mkdir(parents=True)
+    on.vector_cache_path.write_bytes(b"not a database" * 100)
+    with caplog.at_level(logging.WARNING, logger="index.semantic"):
+        publish(on, _docs())
+    assert "is damaged" in caplog.text
+    assert _meta(on)["embedded"] == 3 and _order(on, QUESTION)[0] == "samtal"
+
+
+def test_without_the_model_the_build_publishes_and_search_is_lexical(on: Settings, monkeypatch: pytest.MonkeyPatch,
+                                                                     caplog: pytest.LogCaptureFixture) -> None:
+    def broken() -> None:
+        raise OSError("libgomp.so.1: cannot open shared object file")
+
+    monkeypatch.setattr(semantic, "_embedder", None)
+    monkeypatch.setattr(semantic, "_unavailable", None)
+    monkeypatch.setattr(semantic, "Embedder", broken)
+    with caplog.at_level(logging.WARNING, logger="index.semantic"):
+        publish(on, _docs())
+    assert "semantic ranking off" in caplog.text and "libgomp" in caplog.text
+    assert _meta(on) is None
+    assert _order(on, QUESTION) == ["statistik", "lag", "samtal"]
+
+
+def test_the_cache_forgets_vectors_no_build_has_used_for_a_month(tmp_path: Path) -> None:
+    cache = semantic.VectorCache(tmp_path / "v.sqlite3")
+    try:
+        cache.put([("gammal", np.ones(4, dtype=np.float32)), ("ny", np.zeros(4, dtype=np.float32))])
+        with sqlite3.connect(tmp_path / "v.sqlite3") as db:
+            db.execute("UPDATE vectors SET used = ? WHERE key = 'gammal'", (date.today().toordinal() - 31,))
+        assert cache.prune() == 1
+        assert list(cache.get(["gammal", "ny"])) == ["ny"]
+    finally:
+        cache.close()
+
+
+def test_rerank_moves_only_the_head_and_keeps_the_best_score_scale() -> None:
+    vectors = np.eye(40, 8, dtype=np.float16)[:, :8]
+    vectors[5] = 0
+    vectors[5, 0] = 1  # document 5 means what the query means
+    query = np.zeros(8, dtype=np.float32)
+    query[0] = 1
+    ranked = [(10.0 - i * 0.1, d) for i, d in enumerate([1, 2, 3, 5, *range(6, 40)])]
+    out = semantic.rerank(vectors, query, ranked)
+    assert out[0][1] == 5 and out[0][0] <= 10.0
+    assert out[semantic.DEPTH:] == ranked[semantic.DEPTH:]
+    assert sorted(d for _s, d in out[:semantic.DEPTH]) == sorted(d for _s, d in ranked[:semantic.DEPTH])
+    assert semantic.rerank(vectors, query, ranked[:1]) == ranked[:1]
+
+
+def test_a_pasted_page_is_embedded_as_its_first_characters_only() -> None:
+    question = "hur pratar man med barn om våld " * 8  # 256 characters
+    pasted = question + "och sedan en hel sida text " * 2000
+    first = semantic.query_vector(question[:MAX_QUERY_CHARS])
+    assert first is not None
+    assert semantic.query_vector(pasted) is first  # the same cached vector: the tail was never embedded
+
+
+@pytest.fixture(scope="module")
+def hostile_service(tmp_path_factory: pytest.TempPathFactory) -> Iterator[SearchService]:
+    settings = settings_for(tmp_path_factory.mktemp("hostile-meaning"))
+    publish(settings, _docs())
+    svc = SearchService(settings.replace(cache_size=0))
+    yield svc
+    svc.close()
+
+
+@pytest.mark.parametrize("q", [*HOSTILE, "hur " + "\x00" * 300 + " våld?", "varför " + "😀" * 500, "vad är \u202e våld " * 40],
+                         ids=range(len(HOSTILE) + 3))
+def test_hostile_input_through_the_meaning_path_is_safe(hostile_service: SearchService, q: str) -> None:
+    vector = semantic.query_vector(q)
+    assert vector is not None and vector.shape == (384,) and np.isfinite(vector).all()
+    for text in (q, f"hur barn våld {q}"):  # the second finds pages, so it is re-ranked with that vector
+        r = hostile_service.search(SearchRequest(q=text))
+        assert r.notice is None or "kunde inte" not in r.notice  # not the error fallback
+        r.to_json()
+    assert hostile_service.search(SearchRequest(q=f"hur barn våld {q}")).total > 0
