@@ -105,29 +105,60 @@ def embedder() -> Embedder | None:
 
 class VectorCache:
     """Vectors by text (SHA-256 of model and text) in one SQLite file, shared safely by several indexes: a vector
-    unused by any build for ``UNUSED_DAYS`` days is dropped. A damaged file is started afresh."""
+    unused by any build for ``UNUSED_DAYS`` days is dropped. A damaged file is started afresh; one that cannot be
+    opened (a read-only folder) is replaced by one in memory, and one that cannot be written is only read: the
+    build goes on either way, embedding what it cannot find."""
 
     UNUSED_DAYS = 30
     FORMAT = 1  # PRAGMA user_version of the file's layout
 
-    def __init__(self, path: Path) -> None:
-        self.path = path
-        path.parent.mkdir(parents=True, exist_ok=True)
+    def __init__(self, path: Path | None) -> None:
+        self.path = path  # None: in memory, nothing kept for the next build
+        self.writable = True
+        if path is None:
+            self._db = self._open(":memory:")
+            return
         try:
-            self._db = self._open()
-        except sqlite3.DatabaseError as exc:
-            log.warning("vector cache %s is damaged (%s); starting a new one", path, exc)
-            path.unlink(missing_ok=True)
-            self._db = self._open()
+            path.parent.mkdir(parents=True, exist_ok=True)
+            try:
+                self._db = self._open(path)
+            except sqlite3.DatabaseError as exc:
+                if isinstance(exc, sqlite3.OperationalError):  # cannot open or create it: not damage
+                    raise
+                log.warning("vector cache %s is damaged (%s); starting a new one", path, exc)
+                if not discard(path):
+                    raise OSError(f"{path} cannot be removed") from exc
+                self._db = self._open(path)
+        except (sqlite3.OperationalError, OSError) as exc:  # a read-only folder, another user's file
+            log.warning("vector cache %s cannot be opened (%s); vectors are not kept for the next build", path, exc)
+            self.path = None
+            self._db = self._open(":memory:")
 
-    def _open(self) -> sqlite3.Connection:
-        db = sqlite3.connect(self.path, timeout=60)
-        if db.execute("PRAGMA user_version").fetchone()[0] != self.FORMAT:  # new, or of an older layout
-            with db:
-                db.execute("DROP TABLE IF EXISTS vectors")
-                db.execute("CREATE TABLE vectors (key TEXT PRIMARY KEY, vec BLOB NOT NULL, used INTEGER NOT NULL)")
-                db.execute(f"PRAGMA user_version = {self.FORMAT}")
+    def _open(self, where: Path | str) -> sqlite3.Connection:
+        db = sqlite3.connect(where, timeout=60)
+        try:
+            if db.execute("PRAGMA user_version").fetchone()[0] != self.FORMAT:  # new, or of an older layout
+                with db:
+                    db.execute("DROP TABLE IF EXISTS vectors")
+                    db.execute("CREATE TABLE vectors (key TEXT PRIMARY KEY, vec BLOB NOT NULL, used INTEGER NOT NULL)")
+                    db.execute(f"PRAGMA user_version = {self.FORMAT}")
+        except BaseException:
+            db.close()
+            raise
         return db
+
+    def _write(self, change: Callable[[sqlite3.Connection], int]) -> int:
+        """Run ``change`` in one transaction; a file that cannot be written (read-only, another user's) is read only
+        from then on, said once."""
+        if not self.writable:
+            return 0
+        try:
+            with self._db:
+                return change(self._db)
+        except sqlite3.OperationalError as exc:
+            self.writable = False
+            log.warning("vector cache %s cannot be written (%s); its vectors are used, new ones are not kept", self.path, exc)
+            return 0
 
     @staticmethod
     def key(text: str) -> str:
@@ -137,29 +168,60 @@ class VectorCache:
         """The cached vectors of ``keys``, marked as used today."""
         found: dict[str, np.ndarray] = {}
         today = date.today().toordinal()
-        with self._db:
-            for i in range(0, len(keys), 500):
-                chunk = keys[i:i + 500]
+        chunks = [keys[i:i + 500] for i in range(0, len(keys), 500)]
+        for chunk in chunks:
+            marks = ",".join("?" * len(chunk))
+            rows = self._db.execute(f"SELECT key, vec FROM vectors WHERE key IN ({marks})", chunk).fetchall()
+            found.update((k, np.frombuffer(v, dtype=np.float16)) for k, v in rows)
+
+        def mark(db: sqlite3.Connection) -> int:
+            for chunk in chunks:
                 marks = ",".join("?" * len(chunk))
-                rows = self._db.execute(f"SELECT key, vec FROM vectors WHERE key IN ({marks})", chunk).fetchall()
-                found.update((k, np.frombuffer(v, dtype=np.float16)) for k, v in rows)
-                self._db.execute(f"UPDATE vectors SET used = ? WHERE key IN ({marks}) AND used < ?", [today, *chunk, today])
+                db.execute(f"UPDATE vectors SET used = ? WHERE key IN ({marks}) AND used < ?", [today, *chunk, today])
+            return 0
+
+        self._write(mark)
         return found
 
     def put(self, items: Iterable[tuple[str, np.ndarray]]) -> None:
         today = date.today().toordinal()
-        with self._db:
-            self._db.executemany("INSERT OR REPLACE INTO vectors VALUES (?, ?, ?)",
-                                 [(k, v.astype(np.float16).tobytes(), today) for k, v in items])
+        rows = [(k, v.astype(np.float16).tobytes(), today) for k, v in items]
+        self._write(lambda db: db.executemany("INSERT OR REPLACE INTO vectors VALUES (?, ?, ?)", rows).rowcount)
 
     def prune(self) -> int:
         """Drop vectors no build has used for UNUSED_DAYS days; how many were dropped."""
-        with self._db:
-            oldest = date.today().toordinal() - self.UNUSED_DAYS
-            return self._db.execute("DELETE FROM vectors WHERE used < ?", (oldest,)).rowcount
+        oldest = date.today().toordinal() - self.UNUSED_DAYS
+        return self._write(lambda db: db.execute("DELETE FROM vectors WHERE used < ?", (oldest,)).rowcount)
 
     def close(self) -> None:
         self._db.close()
+
+
+def discard(path: Path) -> bool:
+    """Remove a damaged cache file with its journals; False when it cannot be removed (a read-only folder)."""
+    try:
+        for name in (path.name, f"{path.name}-journal", f"{path.name}-wal", f"{path.name}-shm"):
+            (path.parent / name).unlink(missing_ok=True)
+    except OSError as exc:
+        log.warning("vector cache %s cannot be removed (%s)", path, exc)
+        return False
+    return True
+
+
+def _fill(model: Embedder, cache: VectorCache, keys: list[str], texts: list[str | None], known: dict[str, np.ndarray],
+          progress: Callable[[int, int], None] | None) -> int:
+    """Add to ``known`` the vector of every text: from the cache, else embedded now (and cached). How many were embedded."""
+    known.update(cache.get(sorted({k for k in keys if k and k not in known})))
+    todo = list({k: t for k, t in zip(keys, texts, strict=True) if t is not None and k not in known}.items())
+    for i in range(0, len(todo), BATCH):
+        batch = todo[i:i + BATCH]
+        vectors = model.passages([t for _k, t in batch])
+        fresh = [(k, v.astype(np.float16)) for (k, _t), v in zip(batch, vectors, strict=True)]
+        known.update(fresh)
+        cache.put(fresh)
+        if progress is not None:
+            progress(min(i + BATCH, len(todo)), len(todo))
+    return len(todo)
 
 
 def save(gen: Path, texts: list[str | None], cache_path: Path,
@@ -169,21 +231,22 @@ def save(gen: Path, texts: list[str | None], cache_path: Path,
     model = embedder()
     if model is None:
         return None
+    keys = [VectorCache.key(t) if t is not None else "" for t in texts]
+    known: dict[str, np.ndarray] = {}
+    embedded = 0
     cache = VectorCache(cache_path)
     try:
-        keys = [VectorCache.key(t) if t is not None else "" for t in texts]
-        known = cache.get(sorted({k for k in keys if k}))
-        missing = {k: t for k, t in zip(keys, texts, strict=True) if t is not None and k not in known}
-        todo = list(missing.items())
-        for i in range(0, len(todo), BATCH):
-            batch = todo[i:i + BATCH]
-            vectors = model.passages([t for _k, t in batch])
-            fresh = [(k, v.astype(np.float16)) for (k, _t), v in zip(batch, vectors, strict=True)]
-            cache.put(fresh)
-            known.update(fresh)
-            if progress is not None:
-                progress(min(i + BATCH, len(todo)), len(todo))
-        cache.prune()
+        try:
+            embedded += _fill(model, cache, keys, texts, known, progress)
+            cache.prune()
+        except sqlite3.DatabaseError as exc:  # damage the open did not reach (a page deep in the file), or a read error
+            cache.close()
+            damaged = not isinstance(exc, sqlite3.OperationalError)
+            log.warning("vector cache %s %s (%s); %s", cache_path, "is damaged" if damaged else "cannot be read", exc,
+                        "starting a new one" if damaged else "vectors are not kept for the next build")
+            cache = VectorCache(cache_path if damaged and discard(cache_path) else None)
+            cache.put(known.items())  # what was read or embedded already is kept
+            embedded += _fill(model, cache, keys, texts, known, progress)
     finally:
         cache.close()
     matrix = np.zeros((len(texts), model.dim), dtype=np.float16)
@@ -193,8 +256,9 @@ def save(gen: Path, texts: list[str | None], cache_path: Path,
     fd, tmp = tempfile.mkstemp(dir=gen, suffix=".tmp")
     with os.fdopen(fd, "wb") as fh:
         np.save(fh, matrix)
+    os.chmod(tmp, 0o644)  # mkstemp's 0600 would hide it from web workers running as another user (and from a publish copy)
     os.replace(tmp, gen / VECTORS_FILE)
-    meta = {"model": MODEL, "text_chars": TEXT_CHARS, "documents": sum(1 for k in keys if k), "embedded": len(todo)}
+    meta = {"model": MODEL, "text_chars": TEXT_CHARS, "documents": sum(1 for k in keys if k), "embedded": embedded}
     (gen / VECTORS_META).write_text(json.dumps(meta), encoding="utf-8")
     return meta
 

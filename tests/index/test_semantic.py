@@ -136,6 +136,39 @@ def test_a_damaged_cache_is_started_afresh(on: Settings, caplog: pytest.LogCaptu
     assert _meta(on)["embedded"] == 3 and _order(on, QUESTION)[0] == "samtal"
 
 
+def test_a_cache_damaged_past_its_first_page_is_started_afresh(on: Settings, caplog: pytest.LogCaptureFixture) -> None:
+    publish(on, _docs())
+    data = bytearray(on.vector_cache_path.read_bytes())
+    data[4096:] = b"\xab" * (len(data) - 4096)  # the header page opens; the table's pages are garbage
+    on.vector_cache_path.write_bytes(bytes(data))
+    with caplog.at_level(logging.WARNING, logger="index.semantic"):
+        publish(on, [])  # before: the build failed, named as a damaged store
+    assert "is damaged" in caplog.text
+    assert _meta(on)["documents"] == 3 and _order(on, QUESTION)[0] == "samtal"
+    with sqlite3.connect(on.vector_cache_path) as db:
+        assert db.execute("PRAGMA integrity_check").fetchone()[0] == "ok"
+        assert db.execute("SELECT count(*) FROM vectors").fetchone()[0] == 3
+    publish(on, [])
+    assert _meta(on)["embedded"] == 0
+
+
+def test_a_cache_that_cannot_be_opened_leaves_the_build_with_vectors(on: Settings, caplog: pytest.LogCaptureFixture) -> None:
+    blocked = on.replace(vector_cache=str(on.data_dir / "not-a-folder" / "vectors.sqlite3"))
+    on.data_dir.mkdir(parents=True, exist_ok=True)
+    (on.data_dir / "not-a-folder").write_text("a file where the cache's folder should be", encoding="utf-8")
+    with caplog.at_level(logging.WARNING, logger="index.semantic"):
+        publish(blocked, _docs())  # before: the build failed on the cache
+    assert "cannot be opened" in caplog.text
+    assert _meta(blocked)["embedded"] == 3 and _order(blocked, QUESTION)[0] == "samtal"
+
+
+def test_the_vectors_are_readable_by_the_web_workers_user(on: Settings) -> None:
+    publish(on, _docs())
+    gen = resolve_current(on.index_root)
+    assert gen is not None
+    assert (gen / semantic.VECTORS_FILE).stat().st_mode & 0o777 == 0o644  # mkstemp made it 0600
+
+
 def test_without_the_model_the_build_publishes_and_search_is_lexical(on: Settings, monkeypatch: pytest.MonkeyPatch,
                                                                      caplog: pytest.LogCaptureFixture) -> None:
     def broken() -> None:
