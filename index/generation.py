@@ -39,7 +39,7 @@ def resolve_current(index_root: Path) -> Path | None:
 class Generation:
     """One opened index generation: searcher, facet table, synonyms, spelling vocabulary."""
 
-    def __init__(self, path: Path, taxonomy: Taxonomy) -> None:
+    def __init__(self, path: Path, taxonomy: Taxonomy, use_vectors: bool = True) -> None:
         self.path = path
         self.ix = storage.open_index(path, storage.INDEX_MMAP)
         self.searcher = self.ix.searcher()
@@ -81,7 +81,10 @@ class Generation:
         self.surfaces: dict[str, Counter[str]] = {}  # stem -> how the index's texts write it
         self.suggestions: OrderedDict[str, list[str]] = OrderedDict()
         self.completions: Completions | None = None  # autocomplete candidates, read on first use
-        self.vectors = semantic.load(path, size)  # each document's meaning (None: questions ranked lexically)
+        # each document's meaning (None: questions ranked lexically, also when KB_SEMANTIC=false on this side)
+        self.vectors = semantic.load(path, size) if use_vectors else None
+        if not use_vectors:
+            log.info("index %s: semantic ranking off (KB_SEMANTIC=false); questions are ranked lexically", self.name)
         # Whoosh readers share file handles: one caller at a time uses this generation's searcher and caches.
         self.lock = threading.RLock()
         self._state = threading.Lock()

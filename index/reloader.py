@@ -25,9 +25,10 @@ class GenerationHolder:
     after its last reader. Subclasses clear what they derived from the old generation in ``_swapped``.
     """
 
-    def __init__(self, index_root: Path, taxonomy: Taxonomy) -> None:
+    def __init__(self, index_root: Path, taxonomy: Taxonomy, semantic: bool = True) -> None:
         self._index_root = index_root
         self._taxonomy = taxonomy
+        self._semantic = semantic  # False: a generation's vectors are not used (KB_SEMANTIC=false)
         # Held only while looking for and opening a new generation; searches never take it.
         self._lock = threading.RLock()
         self._gen: Generation | None = None
@@ -67,7 +68,7 @@ class GenerationHolder:
             new: Generation | None = None
             if target is not None:
                 try:
-                    new = Generation(target, self._taxonomy)
+                    new = Generation(target, self._taxonomy, self._semantic)
                 except Exception:
                     log.exception("cannot open index generation %s; keeping the previous one", target)
                     self._failed = target

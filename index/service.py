@@ -57,7 +57,7 @@ class SearchService(GenerationHolder):
         self.taxonomy = taxonomy or load_taxonomy()
         limit_malloc_arenas()  # before the server's thread pool starts allocating
         load_lexicon_cached(settings.data_dir / "cache")  # the analyzers' word lists, from data/cache/ (~0.05 s, not ~0.35 s)
-        super().__init__(settings.index_root, self.taxonomy)
+        super().__init__(settings.index_root, self.taxonomy, settings.semantic)
         self._vocab: SortedWords | None = None
         self._terms = taxonomy_terms(self.taxonomy)
         self.reload()

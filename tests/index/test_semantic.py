@@ -117,6 +117,15 @@ def test_switching_semantic_off_drops_the_vectors_an_incremental_build_copied(on
     assert _order(plain, QUESTION) == ["statistik", "lag", "samtal"]
 
 
+def test_semantic_off_on_the_search_side_ignores_vectors_already_built(on: Settings,
+                                                                       caplog: pytest.LogCaptureFixture) -> None:
+    publish(on, _docs())  # built with vectors
+    with caplog.at_level(logging.INFO, logger="index.generation"):
+        assert _order(on.replace(semantic=False), QUESTION) == ["statistik", "lag", "samtal"]
+    assert "semantic ranking off (KB_SEMANTIC=false)" in caplog.text
+    assert _order(on, QUESTION)[0] == "samtal"
+
+
 def test_damaged_vectors_leave_search_lexical(on: Settings, caplog: pytest.LogCaptureFixture) -> None:
     publish(on, _docs())
     gen = resolve_current(on.index_root)
