@@ -129,6 +129,12 @@ class GenerationHolder:
         return gen.doc_count if gen else 0
 
     @property
+    def ranks_by_meaning(self) -> bool:
+        """True when questions are re-ranked by meaning: the open generation has vectors and they are used."""
+        gen = self._gen
+        return gen is not None and gen.vectors is not None
+
+    @property
     def built_at(self) -> str:
         """``built_at`` from the generation's generation.json ("" when unknown)."""
         gen = self._gen

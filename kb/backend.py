@@ -36,6 +36,11 @@ class SearchBackend(Protocol):
         ...
 
     @property
+    def ranks_by_meaning(self) -> bool:
+        """True when whole questions are re-ranked by meaning (the open generation has vectors, KB_SEMANTIC on)."""
+        ...
+
+    @property
     def built_at(self) -> str:
         """ISO time the open generation was built ("" when unknown)."""
         ...

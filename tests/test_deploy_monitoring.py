@@ -96,6 +96,7 @@ def test_metrics_count_requests_searches_cache_hits_and_rejections(tmp_path: Pat
     assert grew("kb_searches_total") == 4 and grew("kb_search_cache_hits_total") == 2
     assert grew("kb_search_limiter_rejections_total") == 1
     assert value(text, "kb_index_documents") == 12 and value(text, "kb_index_available") == 1
+    assert value(text, "kb_index_ranks_by_meaning") == 1  # built with vectors, KB_SEMANTIC on
     assert 0 <= (value(text, "kb_index_age_seconds") or -1) < 3600
 
 

@@ -57,6 +57,8 @@ class StateCollector(Collector):
         backend = self.backend
         yield self._gauge("kb_index_available", "1 while a published index generation is open", float(backend.available))
         yield self._gauge("kb_index_documents", "Documents in the open index generation", float(backend.doc_count))
+        yield self._gauge("kb_index_ranks_by_meaning", "1 while whole questions are re-ranked by meaning (the open generation "
+                          "has vectors and KB_SEMANTIC is on)", float(backend.ranks_by_meaning))
         built = iso_timestamp(backend.built_at)
         if built is not None:
             yield self._gauge("kb_index_built_timestamp_seconds", "When the open generation was built (Unix time)", built)

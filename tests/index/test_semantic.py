@@ -124,6 +124,12 @@ def test_semantic_off_on_the_search_side_ignores_vectors_already_built(on: Setti
         assert _order(on.replace(semantic=False), QUESTION) == ["statistik", "lag", "samtal"]
     assert "semantic ranking off (KB_SEMANTIC=false)" in caplog.text
     assert _order(on, QUESTION)[0] == "samtal"
+    for settings, meaning in ((on, True), (on.replace(semantic=False), False)):  # what /metrics reports
+        svc = SearchService(settings)
+        try:
+            assert svc.ranks_by_meaning is meaning
+        finally:
+            svc.close()
 
 
 def test_damaged_vectors_leave_search_lexical(on: Settings, caplog: pytest.LogCaptureFixture) -> None:
