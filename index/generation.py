@@ -82,7 +82,7 @@ class Generation:
         self.suggestions: OrderedDict[str, list[str]] = OrderedDict()
         self.completions: Completions | None = None  # autocomplete candidates, read on first use
         # each document's meaning (None: questions ranked lexically, also when KB_SEMANTIC=false on this side)
-        self.vectors = semantic.load(path, size) if use_vectors else None
+        self.vectors = semantic.load(path, size, self.meta.get("vectors")) if use_vectors else None
         if not use_vectors:
             log.info("index %s: semantic ranking off (KB_SEMANTIC=false); questions are ranked lexically", self.name)
         # Whoosh readers share file handles: one caller at a time uses this generation's searcher and caches.

@@ -15,12 +15,9 @@ changed texts. Without the package, or with ``KB_SEMANTIC=false``, search is pur
 from __future__ import annotations
 
 import hashlib
-import json
 import logging
-import os
 import re
 import sqlite3
-import tempfile
 import threading
 import time
 from collections import OrderedDict
@@ -46,7 +43,6 @@ DEPTH = 30  # hits re-ranked by meaning
 QUESTION_WORDS = 5  # a query of this many words reads as a question even without a question word
 BATCH = 16
 VECTORS_FILE = "vectors.npy"
-VECTORS_META = "vectors.json"
 _QUESTION_OPENERS = frozenset(
     "hur vad vilka vilken vilket varför när var vem vems finns kan får ska måste bör gäller är behöver".split()
 )
@@ -253,24 +249,18 @@ def save(gen: Path, texts: list[str | None], cache_path: Path,
     for d, k in enumerate(keys):
         if k:
             matrix[d] = known[k]
-    fd, tmp = tempfile.mkstemp(dir=gen, suffix=".tmp")
-    with os.fdopen(fd, "wb") as fh:
-        np.save(fh, matrix)
-    os.chmod(tmp, 0o644)  # mkstemp's 0600 would hide it from web workers running as another user (and from a publish copy)
-    os.replace(tmp, gen / VECTORS_FILE)
-    meta = {"model": MODEL, "text_chars": TEXT_CHARS, "documents": sum(1 for k in keys if k), "embedded": embedded}
-    (gen / VECTORS_META).write_text(json.dumps(meta), encoding="utf-8")
-    return meta
+    np.save(gen / VECTORS_FILE, matrix)  # the generation is not published yet: no temporary file needed
+    return {"model": MODEL, "text_chars": TEXT_CHARS, "documents": sum(1 for k in keys if k), "embedded": embedded}
 
 
-def load(gen: Path, size: int) -> np.ndarray | None:
-    """A generation's vectors (memory-mapped), or None when absent, of another model or the wrong shape."""
-    try:
-        meta = json.loads((gen / VECTORS_META).read_text(encoding="utf-8"))
-        vectors: np.ndarray = np.load(gen / VECTORS_FILE, mmap_mode="r")
-    except FileNotFoundError:
+def load(gen: Path, size: int, meta: dict[str, Any] | None) -> np.ndarray | None:
+    """A generation's vectors (memory-mapped), or None when absent, of another model or the wrong shape. ``meta`` is
+    what the build recorded under "vectors" in generation.json (None: built without vectors)."""
+    if not meta:
         return None
-    except (OSError, ValueError) as exc:
+    try:
+        vectors: np.ndarray = np.load(gen / VECTORS_FILE, mmap_mode="r")
+    except (OSError, ValueError) as exc:  # missing though recorded, damaged, unreadable
         log.warning("index %s: vectors unreadable (%s); questions are ranked lexically", gen.name, exc)
         return None
     if meta.get("model") != MODEL or vectors.ndim != 2 or vectors.shape[0] != size:
@@ -344,8 +334,7 @@ def generation_texts(gen: Path, store: Store) -> list[str | None]:
 
 def build_vectors(gen: Path, settings: Settings, store: Store) -> dict[str, Any] | None:
     """The vectors of a freshly built generation (None when ``settings.semantic`` is off or the model is missing)."""
-    for name in (VECTORS_FILE, VECTORS_META):  # an incremental build copied the last generation's
-        (gen / name).unlink(missing_ok=True)
+    (gen / VECTORS_FILE).unlink(missing_ok=True)  # an incremental build copied the last generation's
     if not settings.semantic:
         return None
     started = time.monotonic()
