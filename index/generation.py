@@ -85,6 +85,8 @@ class Generation:
         self.vectors = semantic.load(path, size, self.meta.get("vectors")) if use_vectors else None
         if not use_vectors:
             log.info("index %s: semantic ranking off (KB_SEMANTIC=false); questions are ranked lexically", self.name)
+        elif not self.meta.get("vectors"):
+            log.info("index %s: semantic ranking off (built without vectors); questions are ranked lexically", self.name)
         # Whoosh readers share file handles: one caller at a time uses this generation's searcher and caches.
         self.lock = threading.RLock()
         self._state = threading.Lock()

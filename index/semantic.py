@@ -336,6 +336,7 @@ def build_vectors(gen: Path, settings: Settings, store: Store) -> dict[str, Any]
     """The vectors of a freshly built generation (None when ``settings.semantic`` is off or the model is missing)."""
     (gen / VECTORS_FILE).unlink(missing_ok=True)  # an incremental build copied the last generation's
     if not settings.semantic:
+        log.info("vectors: none, semantic ranking off (KB_SEMANTIC=false); questions will be ranked lexically")
         return None
     started = time.monotonic()
     meta = save(gen, generation_texts(gen, store), settings.vector_cache_path)

@@ -108,13 +108,20 @@ def test_vectors_are_built_once_per_text_and_follow_the_index(on: Settings) -> N
     assert sum(t is not None for t in texts) == 4
 
 
-def test_switching_semantic_off_drops_the_vectors_an_incremental_build_copied(on: Settings) -> None:
+def test_switching_semantic_off_drops_the_vectors_an_incremental_build_copied(on: Settings,
+                                                                             caplog: pytest.LogCaptureFixture) -> None:
     publish(on, _docs())
     plain = on.replace(semantic=False)
-    publish(plain, [make_document(url=f"{BASE}/ny", title="Skyddat boende", text="Om skyddat boende.")])
+    with caplog.at_level(logging.INFO, logger="index.semantic"):
+        publish(plain, [make_document(url=f"{BASE}/ny", title="Skyddat boende", text="Om skyddat boende.")])
+    assert "semantic ranking off (KB_SEMANTIC=false)" in caplog.text  # the build's log says so, as the README promises
     gen = resolve_current(on.index_root)
     assert gen is not None and not (gen / semantic.VECTORS_FILE).exists()
     assert _order(plain, QUESTION) == ["statistik", "lag", "samtal"]
+    caplog.clear()
+    with caplog.at_level(logging.INFO, logger="index.generation"):  # searched with semantic on: lexical, and logged
+        assert _order(on, QUESTION) == ["statistik", "lag", "samtal"]
+    assert "semantic ranking off (built without vectors)" in caplog.text
 
 
 def test_semantic_off_on_the_search_side_ignores_vectors_already_built(on: Settings,
