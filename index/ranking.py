@@ -186,7 +186,7 @@ def top_results(gen: Generation, scores: np.ndarray, final: np.ndarray, request:
         adjusted.append(((float(scores[d]) + bonus.get(d, 0.0)) * factor, d))
     adjusted.sort(key=lambda sd: (-sd[0], sd[1]))
     if gen.vectors is not None and semantic.is_question(request.q):
-        vector = semantic.query_vector(request.q)
+        vector = semantic.query_vector(semantic.question_text(request.q))
         if vector is not None:
             adjusted = semantic.rerank(gen.vectors, vector, adjusted)
     return adjusted + [(float(scores[d]), int(d)) for d in top[RERANK_DEPTH:need]]

@@ -47,10 +47,17 @@ _QUESTION_OPENERS = frozenset(
     "hur vad vilka vilken vilket varför när var vem vems finns kan får ska måste bör gäller är behöver".split()
 )
 _WORD = re.compile(r"\w+")
+_EXCLUDED = re.compile(r"(?<!\S)-\S+")  # "-barn": a word the hits must not contain
+
+
+def question_text(q: str) -> str:
+    """The query as the model reads it: words excluded with a leading "-" are not part of the question."""
+    return " ".join(_EXCLUDED.sub(" ", q).split())
 
 
 def is_question(q: str) -> bool:
-    """True for a query written as a question or a sentence, not as search words."""
+    """True for a query written as a question or a sentence, not as search words (excluded words do not count)."""
+    q = question_text(q)
     words = _WORD.findall(q.lower())
     if not words or any(c in q for c in '"+'):  # a phrase or required word is a precise request: lexical only
         return False

@@ -85,9 +85,16 @@ def test_search_words_are_ranked_as_before(on: Settings, off: Settings) -> None:
     ("stöd till kvinnor som utsatts för våld i nära relationer", True),  # a sentence: five words or more
     ("våld i nära relationer", False), ("VINR", False), ("hedersrelaterat våld", False), ("", False),
     ('"hur pratar man med barn"', False), ("+barn hur pratar man om våld", False),
+    ("skyddat boende -barn -män -kvinnor", False),  # excluded words are not words of a sentence
+    ("-barn hur pratar man om våld", True), ("skyddat boende? -barn", True), ("stöd till hbtqi-personer i länet", True),
 ])
 def test_what_reads_as_a_question(q: str, question: bool) -> None:
     assert semantic.is_question(q) is question
+
+
+def test_excluded_words_are_not_embedded_with_the_question() -> None:
+    assert semantic.question_text("hur pratar man med barn -våld  -hot") == "hur pratar man med barn"
+    assert semantic.question_text("-våld stöd till hbtqi-personer") == "stöd till hbtqi-personer"
 
 
 def test_vectors_are_built_once_per_text_and_follow_the_index(on: Settings) -> None:
