@@ -194,7 +194,10 @@ def test_many_sources_on_one_host_read_robots_and_sitemaps_once(site, page_html,
     assert all(paths.count(f"/{c}.xml") == 1 for c in counties)
     requests = sorted(site.requests, key=lambda r: r.at)
     gaps = [b.at - a.ended for a, b in zip(requests, requests[1:], strict=False)]
-    assert min(gaps) >= 0.049, min(gaps)  # delay 0.05 s, measured server-side (1 ms for float noise)
+    # delay 0.05 s, measured server-side: the server stamps a response's end after writing it, so a server thread
+    # descheduled on a loaded machine stamps it late (a gap of 0.0478 s was seen with CI beside other work); with no
+    # delay kept the gaps are ~1 ms
+    assert min(gaps) >= 0.045, min(gaps)
 
 
 def listing_site(site, page_html, n, per_page=10):
