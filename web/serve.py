@@ -54,12 +54,36 @@ def bind(host: str, port: int, reuse_port: bool = False) -> socket.socket:
 
 
 @dataclass(frozen=True)
+class LogSetup:
+    """The supervisor's logging (root level and its handler's format), for spawned workers, which start with none."""
+
+    level: int = logging.WARNING
+    formatter: logging.Formatter | None = None
+
+    @classmethod
+    def of_this_process(cls) -> LogSetup:
+        root = logging.getLogger()
+        formatter = next((h.formatter for h in root.handlers if h.formatter is not None), None)
+        return cls(root.level, formatter)
+
+    def apply(self) -> None:
+        """Log to stderr (inherited from the supervisor) at the supervisor's level and in its format."""
+        handler = logging.StreamHandler()
+        if self.formatter is not None:
+            handler.setFormatter(self.formatter)
+        root = logging.getLogger()
+        root.handlers[:] = [handler]
+        root.setLevel(self.level)
+
+
+@dataclass(frozen=True)
 class AppSpec:
     """How a process builds its app; picklable (factories are module-level callables), so spawned workers get it."""
 
     settings: Settings
     backend: BackendFactory
     reports: ReportsFactory = SourceReports
+    log_setup: LogSetup = LogSetup()
 
     def build(self) -> Starlette:
         from web.app import create_app
@@ -82,6 +106,7 @@ def _config(spec: AppSpec, host: str, port: int) -> uvicorn.Config:
 
 def _run_worker(host: str, port: int, spec: AppSpec) -> None:
     """One worker process: its own app (and backend), then its own SO_REUSEPORT socket."""
+    spec.log_setup.apply()  # a spawned process starts without the supervisor's handlers: `kb -v serve` would lose its logs
     config = _config(spec, host, port)
     # Build the app (which opens the published index: seconds at 100k documents) before the
     # socket exists, so the kernel never hands a connection to a worker that is still loading.
@@ -166,7 +191,7 @@ def _supervise(host: str, port: int, workers: int, target: Callable[[str, int], 
 def serve(settings: Settings, backend: BackendFactory, host: str = "127.0.0.1", port: int = 8000, workers: int = 1,
           reports: ReportsFactory = SourceReports) -> None:
     """Serve until interrupted; every process builds its own app, backend and read model from the factories."""
-    spec = AppSpec(settings, backend, reports)
+    spec = AppSpec(settings, backend, reports, LogSetup.of_this_process())
     if workers <= 1:
         config = _config(spec, host, port)
         config.load()

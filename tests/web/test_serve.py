@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import http.client
 import os
+import re
 import signal
 import socket
 import subprocess
@@ -66,9 +67,10 @@ def test_two_workers_serve_the_published_index(built_index: Settings) -> None:
     port = _free_port()
     env = dict(os.environ, KB_SOURCES=str(built_index.sources), KB_ALLOWED_HOSTS="127.0.0.1")
     proc = subprocess.Popen(
-        [sys.executable, "-m", "kb.cli", "--data-dir", str(built_index.data_dir), "serve", "--port", str(port), "--workers", "2"],
+        [sys.executable, "-m", "kb.cli", "--data-dir", str(built_index.data_dir), "-v", "serve", "--port", str(port), "--workers", "2"],
         cwd=ROOT, env=env, stdout=subprocess.PIPE, stderr=subprocess.PIPE,
     )
+    stderr = ""
     try:
         deadline = time.monotonic() + 60
         while True:
@@ -99,13 +101,14 @@ def test_two_workers_serve_the_published_index(built_index: Settings) -> None:
     finally:
         proc.send_signal(signal.SIGINT)
         try:
-            proc.wait(20)
+            stderr = proc.communicate(timeout=20)[1].decode()
         except subprocess.TimeoutExpired:
             proc.kill()
-            proc.wait()
-        for stream in (proc.stdout, proc.stderr):
-            if stream:
-                stream.close()
+            proc.communicate()
+    # The spawned workers log as the supervisor was told to (-v: INFO, the CLI's format): each opened the index.
+    # Before, a spawned worker started without handlers and -v lost everything it logged.
+    opened = re.findall(r"^\d{4}-\d\d-\d\dT\S+ INFO index\.generation: opened index gen-", stderr, re.MULTILINE)
+    assert len(opened) >= 2, stderr
 
 
 def _exit_at_once(host: str, port: int) -> None:
