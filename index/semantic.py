@@ -58,10 +58,11 @@ def question_text(q: str) -> str:
 def is_question(q: str) -> bool:
     """True for a query written as a question or a sentence, not as search words (excluded words do not count)."""
     q = question_text(q)
-    words = _WORD.findall(q.lower())
+    words = [w for w in _WORD.findall(q.lower()) if not w.isdigit()]  # "SoL 5 kap. 11 §": numbers make no sentence
     if not words or any(c in q for c in '"+'):  # a phrase or required word is a precise request: lexical only
         return False
-    return q.rstrip().endswith("?") or words[0] in _QUESTION_OPENERS or len(words) >= QUESTION_WORDS
+    opens_question = len(words) >= 2 and words[0] in _QUESTION_OPENERS  # "finns" alone is a search word
+    return q.rstrip().endswith("?") or opens_question or len(words) >= QUESTION_WORDS
 
 
 def passage_text(title: str, text: str) -> str:

@@ -155,6 +155,17 @@ STAT_TITLES = {
 }
 
 
+def meaning_line(index: dict[str, Any]) -> str:
+    """Whether whole questions are ranked by meaning: the generation's "vectors" and whether search uses them."""
+    vectors = index.get("vectors")
+    if not isinstance(vectors, dict) or not vectors.get("documents"):
+        return "Frågor rangordnas efter betydelse: nej (indexet byggdes utan vektorer; se KB_SEMANTIC i README)"
+    if not index.get("ranks_by_meaning", True):
+        return "Frågor rangordnas efter betydelse: nej (indexet har vektorer men KB_SEMANTIC är av)"
+    return (f"Frågor rangordnas efter betydelse: ja ({vectors.get('documents')} dokumentvektorer, "
+            f"{vectors.get('embedded', 0)} nya i senaste bygget, modell {vectors.get('model', '?')})")
+
+
 def format_stats(stats: dict[str, Any], labels: dict[str, dict[str, str]] | None = None) -> str:
     """Human-readable `kb stats` output from the dict the CLI collects; ``labels[facet][slug]`` shows Swedish labels."""
     labels = labels or {}
@@ -165,6 +176,7 @@ def format_stats(stats: dict[str, Any], labels: dict[str, dict[str, str]] | None
             f"Publicerat index: {index['generation']} ({index.get('doc_count', '?')} dokument, "
             f"byggt {index.get('built_at', '?')}, {human_size(int(index.get('size_bytes', 0)))} på disk)"
         )
+        lines.append(meaning_line(index))
     else:
         lines.append("Publicerat index: inget ännu (kör kb index)")
     lines.append(f"Lagret på disk: {human_size(int(stats.get('store_bytes', 0)))}")

@@ -79,6 +79,7 @@ def collect_stats(settings: Settings, store: Any) -> dict[str, Any]:
     service = SearchService(settings)
     try:
         overview = service.facet_overview()
+        info["ranks_by_meaning"] = service.ranks_by_meaning  # KB_SEMANTIC and the vectors, as the web workers see them
     finally:
         service.close()
     for key in ("delomrade", "doc_type", "malgrupp", "year"):

@@ -87,6 +87,8 @@ def test_search_words_are_ranked_as_before(on: Settings, off: Settings) -> None:
     ('"hur pratar man med barn"', False), ("+barn hur pratar man om våld", False),
     ("skyddat boende -barn -män -kvinnor", False),  # excluded words are not words of a sentence
     ("-barn hur pratar man om våld", True), ("skyddat boende? -barn", True), ("stöd till hbtqi-personer i länet", True),
+    ("finns", False), ("hur", False), ("finns det skyddat boende", True), ("vad är VINR", True),  # an opener needs a question
+    ("SoL 5 kap. 11 § första stycket", False), ("prop. 2020/21:1 s. 12", False),  # numbers are not words of a sentence
 ])
 def test_what_reads_as_a_question(q: str, question: bool) -> None:
     assert semantic.is_question(q) is question
@@ -144,6 +146,24 @@ def test_semantic_off_on_the_search_side_ignores_vectors_already_built(on: Setti
             assert svc.ranks_by_meaning is meaning
         finally:
             svc.close()
+
+
+def test_kb_stats_says_whether_questions_are_ranked_by_meaning(on: Settings, off: Settings) -> None:
+    from kb.cli.reporting import collect_stats
+    from kb.report import format_stats
+
+    def third_line(settings: Settings) -> str:
+        store = Store(settings.store_path)
+        try:
+            return format_stats(collect_stats(settings, store)).splitlines()[2]
+        finally:
+            store.close()
+
+    publish(on, _docs())
+    publish(off, _docs())
+    assert third_line(on).startswith("Frågor rangordnas efter betydelse: ja (3 dokumentvektorer, 3 nya i senaste bygget")
+    assert third_line(on.replace(semantic=False)) == "Frågor rangordnas efter betydelse: nej (indexet har vektorer men KB_SEMANTIC är av)"
+    assert third_line(off).startswith("Frågor rangordnas efter betydelse: nej (indexet byggdes utan vektorer")
 
 
 def test_damaged_vectors_leave_search_lexical(on: Settings, caplog: pytest.LogCaptureFixture) -> None:
