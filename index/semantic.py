@@ -284,8 +284,12 @@ QUERY_CACHE = 256
 
 def query_vector(q: str) -> np.ndarray | None:
     """The vector of a query (the last QUERY_CACHE kept), or None when the model is not available. Only the first
-    MAX_QUERY_CHARS characters count, as for the parser: a pasted page costs no more than a question."""
-    q = q[:MAX_QUERY_CHARS]
+    MAX_QUERY_CHARS characters count, as for the parser: a pasted page costs no more than a question.
+
+    The model is case-sensitive: typed with a capital, 11 of 12 regeringen.se questions ordered their top ten differently.
+    Both are embedded as a sentence begins, with a capital (measured: the same nDCG on both query sets as typed)."""
+    q = " ".join(q[:MAX_QUERY_CHARS].split())
+    q = q[:1].upper() + q[1:]
     with _load_lock:
         hit = _query_vectors.get(q)
         if hit is not None:

@@ -267,6 +267,16 @@ def test_a_pasted_page_is_embedded_as_its_first_characters_only() -> None:
     assert semantic.query_vector(pasted) is first  # the same cached vector: the tail was never embedded
 
 
+def test_a_question_typed_with_a_capital_or_extra_spaces_ranks_the_same(on: Settings) -> None:
+    # The model is case-sensitive; a sentence's first letter is not a reason to rank differently
+    first = semantic.query_vector("hur pratar man med barn om våld")
+    assert first is not None
+    assert semantic.query_vector("Hur  pratar man med barn om våld ") is first
+    assert semantic.query_vector("HUR pratar man med barn om våld") is not first  # only the first letter is a sentence's
+    publish(on, _docs())
+    assert _order(on, "Hur pratar man med  barn om våld") == _order(on, QUESTION) == ["samtal", "statistik", "lag"]
+
+
 @pytest.fixture(scope="module")
 def hostile_service(tmp_path_factory: pytest.TempPathFactory) -> Iterator[SearchService]:
     settings = settings_for(tmp_path_factory.mktemp("hostile-meaning"))
