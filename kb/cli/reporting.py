@@ -80,6 +80,7 @@ def collect_stats(settings: Settings, store: Any) -> dict[str, Any]:
     try:
         overview = service.facet_overview()
         info["ranks_by_meaning"] = service.ranks_by_meaning  # KB_SEMANTIC and the vectors, as the web workers see them
+        info["semantic"] = settings.semantic  # why not, when the generation has vectors: switched off, or unreadable
     finally:
         service.close()
     for key in ("delomrade", "doc_type", "malgrupp", "year"):

@@ -89,6 +89,7 @@ def test_search_words_are_ranked_as_before(on: Settings, off: Settings) -> None:
     ("-barn hur pratar man om våld", True), ("skyddat boende? -barn", True), ("stöd till hbtqi-personer i länet", True),
     ("finns", False), ("hur", False), ("finns det skyddat boende", True), ("vad är VINR", True),  # an opener needs a question
     ("SoL 5 kap. 11 § första stycket", False), ("prop. 2020/21:1 s. 12", False),  # numbers are not words of a sentence
+    ("vilket stöd finns för hbtqi+ personer", True), ("hur pratar man +barn", False),  # "hbtqi+" is no "+word"
 ])
 def test_what_reads_as_a_question(q: str, question: bool) -> None:
     assert semantic.is_question(q) is question
@@ -174,6 +175,17 @@ def test_damaged_vectors_leave_search_lexical(on: Settings, caplog: pytest.LogCa
     with caplog.at_level(logging.WARNING, logger="index.semantic"):
         assert _order(on, QUESTION) == ["statistik", "lag", "samtal"]
     assert "questions are ranked lexically" in caplog.text
+    from kb.cli.reporting import collect_stats
+    from kb.report import format_stats
+
+    store = Store(on.store_path)
+    try:  # kb stats tells the truth: KB_SEMANTIC is on, the vectors are what is wrong (it blamed KB_SEMANTIC)
+        line = format_stats(collect_stats(on, store)).splitlines()[2]
+    finally:
+        store.close()
+    assert line == "Frågor rangordnas efter betydelse: nej (indexets vektorer saknas eller är skadade; kör kb index)"
+    publish(on, [])  # as the line says: the next build writes the vectors afresh
+    assert _order(on, QUESTION)[0] == "samtal"
 
 
 def test_a_damaged_cache_is_started_afresh(on: Settings, caplog: pytest.LogCaptureFixture) -> None:
