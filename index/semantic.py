@@ -48,6 +48,7 @@ _QUESTION_OPENERS = frozenset(
 )
 _WORD = re.compile(r"\w+")
 _EXCLUDED = re.compile(r"(?<!\S)-\S+")  # "-barn": a word the hits must not contain
+_REQUIRED = re.compile(r"(?<!\S)\+\w")  # "+barn"; not the "+" of "hbtqi+" or "C++"
 
 
 def question_text(q: str) -> str:
@@ -59,7 +60,7 @@ def is_question(q: str) -> bool:
     """True for a query written as a question or a sentence, not as search words (excluded words do not count)."""
     q = question_text(q)
     words = [w for w in _WORD.findall(q.lower()) if not w.isdigit()]  # "SoL 5 kap. 11 §": numbers make no sentence
-    if not words or any(c in q for c in '"+'):  # a phrase or required word is a precise request: lexical only
+    if not words or '"' in q or _REQUIRED.search(q):  # a phrase or "+word" is a precise request: lexical only
         return False
     opens_question = len(words) >= 2 and words[0] in _QUESTION_OPENERS  # "finns" alone is a search word
     return q.rstrip().endswith("?") or opens_question or len(words) >= QUESTION_WORDS
