@@ -60,10 +60,9 @@ def is_question(q: str) -> bool:
     """True for a query written as a question or a sentence, not as search words (excluded words do not count)."""
     q = question_text(q)
     words = [w for w in _WORD.findall(q.lower()) if not w.isdigit()]  # "SoL 5 kap. 11 §": numbers make no sentence
-    if not words or '"' in q or _REQUIRED.search(q):  # a phrase or "+word" is a precise request: lexical only
-        return False
-    opens_question = len(words) >= 2 and words[0] in _QUESTION_OPENERS  # "finns" alone is a search word
-    return q.rstrip().endswith("?") or opens_question or len(words) >= QUESTION_WORDS
+    if len(words) < 2 or '"' in q or _REQUIRED.search(q):  # a phrase or "+word" is a precise request: lexical only
+        return False  # one word is a search word, "finns", "VINR?" or "könstympning?" alike (the vectors know no "VINR")
+    return q.rstrip().endswith("?") or words[0] in _QUESTION_OPENERS or len(words) >= QUESTION_WORDS
 
 
 def passage_text(title: str, text: str) -> str:

@@ -90,6 +90,7 @@ def test_search_words_are_ranked_as_before(on: Settings, off: Settings) -> None:
     ("finns", False), ("hur", False), ("finns det skyddat boende", True), ("vad är VINR", True),  # an opener needs a question
     ("SoL 5 kap. 11 § första stycket", False), ("prop. 2020/21:1 s. 12", False),  # numbers are not words of a sentence
     ("vilket stöd finns för hbtqi+ personer", True), ("hur pratar man +barn", False),  # "hbtqi+" is no "+word"
+    ("VINR?", False), ("finns?", False), ("hur?", False), ("?", False), ("2024?", False),  # one word is no sentence
 ])
 def test_what_reads_as_a_question(q: str, question: bool) -> None:
     assert semantic.is_question(q) is question
