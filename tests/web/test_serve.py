@@ -90,6 +90,9 @@ def test_two_workers_serve_the_published_index(built_index: Settings) -> None:
         # the server layer answers an over-long URL with a 414 problem, not a reset
         long = requests.get(f"http://127.0.0.1:{port}/sok?q=" + "a" * 300_000, timeout=30)
         assert long.status_code == 414 and long.headers["content-type"] == "application/problem+json"
+        with socket.create_connection(("127.0.0.1", port), timeout=10) as raw:  # unencoded "å": uvicorn warns
+            raw.sendall(b"GET /sok?q=\xc3\xa5 HTTP/1.1\r\nHost: 127.0.0.1\r\n\r\n")
+            raw.recv(1024)
         # A worker killed outright is replaced, and the port keeps answering throughout.
         workers = _children(proc.pid)
         assert len(workers) >= 2, workers
@@ -109,6 +112,8 @@ def test_two_workers_serve_the_published_index(built_index: Settings) -> None:
     # Before, a spawned worker started without handlers and -v lost everything it logged.
     opened = re.findall(r"^\d{4}-\d\d-\d\dT\S+ INFO index\.generation: opened index gen-", stderr, re.MULTILINE)
     assert len(opened) >= 2, stderr
+    # uvicorn's own warnings too: timestamped like every kb log line (before: "WARNING:  Invalid HTTP request received.")
+    assert re.search(r"^\d{4}-\d\d-\d\dT\S+ WARNING uvicorn\.error: Invalid HTTP request received\.$", stderr, re.MULTILINE), stderr
 
 
 def _exit_at_once(host: str, port: int) -> None:
