@@ -95,8 +95,8 @@ def uvicorn_config(app: Starlette, host: str, port: int, **extra: Any) -> uvicor
     """uvicorn's settings for the app: h11 with answered request limits (web.http11), no Server header, no access log."""
     return uvicorn.Config(
         app, host=host, port=port, http=LimitedH11Protocol, h11_max_incomplete_event_size=MAX_REQUEST_HEAD_BYTES,
-        log_level="warning", access_log=False, server_header=False,
-        log_config=None,  # uvicorn's own warnings go through the CLI's handler: timestamped, one line each without -v
+        log_level=None, access_log=False, server_header=False,
+        log_config=None,  # uvicorn logs through the CLI's handler at its level: timestamped, one line each without -v
         **extra,
     )
 

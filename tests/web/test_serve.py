@@ -126,3 +126,26 @@ def test_supervisor_gives_up_on_workers_that_keep_dying_and_says_so() -> None:
 
     # True: it gave up (serve() turns this into an error exit) instead of restarting dying workers forever
     assert _supervise("127.0.0.1", _free_port(), 2, target=_exit_at_once) is True
+
+
+def test_quiet_serve_prints_no_warnings_from_its_workers(built_index: Settings) -> None:
+    """`kb -q serve`: only errors, uvicorn's included (before, uvicorn's own handler printed its warnings under -q)."""
+    port = _free_port()
+    env = dict(os.environ, KB_SOURCES=str(built_index.sources), KB_ALLOWED_HOSTS="127.0.0.1")
+    proc = subprocess.Popen(
+        [sys.executable, "-m", "kb.cli", "--data-dir", str(built_index.data_dir), "-q", "serve", "--port", str(port), "--workers", "2"],
+        cwd=ROOT, env=env, stdout=subprocess.PIPE, stderr=subprocess.PIPE,
+    )
+    try:
+        deadline = time.monotonic() + 60
+        while not _answers(port):
+            assert proc.poll() is None, proc.stderr.read().decode() if proc.stderr else ""
+            assert time.monotonic() < deadline, "kb serve did not start"
+            time.sleep(0.2)
+        with socket.create_connection(("127.0.0.1", port), timeout=10) as raw:  # unencoded "å": a uvicorn warning
+            raw.sendall(b"GET /sok?q=\xc3\xa5 HTTP/1.1\r\nHost: 127.0.0.1\r\n\r\n")
+            assert raw.recv(1024).startswith(b"HTTP/1.1 400")
+    finally:
+        proc.send_signal(signal.SIGINT)
+        out, err = proc.communicate(timeout=20)
+    assert proc.returncode == 0 and out == b"" and err == b"", err.decode()
