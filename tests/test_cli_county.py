@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import json
+import subprocess
+import sys
 from datetime import date
 
 import pytest
@@ -206,3 +208,24 @@ def test_stats_counts_documents_per_county_in_the_webs_words(indexed: Settings, 
     assert section[0].split() == ["Nationellt", "material", "2"]
     assert any(line.split() == ["Jämtlands", "län", "1"] for line in section)
     assert any(line.split() == ["Skåne", "län", "0"] for line in section)  # a county without material is named too
+
+
+def test_search_words_need_no_quotes_and_a_dash_word_is_excluded(indexed: Settings, capsys: pytest.CaptureFixture[str]) -> None:
+    # as in the search box: "-ersätter" leaves out the page that says it, wherever it stands; before, argparse read
+    # it as an unknown option ("de här argumenten saknas: query") and "-hur …" as -h with a value
+    def urls(*argv: str) -> list[str]:
+        capsys.readouterr()
+        assert run(indexed, "search", "--json", *argv) == 0
+        return sorted(r["url"] for r in json.loads(capsys.readouterr().out)["results"])
+
+    both = ["https://styrelsen.example/gammal.html", "https://styrelsen.example/ny.html"]
+    assert urls("föreskrifter") == urls("föreskrifter", "sosfs") == both
+    assert urls("föreskrifter", "-ersätter") == urls("-ersätter", "föreskrifter") == ["https://styrelsen.example/gammal.html"]
+    assert urls("--", "föreskrifter", "-ersätter") == ["https://styrelsen.example/gammal.html"]  # after "--" as before
+    with pytest.raises(SystemExit) as info:
+        run(indexed, "search", "-h")
+    assert info.value.code == 0 and "-ord utesluter ordet" in capsys.readouterr().out
+    # the installed command reads its own argv the same way
+    proc = subprocess.run([sys.executable, "-m", "kb.cli", "--data-dir", str(indexed.data_dir), "--sources", str(indexed.sources),
+                           "search", "-ersätter", "föreskrifter"], capture_output=True, text=True, timeout=120)
+    assert proc.returncode == 0 and "1 träff" in proc.stdout and "Föreskrifter (SOSFS 2014:4)" in proc.stdout, proc.stderr

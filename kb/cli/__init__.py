@@ -92,7 +92,7 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--source", action="append", metavar="ID", help="bara den här källan (kan upprepas)")
     p.add_argument("--full", action="store_true", help="bygg om hela indexet")
     p = add("search", cmd_search, "sök i det publicerade indexet")
-    p.add_argument("query", help="sökfrågan, som i sökrutan")
+    p.add_argument("query", nargs="+", help="sökfrågan, som i sökrutan (citattecken behövs inte; -ord utesluter ordet)")
     p.add_argument("--json", action="store_true", help="skriv API:ets JSON")
     p.add_argument("--limit", type=int, default=10, help="träffar per sida (standard 10)")
     p.add_argument("--page", type=int, default=1, help="resultatsida (standard 1)")
@@ -132,10 +132,32 @@ def build_parser() -> argparse.ArgumentParser:
     return parser
 
 
+_GLOBAL_WITH_VALUE = frozenset({"--sources", "--data-dir"})
+
+
+def exclusions_as_words(argv: Sequence[str]) -> list[str]:
+    """`kb search våld -barn`: after the search command, "-barn" is a word excluded from the search, as in the search
+    box, not an unknown option. Such words get a leading space, which argparse never reads as an option and the
+    query parser ignores; "-h", "--" and long options ("--limit") keep their meaning, and after "--" nothing changes."""
+    out = list(argv)
+    i = 0
+    while i < len(out) and out[i].startswith("-"):  # the global options, and the values of those that take one
+        i += 2 if out[i] in _GLOBAL_WITH_VALUE else 1
+    if i >= len(out) or out[i] != "search":
+        return out
+    for i in range(i + 1, len(out)):
+        arg = out[i]
+        if arg == "--":
+            break
+        if arg.startswith("-") and not arg.startswith("--") and arg != "-h" and len(arg) > 1:
+            out[i] = " " + arg
+    return out
+
+
 def main(argv: Sequence[str] | None = None) -> int:
     """Run the CLI; returns the exit code (tests call this directly)."""
     parser = build_parser()
-    args = parser.parse_args(argv)
+    args = parser.parse_args(exclusions_as_words(sys.argv[1:] if argv is None else argv))
     _configure_logging(-1 if args.quiet else args.verbose)
     args.data_dir_given = args.data_dir is not None or bool(os.environ.get("KB_DATA_DIR"))
     try:

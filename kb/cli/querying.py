@@ -56,8 +56,9 @@ def cmd_search(args: argparse.Namespace, settings: Settings) -> int:
     from kb.taxonomy import load_taxonomy
 
     # "#", "*" or "OR" search for nothing: no query, said so (as pages and the API say it)
-    as_typed = not args.query.strip() or has_searchable_word(args.query)
-    q, no_words = (args.query, None) if as_typed else ("", no_words_notice(args.query))
+    query = " ".join(w.strip() for w in args.query)  # the words as typed, quoted or not
+    as_typed = not query.strip() or has_searchable_word(query)
+    q, no_words = (query, None) if as_typed else ("", no_words_notice(query))
     service = SearchService(settings)
     try:
         response = service.search(SearchRequest(q=q, filters=filters, per_page=args.limit, page=args.page, sort=args.sort))
