@@ -140,12 +140,12 @@ def exclusions_as_words(argv: Sequence[str]) -> list[str]:
     box, not an unknown option. Such words get a leading space, which argparse never reads as an option and the
     query parser ignores; "-h", "--" and long options ("--limit") keep their meaning, and after "--" nothing changes."""
     out = list(argv)
-    i = 0
-    while i < len(out) and out[i].startswith("-"):  # the global options, and the values of those that take one
-        i += 2 if out[i] in _GLOBAL_WITH_VALUE else 1
-    if i >= len(out) or out[i] != "search":
+    command = 0
+    while command < len(out) and out[command].startswith("-"):  # the global options, and the values of those taking one
+        command += 2 if out[command] in _GLOBAL_WITH_VALUE else 1
+    if command >= len(out) or out[command] != "search":
         return out
-    for i in range(i + 1, len(out)):
+    for i in range(command + 1, len(out)):
         arg = out[i]
         if arg == "--":
             break
