@@ -222,6 +222,10 @@ def test_search_words_need_no_quotes_and_a_dash_word_is_excluded(indexed: Settin
     assert urls("föreskrifter") == urls("föreskrifter", "sosfs") == both
     assert urls("föreskrifter", "-ersätter") == urls("-ersätter", "föreskrifter") == ["https://styrelsen.example/gammal.html"]
     assert urls("--", "föreskrifter", "-ersätter") == ["https://styrelsen.example/gammal.html"]  # after "--" as before
+    # global options abbreviated as argparse allows ("--data DIR", "--so FILE") still find the command after their value
+    assert cli.main(["--data", str(indexed.data_dir), "--so", str(indexed.sources), "-q",
+                     "search", "--json", "-ersätter", "föreskrifter"]) == 0
+    assert [r["url"] for r in json.loads(capsys.readouterr().out)["results"]] == ["https://styrelsen.example/gammal.html"]
     with pytest.raises(SystemExit) as info:
         run(indexed, "search", "-h")
     assert info.value.code == 0 and "-ord utesluter ordet" in capsys.readouterr().out

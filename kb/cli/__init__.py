@@ -135,6 +135,11 @@ def build_parser() -> argparse.ArgumentParser:
 _GLOBAL_WITH_VALUE = frozenset({"--sources", "--data-dir"})
 
 
+def _takes_value(arg: str) -> bool:
+    """A global option whose value is the next word: "--data-dir", or an abbreviation argparse accepts ("--data")."""
+    return len(arg) > 2 and "=" not in arg and any(option.startswith(arg) for option in _GLOBAL_WITH_VALUE)
+
+
 def exclusions_as_words(argv: Sequence[str]) -> list[str]:
     """`kb search våld -barn`: after the search command, "-barn" is a word excluded from the search, as in the search
     box, not an unknown option. Such words get a leading space, which argparse never reads as an option and the
@@ -142,7 +147,7 @@ def exclusions_as_words(argv: Sequence[str]) -> list[str]:
     out = list(argv)
     command = 0
     while command < len(out) and out[command].startswith("-"):  # the global options, and the values of those taking one
-        command += 2 if out[command] in _GLOBAL_WITH_VALUE else 1
+        command += 2 if _takes_value(out[command]) else 1
     if command >= len(out) or out[command] != "search":
         return out
     for i in range(command + 1, len(out)):
