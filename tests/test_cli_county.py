@@ -226,6 +226,12 @@ def test_search_words_need_no_quotes_and_a_dash_word_is_excluded(indexed: Settin
     assert cli.main(["--data", str(indexed.data_dir), "--so", str(indexed.sources), "-q",
                      "search", "--json", "-ersätter", "föreskrifter"]) == 0
     assert [r["url"] for r in json.loads(capsys.readouterr().out)["results"]] == ["https://styrelsen.example/gammal.html"]
+    # words on both sides of an option: before, argparse refused the later words as unknown arguments
+    assert urls("föreskrifter", "--limit", "5", "-ersätter") == urls("--sort", "nyast", "-ersätter", "--limit=5", "föreskrifter") \
+        == ["https://styrelsen.example/gammal.html"]
+    with pytest.raises(SystemExit) as info:
+        run(indexed, "search", "föreskrifter", "--limit")  # an option without its value is still named
+    assert info.value.code == 2 and "--limit" in capsys.readouterr().err
     with pytest.raises(SystemExit) as info:
         run(indexed, "search", "-h")
     assert info.value.code == 0 and "-ord utesluter ordet" in capsys.readouterr().out

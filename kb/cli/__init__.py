@@ -135,28 +135,46 @@ def build_parser() -> argparse.ArgumentParser:
 _GLOBAL_WITH_VALUE = frozenset({"--sources", "--data-dir"})
 
 
-def _takes_value(arg: str) -> bool:
-    """A global option whose value is the next word: "--data-dir", or an abbreviation argparse accepts ("--data")."""
-    return len(arg) > 2 and "=" not in arg and any(option.startswith(arg) for option in _GLOBAL_WITH_VALUE)
+_SEARCH_WITH_VALUE = frozenset({"--limit", "--page", "--sort", "--filter"})
+
+
+def _takes_value(arg: str, options: frozenset[str] = _GLOBAL_WITH_VALUE) -> bool:
+    """An option whose value is the next word: "--data-dir", or an abbreviation argparse accepts ("--data")."""
+    return len(arg) > 2 and "=" not in arg and any(option.startswith(arg) for option in options)
+
+
+def _as_word(arg: str) -> str:
+    """A leading space: argparse never reads " -barn" as an option, and the query parser ignores the space."""
+    return " " + arg if arg.startswith("-") and len(arg) > 1 else arg
 
 
 def exclusions_as_words(argv: Sequence[str]) -> list[str]:
     """`kb search våld -barn`: after the search command, "-barn" is a word excluded from the search, as in the search
-    box, not an unknown option. Such words get a leading space, which argparse never reads as an option and the
-    query parser ignores; "-h", "--" and long options ("--limit") keep their meaning, and after "--" nothing changes."""
+    box, not an unknown option; "-h", "--" and long options ("--limit") keep their meaning, and after "--" nothing
+    changes. The options (with their values) go before the words, so words may stand on both sides of an option
+    (`kb search våld --limit 5 -barn`), which argparse would otherwise refuse as unknown arguments."""
     out = list(argv)
     command = 0
     while command < len(out) and out[command].startswith("-"):  # the global options, and the values of those taking one
         command += 2 if _takes_value(out[command]) else 1
     if command >= len(out) or out[command] != "search":
         return out
-    for i in range(command + 1, len(out)):
+    options: list[str] = []
+    words: list[str] = []
+    i = command + 1
+    while i < len(out) and out[i] != "--":
         arg = out[i]
-        if arg == "--":
-            break
-        if arg.startswith("-") and not arg.startswith("--") and arg != "-h" and len(arg) > 1:
-            out[i] = " " + arg
-    return out
+        if arg.startswith("--") or arg == "-h":
+            options.append(arg)
+            if _takes_value(arg, _SEARCH_WITH_VALUE):
+                if i + 1 == len(out) or out[i + 1] == "--":  # no value: argparse says so ("--limit: ett värde krävs")
+                    return [*out[: command + 1], *words, *options, *out[i + 1:]]
+                i += 1
+                options.append(_as_word(out[i]))
+        else:
+            words.append(_as_word(arg))
+        i += 1
+    return [*out[: command + 1], *options, *words, *out[i:]]
 
 
 def main(argv: Sequence[str] | None = None) -> int:
