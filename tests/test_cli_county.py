@@ -232,6 +232,8 @@ def test_search_words_need_no_quotes_and_a_dash_word_is_excluded(indexed: Settin
     with pytest.raises(SystemExit) as info:
         run(indexed, "search", "föreskrifter", "--limit")  # an option without its value is still named
     assert info.value.code == 2 and "--limit" in capsys.readouterr().err
+    assert run(indexed, "search", "föreskrifter", "--filter", "-lan=x") == 2  # a value with "-" is named as typed
+    assert "--filter '-lan=x': förväntade NYCKEL=VÄRDE" in capsys.readouterr().err
     with pytest.raises(SystemExit) as info:
         run(indexed, "search", "-h")
     assert info.value.code == 0 and "-ord utesluter ordet" in capsys.readouterr().out

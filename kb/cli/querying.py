@@ -19,7 +19,8 @@ if TYPE_CHECKING:
 
 def _parse_filters(items: Sequence[str]) -> dict[str, list[str]]:
     filters: dict[str, list[str]] = {}
-    for item in items:
+    for typed in items:
+        item = typed.lstrip()  # a value starting with "-" reaches here with the leading space kb.cli gives such words
         key, sep, value = item.partition("=")
         if not sep or key not in FACETS:
             raise argparse.ArgumentTypeError(f"--filter {item!r}: förväntade NYCKEL=VÄRDE där NYCKEL är en av {', '.join(FACETS)}")
