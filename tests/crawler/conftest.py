@@ -66,7 +66,7 @@ class _Handler(BaseHTTPRequestHandler):
             route = site.routes.get(self.path.split("?", 1)[0])
         if route is None:
             route = site.fallback
-        seen = Seen(started, started, self.path, dict(self.headers), 0, 0)
+        seen = self._seen = Seen(started, started, self.path, dict(self.headers), 0, 0)
         with site.lock:  # recorded before answering, so a client never sees a response the log lacks
             site.requests.append(seen)
         try:
@@ -74,9 +74,15 @@ class _Handler(BaseHTTPRequestHandler):
             if page is not None:
                 self.send_page(page)
         except (BrokenPipeError, ConnectionResetError):
-            pass
+            self._mark(0, 0)  # the client hung up: nothing counts as sent
         finally:
             seen.ended, seen.status, seen.body_bytes = time.monotonic(), self.sent_status, self.sent_bytes
+
+    def _mark(self, status: int, body_bytes: int) -> None:
+        """What the response is, recorded before its last bytes go out: a client that has read it (and a test that
+        then looks at ``site.hits``) never finds the status still 0, however late this thread runs afterwards."""
+        self.sent_status, self.sent_bytes = status, body_bytes
+        self._seen.status, self._seen.body_bytes = status, body_bytes
 
     def send_page(self, page: Page) -> None:
         body = page.body.encode("utf-8") if isinstance(page.body, str) else page.body
@@ -84,14 +90,14 @@ class _Handler(BaseHTTPRequestHandler):
             self.send_response(304)
             self.send_header("ETag", page.etag)
             self.send_header("Content-Length", "0")
+            self._mark(304, 0)
             self.end_headers()
-            self.sent_status = 304
             return
         if page.status == 200 and page.last_modified and not page.etag and self.headers.get("If-Modified-Since") == page.last_modified:
             self.send_response(304)
             self.send_header("Content-Length", "0")
+            self._mark(304, 0)
             self.end_headers()
-            self.sent_status = 304
             return
         self.send_response(page.status)
         self.send_header("Content-Type", page.content_type)
@@ -103,9 +109,8 @@ class _Handler(BaseHTTPRequestHandler):
         for k, v in page.headers.items():
             self.send_header(k, v)
         self.end_headers()
+        self._mark(page.status, len(body))
         self.wfile.write(body)
-        self.sent_status = page.status
-        self.sent_bytes = len(body)
 
 
 class _Server(ThreadingHTTPServer):
