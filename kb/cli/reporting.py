@@ -79,12 +79,7 @@ def collect_stats(settings: Settings, store: Any) -> dict[str, Any]:
     service = SearchService(settings)
     try:
         overview = service.facet_overview()
-        info["ranks_by_meaning"] = service.ranks_by_meaning  # KB_SEMANTIC and the vectors, as the web workers see them
-        info["semantic"] = settings.semantic  # why not, when the generation has vectors: switched off, or unreadable
-        if settings.semantic and not service.ranks_by_meaning:  # or no model to embed a question with, on this host
-            from index.semantic import embedder
-
-            info["model_loads"] = embedder() is not None
+        info["meaning"] = _meaning(settings, info.get("vectors"), service.ranks_by_meaning)
     finally:
         service.close()
     for key in ("delomrade", "doc_type", "malgrupp", "year"):
@@ -96,6 +91,19 @@ def collect_stats(settings: Settings, store: Any) -> dict[str, Any]:
             stats["counts"][key] = dict(pairs)
     stats["counts"]["lan"] = county_counts({v.value: v.count for v in overview.get("lan", [])})
     return stats
+
+
+def _meaning(settings: Settings, vectors: object, ranks_by_meaning: bool) -> str:
+    """Whether whole questions are ranked by meaning, as the web workers would: "ja", or why not."""
+    if ranks_by_meaning:
+        return "ja"
+    if not isinstance(vectors, dict) or not vectors.get("documents"):
+        return "utan-vektorer"  # built so (KB_SEMANTIC off at build, or no model there)
+    if not settings.semantic:
+        return "avstangd"
+    from index.semantic import embedder
+
+    return "ingen-modell" if embedder() is None else "skadade-vektorer"  # the model is here: vectors.npy is the cause
 
 
 def county_counts(counts: dict[str, int]) -> dict[str, int]:
