@@ -63,26 +63,30 @@ def _free_port() -> int:
         return int(s.getsockname()[1])
 
 
-def test_two_workers_serve_the_published_index(built_index: Settings) -> None:
-    port = _free_port()
+def _serve_two_workers(built_index: Settings, port: int, verbosity: str) -> subprocess.Popen[bytes]:
+    """`kb <verbosity> serve --workers 2` on ``port``, once it answers."""
     env = dict(os.environ, KB_SOURCES=str(built_index.sources), KB_ALLOWED_HOSTS="127.0.0.1")
     proc = subprocess.Popen(
-        [sys.executable, "-m", "kb.cli", "--data-dir", str(built_index.data_dir), "-v", "serve", "--port", str(port), "--workers", "2"],
+        [sys.executable, "-m", "kb.cli", "--data-dir", str(built_index.data_dir), verbosity, "serve", "--port", str(port), "--workers", "2"],
         cwd=ROOT, env=env, stdout=subprocess.PIPE, stderr=subprocess.PIPE,
     )
+    deadline = time.monotonic() + 60
+    while not _answers(port):
+        if proc.poll() is not None or time.monotonic() > deadline:
+            proc.kill()
+            raise AssertionError("kb serve did not start: " + proc.communicate()[1].decode())
+        time.sleep(0.2)
+    return proc
+
+
+def test_two_workers_serve_the_published_index(built_index: Settings) -> None:
+    port = _free_port()
+    proc = _serve_two_workers(built_index, port, "-v")
     stderr = ""
     try:
-        deadline = time.monotonic() + 60
-        while True:
-            try:
-                conn = http.client.HTTPConnection("127.0.0.1", port, timeout=10)
-                conn.request("GET", "/api/v1/search?q=v%C3%A5ld")
-                response = conn.getresponse()
-                break
-            except OSError:
-                assert proc.poll() is None, proc.stderr.read().decode() if proc.stderr else ""
-                assert time.monotonic() < deadline, "kb serve did not start"
-                time.sleep(0.2)
+        conn = http.client.HTTPConnection("127.0.0.1", port, timeout=10)
+        conn.request("GET", "/api/v1/search?q=v%C3%A5ld")
+        response = conn.getresponse()
         assert response.status == 200
         assert b'"total"' in response.read()
         assert response.getheader("server") is None
@@ -131,17 +135,8 @@ def test_supervisor_gives_up_on_workers_that_keep_dying_and_says_so() -> None:
 def test_quiet_serve_prints_no_warnings_from_its_workers(built_index: Settings) -> None:
     """`kb -q serve`: only errors, uvicorn's included (before, uvicorn's own handler printed its warnings under -q)."""
     port = _free_port()
-    env = dict(os.environ, KB_SOURCES=str(built_index.sources), KB_ALLOWED_HOSTS="127.0.0.1")
-    proc = subprocess.Popen(
-        [sys.executable, "-m", "kb.cli", "--data-dir", str(built_index.data_dir), "-q", "serve", "--port", str(port), "--workers", "2"],
-        cwd=ROOT, env=env, stdout=subprocess.PIPE, stderr=subprocess.PIPE,
-    )
+    proc = _serve_two_workers(built_index, port, "-q")
     try:
-        deadline = time.monotonic() + 60
-        while not _answers(port):
-            assert proc.poll() is None, proc.stderr.read().decode() if proc.stderr else ""
-            assert time.monotonic() < deadline, "kb serve did not start"
-            time.sleep(0.2)
         with socket.create_connection(("127.0.0.1", port), timeout=10) as raw:  # unencoded "å": a uvicorn warning
             raw.sendall(b"GET /sok?q=\xc3\xa5 HTTP/1.1\r\nHost: 127.0.0.1\r\n\r\n")
             assert raw.recv(1024).startswith(b"HTTP/1.1 400")
