@@ -132,13 +132,12 @@ def build_parser() -> argparse.ArgumentParser:
     return parser
 
 
-_GLOBAL_WITH_VALUE = frozenset({"--sources", "--data-dir"})
+def _value_options(parser: argparse.ArgumentParser) -> frozenset[str]:
+    """The parser's long options that take a value ("--data-dir", "--limit"), read from the parser itself."""
+    return frozenset(o for action in parser._actions if action.nargs != 0 for o in action.option_strings if o.startswith("--"))
 
 
-_SEARCH_WITH_VALUE = frozenset({"--limit", "--page", "--sort", "--filter"})
-
-
-def _takes_value(arg: str, options: frozenset[str] = _GLOBAL_WITH_VALUE) -> bool:
+def _takes_value(arg: str, options: frozenset[str]) -> bool:
     """An option whose value is the next word: "--data-dir", or an abbreviation argparse accepts ("--data")."""
     return len(arg) > 2 and "=" not in arg and any(option.startswith(arg) for option in options)
 
@@ -148,17 +147,19 @@ def _as_word(arg: str) -> str:
     return " " + arg if arg.startswith("-") and len(arg) > 1 else arg
 
 
-def exclusions_as_words(argv: Sequence[str]) -> list[str]:
+def exclusions_as_words(argv: Sequence[str], parser: argparse.ArgumentParser) -> list[str]:
     """`kb search våld -barn`: after the search command, "-barn" is a word excluded from the search, as in the search
     box, not an unknown option; "-h", "--" and long options ("--limit") keep their meaning, and after "--" nothing
     changes. The options (with their values) go before the words, so words may stand on both sides of an option
     (`kb search våld --limit 5 -barn`), which argparse would otherwise refuse as unknown arguments."""
     out = list(argv)
-    command = 0
+    command, global_values = 0, _value_options(parser)
     while command < len(out) and out[command].startswith("-"):  # the global options, and the values of those taking one
-        command += 2 if _takes_value(out[command]) else 1
+        command += 2 if _takes_value(out[command], global_values) else 1
     if command >= len(out) or out[command] != "search":
         return out
+    commands = next(a for a in parser._actions if isinstance(a, argparse._SubParsersAction))
+    search_values = _value_options(commands.choices["search"])
     options: list[str] = []
     words: list[str] = []
     i = command + 1
@@ -166,7 +167,7 @@ def exclusions_as_words(argv: Sequence[str]) -> list[str]:
         arg = out[i]
         if arg.startswith("--") or arg == "-h":
             options.append(arg)
-            if _takes_value(arg, _SEARCH_WITH_VALUE):
+            if _takes_value(arg, search_values):
                 if i + 1 == len(out) or out[i + 1] == "--":  # no value: argparse says so ("--limit: ett värde krävs")
                     return [*out[: command + 1], *words, *options, *out[i + 1:]]
                 i += 1
@@ -180,7 +181,7 @@ def exclusions_as_words(argv: Sequence[str]) -> list[str]:
 def main(argv: Sequence[str] | None = None) -> int:
     """Run the CLI; returns the exit code (tests call this directly)."""
     parser = build_parser()
-    args = parser.parse_args(exclusions_as_words(sys.argv[1:] if argv is None else argv))
+    args = parser.parse_args(exclusions_as_words(sys.argv[1:] if argv is None else argv, parser))
     _configure_logging(-1 if args.quiet else args.verbose)
     args.data_dir_given = args.data_dir is not None or bool(os.environ.get("KB_DATA_DIR"))
     try:
