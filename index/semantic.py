@@ -289,6 +289,8 @@ def query_vector(q: str) -> np.ndarray | None:
     The model is case-sensitive: typed with a capital, 11 of 12 regeringen.se questions ordered their top ten differently.
     Both are embedded as a sentence begins, with a capital (measured: the same nDCG on both query sets as typed)."""
     q = " ".join(q[:MAX_QUERY_CHARS].split())
+    if q.isupper() and sum(not w.isdigit() for w in _WORD.findall(q)) > 1:  # caps lock: "HUR PRATAR MAN …", no abbreviations
+        q = q.lower()
     first = _WORD.search(q)  # "(hur …" or "– hur …": the first word's letter, not the punctuation before it
     if first is not None:
         q = q[:first.start()] + q[first.start()].upper() + q[first.start() + 1:]

@@ -311,6 +311,7 @@ def test_a_question_typed_with_a_capital_or_extra_spaces_ranks_the_same(on: Sett
     assert first is not None
     assert semantic.query_vector("Hur  pratar man med barn om våld ") is first
     assert semantic.query_vector("HUR pratar man med barn om våld") is not first  # only the first letter is a sentence's
+    assert semantic.query_vector("HUR PRATAR MAN MED BARN OM VÅLD") is first  # unless caps lock wrote it all
     bracketed = semantic.query_vector("(hur pratar man med barn om våld)")
     assert bracketed is not None and semantic.query_vector("(Hur pratar man med barn om våld)") is bracketed
     publish(on, _docs())
