@@ -14,7 +14,7 @@ from index.accents import restore_accents
 from index.expansion import QUERY_STOP_WORDS, derived_stems, missing_space
 from index.morphology import fold
 from index.synonyms import SynonymTable
-from kb.searchmodel import MAX_QUERY_CHARS, MAX_QUERY_TERMS, clean_query
+from kb.searchmodel import MAX_QUERY_CHARS, MAX_QUERY_TERMS, ascii_syntax, clean_query
 
 log = logging.getLogger(__name__)
 
@@ -100,7 +100,8 @@ def parse(raw: str, max_chars: int = MAX_QUERY_CHARS, max_terms: int = MAX_QUERY
     n_words = 0
     negate_next = False
     cut = False
-    for m in _TOKEN.finditer(text):
+    syntax = ascii_syntax(text)
+    for m in _TOKEN.finditer(syntax):
         if m.group("phrase") is not None:
             words = tuple(_WORD_RE.findall(m.group("phrase")))
             negated = bool(m.group("neg")) or negate_next
@@ -132,7 +133,7 @@ def parse(raw: str, max_chars: int = MAX_QUERY_CHARS, max_terms: int = MAX_QUERY
         seen.add(key)
         clauses.append(Clause(words, is_phrase, negated))
         n_words += len(words)
-        if n_words >= max_terms and m.end() < len(text) and _TOKEN.search(text, m.end()):
+        if n_words >= max_terms and m.end() < len(syntax) and _TOKEN.search(syntax, m.end()):
             cut = True
             break
     if cut and notice is None:

@@ -28,7 +28,7 @@ from typing import TYPE_CHECKING, Any
 
 import numpy as np
 
-from kb.searchmodel import MAX_QUERY_CHARS
+from kb.searchmodel import MAX_QUERY_CHARS, ascii_syntax
 
 if TYPE_CHECKING:
     from kb.settings import Settings
@@ -52,8 +52,9 @@ _REQUIRED = re.compile(r"(?<!\S)\+\w")  # "+barn"; not the "+" of "hbtqi+" or "C
 
 
 def question_text(q: str) -> str:
-    """The query as the model reads it: words excluded with a leading "-" are not part of the question."""
-    return " ".join(_EXCLUDED.sub(" ", q).split())
+    """The query as the model reads it: words excluded with a leading "-" (or "−", "–") are not part of the question,
+    and a phrase in typographic quotes (”…”) is one in straight quotes."""
+    return " ".join(_EXCLUDED.sub(" ", ascii_syntax(q)).split())
 
 
 def is_question(q: str) -> bool:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 import unicodedata
 from dataclasses import dataclass, field
 from typing import Any
@@ -43,6 +44,20 @@ def clean_query(raw: object, limit: int) -> tuple[str, bool]:
     text = " ".join(text.split())
     shortened = len(text) > limit or (len(value) > len(head) and bool(value[len(head):].strip()))
     return (text[:limit].rstrip() if len(text) > limit else text), shortened
+
+
+# Swedish typography, and what phones and word processors make of a typed " and -: ”skyddat boende” (Swedish quotes,
+# also from a copied text), “…”, „…“, «…», and 'single quotes' around words are a phrase; a minus sign or an en dash
+# right before a word ("våld −barn", "våld –barn") excludes it. A one-for-one swap, so positions stay those of the text.
+_DOUBLE_QUOTES = str.maketrans({q: '"' for q in "”“„«»″"})
+_SINGLE_QUOTED = re.compile(r"(?<![^\s(\-])['‘’]([^'‘’\"]*[^\W_][^'‘’\"]*)['‘’](?![^\W_])")
+_DASH_BEFORE_WORD = re.compile(r"(?<![^\s(])[−–](?=[\"'‘’”“„«]|[^\W_])")
+
+
+def ascii_syntax(text: str) -> str:
+    """``text`` with typographic quotes and minus signs as the parser's " and - (same length, same positions)."""
+    text = _SINGLE_QUOTED.sub(lambda m: '"' + m.group(1) + '"', text.translate(_DOUBLE_QUOTES))
+    return _DASH_BEFORE_WORD.sub("-", text)
 
 
 # Bare words the query parser (index/query.py) reads as operators, not as something to find.

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import pytest
 from whoosh import query as wq
 
 from index.query import build_query, clean_text, parse
@@ -32,6 +33,25 @@ def test_syntax_characters_are_plain_separators() -> None:
 def test_unterminated_quote_is_a_phrase_to_the_end() -> None:
     p = parse('"våld i nära')
     assert p.clauses[0].words == ("våld", "i", "nära") and p.clauses[0].phrase
+
+
+@pytest.mark.parametrize("typed", ['”skyddat boende”', '“skyddat boende”', '„skyddat boende“', '«skyddat boende»',
+                                   "'skyddat boende'", "‘skyddat boende’"])
+def test_typographic_quotes_make_a_phrase(typed: str) -> None:
+    p = parse(f"{typed} stöd")
+    assert [(c.words, c.phrase) for c in p.clauses] == [(("skyddat", "boende"), True), (("stöd",), False)]
+    assert p.text == f"{typed} stöd"  # shown as typed
+
+
+@pytest.mark.parametrize("typed", ["våld −barn", "våld –barn", "våld -'barn'", "våld -”barn”", "våld −”barn”"])
+def test_a_minus_sign_en_dash_or_quoted_word_after_minus_excludes(typed: str) -> None:
+    assert [(c.words, c.negated) for c in parse(typed).clauses] == [(("våld",), False), (("barn",), True)]
+
+
+@pytest.mark.parametrize("typed", ["våld – barn", "2019–2024 barn", "Brå's barn", "kvinnors' barn"])
+def test_a_dash_between_words_and_an_apostrophe_are_not_syntax(typed: str) -> None:
+    p = parse(typed)
+    assert not any(c.negated or c.phrase for c in p.clauses)
 
 
 def test_hyphenated_words_stay_whole_and_inner_minus_is_not_exclusion() -> None:

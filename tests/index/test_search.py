@@ -94,6 +94,9 @@ def test_exclusion_and_phrase(service: SearchService) -> None:
     assert slugs(r) == ["prostitution/sexkop"]
     r = service.search(SearchRequest(q='"skyddat boende"'))
     assert slugs(r)[0] == "dubblett/original"
+    # as Swedish typography and phones write them: the same results
+    assert slugs(service.search(SearchRequest(q="prostitution −människohandel"))) == ["prostitution/sexkop"]
+    assert slugs(service.search(SearchRequest(q="”skyddat boende”"))) == slugs(r)
 
 
 def test_duplicates_grouped_into_one_hit(service: SearchService) -> None:

@@ -99,6 +99,8 @@ def test_what_reads_as_a_question(q: str, question: bool) -> None:
 def test_excluded_words_are_not_embedded_with_the_question() -> None:
     assert semantic.question_text("hur pratar man med barn -våld  -hot") == "hur pratar man med barn"
     assert semantic.question_text("-våld stöd till hbtqi-personer") == "stöd till hbtqi-personer"
+    assert semantic.question_text("hur pratar man med barn −våld –hot") == "hur pratar man med barn"
+    assert not semantic.is_question("hur får man ”skyddat boende”")  # a phrase, even in Swedish quotes: lexical
 
 
 def test_vectors_are_built_once_per_text_and_follow_the_index(on: Settings) -> None:
