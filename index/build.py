@@ -370,7 +370,7 @@ def build_and_publish(
         indexer.definitions.save(gen, prev if incremental else None, lambda: (d.text for d in store.iter_documents()))
         indexer.phrases.save(gen, prev if incremental else None)
         indexer.versions.save(gen)
-        vectors = build_vectors(gen, settings, store)  # the meaning of each document, for whole questions
+        vectors = build_vectors(gen, settings, store, prev)  # the meaning of each document, for whole questions
         doc_count = check_generation(gen, settings, prev, prev_info)
         info = {
             "generation": gen.name,

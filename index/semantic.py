@@ -43,6 +43,7 @@ DEPTH = 30  # hits re-ranked by meaning
 QUESTION_WORDS = 5  # a query of this many words reads as a question even without a question word
 BATCH = 16
 VECTORS_FILE = "vectors.npy"
+KEYS_FILE = "vector-keys.npy"  # row d: the SHA-256 of document d's text (VectorCache.key), so the next build can reuse it
 _QUESTION_OPENERS = frozenset(
     "hur vad vilka vilken vilket varför när var vem vems finns kan får ska måste bör gäller är behöver".split()
 )
@@ -213,10 +214,33 @@ def discard(path: Path) -> bool:
     return True
 
 
+def previous_vectors(prev: Path | None, wanted: set[str]) -> dict[str, np.ndarray]:
+    """The vectors of ``wanted`` keys that generation ``prev`` holds: a lost, deleted or new cache (a restore, a second
+    host, a backup that skipped data/cache/) costs no re-embedding of what the serving index already has."""
+    if prev is None or not wanted:
+        return {}
+    try:
+        keys = np.load(prev / KEYS_FILE)
+        vectors = np.load(prev / VECTORS_FILE, mmap_mode="r")
+        if keys.shape != (len(vectors), 32) or keys.dtype != np.uint8 or vectors.ndim != 2:
+            raise ValueError(f"keys of shape {keys.shape} for vectors of shape {vectors.shape}")
+        rows = {key.tobytes().hex(): d for d, key in enumerate(keys)}
+        return {k: np.array(vectors[rows[k]], dtype=np.float16) for k in wanted if k in rows}
+    except FileNotFoundError:  # built before the keys were kept, or without vectors
+        return {}
+    except (OSError, ValueError) as exc:
+        log.warning("index %s: its vectors cannot be reused (%s); the missing ones are embedded", prev.name, exc)
+        return {}
+
+
 def _fill(model: Embedder, cache: VectorCache, keys: list[str], texts: list[str | None], known: dict[str, np.ndarray],
-          progress: Callable[[int, int], None] | None) -> int:
-    """Add to ``known`` the vector of every text: from the cache, else embedded now (and cached). How many were embedded."""
+          progress: Callable[[int, int], None] | None, prev: Path | None = None) -> int:
+    """Add to ``known`` the vector of every text: from the cache, else from the previous generation ``prev`` (and
+    cached), else embedded now (and cached). How many were embedded."""
     known.update(cache.get(sorted({k for k in keys if k and k not in known})))
+    reused = previous_vectors(prev, {k for k in keys if k and k not in known})
+    known.update(reused)
+    cache.put(reused.items())
     todo = list({k: t for k, t in zip(keys, texts, strict=True) if t is not None and k not in known}.items())
     for i in range(0, len(todo), BATCH):
         batch = todo[i:i + BATCH]
@@ -230,9 +254,10 @@ def _fill(model: Embedder, cache: VectorCache, keys: list[str], texts: list[str 
 
 
 def save(gen: Path, texts: list[str | None], cache_path: Path,
-         progress: Callable[[int, int], None] | None = None) -> dict[str, Any] | None:
+         progress: Callable[[int, int], None] | None = None, prev: Path | None = None) -> dict[str, Any] | None:
     """Write ``vectors.npy`` for a generation: row d is document number d's vector (zeros where ``texts[d]`` is
-    None: a deleted document). Returns what was done, or None when the model is not available."""
+    None: a deleted document), and ``vector-keys.npy``, the key of each row's text. Vectors come from the cache, the
+    previous generation ``prev`` or the model. Returns what was done, or None when the model is not available."""
     model = embedder()
     if model is None:
         return None
@@ -242,7 +267,7 @@ def save(gen: Path, texts: list[str | None], cache_path: Path,
     cache = VectorCache(cache_path)
     try:
         try:
-            embedded += _fill(model, cache, keys, texts, known, progress)
+            embedded += _fill(model, cache, keys, texts, known, progress, prev)
             cache.prune()
         except sqlite3.DatabaseError as exc:  # damage the open did not reach (a page deep in the file), or a read error
             cache.close()
@@ -251,7 +276,7 @@ def save(gen: Path, texts: list[str | None], cache_path: Path,
                         "starting a new one" if damaged else "vectors are not kept for the next build")
             cache = VectorCache(cache_path if damaged and discard(cache_path) else None)
             cache.put(known.items())  # what was read or embedded already is kept
-            embedded += _fill(model, cache, keys, texts, known, progress)
+            embedded += _fill(model, cache, keys, texts, known, progress, prev)
     finally:
         cache.close()
     matrix = np.zeros((len(texts), model.dim), dtype=np.float16)
@@ -259,6 +284,11 @@ def save(gen: Path, texts: list[str | None], cache_path: Path,
         if k:
             matrix[d] = known[k]
     np.save(gen / VECTORS_FILE, matrix)  # the generation is not published yet: no temporary file needed
+    digests = np.zeros((len(keys), 32), dtype=np.uint8)  # a deleted document's row stays zeros: no text has that key
+    for d, k in enumerate(keys):
+        if k:
+            digests[d] = np.frombuffer(bytes.fromhex(k), dtype=np.uint8)
+    np.save(gen / KEYS_FILE, digests)
     return {"model": MODEL, "text_chars": TEXT_CHARS, "documents": sum(1 for k in keys if k), "embedded": embedded}
 
 
@@ -349,14 +379,16 @@ def generation_texts(gen: Path, store: Store) -> list[str | None]:
     return texts
 
 
-def build_vectors(gen: Path, settings: Settings, store: Store) -> dict[str, Any] | None:
-    """The vectors of a freshly built generation (None when ``settings.semantic`` is off or the model is missing)."""
-    (gen / VECTORS_FILE).unlink(missing_ok=True)  # an incremental build copied the last generation's
+def build_vectors(gen: Path, settings: Settings, store: Store, prev: Path | None = None) -> dict[str, Any] | None:
+    """The vectors of a freshly built generation (None when ``settings.semantic`` is off or the model is missing);
+    those of texts the published generation ``prev`` has are taken from it when the cache lacks them."""
+    for name in (VECTORS_FILE, KEYS_FILE):  # an incremental build copied the last generation's
+        (gen / name).unlink(missing_ok=True)
     if not settings.semantic:
         log.info("vectors: none, semantic ranking off (KB_SEMANTIC=false); questions will be ranked lexically")
         return None
     started = time.monotonic()
-    meta = save(gen, generation_texts(gen, store), settings.vector_cache_path)
+    meta = save(gen, generation_texts(gen, store), settings.vector_cache_path, prev=prev)
     if meta is not None:
         log.info("vectors: %d documents, %d embedded now, %.1f s", meta["documents"], meta["embedded"],
                  time.monotonic() - started)

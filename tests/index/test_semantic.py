@@ -241,6 +241,56 @@ def test_a_cache_damaged_past_its_first_page_is_started_afresh(on: Settings, cap
     assert _meta(on)["embedded"] == 0
 
 
+def _lose_cache(settings: Settings) -> None:
+    """What a restore from a backup that skipped data/cache/, or a second host, starts with."""
+    for suffix in ("", "-journal", "-wal", "-shm"):
+        Path(f"{settings.vector_cache_path}{suffix}").unlink(missing_ok=True)
+
+
+def test_a_lost_cache_takes_the_vectors_the_published_index_has(on: Settings) -> None:
+    docs = _docs()
+    publish(on, docs)
+    gen = resolve_current(on.index_root)
+    assert gen is not None
+    before = np.load(gen / semantic.VECTORS_FILE)
+    _lose_cache(on)
+    publish(on, [make_document(url=f"{BASE}/ny", title="Skyddat boende", text="Om skyddat boende för kvinnor.")])
+    assert _meta(on) == {"model": semantic.MODEL, "text_chars": semantic.TEXT_CHARS, "documents": 4, "embedded": 1}
+    gen = resolve_current(on.index_root)
+    assert gen is not None
+    after = np.load(gen / semantic.VECTORS_FILE)
+    assert np.array_equal(after[: len(before)], before)  # the same vectors, not near ones
+    with sqlite3.connect(on.vector_cache_path) as db:  # and the cache holds them again
+        assert db.execute("SELECT count(*) FROM vectors").fetchone()[0] == 4
+    _lose_cache(on)
+    from index.build import build_and_publish  # a full rebuild (an upgrade's new analyzer) reuses them too
+    from kb.taxonomy import load_taxonomy
+
+    with Store(on.store_path) as store:
+        build_and_publish(on, store, [], load_taxonomy(), full=True)
+    assert _meta(on)["embedded"] == 0 and _order(on, QUESTION)[0] == "samtal"
+
+
+@pytest.mark.parametrize("damage", ["garbage", "wrong-shape", "missing"])
+def test_keys_that_cannot_be_read_mean_embedding_again_not_a_failed_build(on: Settings, damage: str,
+                                                                          caplog: pytest.LogCaptureFixture) -> None:
+    publish(on, _docs())
+    gen = resolve_current(on.index_root)
+    assert gen is not None
+    keys = gen / semantic.KEYS_FILE
+    if damage == "garbage":
+        keys.write_bytes(b"\x93NUMPY broken")
+    elif damage == "wrong-shape":
+        np.save(keys, np.zeros((2, 32), dtype=np.uint8))
+    else:
+        keys.unlink()  # a generation built before the keys were kept
+    _lose_cache(on)
+    with caplog.at_level(logging.WARNING, logger="index.semantic"):
+        publish(on, [])
+    assert _meta(on)["embedded"] == 3 and _order(on, QUESTION)[0] == "samtal"
+    assert ("cannot be reused" in caplog.text) is (damage != "missing")
+
+
 def test_a_cache_that_cannot_be_opened_leaves_the_build_with_vectors(on: Settings, caplog: pytest.LogCaptureFixture) -> None:
     blocked = on.replace(vector_cache=str(on.data_dir / "not-a-folder" / "vectors.sqlite3"))
     on.data_dir.mkdir(parents=True, exist_ok=True)
