@@ -56,6 +56,7 @@ from index.morphology import (
     split_compound,
     stem_swedish,
 )
+from kb.textforms import nfc_text
 
 __all__ = [
     "ANALYZER_VERSION", "CURATED_PATH", "DATA_DIR", "HUNSPELL_PATH", "STOP_WORDS", "TOKEN_PATTERN", "WORDLIST_PATH",
@@ -67,14 +68,17 @@ __all__ = [
 log = logging.getLogger(__name__)
 
 # Bump whenever the tokens produced for some text change (forces a full rebuild).
-ANALYZER_VERSION = "sv-6"  # sv-2: genitive plurals ("kvinnojourers") reduced to the plural; sv-3: linking -s- placed by hunspell-sv
+ANALYZER_VERSION = "sv-7"  # sv-2: genitive plurals ("kvinnojourers") reduced to the plural; sv-3: linking -s- placed by hunspell-sv
 # sv-4: "förtryck" and the miss- prefix words ("misshandel", "missbruk") are not split; sv-5: nor words led by a
 # particle ("underlag", "uppgift", "återfall"); sv-6: nor with a linking -s- ("undersökning", "genomslag") or före-
-# ("förebyggande", "föreläsning")
+# ("förebyggande", "föreläsning"); sv-7: decomposed letters and ligatures composed ("ko\u0308nsstympning", "ﬂickor")
 
 # Words, digits, internal hyphens/slashes ("EU-kommissionen", "FGM/C"), a colon
 # ending ("EU:s") and a dangling hyphen before och/eller/samt ("hälso- och").
-TOKEN_PATTERN = r"\w+(?:[-/]\w+)*(?::\w+)?(?:-(?=\s+(?:och|eller|samt)\b))?"
+# A letter's combining marks belong to its word: text in decomposed form (NFD, "o" + U+0308) is one token, composed by
+# ``nfc_text`` in the analysis ("könsstympning", not "ko" + "nsstympning").
+_LETTER = r"\w[\w\u0300-\u036f]*"
+TOKEN_PATTERN = _LETTER + r"(?:[-/]" + _LETTER + r")*(?::\w+)?(?:-(?=\s+(?:och|eller|samt)\b))?"
 
 
 class _Switches:
@@ -141,11 +145,21 @@ class SwedishFilter(_Switches, Filter):  # type: ignore[misc]  # Whoosh is untyp
                         yield t
 
 
+class ComposeFilter(Filter):  # type: ignore[misc]  # Whoosh is untyped
+    """Each token in one Unicode form: composed letters, ligatures spelled out (``kb.textforms.nfc_text``)."""
+
+    def __call__(self, tokens: Iterator[Any]) -> Iterator[Any]:
+        for t in tokens:
+            t.text = nfc_text(t.text)
+            yield t
+
+
 def _analyzer(fold_text: bool, decompound: bool) -> CompositeAnalyzer:
     """The reference chain (tokenizer | lowercase | stop | SwedishFilter); ``SwedishAnalyzer`` is its fast twin."""
     stoplist = STOP_WORDS | {fold(w) for w in STOP_WORDS} if fold_text else STOP_WORDS
     chain = (
         RegexTokenizer(TOKEN_PATTERN)
+        | ComposeFilter()
         | LowercaseFilter()
         | StopFilter(stoplist=stoplist, minsize=2, maxsize=60)
         | SwedishFilter(decompound=decompound, fold=fold_text)
@@ -168,7 +182,7 @@ _FOLDED_STOP_WORDS = STOP_WORDS | {fold(w) for w in STOP_WORDS}
 
 def _entry(raw: str, fold_text: bool) -> _Entry | None:
     """What the reference chain does to one token, independent of its neighbours."""
-    text = raw.lower()
+    text = nfc_text(raw).lower()
     stops = _FOLDED_STOP_WORDS if fold_text else STOP_WORDS
     if len(text) < MIN_TOKEN or len(text) > MAX_TOKEN or text in stops:
         return None
@@ -190,7 +204,7 @@ def _entry(raw: str, fold_text: bool) -> _Entry | None:
 
 def _stopped(t: Token, raw: str, pos: int | None) -> Token:
     """``t`` as a kept stop word (only when the caller asked not to remove them)."""
-    t.text = raw.lower()
+    t.text = nfc_text(raw).lower()
     t.stopped = True
     if pos is not None:
         t.pos = pos

@@ -42,6 +42,7 @@ from kb.settings import Settings
 from kb.sources import Source
 from kb.store import Store
 from kb.taxonomy import Taxonomy
+from kb.textforms import composed, nfc_text
 
 log = logging.getLogger(__name__)
 
@@ -121,6 +122,7 @@ class _Indexer:
         self.versions = VersionTracker(self.sources, self.corrections)  # filled before documents are added
 
     def fields(self, doc: Document, duplicates: list[str], first_seen: str | None) -> dict[str, Any]:
+        doc = composed(doc)  # a store filled before extraction composed its text ("ko\u0308nsstympning")
         source = self.sources.get(doc.source)
         c = self._classify(doc, source, self.taxonomy, self.corrections)
         version = self.versions.state(doc.url)
@@ -367,7 +369,7 @@ def build_and_publish(
             updated = deleted = 0
             change_seq = seq_at_start
         (gen / DUPLICATES_FILE).write_text(json.dumps(dups, ensure_ascii=False), encoding="utf-8")
-        indexer.definitions.save(gen, prev if incremental else None, lambda: (d.text for d in store.iter_documents()))
+        indexer.definitions.save(gen, prev if incremental else None, lambda: (nfc_text(d.text) for d in store.iter_documents()))
         indexer.phrases.save(gen, prev if incremental else None)
         indexer.versions.save(gen)
         vectors = build_vectors(gen, settings, store, prev)  # the meaning of each document, for whole questions

@@ -181,7 +181,16 @@ TRICKY = [
     "Mäns våld mot kvinnor — tvångsgifte, barnäktenskap; é è ø æ ß. a b c x- och y-",
     "socialtjänstens och polisens hälso- eller sjukvårdsinsatser samt barn- och ungdomspsykiatrin",
     "", "   ", "och i en",
+    # a Mac PDF's decomposed letters and a PDF text layer's ligatures ("ö" as "o" + U+0308, "ﬂ", "ﬀ")
+    "Ko\u0308nsstympning av \ufb02ickor och hedersva\u030ald, o\ufb00er fo\u0308r va\u030ald. Ha\u0308lso- och",
 ]
+
+
+def test_decomposed_letters_and_ligatures_are_the_words_a_keyboard_types() -> None:
+    nfd = "Ko\u0308nsstympning av \ufb02ickor och va\u030aldsutsatta kvinnor"
+    assert analyze(nfd) == analyze("Könsstympning av flickor och våldsutsatta kvinnor")
+    assert analyze(nfd, folded=True) == analyze("Könsstympning av flickor och våldsutsatta kvinnor", folded=True)
+    assert analyze("m² och ½ år") == analyze("m² och ½ år".lower())  # no typing variants: left alone
 
 
 @pytest.mark.parametrize("text", TRICKY)
