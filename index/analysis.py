@@ -71,7 +71,9 @@ log = logging.getLogger(__name__)
 ANALYZER_VERSION = "sv-7"  # sv-2: genitive plurals ("kvinnojourers") reduced to the plural; sv-3: linking -s- placed by hunspell-sv
 # sv-4: "förtryck" and the miss- prefix words ("misshandel", "missbruk") are not split; sv-5: nor words led by a
 # particle ("underlag", "uppgift", "återfall"); sv-6: nor with a linking -s- ("undersökning", "genomslag") or före-
-# ("förebyggande", "föreläsning"); sv-7: decomposed letters and ligatures composed ("ko\u0308nsstympning", "ﬂickor")
+# ("förebyggande", "föreläsning"); sv-7: decomposed letters and ligatures composed ("ko\u0308nsstympning", "ﬂickor"),
+# the passive supine's -s stemmed off ("hotats" → hot, "misshandlats" → misshandl), a base form's -s kept ("insats",
+# "resurs", "analys", "arbetsplats" meet their plurals)
 
 # Words, digits, internal hyphens/slashes ("EU-kommissionen", "FGM/C"), a colon
 # ending ("EU:s") and a dangling hyphen before och/eller/samt ("hälso- och").

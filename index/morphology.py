@@ -165,6 +165,40 @@ def stem_swedish(word: str) -> str:
     return str(_stemmer().stemWord(word))
 
 
+_ts_lemmas: dict[int, frozenset[str]] = {}
+
+
+def _keeps_s(word: str, lex: Lexicon) -> bool:
+    """A base form ending in -s that Snowball cuts ("insats" → insat, "resurs" → resur, "analys" → analy) while its
+    plural keeps it ("insatser" → insats): "insats" found 147 of the 877 pages on "insatser". Not when the word
+    without the -s is a word too ("barns", "kurs": genitive or ambiguous)."""
+    return (len(word) >= 4 and word.endswith("s") and word in lex.lemmas and word[:-1] not in lex.lemmas
+            and stem_swedish(word) == word[:-1])
+
+
+def _stem(word: str, head: str | None = None) -> str:
+    """``stem_swedish`` with two Swedish -s endings put right. A base form ending in -s keeps it (``_keeps_s``; for a
+    compound, its ``head`` decides: "arbetsplats" like "plats"). The passive supine's -s comes off: Snowball stems
+    "hotats" to "hotat" (no page says that) but "hotat" and "hotad" to "hot", so "hotats", "misshandlats",
+    "placerats" found nothing; only for a form the lexicon has without the -s and that is no word ending in -ts
+    itself ("plats", "insats", "arbetsplats")."""
+    lex = lexicon()
+    if _keeps_s(head or word, lex):
+        return word
+    stem = stem_swedish(word)
+    if len(word) <= 5 or not word.endswith("ts"):
+        return stem
+    if word in lex.lemmas or (word[:-1] not in lex.forms and word[:-1] not in lex.lemmas):
+        return stem
+    ts = _ts_lemmas.get(id(lex.lemmas))
+    if ts is None:
+        ts = _ts_lemmas[id(lex.lemmas)] = frozenset(w for w in lex.lemmas if w.endswith("ts") and len(w) >= 4)
+    if any(word[-k:] in ts for k in range(4, len(word))):
+        return stem
+    shorter = stem_swedish(word[:-1])
+    return shorter if shorter != stem and stem.startswith(shorter) else stem
+
+
 _FOLD_EXTRA = str.maketrans({"æ": "ae", "ø": "o", "ß": "ss", "đ": "d", "ł": "l"})
 
 
@@ -371,9 +405,9 @@ def analyse_word(word: str) -> tuple[str, tuple[str, ...], str | None]:
         return primary, tuple(p for p in dict.fromkeys(parts) if p != primary and len(p) >= 2), head
     split = split_compound(word)
     if split is None:
-        return stem_swedish(_reduce_definite_default(word)), (), None
+        return _stem(_reduce_definite_default(word)), (), None
     parts_lemmas, left, head, _penalty = split
-    reduced = left + _reduce_definite_default(head)
-    primary = stem_swedish(reduced)
-    stems = tuple(s for s in dict.fromkeys(stem_swedish(p) for p in parts_lemmas) if s != primary)
+    reduced_head = _reduce_definite_default(head)
+    primary = _stem(left + reduced_head, reduced_head)
+    stems = tuple(s for s in dict.fromkeys(_stem(p) for p in parts_lemmas) if s != primary)
     return primary, stems, head

@@ -7,6 +7,9 @@ import re
 from collections import Counter
 from typing import TYPE_CHECKING, Any
 
+from whoosh import query as wq
+
+from index.morphology import lexicon
 from index.query import _WORD_RE as QUERY_WORD_RE
 from index.query import ParsedQuery, analyze
 
@@ -30,7 +33,8 @@ def corrections_for(gen: Generation, parsed: ParsedQuery) -> tuple[dict[str, str
         return {}, None
     corrections: dict[str, str] = {}
     shown = {typed: word for typed, word in parsed.restored if _known(gen, reader, word)}  # searched so; shown too
-    for word in parsed.words:
+    words = parsed.words
+    for i, word in enumerate(words):
         if len(word) < 5 or not word.isalpha() or word.isupper():
             continue
         if word not in gen.spelling:  # the same unknown word costs the automaton walk once per generation
@@ -39,6 +43,8 @@ def corrections_for(gen: Generation, parsed: ParsedQuery) -> tuple[dict[str, str
                 gen.surfaces.clear()
             gen.spelling[word] = _correct(gen, reader, word)
         term, surface = gen.spelling[word]
+        if term and not _plausible(gen, word, term, words[max(0, i - 1):i] + words[i + 1:i + 2]):
+            continue
         if term:
             corrections[word] = term
         if surface:
@@ -49,6 +55,26 @@ def corrections_for(gen: Generation, parsed: ParsedQuery) -> tuple[dict[str, str
     shown.update((typed, word) for typed, word in parsed.restored if not analyze(schema, "body", word))
     # word by word as the query was parsed, so quotes, -exclusions and punctuation stay ('"vald i nara"' → '"vald i nära"')
     return corrections, QUERY_WORD_RE.sub(lambda m: shown.get(m.group(0), m.group(0)), parsed.text)
+
+def _plausible(gen: Generation, typed: str, term: str, neighbours: list[str]) -> bool:
+    """May ``term`` replace ``typed``? Always for a word Swedish does not have ("valdsutsatta"); for a real Swedish word
+    ("killar", "förföljd", "länge") only when the correction stands right beside a neighbouring query word somewhere in
+    the texts ("skyddat bonde" → "skyddat boende"): a real word is no typo of another without context saying so."""
+    lex = lexicon()
+    low = typed.lower()
+    if low not in lex.forms and low not in lex.lemmas:
+        return True
+    schema = gen.schema
+    fixed = analyze(schema, "body", term)
+    if not fixed:
+        return False
+    for n in neighbours:
+        near = analyze(schema, "body", n)
+        if near and any(gen.searcher.search(wq.Phrase("body", pair), limit=1).scored_length()
+                        for pair in ([near[0][0], fixed[0][0]], [fixed[0][0], near[0][0]])):
+            return True
+    return False
+
 
 def _known(gen: Generation, reader: Any, word: str) -> bool:
     """Does the index have the word (its stem, in body or title)?"""

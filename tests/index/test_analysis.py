@@ -228,3 +228,24 @@ def test_compound_parts_are_the_index_time_parts() -> None:
     assert q("hedersvåldsutsatta")[0] not in parts  # the word's own stem is not a part
     assert analysis.compound_parts("våld") == ()
     assert set(parts) | {q("hedersvåldsutsatta")[0]} == idx("hedersvåldsutsatta")
+
+
+@pytest.mark.parametrize("forms", [
+    ("insats", "insatser", "insatsen", "insatserna", "insatsens"),  # a base form's -s: Snowball cut it, the plural kept it
+    ("resurs", "resurser", "resursen"),
+    ("analys", "analyser", "analysen"),
+    ("plats", "platser", "platsen"),
+    ("arbetsplats", "arbetsplatser"),  # a compound, by its head
+    ("hot", "hotad", "hotat", "hotats", "hotas"),  # the passive supine: "hotats" was "hotat", matching nothing
+    ("misshandlat", "misshandlats", "misshandlade"),
+    ("placerat", "placerats"),
+    ("barn", "barns"),  # a genitive still meets its word
+    ("kvinnor", "kvinnors"),
+])
+def test_swedish_s_endings_meet_their_word(forms: tuple[str, ...]) -> None:
+    assert len({q(f)[0] for f in forms}) == 1, {f: q(f) for f in forms}
+
+
+@pytest.mark.parametrize(("a", "b"), [("kurs", "kur"), ("hets", "het")])
+def test_an_s_form_that_is_also_another_word_is_left_to_snowball(a: str, b: str) -> None:
+    assert q(a) == q(b)  # ambiguous ("kurs"/"kur"): unchanged, as before

@@ -303,3 +303,28 @@ def test_autocomplete_offers_phrases_and_whole_words_never_stem_fragments(tmp_pa
         assert svc.suggest("barn i skyddat b")[0] == "barn i skyddat boende"  # the last word completed after the others
     finally:
         svc.close()
+
+
+def test_s_endings_find_their_word_in_real_search(tmp_path: Path) -> None:
+    """"hotats" found nothing and "insats" a sixth of the pages on "insatser" (Snowball's -s); the helper's sweep."""
+    pages = {"hot": ("Om du är hotad", "Den som hotas eller har hotats av en partner kan få skydd."),
+             "insatser": ("Insatser för våldsutövare", "Kommunen erbjuder insatser och behandling till den som utövar våld."),
+             "annat": ("Trafik", "Om trafiksäkerhet på vintern.")}
+    with serving(tmp_path, pages) as service:
+        for q, url in [("hotats", "hot"), ("hotad", "hot"), ("insats", "insatser"), ("en insats för våldsutövare", "insatser")]:
+            assert [h.url for h in service.search(SearchRequest(q=q)).results][:1] == [f"{BASE}/{url}"], q
+
+
+def test_a_real_word_is_no_typo_of_another_without_context(tmp_path: Path) -> None:
+    """"killar" was searched as "kallar" and "förföljd" as "förhöjd" (the sweep): a word Swedish has is corrected only
+    where the correction stands beside a neighbouring query word in the texts ("skyddat bonde" → "skyddat boende")."""
+    pages = {"boende": ("Skyddat boende", "Skyddat boende för kvinnor och barn som utsatts för våld."),
+             "kallar": ("Möten", "Socialtjänsten kallar till möte. Riskerna bedöms förhöjda."),
+             "x": ("Tredje", "Om trafik."), "y": ("Fjärde", "Om skolan.")}
+    with serving(tmp_path, pages) as service:
+        for typed in ("killar", "förföljd"):
+            r = service.search(SearchRequest(q=typed))
+            assert r.suggestion is None and r.results == [], (typed, r.suggestion)
+        r = service.search(SearchRequest(q="skyddat bonde"))
+        assert r.suggestion == "skyddat boende" and r.results[0].url == f"{BASE}/boende"
+        assert service.search(SearchRequest(q="sociltjänsten")).suggestion == "socialtjänsten"  # no word: corrected
