@@ -1,6 +1,8 @@
 """What meaning costs: embedding documents at build time, a question at search time, and the re-ranking itself.
 
 Run: .venv/bin/python -m bench.semantic [N]   (N regeringen.se documents embedded, default 200)
+     .venv/bin/python -m bench.semantic --serving  (questions in a serving process: one engine thread against every
+     core, each alone and while a build embeds beside it, as the nightly job does on a web host)
 
 Prints documents/s for build-time vectors (title + the first ``TEXT_CHARS`` characters, batches of 16, every core),
 wall time of one question's vector (median and max of 20 questions, each after a first warm-up call; the service
@@ -11,7 +13,9 @@ multilingual-e5-small, its own C engine with OpenMP).
 from __future__ import annotations
 
 import json
+import os
 import statistics
+import subprocess
 import sys
 import time
 
@@ -57,5 +61,62 @@ def main(n: int = 200) -> dict[str, float]:
     return out
 
 
+def _question_times() -> None:
+    """(Child) wall ms of 60 new questions in this process, idle a second after every 20 as a server is."""
+    model = semantic.embedder()
+    if model is None:
+        raise SystemExit("the e5 model cannot be loaded here (see the log)")
+    model.query("värm upp")
+    times = []
+    for i in range(60):
+        started = time.perf_counter()
+        model.query(f"{QUESTIONS[i % len(QUESTIONS)]} {i}")
+        times.append((time.perf_counter() - started) * 1000)
+        if i % 20 == 19:
+            time.sleep(1.0)
+    sys.stdout.write(json.dumps(times) + "\n")
+
+
+def _build_beside() -> None:
+    """(Child) embed documents without end, as a nightly build does."""
+    model = semantic.embedder()
+    texts = [semantic.passage_text(str(r.get("title") or ""), str(r["text"])) for r in read_corpus()[:64] if r.get("text")]
+    while model is not None:
+        model.passages(texts[:semantic.BATCH])
+
+
+def serving() -> dict[str, dict[str, float]]:
+    """Question wall times with one engine thread (``semantic.SERVING_THREADS``) and with every core, alone and with a
+    build embedding beside them."""
+    out: dict[str, dict[str, float]] = {}
+    env = {k: v for k, v in os.environ.items() if k != "OMP_NUM_THREADS"}
+    for beside in (False, True):
+        build = subprocess.Popen([sys.executable, "-m", "bench.semantic", "--build-beside"], env=env) if beside else None
+        try:
+            if build is not None:
+                time.sleep(5)  # the build's model loaded and embedding
+            for name, threads in (("one thread", str(semantic.SERVING_THREADS)), ("every core", "")):
+                child_env = {**env, "OMP_NUM_THREADS": threads} if threads else env
+                run = subprocess.run([sys.executable, "-m", "bench.semantic", "--question-times"], env=child_env,
+                                     capture_output=True, text=True, check=True, timeout=600)
+                ms = sorted(json.loads(run.stdout))
+                out[f"{name}{', build beside' if beside else ''}"] = {
+                    "median_ms": round(statistics.median(ms), 1), "p90_ms": round(ms[int(len(ms) * 0.9)], 1),
+                    "max_ms": round(ms[-1], 1)}
+        finally:
+            if build is not None:
+                build.kill()
+                build.wait()
+    sys.stdout.write(json.dumps(out, indent=1) + "\n")
+    return out
+
+
 if __name__ == "__main__":
-    main(int(sys.argv[1]) if len(sys.argv) > 1 else 200)
+    if sys.argv[1:] == ["--serving"]:
+        serving()
+    elif sys.argv[1:] == ["--question-times"]:
+        _question_times()
+    elif sys.argv[1:] == ["--build-beside"]:
+        _build_beside()
+    else:
+        main(int(sys.argv[1]) if len(sys.argv) > 1 else 200)

