@@ -85,6 +85,22 @@ class ParsedQuery:
         return [w for c in self.positive for w in c.words]
 
 
+_QUOTED_OR_WORD = re.compile(r'"[^"]*(?:"|$)|(?<![^\s(])-?' + _WORD)
+
+
+def _split_slashes(text: str) -> str:
+    """"kvinnojour/tjejjour", "hot/våld" outside quotes: a slash means either, so each piece is a word of its own (as
+    one token, "kvinnojour/tjejjour" found 2 pages where "kvinnojour" finds 30, "hot/våld" only pages with both);
+    "FGM/C" and "24/7" stay whole; "-hot/våld" excludes both."""
+    def split(m: re.Match[str]) -> str:
+        token = m.group(0)
+        if token.startswith('"') or "/" not in token or any(len(p) < 2 for p in token.lstrip("-").split("/")):
+            return token
+        return token.replace("/", " -" if token.startswith("-") else " ")
+
+    return _QUOTED_OR_WORD.sub(split, text)
+
+
 def clean_text(raw: str, max_chars: int = MAX_QUERY_CHARS) -> tuple[str, str | None]:
     """``kb.searchmodel.clean_query`` with the Swedish notice the search shows when the query was cut."""
     text, shortened = clean_query(raw, max_chars)
@@ -100,7 +116,7 @@ def parse(raw: str, max_chars: int = MAX_QUERY_CHARS, max_terms: int = MAX_QUERY
     n_words = 0
     negate_next = False
     cut = False
-    syntax = ascii_syntax(text)
+    syntax = _split_slashes(ascii_syntax(text))
     for m in _TOKEN.finditer(syntax):
         if m.group("phrase") is not None:
             words = tuple(_WORD_RE.findall(m.group("phrase")))
@@ -259,6 +275,19 @@ def decompound_queries(schema: Any, word: str) -> list[wq.Query]:
     return out
 
 
+JOINED_PIECES_WEIGHT = 0.9  # "2024-2027", "covid-19": the pieces side by side, however the page joins them ("2024–2027")
+
+
+def joined_word_queries(schema: Any, word: str) -> list[wq.Query]:
+    """A hyphenated word with digits also finds its pieces side by side: "2024-2027" typed with a keyboard's hyphen
+    missed "Handlingsplan 2024–2027" (an en dash, where the tokenizer splits)."""
+    pieces = [p for p in re.split(r"[-/]", word) if p]
+    if len(pieces) < 2 or "/" in word or all(p.isalpha() for p in pieces):
+        return []
+    q = clause_query(schema, tuple(pieces), True, weight=JOINED_PIECES_WEIGHT)
+    return [q] if q is not None else []
+
+
 def content_clauses(parsed: ParsedQuery) -> list[Clause]:
     """Positive clauses without question and function words ("hur", "finns", "behövs"); all of them if nothing else is left."""
     clauses = parsed.positive
@@ -387,7 +416,8 @@ def build_query(schema: Any, parsed: ParsedQuery, synonyms: SynonymTable | None 
         if q is not None:
             subs.append(q)
         if decompound and not c.phrase and len(c.words) == 1:
-            subs.extend(decompound_queries(schema, c.words[0]))
+            joined = joined_word_queries(schema, c.words[0])
+            subs.extend(joined or decompound_queries(schema, c.words[0]))
             subs.extend(word_expansions(schema, reader, c.words[0]))
     for word in extra_terms:
         q = clause_query(schema, (word,), False, weight=0.8)

@@ -112,3 +112,14 @@ def test_synonyms_and_abbreviations_expand_with_lower_weight() -> None:
     q = build_query(schema, parse("VINR"), table)
     phrases = [n for n in q.leaves() if isinstance(n, wq.Phrase)]
     assert phrases and all(p.boost < 1.0 for p in phrases)
+
+
+@pytest.mark.parametrize(("typed", "clauses"), [
+    ("kvinnojour/tjejjour", [(("kvinnojour",), False), (("tjejjour",), False)]),  # a slash means either
+    ("-hot/våld", [(("hot",), True), (("våld",), True)]),  # and an exclusion excludes both
+    ("FGM/C", [(("FGM/C",), False)]),  # a one-letter piece: one name
+    ("24/7", [(("24/7",), False)]),
+    ('"hot/våld"', [(("hot/våld",), False)]),  # as typed inside quotes
+])
+def test_a_slash_between_words_makes_words_of_their_own(typed: str, clauses: list[tuple[tuple[str, ...], bool]]) -> None:
+    assert [(c.words, c.negated) for c in parse(typed).clauses] == clauses

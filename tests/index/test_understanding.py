@@ -328,3 +328,15 @@ def test_a_real_word_is_no_typo_of_another_without_context(tmp_path: Path) -> No
         r = service.search(SearchRequest(q="skyddat bonde"))
         assert r.suggestion == "skyddat boende" and r.results[0].url == f"{BASE}/boende"
         assert service.search(SearchRequest(q="sociltjänsten")).suggestion == "socialtjänsten"  # no word: corrected
+
+
+def test_slashes_and_a_keyboard_hyphen_find_what_the_pages_write(tmp_path: Path) -> None:
+    """The sweep: "kvinnojour/tjejjour" found 2 of the 30 pages on "kvinnojour", "2024-2027" missed "2024–2027"."""
+    pages = {"kvinnojour": ("Kvinnojouren", "Kvinnojouren ger stöd dygnet runt."),
+             "tjejjour": ("Tjejjouren", "Tjejjouren chattar med unga."),
+             "plan": ("Handlingsplan för kvinnofrid 2024–2027", "Planen gäller 2024–2027 i kommunen."),
+             "annat": ("Budget 2024", "Budgeten för 2024 och 2027 års investeringar.")}
+    with serving(tmp_path, pages) as service:
+        found = {h.url.rsplit("/", 1)[1] for h in service.search(SearchRequest(q="kvinnojour/tjejjour")).results}
+        assert found == {"kvinnojour", "tjejjour"}
+        assert [h.url.rsplit("/", 1)[1] for h in service.search(SearchRequest(q="2024-2027")).results][:1] == ["plan"]
