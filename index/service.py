@@ -5,6 +5,7 @@ No response cache here: the web app keeps the one cache of a worker (``web.cachi
 from __future__ import annotations
 
 import copy
+import dataclasses
 import logging
 from typing import TYPE_CHECKING
 
@@ -22,7 +23,7 @@ from index.storage import limit_malloc_arenas
 from index.suggest import SortedWords, cached_suggestions, load_vocabulary, taxonomy_terms
 from index.thesaurus import load_thesaurus
 from index.wordcache import load_lexicon_cached
-from kb.backend import SearchBackend
+from kb.backend import SearchBackend, canonical_filters
 from kb.searchmodel import (
     MAX_SUGGEST_CHARS,
     MAX_SUGGESTIONS,
@@ -84,6 +85,12 @@ class SearchService(GenerationHolder):
         return response
 
     def _search(self, gen: Generation, request: SearchRequest) -> SearchResponse:
+        if request.filters:  # "format=PDF", "malgrupp=Skola": the value the index has
+            if gen.overview is None:
+                gen.overview = gen.table.counts(gen.table.reps, {}, {}, self.taxonomy)
+            filters = canonical_filters(request.filters, gen.overview, self.taxonomy.label)
+            if filters != request.filters:
+                request = dataclasses.replace(request, filters=filters)
         parsed = parse(request.q)
         ranked = rank(gen, parsed, request, self.taxonomy)
         start = (request.page - 1) * request.per_page

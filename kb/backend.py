@@ -97,6 +97,27 @@ def _closest(key: str, value: str, known: list[FacetValue], label_of: LabelOf) -
     return names[match[0]] if match else None
 
 
+def same_value(key: str, value: str, known: list[FacetValue], label_of: LabelOf) -> str | None:
+    """The known value ``value`` names in another case or by its label ("PDF" for pdf, "Skola" for skola), else None."""
+    folded = value.casefold()
+    for option in known:
+        if folded in (option.value.casefold(), (option.label or label_of(key, option.value)).casefold()):
+            return option.value
+    return None
+
+
+def canonical_filters(filters: Mapping[str, Sequence[str]], overview: Mapping[str, list[FacetValue]],
+                      label_of: LabelOf) -> dict[str, list[str]]:
+    """``filters`` with each value the index does not have as typed, but in another case or by its label, as the
+    index has it: "format=PDF" found nothing and was told 'Menade du ”PDF”?'."""
+    out: dict[str, list[str]] = {}
+    for key, values in filters.items():
+        known = [v for v in overview.get(key, []) if v.count > 0]
+        exact = {v.value for v in known}
+        out[key] = [v if v in exact else (same_value(key, v, known, label_of) or v) for v in values]
+    return out
+
+
 def unknown_filters_notice(filters: Mapping[str, Sequence[str]], overview: Mapping[str, list[FacetValue]],
                            label_of: LabelOf, show_values: bool = False) -> str | None:
     """One Swedish sentence per chosen filter value that no document in the index has, with a did-you-mean
@@ -106,7 +127,7 @@ def unknown_filters_notice(filters: Mapping[str, Sequence[str]], overview: Mappi
         known = [v for v in overview.get(key, []) if v.count > 0]
         known_values = {v.value for v in known}
         for value in filters.get(key, ()):
-            if value in known_values:
+            if value in known_values or same_value(key, value, known, label_of) is not None:
                 continue
             if key == "year" and value.isdigit():  # a year is no misspelling of another year: say which years there are
                 years = sorted(int(v) for v in known_values if v.isdigit())

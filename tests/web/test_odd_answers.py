@@ -97,6 +97,20 @@ def test_unknown_filter_values_are_named_with_a_did_you_mean(client: Any, params
     assert api["total"] == 0 and api["notice"] == notice
 
 
+@pytest.mark.parametrize(("params", "same"), [({"format": "PDF"}, {"format": "pdf"}),
+                                              ({"organisation": "SOCIALSTYRELSEN"}, {"organisation": "Socialstyrelsen"}),
+                                              ({"format": "Webbsida"}, {"format": "html"})])  # its label
+def test_a_filter_value_in_another_case_or_by_its_label_is_that_value(client: Any, params: dict[str, str],
+                                                                       same: dict[str, str]) -> None:
+    """The sweep: "format=PDF" found nothing and said 'Format ”PDF” finns inte … Menade du ”PDF”?'."""
+    want = client.get("/api/v1/search", params={"q": "våld", **same}).json()
+    got = client.get("/api/v1/search", params={"q": "våld", **params}).json()
+    assert want["total"] > 0 and got["total"] == want["total"] and got["notice"] is None
+    assert [h["url"] for h in got["results"]] == [h["url"] for h in want["results"]]
+    page = client.get("/sok", params={"q": "våld", **params})
+    assert page.context["total"] == want["total"] and not page.context["notices"]
+
+
 @pytest.mark.parametrize("year", ["2099", "1066", "2017"])
 def test_a_year_without_documents_says_so_and_names_the_years_there_are(client: Any, built_index: Settings, year: str,
                                                                         capsys: pytest.CaptureFixture[str]) -> None:
