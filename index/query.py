@@ -12,9 +12,9 @@ from whoosh import query as wq
 
 from index.accents import restore_accents
 from index.expansion import QUERY_STOP_WORDS, derived_stems, missing_space
-from index.morphology import fold
+from index.morphology import STOP_WORDS, fold
 from index.synonyms import SynonymTable
-from kb.searchmodel import MAX_QUERY_CHARS, MAX_QUERY_TERMS, ascii_syntax, clean_query
+from kb.searchmodel import MAX_QUERY_CHARS, MAX_QUERY_TERMS, NOTICE_TRUNCATED, ascii_syntax, clean_query
 
 log = logging.getLogger(__name__)
 
@@ -40,8 +40,7 @@ NO_FOLDED_FIELDS = tuple((f, w) for f, w in FIELD_WEIGHTS if f != "folded")
 FOLDED_FIELD = tuple((f, w) for f, w in FIELD_WEIGHTS if f == "folded")
 FOLD_RARITY = 20  # a known word's folded twins must be this many times more frequent before they are searched too
 
-NOTICE_TRUNCATED = "Sökfrågan var för lång och har kortats till {n} tecken."
-NOTICE_TOO_MANY_TERMS = "Sökfrågan hade för många ord; de första {n} används."
+NOTICE_TOO_MANY_TERMS = "Sökfrågan hade för många sökord; de första {n} används."
 
 # A word: letters/digits, optionally joined by - / & ' (e.g. "hbtqi-personer", "FGM/C").
 _WORD = r"[^\W_]+(?:[-/&'’][^\W_]+)*"
@@ -107,6 +106,21 @@ def clean_text(raw: str, max_chars: int = MAX_QUERY_CHARS) -> tuple[str, str | N
     return text, (NOTICE_TRUNCATED.format(n=max_chars) if shortened else None)
 
 
+def _counted(words: Sequence[str]) -> int:
+    """Words that count towards the term cap: a pasted e-mail's "och", "att", "hur" search nothing, so they cost nothing."""
+    return sum(1 for w in words if w.lower() not in STOP_WORDS and w.lower() not in QUERY_STOP_WORDS)
+
+
+def _first_counted(words: Sequence[str], n: int) -> tuple[str, ...]:
+    """The leading words of ``words`` holding ``n`` counted words (and the stop words among them)."""
+    out: list[str] = []
+    for w in words:
+        if _counted((w,)) and _counted(out) >= n:
+            break
+        out.append(w)
+    return tuple(out) if _counted(out) else ()
+
+
 def parse(raw: str, max_chars: int = MAX_QUERY_CHARS, max_terms: int = MAX_QUERY_TERMS) -> ParsedQuery:
     """Parse user text; every other syntax character (``* ? [ ] : ^ ~ ( )``) only separates words."""
     text, notice = clean_text(raw, max_chars)
@@ -137,18 +151,20 @@ def parse(raw: str, max_chars: int = MAX_QUERY_CHARS, max_terms: int = MAX_QUERY
             continue
         typed, words = words, tuple(restore_accents(w) for w in words)  # "aldre" means "äldre", not the stem of "aldrig"
         restored.extend((t, w) for t, w in zip(typed, words, strict=True) if t != w and not negated)
-        if n_words + len(words) > max_terms:
+        counted = _counted(words)
+        if n_words + counted > max_terms:
             cut = True
-            words = words[: max_terms - n_words]
+            words = _first_counted(words, max_terms - n_words)
             if not words:
                 break
             is_phrase = is_phrase and len(words) > 1
+            counted = _counted(words)
         key = (tuple(w.lower() for w in words), is_phrase, negated)
         if key in seen:
             continue
         seen.add(key)
         clauses.append(Clause(words, is_phrase, negated))
-        n_words += len(words)
+        n_words += counted
         if n_words >= max_terms and m.end() < len(syntax) and _TOKEN.search(syntax, m.end()):
             cut = True
             break

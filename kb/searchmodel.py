@@ -23,8 +23,9 @@ SORTS = ("relevans", "nyast")
 # -- Query limits: the one place for them (the index and the web app both read these) --------------------
 # Two character limits on purpose, for two different things:
 MAX_REQUEST_QUERY_CHARS = 1000  # raw ``q`` a request may carry: the API answers 400 above it, pages cut it with a notice
-MAX_QUERY_CHARS = 256  # characters of the cleaned query the parser searches; the rest is dropped with a notice
-MAX_QUERY_TERMS = 24  # words (phrase words included) the parser searches; later words are dropped with a notice
+MAX_QUERY_CHARS = 1000  # characters of the cleaned query the parser searches (a pasted e-mail's last key words count)
+NOTICE_TRUNCATED = "Sökfrågan var för lång och har kortats till {n} tecken."
+MAX_QUERY_TERMS = 24  # content words the parser searches (phrase words count, stop words not); later ones dropped, said so
 MAX_SUGGEST_CHARS = 100  # characters of an autocomplete prefix that are looked at
 MAX_SUGGESTIONS = 20  # completions one suggest() call returns at most
 MAX_FILTER_VALUE_CHARS = 200  # characters of one facet filter value

@@ -14,6 +14,7 @@ from kb.searchmodel import (
     MAX_FILTER_VALUE_CHARS,
     MAX_FILTER_VALUES,
     MAX_REQUEST_QUERY_CHARS,
+    NOTICE_TRUNCATED,
     SORTS,
     FacetValue,
     FeedItem,
@@ -39,9 +40,9 @@ def parse_state(request: Request) -> tuple[views.SearchState, list[str]]:
     """Lenient parsing for HTML pages: never fails, returns (state, notices). A query without a letter or digit
     counts as no query (its notice says so; the search box still shows it)."""
     params = request.query_params
-    # cut at the request limit; the parser cuts again at MAX_QUERY_CHARS and its notice says so (one notice)
-    q, _shortened = sanitize_param(params.get("q", ""), MAX_REQUEST_QUERY_CHARS)
-    notices: list[str] = []
+    # cut at the request limit, which is the parser's too: this notice says so
+    q, shortened = sanitize_param(params.get("q", ""), MAX_REQUEST_QUERY_CHARS)
+    notices: list[str] = [NOTICE_TRUNCATED.format(n=MAX_REQUEST_QUERY_CHARS)] if shortened else []
     if q and not has_searchable_word(q):
         notices.append(no_words_notice(q))
     typed, q = q, q if has_searchable_word(q) else ""
