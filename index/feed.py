@@ -14,11 +14,10 @@ from typing import TYPE_CHECKING, Any
 import numpy as np
 from whoosh import query as wq
 
+from index.parsing import Clause, ParsedQuery
 from index.postings import mask_from_bits
 from index.query import (
     SYNONYM_WEIGHT,
-    Clause,
-    ParsedQuery,
     clause_query,
     content_clauses,
     decompound_queries,

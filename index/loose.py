@@ -8,7 +8,8 @@ from typing import Any
 
 from whoosh import query as wq
 
-from index.query import ParsedQuery, _first_stem, _stems_query, clause_query, compound_atoms, content_clauses
+from index.parsing import ParsedQuery
+from index.query import _first_stem, _stems_query, clause_query, compound_atoms, content_clauses
 from index.thesaurus import related_stems, swapped_part_queries
 
 THESAURUS_WEIGHT = 0.2  # a general synonym ("prata" → "samtala") of a typed word

@@ -13,8 +13,9 @@ from whoosh import query as wq
 
 from index import semantic
 from index.loose import loose_query, part_query
+from index.parsing import ParsedQuery
 from index.postings import Unsupported, bits_from_mask, mask_from_bits
-from index.query import PROXIMITY_SLOP, PROXIMITY_WEIGHT, ParsedQuery, analyze, build_query, proximity_pairs
+from index.query import PROXIMITY_SLOP, PROXIMITY_WEIGHT, analyze, build_query, proximity_pairs
 from index.schema import parse_dscores
 from index.spelling import corrections_for
 from kb.searchmodel import NOTICE_FUZZY, FacetValue, SearchRequest

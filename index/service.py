@@ -16,7 +16,8 @@ from index.feed import entry_times, feed_docs
 from index.generation import Generation
 from index.highlight import term_pattern
 from index.hits import make_hit
-from index.query import analyze, clean_text, parse
+from index.parsing import clean_text, parse
+from index.query import analyze
 from index.ranking import rank
 from index.reloader import GenerationHolder
 from index.storage import limit_malloc_arenas

@@ -10,8 +10,9 @@ from typing import TYPE_CHECKING, Any
 from whoosh import query as wq
 
 from index.morphology import lexicon
-from index.query import _WORD_RE as QUERY_WORD_RE
-from index.query import ParsedQuery, analyze
+from index.parsing import _WORD_RE as QUERY_WORD_RE
+from index.parsing import ParsedQuery
+from index.query import analyze
 
 if TYPE_CHECKING:
     from index.generation import Generation

@@ -8,7 +8,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 if TYPE_CHECKING:
-    from index.query import ParsedQuery
+    from index.parsing import ParsedQuery
 
 WORDLIST = Path("/usr/share/dict/swedish")
 MAX_SHORT_FORM = 5  # "Brå", "SoL", "Jämy": a capitalised word this short in a synonym group is an abbreviation

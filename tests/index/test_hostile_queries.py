@@ -8,7 +8,7 @@ import pytest
 from _search_corpus import bulk_documents, corpus, make_document, publish, settings_for
 
 from index.service import SearchService
-from kb.searchmodel import SearchRequest
+from kb.searchmodel import MAX_QUERY_CHARS, SearchRequest
 
 HOSTILE = [
     "*a*",
@@ -49,7 +49,7 @@ def test_hostile_query_is_safe(service: SearchService, q: str) -> None:
     # expansion failure shows as the error notice, and test_wildcards_are_not_expanded pins the expansion.
     r = service.search(SearchRequest(q=q, filters={"format": ["html"]}))
     assert r.notice is None or "kunde inte" not in r.notice  # not the error fallback
-    assert len(r.query) <= 256
+    assert len(r.query) <= MAX_QUERY_CHARS
     r.to_json()
 
 

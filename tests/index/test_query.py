@@ -5,7 +5,8 @@ from __future__ import annotations
 import pytest
 from whoosh import query as wq
 
-from index.query import build_query, clean_text, parse
+from index.parsing import clean_text, parse
+from index.query import build_query
 from index.schema import build_schema
 from index.synonyms import SynonymTable
 from kb.searchmodel import MAX_QUERY_CHARS, MAX_QUERY_TERMS

@@ -8,7 +8,7 @@ import pytest
 from _search_corpus import BASE, serving
 
 from index.analysis import analyze
-from index.query import parse
+from index.parsing import parse
 from kb.searchmodel import SearchRequest
 
 

@@ -192,7 +192,8 @@ def test_concurrent_searches(service: SearchService) -> None:
 def test_array_scoring_equals_whoosh_bm25f(service: SearchService, q: str) -> None:
     import numpy as np
 
-    from index.query import build_query, parse
+    from index.parsing import parse
+    from index.query import build_query
 
     gen = service._gen
     assert gen is not None

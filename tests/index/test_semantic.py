@@ -18,7 +18,7 @@ from index import semantic
 from index.generation import resolve_current
 from index.service import SearchService
 from kb.models import Document
-from kb.searchmodel import MAX_QUERY_CHARS, SearchRequest
+from kb.searchmodel import SearchRequest
 from kb.settings import Settings
 from kb.store import Store
 
@@ -352,7 +352,7 @@ def test_rerank_moves_only_the_head_and_keeps_the_best_score_scale() -> None:
 def test_a_pasted_page_is_embedded_as_its_first_characters_only() -> None:
     question = "hur pratar man med barn om våld " * 8  # 256 characters
     pasted = question + "och sedan en hel sida text " * 2000
-    first = semantic.query_vector(question[:MAX_QUERY_CHARS])
+    first = semantic.query_vector(question[:semantic.QUESTION_CHARS])
     assert first is not None
     assert semantic.query_vector(pasted) is first  # the same cached vector: the tail was never embedded
 

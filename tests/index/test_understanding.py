@@ -18,7 +18,8 @@ from index.expansion import (
     missing_space,
     read_definitions,
 )
-from index.query import DERIVATION_MAX_WEIGHT, content_clauses, derivation_weight, parse
+from index.parsing import parse
+from index.query import DERIVATION_MAX_WEIGHT, content_clauses, derivation_weight
 from index.service import SearchService
 from kb.searchmodel import SearchRequest
 
