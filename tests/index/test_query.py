@@ -136,3 +136,13 @@ def test_a_pasted_email_is_searched_by_its_key_words_to_the_end() -> None:
     words = [w for c in parse(email).clauses for w in c.words]
     assert {"hedersrelaterat", "förtryck", "skolpersonal"} <= set(words)
     assert parse(email).notice is None  # 22 words that search something: under the cap
+
+
+@pytest.mark.parametrize(("typed", "words"), [
+    ("kvinno- och tjejjourer", ["kvinnojourer", "och", "tjejjourer"]),  # the first word takes the second's last part
+    ("Hälso- och sjukvården", ["Hälsovården", "och", "sjukvården"]),
+    ("barn- eller ungdomspsykiatrin", ["barnpsykiatrin", "eller", "ungdomspsykiatrin"]),
+    ("kvinno- och föräldrar", ["kvinno", "och", "föräldrar"]),  # no compound after it: as typed
+])
+def test_a_suspended_hyphen_completes_the_word(typed: str, words: list[str]) -> None:
+    assert [w for c in parse(typed).clauses for w in c.words] == words

@@ -341,3 +341,13 @@ def test_slashes_and_a_keyboard_hyphen_find_what_the_pages_write(tmp_path: Path)
         found = {h.url.rsplit("/", 1)[1] for h in service.search(SearchRequest(q="kvinnojour/tjejjour")).results}
         assert found == {"kvinnojour", "tjejjour"}
         assert [h.url.rsplit("/", 1)[1] for h in service.search(SearchRequest(q="2024-2027")).results][:1] == ["plan"]
+
+
+def test_a_suspended_hyphen_finds_both_compounds(tmp_path: Path) -> None:
+    """The sweep: "kvinno- och tjejjourer" (a title's own words) found 3 of 13 pages and suggested "kvinnor- och …"."""
+    pages = {"kvinnojour": ("Kvinnojouren", "Kvinnojourer ger stöd dygnet runt."),
+             "tjejjour": ("Tjejjouren", "Tjejjourer chattar med unga."),
+             "annat": ("Kvinnor i arbetslivet", "Om kvinnor och arbete.")}
+    with serving(tmp_path, pages) as service:
+        r = service.search(SearchRequest(q="kvinno- och tjejjourer"))
+        assert {h.url.rsplit("/", 1)[1] for h in r.results[:2]} == {"kvinnojour", "tjejjour"} and r.suggestion is None
