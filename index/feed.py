@@ -59,7 +59,7 @@ def strict_match(gen: Generation, parsed: ParsedQuery) -> tuple[np.ndarray, np.n
             score += s
         need = len(queries) - 1 if len(queries) >= ALL_BUT_ONE_FROM else len(queries)
         mask = hits >= need if queries else np.zeros(gen.size, dtype=bool)  # only common words: as the search, nothing
-        for member in gen.synonyms.expansions(gen.schema, parsed):
+        for member in gen.synonyms.expansions(gen.schema, parsed, reader=gen.postings):
             words = tuple(member.split())
             m, s = match(gen, synonym_query(gen.schema, words, SYNONYM_WEIGHT))
             mask |= m

@@ -305,7 +305,7 @@ def build_query(schema: Any, parsed: ParsedQuery, synonyms: SynonymTable | None 
         if q is not None:
             subs.append(q)
     if synonyms is not None:
-        for member in synonyms.expansions(schema, parsed):
+        for member in synonyms.expansions(schema, parsed, reader=reader):
             words = tuple(_WORD_RE.findall(member))
             # a phrase scores the sum of its words: a long form ("Inspektionen för vård och omsorg" for "IVO")
             # is one thing, so it counts the mean of its words, not three or four times a typed word

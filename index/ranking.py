@@ -128,7 +128,7 @@ def rank(gen: Generation, parsed: ParsedQuery, request: SearchRequest, taxonomy:
     browse = q is None or isinstance(q, wq.Every)
     docs = top_results(gen, best, mask_from_bits(final, gen.size), request, browse, need,
                        [] if browse else proximity_pairs(schema, parsed))
-    stems = [t for w in list(parsed.words) + list(corrections.values()) + gen.synonyms.expansions(schema, parsed)
+    stems = [t for w in list(parsed.words) + list(corrections.values()) + gen.synonyms.expansions(schema, parsed, reader=reader)
              for t, _ in analyze(schema, "body", w)] if "body" in schema else []
     return Ranked(total=final.bit_count(), docs=docs, suggestion=suggestion,
                    notice=" ".join(notices) or None, stems=stems, facets=facets)

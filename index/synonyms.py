@@ -43,6 +43,11 @@ def _ambiguous_abbreviations(abbrs: set[str], wordlist: Path = WORDLIST) -> set[
     return found
 
 
+def _absent(reader: Any, fieldname: str, stem: str) -> bool:
+    """True when no indexed text has ``stem`` (False without a reader to ask)."""
+    return reader is not None and not reader.doc_frequency(fieldname, stem) and not reader.doc_frequency("title", stem)
+
+
 @dataclass
 class SynonymTable:
     """Query-time synonym groups (taxonomy synonyms + abbreviations), matched on analysed tokens."""
@@ -65,8 +70,10 @@ class SynonymTable:
                 table.groups.append(members)
         return table
 
-    def expansions(self, schema: Any, parsed: ParsedQuery, fieldname: str = "body") -> list[str]:
-        """Other members of every group a positive clause (or run of words) matches."""
+    def expansions(self, schema: Any, parsed: ParsedQuery, fieldname: str = "body", reader: Any = None) -> list[str]:
+        """Other members of every group a positive clause (or run of words) matches. An abbreviation that is also a
+        word ("SoL", sun) needs its capitals, unless typed in capitals ("SOL") or, with ``reader``, the word is in
+        no indexed text ("sol" on a phone found nothing at all)."""
         if not self.groups or fieldname not in schema:
             return []
         # (raw word, stem) sequence of the positive words in order.
@@ -88,7 +95,8 @@ class SynonymTable:
                         raw = seq[i][0]
                         if raw.lower() != text.lower():
                             continue
-                        if raw != text and (raw.lower() in self.ambiguous or len(raw) < 3):
+                        if raw != text and not raw.isupper() and (len(raw) < 3 or (
+                                raw.lower() in self.ambiguous and not _absent(reader, fieldname, stems[i]))):
                             continue
                     matched = text
                     break

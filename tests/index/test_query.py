@@ -110,6 +110,17 @@ def test_synonyms_and_abbreviations_expand_with_lower_weight() -> None:
     # "vin" is an ordinary Swedish word: only the capitalised abbreviation expands
     assert table.expansions(schema, parse("vin")) == []
     assert table.expansions(schema, parse("VIN")) == ["fordonsidentitet"]
+
+    class Index:  # what the index holds: "vin" on some page or on none
+        def __init__(self, df: int) -> None:
+            self.df = df
+
+        def doc_frequency(self, fieldname: str, text: str) -> int:
+            return self.df
+
+    assert table.expansions(schema, parse("vin"), reader=Index(3)) == []  # pages on wine: the word, as typed
+    assert table.expansions(schema, parse("vin"), reader=Index(0)) == ["fordonsidentitet"]  # no page says it
+    assert table.expansions(schema, parse("Vin"), reader=Index(3)) == []
     q = build_query(schema, parse("VINR"), table)
     phrases = [n for n in q.leaves() if isinstance(n, wq.Phrase)]
     assert phrases and all(p.boost < 1.0 for p in phrases)

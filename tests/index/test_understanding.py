@@ -351,3 +351,17 @@ def test_a_suspended_hyphen_finds_both_compounds(tmp_path: Path) -> None:
     with serving(tmp_path, pages) as service:
         r = service.search(SearchRequest(q="kvinno- och tjejjourer"))
         assert {h.url.rsplit("/", 1)[1] for h in r.results[:2]} == {"kvinnojour", "tjejjour"} and r.suggestion is None
+
+
+@pytest.mark.parametrize("typed", ["SoL", "SOL", "sol", "Sol"])
+def test_an_abbreviation_that_is_also_a_word_is_found_however_typed_when_no_page_has_the_word(tmp_path: Path, typed: str) -> None:
+    """The sweep: "SoL" found 8 pages, "sol", "SOL" and "Sol" (a phone's capital) none: "sol" is the sun."""
+    from index.synonyms import SynonymTable
+
+    pages = {"sol": ("Socialtjänstlagen", "Socialtjänstlagen reglerar stödet till våldsutsatta."),
+             "annat": ("Trafik", "Om trafiksäkerhet på vintern.")}
+    with serving(tmp_path, pages) as service:
+        gen = service._gen
+        assert gen is not None
+        gen.synonyms = SynonymTable.build([("SoL", "socialtjänstlagen")], gen.schema)  # as the taxonomy has it
+        assert [h.url.rsplit("/", 1)[1] for h in service.search(SearchRequest(q=typed)).results] == ["sol"]
