@@ -8,6 +8,7 @@ from typing import Any
 
 from whoosh import query as wq
 
+from index.expansion import missing_space
 from index.parsing import ParsedQuery
 from index.query import _first_stem, _stems_query, clause_query, compound_atoms, content_clauses
 from index.thesaurus import related_stems, swapped_part_queries
@@ -50,3 +51,18 @@ def thesaurus_query(schema: Any, reader: Any, word: str) -> list[wq.Query]:
     related = related_stems(stem, reader.doc_frequency) if stem else []
     q = _stems_query(schema, related, THESAURUS_WEIGHT) if related else None
     return [] if q is None else [q]
+
+
+def absent_compounds(schema: Any, parsed: ParsedQuery, reader: Any) -> list[tuple[str, tuple[str, str] | None]]:
+    """Typed compounds that no indexed text has ("tillträdesförbud"), each with the two words it may be written
+    together from ("skyddatboende": skyddat, boende), or None: what is found for them has only their parts, which
+    the search says when those two words never stand side by side (an "utreseförbud" page was the first hit)."""
+    out = []
+    for c in content_clauses(parsed):
+        if c.phrase or len(c.words) != 1 or not compound_atoms(c.words[0]):
+            continue
+        word = c.words[0]
+        stem = _first_stem(schema, word)
+        if stem and not any(reader.doc_frequency(f, stem) for f in ("body", "title") if f in schema):
+            out.append((word, missing_space(word, lambda w: _first_stem(schema, w), reader.doc_frequency)))
+    return out

@@ -12,10 +12,10 @@ import numpy as np
 from whoosh import query as wq
 
 from index import semantic
-from index.loose import loose_query, part_query
+from index.loose import absent_compounds, loose_query, part_query
 from index.parsing import ParsedQuery
 from index.postings import Unsupported, bits_from_mask, mask_from_bits
-from index.query import PROXIMITY_SLOP, PROXIMITY_WEIGHT, analyze, build_query, proximity_pairs
+from index.query import PROXIMITY_SLOP, PROXIMITY_WEIGHT, analyze, build_query, clause_query, proximity_pairs
 from index.schema import parse_dscores
 from index.spelling import corrections_for
 from kb.searchmodel import NOTICE_FUZZY, FacetValue, SearchRequest
@@ -34,6 +34,7 @@ DELOMRADE_WEIGHT = 0.5  # within a sub-area filter: score × (1 - w + w × sub-a
 SUPERSEDED_WEIGHT = 0.5  # a version a newer one replaces: score × w, unless the query names a year or identifier
 FEW_HITS = 3  # fewer hits than this triggers the fuzzy fallback
 LOCAL_ORGANISATION_MARKERS = ("kommun", "region ", "regionen ", "landsting")
+NOTICE_PARTS_ONLY = "Ingen text i kunskapsbanken innehåller {words}. Träffarna innehåller delarna av ordet."
 NOTICE_ONLY_COMMON_WORDS = ("”{q}” har bara vanliga småord som sökningen inte tar hänsyn till. "
                             "Skriv ett ämnesord, till exempel ”skyddat boende”.")
 
@@ -123,6 +124,10 @@ def rank(gen: Generation, parsed: ParsedQuery, request: SearchRequest, taxonomy:
                 mask, scores = (mask | l_mask, scores + l_scores) if none else (mask, scores + l_scores * mask)
         matched, best = groups(gen, mask, scores)
         final = table.apply(matched, allowed)
+        absent = [w for w, apart in (absent_compounds(schema, parsed, reader) if final else [])
+                  if apart is None or not match(gen, clause_query(schema, apart, True))[0].any()]
+        if absent:
+            notices.append(NOTICE_PARTS_ONLY.format(words=" eller ".join(f"”{w}”" for w in absent)))
     facets = table.counts(matched, request.filters, allowed, taxonomy)
     need = request.page * request.per_page
     browse = q is None or isinstance(q, wq.Every)

@@ -365,3 +365,18 @@ def test_an_abbreviation_that_is_also_a_word_is_found_however_typed_when_no_page
         assert gen is not None
         gen.synonyms = SynonymTable.build([("SoL", "socialtjänstlagen")], gen.schema)  # as the taxonomy has it
         assert [h.url.rsplit("/", 1)[1] for h in service.search(SearchRequest(q=typed)).results] == ["sol"]
+
+
+def test_a_compound_no_text_has_is_said_so_when_its_parts_are_shown(tmp_path: Path) -> None:
+    """The sweep: "tillträdesförbud" (in no text) showed 13 pages, an "utreseförbud" page first, unexplained."""
+    from index.ranking import NOTICE_PARTS_ONLY
+
+    pages = {"utrese": ("Utreseförbud", "Ett förbud att lämna landet kan meddelas."),
+             "tilltrade": ("Tillträde till boendet", "Tillträde till skyddat boende ges av personalen."),
+             "boende": ("Skyddat boende", "Skyddat boende för våldsutsatta.")}
+    with serving(tmp_path, pages) as service:
+        r = service.search(SearchRequest(q="tillträdesförbud"))
+        assert r.results and r.notice == NOTICE_PARTS_ONLY.format(words="”tillträdesförbud”")
+        for typed in ("utreseförbud", "skyddatboende"):  # a word the texts have; two words without their space
+            r = service.search(SearchRequest(q=typed))
+            assert r.results and r.notice is None, (typed, r.notice)
