@@ -7,6 +7,7 @@ förtryck"), never a stem fragment ("hede", "heds").
 
 from __future__ import annotations
 
+import bisect
 import json
 import re
 from collections import Counter
@@ -15,7 +16,7 @@ from pathlib import Path
 
 import numpy as np
 
-from index.morphology import STOP_WORDS
+from index.morphology import STOP_WORDS, fold
 
 PHRASES_FILE = "phrases.json"  # [[text, documents], …] of a generation
 MIN_DOCS = 2  # a candidate in fewer documents is not offered
@@ -82,6 +83,16 @@ def read_phrases(gen: Path, min_docs: int = MIN_DOCS) -> list[tuple[str, int]]:
         return []
 
 
+_SWEDISH_FOLD = str.maketrans({"å": "a", "ä": "a", "ö": "o", "é": "e", "è": "e", "ü": "u", "á": "a", "à": "a",
+                               "æ": "ae", "ø": "o"})
+
+
+def _fold_fast(text: str) -> str:
+    """``fold`` for a Swedish text: a table for its letters (~30× faster), the full fold for anything else."""
+    out = text.translate(_SWEDISH_FOLD)
+    return out if out.isascii() else fold(text)
+
+
 class Completions:
     """Candidates sorted for prefix search, each with a usefulness score (documents; taxonomy terms and phrases up)."""
 
@@ -99,20 +110,32 @@ class Completions:
                 scores[low] = max(scores.get(low, 0.0), float(docs)) * self.TAXONOMY_BONUS
         self.texts = sorted(scores)
         self.scores = np.array([scores[t] for t in self.texts], dtype=np.float64)
+        self._folded: tuple[list[str], np.ndarray] | None = None  # built on the first prefix typed without å/ä/ö
 
     def __len__(self) -> int:
         return len(self.texts)
 
     def complete(self, prefix: str, limit: int) -> list[tuple[float, str]]:
-        """The ``limit`` most useful candidates starting with ``prefix`` (and longer than it)."""
-        import bisect
-
+        """The ``limit`` most useful candidates starting with ``prefix`` (and longer than it); a prefix typed without
+        å/ä/ö that starts none also completes to those it starts once folded ("valdsu" → våldsutsatta)."""
         lo = bisect.bisect_left(self.texts, prefix)
         hi = bisect.bisect_left(self.texts, prefix + "\uffff")
-        if hi <= lo:
+        rows = np.arange(lo, hi)
+        if hi <= lo and prefix.isascii():
+            folded, order = self._folded_texts()
+            flo = bisect.bisect_left(folded, prefix)
+            rows = order[flo:bisect.bisect_left(folded, prefix + "\uffff", flo)]
+        if not len(rows):
             return []
-        scores = self.scores[lo:hi]
-        k = min(limit + 1, hi - lo)
-        top = np.argpartition(-scores, k - 1)[:k] if hi - lo > k else np.arange(hi - lo)
-        found = [(float(scores[i]), self.texts[lo + int(i)]) for i in top]
+        scores = self.scores[rows]
+        k = min(limit + 1, len(rows))
+        top = np.argpartition(-scores, k - 1)[:k] if len(rows) > k else np.arange(len(rows))
+        found = [(float(scores[i]), self.texts[int(rows[i])]) for i in top]
         return sorted(((s, t) for s, t in found if t != prefix), key=lambda st: (-st[0], len(st[1]), st[1]))[:limit]
+
+    def _folded_texts(self) -> tuple[list[str], np.ndarray]:
+        """The candidates with å/ä/ö etc., folded and sorted, with their rows in ``texts`` (the others need none)."""
+        if self._folded is None:
+            pairs = sorted((_fold_fast(t), i) for i, t in enumerate(self.texts) if not t.isascii())
+            self._folded = ([f for f, _ in pairs], np.array([i for _, i in pairs], dtype=np.int32))
+        return self._folded

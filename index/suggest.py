@@ -117,6 +117,8 @@ def phrase_suggestions(completions: Completions, text: str) -> list[str]:
     scored: list[tuple[float, str]] = []
     for k in range(min(len(words), MAX_LEADING_WORDS + 1)):
         needle, lead = " ".join(words[k:]), " ".join(words[:k])
+        if k and scored:  # the whole text completes as a phrase the texts have: no made-up ones ("skyddat bort")
+            break
         if len(needle) >= 2:
             weight = LAST_WORD_WEIGHT if k else 1.0
             scored += [(score * weight, f"{lead} {cand}" if lead else cand)

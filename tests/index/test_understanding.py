@@ -302,6 +302,13 @@ def test_autocomplete_offers_phrases_and_whole_words_never_stem_fragments(tmp_pa
         assert svc.suggest("skyddat b")[0] == "skyddat boende"
         assert "skyddat boende" in svc.suggest("skydd")[:3]
         assert svc.suggest("barn i skyddat b")[0] == "barn i skyddat boende"  # the last word completed after the others
+        # the sweep: "skyddat bo" also offered "skyddat bort" (its last word completed, a phrase no text has)
+        assert svc.suggest("skyddat bo") == ["skyddat boende"] + [s for s in svc.suggest("skyddat bo")[1:]
+                                                                  if s.startswith("skyddat boende ")]
+        # typed without å/ä/ö, as search takes it ("vald i nara relationer"): before, nothing
+        assert "hedersrelaterat våld och förtryck" in svc.suggest("hedersrelaterat vald")
+        assert set(svc.suggest("hedersrelaterat våld")) <= set(svc.suggest("hedersrelaterat vald"))  # and its spelling
+        assert "skyddat boende för kvinnor" in svc.suggest("skyddat boende for")
     finally:
         svc.close()
 
