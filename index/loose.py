@@ -9,6 +9,7 @@ from typing import Any
 from whoosh import query as wq
 
 from index.expansion import missing_space
+from index.morphology import fold
 from index.parsing import ParsedQuery
 from index.query import _first_stem, _stems_query, clause_query, compound_atoms, content_clauses
 from index.thesaurus import related_stems, swapped_part_queries
@@ -63,6 +64,9 @@ def absent_compounds(schema: Any, parsed: ParsedQuery, reader: Any) -> list[tupl
             continue
         word = c.words[0]
         stem = _first_stem(schema, word)
-        if stem and not any(reader.doc_frequency(f, stem) for f in ("body", "title") if f in schema):
-            out.append((word, missing_space(word, lambda w: _first_stem(schema, w), reader.doc_frequency)))
+        if not stem or any(reader.doc_frequency(f, stem) for f in ("body", "title") if f in schema):
+            continue
+        if "folded" in schema and reader.doc_frequency("folded", fold(stem)):  # "stodlinjen": the texts have it
+            continue
+        out.append((word, missing_space(word, lambda w: _first_stem(schema, w), reader.doc_frequency)))
     return out

@@ -25,7 +25,14 @@ BODY_CHARS = 20_000  # characters of the body whose words are counted
 PHRASE_WORDS = (2, 3, 4, 5)  # n-grams of titles and headings
 MAX_TITLE_WORDS = 10  # whole titles this short are candidates too (even from one document)
 RUN_ON_RATIO = 3  # a phrase whose one-word-shorter start is this many times more frequent is dropped
-_WORD = re.compile(r"[^\W\d_]+(?:-[^\W\d_]+)*")
+# A word, with the hyphen of a suspended first part ("hälso- och sjukvården"): kept in phrases, never offered alone
+# ("hälso" found nothing, and "hälso och sjukvården" was offered without its hyphen).
+_WORD = re.compile(r"[^\W\d_]+(?:-[^\W\d_]+)*-?")
+
+
+def _words(text: str) -> list[str]:
+    """The whole words of ``text`` (lower case), without suspended first parts."""
+    return [w for w in _WORD.findall(text) if not w.endswith("-")]
 
 
 def _phrases(line: str) -> set[str]:
@@ -49,7 +56,7 @@ class PhraseCounter:
 
     def add(self, title: str, headings: Sequence[str], body: str) -> None:
         lines = [title, *headings]
-        self.words.update({w for w in _WORD.findall(" ".join([*lines, body[:BODY_CHARS]]).lower())
+        self.words.update({w for w in _words(" ".join([*lines, body[:BODY_CHARS]]).lower())
                            if len(w) > 2 and w not in STOP_WORDS})
         self.phrases.update(set().union(*(_phrases(line) for line in lines)))
         words = _WORD.findall(title.lower())

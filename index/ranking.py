@@ -124,7 +124,9 @@ def rank(gen: Generation, parsed: ParsedQuery, request: SearchRequest, taxonomy:
                 mask, scores = (mask | l_mask, scores + l_scores) if none else (mask, scores + l_scores * mask)
         matched, best = groups(gen, mask, scores)
         final = table.apply(matched, allowed)
-        absent = [w for w, apart in (absent_compounds(schema, parsed, reader) if final else [])
+        # only when the parts are all that was searched: not for a word corrected, nor a query a synonym widened
+        plain = final and not corrections and not gen.synonyms.expansions(schema, parsed, reader=reader)
+        absent = [w for w, apart in (absent_compounds(schema, parsed, reader) if plain else [])
                   if apart is None or not match(gen, clause_query(schema, apart, True))[0].any()]
         if absent:
             notices.append(NOTICE_PARTS_ONLY.format(words=" eller ".join(f"”{w}”" for w in absent)))

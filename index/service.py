@@ -85,13 +85,17 @@ class SearchService(GenerationHolder):
                                       notice=NOTICE_ERROR, generation=gen.name)
         return response
 
+    def _canonical(self, gen: Generation, request: SearchRequest) -> SearchRequest:
+        """``request`` with its filter values as the index has them ("format=PDF", "malgrupp=Skola", a county's name)."""
+        if not request.filters:
+            return request
+        if gen.overview is None:
+            gen.overview = gen.table.counts(gen.table.reps, {}, {}, self.taxonomy)
+        filters = canonical_filters(request.filters, gen.overview, self.taxonomy.label)
+        return request if filters == request.filters else dataclasses.replace(request, filters=filters)
+
     def _search(self, gen: Generation, request: SearchRequest) -> SearchResponse:
-        if request.filters:  # "format=PDF", "malgrupp=Skola": the value the index has
-            if gen.overview is None:
-                gen.overview = gen.table.counts(gen.table.reps, {}, {}, self.taxonomy)
-            filters = canonical_filters(request.filters, gen.overview, self.taxonomy.label)
-            if filters != request.filters:
-                request = dataclasses.replace(request, filters=filters)
+        request = self._canonical(gen, request)
         parsed = parse(request.q)
         ranked = rank(gen, parsed, request, self.taxonomy)
         start = (request.page - 1) * request.per_page
@@ -114,7 +118,7 @@ class SearchService(GenerationHolder):
             try:
                 with gen.lock:
                     parsed = parse(request.q)
-                    docs = feed_docs(gen, parsed, request, limit)
+                    docs = feed_docs(gen, parsed, self._canonical(gen, request), limit)
                     pattern = term_pattern([t for w in parsed.words for t, _ in analyze(gen.schema, "body", w)])
                     return [FeedItem(make_hit(gen, d, score, pattern), *entry_times(gen, d)) for score, d in docs]
             except Exception:

@@ -36,8 +36,8 @@ def corrections_for(gen: Generation, parsed: ParsedQuery) -> tuple[dict[str, str
     shown = {typed: word for typed, word in parsed.restored if _known(gen, reader, word)}  # searched so; shown too
     words = parsed.words
     for i, word in enumerate(words):
-        if len(word) < 5 or not word.isalpha() or word.isupper():
-            continue
+        if len(word) < 5 or not word.isalpha() or word.isupper() or word.lower() in gen.synonyms.words:
+            continue  # a word of the taxonomy's synonyms is no typo ("intimate partner violence" → "intima")
         if word not in gen.spelling:  # the same unknown word costs the automaton walk once per generation
             if len(gen.spelling) > SPELLING_CACHE_WORDS:
                 gen.spelling.clear()

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -54,6 +55,8 @@ class SynonymTable:
 
     groups: list[list[tuple[str, tuple[str, ...], bool]]] = field(default_factory=list)
     ambiguous: set[str] = field(default_factory=set)
+    words: frozenset[str] = frozenset()  # every word of every member, lower case: none of them is a typo
+
 
     @classmethod
     def build(cls, groups: Iterable[Sequence[str]], schema: Any, fieldname: str = "body") -> SynonymTable:
@@ -68,6 +71,7 @@ class SynonymTable:
                     members.append((m, stems, _is_abbreviation(m)))
             if len(members) > 1:
                 table.groups.append(members)
+        table.words = frozenset(w.lower() for g in table.groups for m, _s, _a in g for w in re.findall(r"[^\W\d_]+", m))
         return table
 
     def expansions(self, schema: Any, parsed: ParsedQuery, fieldname: str = "body", reader: Any = None) -> list[str]:

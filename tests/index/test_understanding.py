@@ -387,3 +387,32 @@ def test_a_compound_no_text_has_is_said_so_when_its_parts_are_shown(tmp_path: Pa
         for typed in ("utreseförbud", "skyddatboende"):  # a word the texts have; two words without their space
             r = service.search(SearchRequest(q=typed))
             assert r.results and r.notice is None, (typed, r.notice)
+    # the second review: not when the texts have the word with å/ä/ö ("stodlinjen"), nor when a synonym found the
+    # hits ("gärningsperson" → våldsutövare), which the notice had called "the parts of the word"
+    from index.synonyms import SynonymTable
+
+    pages = {"linje": ("Stödlinjen", "Stödlinjen svarar dygnet runt."),
+             "utovare": ("Våldsutövare", "Behandling för våldsutövare och personer som utövar våld."),
+             "person": ("Personal", "Om personal i skolan och intima relationer.")}
+    with serving(tmp_path / "two", pages) as service:
+        gen = service._gen
+        assert gen is not None
+        gen.synonyms = SynonymTable.build([("gärningsperson", "våldsutövare")], gen.schema)
+        for typed, first in (("stodlinjen", "linje"), ("gärningsperson", "utovare")):
+            r = service.search(SearchRequest(q=typed))
+            assert r.results[0].url.endswith(first) and r.notice is None, (typed, r.notice)
+        gen.synonyms = SynonymTable.build([("våld i nära relationer", "intimate partner violence")], gen.schema)
+        assert service.search(SearchRequest(q="intimate partner violence")).suggestion is None  # not "intima …"
+
+
+def test_autocomplete_keeps_a_suspended_hyphen_and_never_offers_the_fragment(tmp_path: Path) -> None:
+    """The second review: "hälso" offered "hälso" (no page has that word) and "hälso och sjukvården"."""
+    pages = {f"p{i}": (title, text) for i, (title, text) in enumerate([
+        ("Hälso- och sjukvårdens ansvar", "Hälso- och sjukvården ska fråga om våld."),
+        ("Hälso- och sjukvården och våldet", "Hälso- och sjukvården möter våldsutsatta."),
+        ("Kvinno- och tjejjourer", "Kvinno- och tjejjourer får statsbidrag."),
+        ("Kvinno- och tjejjourer i länet", "Om kvinno- och tjejjourer.")])}
+    with serving(tmp_path, pages) as svc:
+        offered = svc.suggest("hälso")
+        assert offered and all(s.startswith("hälso- och sjukvården") for s in offered), offered
+        assert svc.suggest("kvinno- o")[:1] == ["kvinno- och tjejjourer"]

@@ -109,6 +109,9 @@ def test_a_filter_value_in_another_case_or_by_its_label_is_that_value(client: An
     assert [h["url"] for h in got["results"]] == [h["url"] for h in want["results"]]
     page = client.get("/sok", params={"q": "våld", **params})
     assert page.context["total"] == want["total"] and not page.context["notices"]
+    # and the page's "Bevaka sökningen" feed, which keeps the value as typed (it had 0 entries: the second review)
+    entries = [e for e in client.get("/sok.atom", params={"q": "våld", **params}).text.split("<entry>")[1:]]
+    assert entries and len(entries) == len(client.get("/sok.atom", params={"q": "våld", **same}).text.split("<entry>")[1:])
 
 
 @pytest.mark.parametrize("year", ["2099", "1066", "2017"])
