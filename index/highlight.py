@@ -5,7 +5,8 @@ from __future__ import annotations
 import html
 import re
 from bisect import bisect_right
-from collections.abc import Iterable, Sequence
+from collections.abc import Iterable, Iterator, Sequence
+from functools import lru_cache
 
 WINDOW = 200
 MAX_SCAN_CHARS = 300_000  # bodies are scanned up to here; later matches are not worth the time
@@ -21,13 +22,45 @@ def fold(text: str) -> str:
     return text.translate(_FOLD)
 
 
-def term_pattern(stems: Iterable[str]) -> re.Pattern[str] | None:
-    """Regex for words starting with any (folded) stem: "våld" marks "våldet" and "våldsutsatta"."""
-    clean = sorted({fold(s.lower()) for s in stems if s and len(s) >= 2}, key=len, reverse=True)
-    if not clean:
-        return None
-    alts = "|".join(re.escape(s) for s in clean)
-    return re.compile(r"(?<!\w)(?:" + alts + r")\w*", re.IGNORECASE)
+class TermPattern:
+    """The words to mark: those starting with a query stem (folded, "vald" marks "våld") whose analysis has that stem
+    as itself or as a compound part: "våld" marks "våldet" and "våldsutsatta", but "bär" no longer marks "barn" and
+    "bara" (both fold to "bar…"), nor "hot" "hotell"."""
+
+    def __init__(self, stems: Iterable[str]) -> None:
+        self.stems = frozenset(stems)  # as analysed: a word typed with å/ä/ö marks only what is written so
+        self.folded = frozenset(s for s in self.stems if s.isascii())  # typed without: its folded twins too
+        folded = sorted({fold(s) for s in self.stems}, key=len, reverse=True)
+        alts = "|".join(re.escape(s) for s in folded)
+        self.regex = re.compile(r"(?<!\w)(?:" + alts + r")\w*", re.IGNORECASE)
+        self._verdicts: dict[str, bool] = {}  # words repeat within a page and across a page of hits
+
+    def finditer(self, text: str) -> Iterator[re.Match[str]]:
+        return self.regex.finditer(text)
+
+    def accepts(self, word: str) -> bool:
+        """Is ``word`` (as the text writes it) one of the query's words, inflected or as a compound part?"""
+        low = word.lower()
+        verdict = self._verdicts.get(low)
+        if verdict is None:
+            verdict = any(t in self.stems or fold(t) in self.folded for t in _word_stems(low))
+            if len(self._verdicts) < 10_000:
+                self._verdicts[low] = verdict
+        return verdict
+
+
+@lru_cache(maxsize=65_536)
+def _word_stems(word: str) -> tuple[str, ...]:
+    """A lower-case word and what the index makes of it (its stem and compound parts), once per process."""
+    from index.analysis import analyze  # noqa: PLC0415 — the analyzer's word lists load once, on first use
+
+    return (word, *analyze(word, mode="index"))
+
+
+def term_pattern(stems: Iterable[str]) -> TermPattern | None:
+    """The words to mark for these (analysed) query stems; None when there are none."""
+    clean = {s.lower() for s in stems if s and len(s) >= 2}
+    return TermPattern(clean) if clean else None
 
 
 def _best_window(matches: list[tuple[int, int, str]], window: int) -> tuple[int, int]:
@@ -76,10 +109,13 @@ def _render(body: str, matches: list[tuple[int, int, str]], start: int, end: int
     return " ".join("".join(parts).split())
 
 
-def _find(scan: str, pattern: re.Pattern[str], avoid: list[tuple[int, int]]) -> list[tuple[int, int, str]]:
-    """(start, end, term) of the matches in the (folded) text that fall outside the ``avoid`` spans (in order)."""
+def _find(scan: str, pattern: TermPattern, avoid: list[tuple[int, int]], text: str) -> list[tuple[int, int, str]]:
+    """(start, end, term) of the matches in the (folded) text that fall outside the ``avoid`` spans (in order);
+    ``text`` is ``scan`` unfolded (same positions), whose words the pattern checks."""
     matches = []
     for m in pattern.finditer(scan):
+        if not pattern.accepts(text[m.start():m.end()]):
+            continue
         matches.append((m.start(), m.end(), m.group(0)[:6].lower()))
         if len(matches) >= MAX_MATCHES:
             break
@@ -112,12 +148,12 @@ def _fallback(text: str, window: int) -> str:
     return html.escape(text)
 
 
-def snippet(body: str, pattern: re.Pattern[str] | None, fallback: str = "", window: int = WINDOW) -> str:
+def snippet(body: str, pattern: TermPattern | None, fallback: str = "", window: int = WINDOW) -> str:
     """Escaped text around the best cluster of matches with ``<mark>``; the fallback (or start) otherwise."""
     return passage(body, pattern, fallback, window)[0]
 
 
-def passage(body: str, pattern: re.Pattern[str] | None, fallback: str = "", window: int = WINDOW, *,
+def passage(body: str, pattern: TermPattern | None, fallback: str = "", window: int = WINDOW, *,
             skip: int = 0, pages: Sequence[int] = (), title: str = "") -> tuple[str, int | None]:
     """The snippet and the offset of its first match (None when nothing matched and the fallback is shown).
 
@@ -131,7 +167,7 @@ def passage(body: str, pattern: re.Pattern[str] | None, fallback: str = "", wind
         scan = fold(body[:MAX_SCAN_CHARS])
         # the hit's title is shown above its snippet: a cover title and its repeats as a running header are not
         avoid = ([(0, skip)] if skip else []) + _title_spans(scan, title)
-        matches = _find(scan, pattern, avoid)
+        matches = _find(scan, pattern, avoid, body)
     if matches:
         i, j = _best_window(matches, window)
         first = matches[i][0]

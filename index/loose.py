@@ -24,7 +24,8 @@ def part_query(schema: Any, parsed: ParsedQuery, reader: Any = None) -> wq.Query
 
     Kept apart from ``build_query``: a misspelt word that looks like a compound ("våldtäckt") would find every
     page with one of its parts, and the search would no longer try the spelling correction."""
-    stems = [a for c in content_clauses(parsed) if not c.phrase and len(c.words) == 1 for a in compound_atoms(c.words[0])]
+    stems = [a for c in content_clauses(parsed) if not c.phrase and len(c.words) == 1
+             for a in compound_atoms(c.words[0]) or _apart(schema, c.words[0], reader)]
     q = _stems_query(schema, list(dict.fromkeys(stems)), PART_WEIGHT) if stems else None
     if q is not None and reader is not None:  # a part replaced by a synonym: "nätkränkning" → internet AND kränkning
         swapped = [x for c in content_clauses(parsed) if not c.phrase and len(c.words) == 1
@@ -34,6 +35,15 @@ def part_query(schema: Any, parsed: ParsedQuery, reader: Any = None) -> wq.Query
     if q is None or not negatives:
         return q
     return wq.AndNot(q, negatives[0] if len(negatives) == 1 else wq.Or(negatives))
+
+
+def _apart(schema: Any, word: str, reader: Any) -> list[str]:
+    """The stems of the two words a word is written together from ("sexuelltofredande": a page with "ofredande"
+    alone was not found when no page says "sexuellt ofredande"); none without a reader or a split."""
+    if reader is None:
+        return []
+    split = missing_space(word, lambda w: _first_stem(schema, w), reader.doc_frequency)
+    return [s for w in split for s in [_first_stem(schema, w)] if s] if split else []
 
 
 def loose_query(schema: Any, parsed: ParsedQuery, reader: Any) -> wq.Query | None:

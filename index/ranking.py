@@ -104,6 +104,7 @@ def rank(gen: Generation, parsed: ParsedQuery, request: SearchRequest, taxonomy:
     notices = [parsed.notice] if parsed.notice else []
     reader = gen.postings  # the searcher's reader, document frequencies cached
     q = build_query(schema, parsed, gen.synonyms, reader=reader, proximity=False)
+    synonyms = gen.synonyms.expansions(schema, parsed, reader=reader)
     if q is None and parsed.positive:  # "och det är", "hur": nothing the analyzer keeps, so no spelling hint either
         notices.append(NOTICE_ONLY_COMMON_WORDS.format(q=parsed.text))
     mask, scores = match(gen, q)
@@ -125,7 +126,7 @@ def rank(gen: Generation, parsed: ParsedQuery, request: SearchRequest, taxonomy:
         matched, best = groups(gen, mask, scores)
         final = table.apply(matched, allowed)
         # only when the parts are all that was searched: not for a word corrected, nor a query a synonym widened
-        plain = final and not corrections and not gen.synonyms.expansions(schema, parsed, reader=reader)
+        plain = final and not corrections and not synonyms
         absent = [w for w, apart in (absent_compounds(schema, parsed, reader) if plain else [])
                   if apart is None or not match(gen, clause_query(schema, apart, True))[0].any()]
         if absent:
@@ -135,7 +136,7 @@ def rank(gen: Generation, parsed: ParsedQuery, request: SearchRequest, taxonomy:
     browse = q is None or isinstance(q, wq.Every)
     docs = top_results(gen, best, mask_from_bits(final, gen.size), request, browse, need,
                        [] if browse else proximity_pairs(schema, parsed))
-    stems = [t for w in list(parsed.words) + list(corrections.values()) + gen.synonyms.expansions(schema, parsed, reader=reader)
+    stems = [t for w in list(parsed.words) + list(corrections.values()) + synonyms
              for t, _ in analyze(schema, "body", w)] if "body" in schema else []
     return Ranked(total=final.bit_count(), docs=docs, suggestion=suggestion,
                    notice=" ".join(notices) or None, stems=stems, facets=facets)

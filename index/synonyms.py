@@ -8,6 +8,8 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
+from index.morphology import fold
+
 if TYPE_CHECKING:
     from index.parsing import ParsedQuery
 
@@ -56,7 +58,7 @@ class SynonymTable:
     groups: list[list[tuple[str, tuple[str, ...], bool]]] = field(default_factory=list)
     ambiguous: set[str] = field(default_factory=set)
     words: frozenset[str] = frozenset()  # every word of every member, lower case: none of them is a typo
-
+    folded: dict[tuple[str, ...], tuple[str, ...]] = field(default_factory=dict)  # a member's stems, folded
 
     @classmethod
     def build(cls, groups: Iterable[Sequence[str]], schema: Any, fieldname: str = "body") -> SynonymTable:
@@ -72,6 +74,7 @@ class SynonymTable:
             if len(members) > 1:
                 table.groups.append(members)
         table.words = frozenset(w.lower() for g in table.groups for m, _s, _a in g for w in re.findall(r"[^\W\d_]+", m))
+        table.folded = {st: tuple(fold(t) for t in st) for g in table.groups for _m, st, _a in g}
         return table
 
     def expansions(self, schema: Any, parsed: ParsedQuery, fieldname: str = "body", reader: Any = None) -> list[str]:
@@ -93,7 +96,10 @@ class SynonymTable:
             for text, mstems, is_abbr in members:
                 n = len(mstems)
                 for i in range(len(stems) - n + 1):
-                    if tuple(stems[i:i + n]) != mstems:
+                    typed_run = tuple(stems[i:i + n])
+                    # typed without å/ä/ö ("garningsperson"): the member as folded, as search folds it
+                    if typed_run != mstems and (is_abbr or typed_run != self.folded.get(mstems)
+                                                or not all(t.isascii() for t in typed_run)):
                         continue
                     if is_abbr:
                         raw = seq[i][0]

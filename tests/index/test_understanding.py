@@ -416,3 +416,41 @@ def test_autocomplete_keeps_a_suspended_hyphen_and_never_offers_the_fragment(tmp
         offered = svc.suggest("hälso")
         assert offered and all(s.startswith("hälso- och sjukvården") for s in offered), offered
         assert svc.suggest("kvinno- o")[:1] == ["kvinno- och tjejjourer"]
+
+
+def test_words_typed_without_their_space_or_accents_find_what_the_typed_form_would(tmp_path: Path) -> None:
+    """The second review: "sexuelltofredande" found nothing where no page says "sexuellt ofredande" (one of the
+    issue's own examples), and "garningsperson" nothing while "gärningsperson" finds its synonyms' pages."""
+    from index.synonyms import SynonymTable
+
+    pages = {"ofredande": ("Ofredande", "Ofredande är ett brott som kan anmälas."),
+             "sexuellt": ("Sexuellt våld", "Sexuellt våld kan vara många saker."),
+             "utovare": ("Våldsutövare", "Behandling för våldsutövare."),
+             "annat": ("Trafik", "Om trafiksäkerhet.")}
+    with serving(tmp_path, pages) as service:
+        gen = service._gen
+        assert gen is not None
+        gen.synonyms = SynonymTable.build([("gärningsperson", "våldsutövare")], gen.schema)
+        found = {h.url.rsplit("/", 1)[1] for h in service.search(SearchRequest(q="sexuelltofredande")).results}
+        assert found == {"ofredande", "sexuellt"}
+        for typed in ("gärningsperson", "garningsperson"):
+            assert [h.url.rsplit("/", 1)[1] for h in service.search(SearchRequest(q=typed)).results] == ["utovare"], typed
+
+
+@pytest.mark.parametrize(("typed", "marked", "not_marked"), [
+    ("bär", ["bär"], ["barn", "bara", "barnet"]),  # folding false friends in the snippet, as in matching
+    ("bar", ["bar"], ["barn", "barnet"]),  # (typed without ä it may stand for "bär", as in matching)
+    ("hot", ["hotet"], ["hotell"]),
+    ("våld", ["våld", "våldet", "våldsutsatta"], []),  # inflections and compounds still marked
+    ("vald", ["våld", "våldsutsatta"], []),  # typed without å: the word it stands for
+])
+def test_snippets_mark_the_query_words_not_their_folded_look_alikes(typed: str, marked: list[str], not_marked: list[str]) -> None:
+    """The second review: "bär" marked every "barn", "bar" every "bara" (a prefix of the folded stem)."""
+    import re
+
+    from index.highlight import snippet, term_pattern
+
+    body = "Barnet och barn bara går till en bar. Bär i skogen. Hotet mot hotell. Våld, våldet och våldsutsatta."
+    shown = snippet(body, term_pattern(analyze(typed, mode="query")), window=400)
+    got = {m.lower() for m in re.findall(r"<mark>(.*?)</mark>", shown)}
+    assert set(marked) <= got and not (set(not_marked) & got), shown
