@@ -6,7 +6,7 @@ import itertools
 from functools import lru_cache
 from pathlib import Path
 
-from index.morphology import HUNSPELL_PATH, fold, lexicon
+from index.morphology import HUNSPELL_PATH, fold, lexicon, split_compound
 
 _ACCENTS = {"a": "aåä", "o": "oö"}
 MAX_ACCENT_SLOTS = 6  # a word with more a/o than this is not restored (3^6 candidates at most)
@@ -43,13 +43,37 @@ def restore_accents(word: str) -> str:
     if word[:1].isupper() and low in _proper_names():  # "Lars", "Anders", "Oskar" are no "lärs", "änders", "öskar"
         return word
     found = []
+    compounds: list[tuple[int, int, int, str]] = []  # (penalty, parts, letters changed, spelling)
     for combo in itertools.product(*(_ACCENTS[low[i]] for i in slots)):
         chars = list(low)
         for i, c in zip(slots, combo, strict=True):
             chars[i] = c
         cand = "".join(chars)
-        if cand != low and (cand in lex.forms or cand in lex.lemmas):
+        if cand == low:
+            continue
+        if cand in lex.forms or cand in lex.lemmas:
             found.append(cand)
+        elif not found and (split := split_compound(cand)) is not None:
+            compounds.append((split[3], len(split[0]), sum(a != b for a, b in zip(cand, low, strict=True)), cand))
+    if not found:
+        found = _best_compound(low, compounds)
     if len(found) != 1:
         return word
     return found[0].capitalize() if word[:1].isupper() else found[0]
+
+
+def _best_compound(low: str, compounds: list[tuple[int, int, int, str]]) -> list[str]:
+    """A compound the lexicon does not list as a whole: the accented spelling that splits into known words best
+    ("hedersfortrycket" → hedersförtrycket, "sakerhetsplanering" → säkerhetsplanering, "garningsperson" →
+    gärningsperson: each found less than, or nothing of, what the accented word finds) — fewest parts, then fewest
+    letters changed; none when the word as typed splits as well ("barnahus") or two spellings tie."""
+    if not compounds:
+        return []
+    compounds.sort()
+    best = compounds[0]
+    if best[0] != 0 or (len(compounds) > 1 and compounds[1][:3] == best[:3]):
+        return []
+    own = split_compound(low)  # as typed, a compound of as few known words ("barnahus"): it means what it says
+    if own is not None and own[3] == 0 and len(own[0]) <= best[1]:
+        return []
+    return [best[3]]

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import bisect
 import logging
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import date
 from typing import TYPE_CHECKING
 
@@ -13,11 +13,11 @@ from whoosh import query as wq
 
 from index import semantic
 from index.loose import absent_compounds, loose_query, part_query
-from index.parsing import ParsedQuery
+from index.parsing import ParsedQuery, parse
 from index.postings import Unsupported, bits_from_mask, mask_from_bits
 from index.query import PROXIMITY_SLOP, PROXIMITY_WEIGHT, analyze, build_query, clause_query, proximity_pairs
 from index.schema import parse_dscores
-from index.spelling import corrections_for
+from index.spelling import accents_only, corrections_for
 from kb.searchmodel import NOTICE_FUZZY, FacetValue, SearchRequest
 from kb.taxonomy import Taxonomy
 from kb.versions import asks_for_versions
@@ -103,13 +103,17 @@ def rank(gen: Generation, parsed: ParsedQuery, request: SearchRequest, taxonomy:
     schema = gen.schema
     notices = [parsed.notice] if parsed.notice else []
     reader = gen.postings  # the searcher's reader, document frequencies cached
+    corrections, suggestion = corrections_for(gen, parsed) if parsed.positive else ({}, None)
+    if suggestion is not None and accents_only(parsed.text, suggestion):
+        # "valdsforebyggande", "garningsperson": the index's word with its å/ä/ö, searched as that word (compound
+        # parts, synonyms and all), as restore_accents does for the lexicon's; "Menade du" still shows it
+        parsed, corrections = replace(parse(suggestion), notice=parsed.notice), {}
     q = build_query(schema, parsed, gen.synonyms, reader=reader, proximity=False)
     synonyms = gen.synonyms.expansions(schema, parsed, reader=reader)
     if q is None and parsed.positive:  # "och det är", "hur": nothing the analyzer keeps, so no spelling hint either
         notices.append(NOTICE_ONLY_COMMON_WORDS.format(q=parsed.text))
     mask, scores = match(gen, q)
     allowed = table.allowed(request.filters)
-    corrections, suggestion = corrections_for(gen, parsed) if parsed.positive else ({}, None)
     fuzzy = _fuzzy(gen, parsed, mask, scores, allowed, corrections) if corrections else None
     if fuzzy is not None:
         matched, best, final = fuzzy

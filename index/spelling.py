@@ -9,7 +9,7 @@ from typing import TYPE_CHECKING, Any
 
 from whoosh import query as wq
 
-from index.morphology import lexicon
+from index.morphology import fold, lexicon
 from index.parsing import _WORD_RE as QUERY_WORD_RE
 from index.parsing import ParsedQuery
 from index.query import analyze
@@ -56,6 +56,13 @@ def corrections_for(gen: Generation, parsed: ParsedQuery) -> tuple[dict[str, str
     shown.update((typed, word) for typed, word in parsed.restored if not analyze(schema, "body", word))
     # word by word as the query was parsed, so quotes, -exclusions and punctuation stay ('"vald i nara"' → '"vald i nära"')
     return corrections, QUERY_WORD_RE.sub(lambda m: shown.get(m.group(0), m.group(0)), parsed.text)
+
+def accents_only(typed: str, suggested: str) -> bool:
+    """Does ``suggested`` differ from ``typed`` only in å/ä/ö and other accents ("valdsforebyggande" →
+    "våldsförebyggande")?"""
+    a, b = QUERY_WORD_RE.findall(typed), QUERY_WORD_RE.findall(suggested)
+    return len(a) == len(b) and a != b and all(fold(x.lower()) == fold(y.lower()) for x, y in zip(a, b, strict=True))
+
 
 def _plausible(gen: Generation, typed: str, term: str, neighbours: list[str]) -> bool:
     """May ``term`` replace ``typed``? Always for a word Swedish does not have ("valdsutsatta"); for a real Swedish word

@@ -454,3 +454,31 @@ def test_snippets_mark_the_query_words_not_their_folded_look_alikes(typed: str, 
     shown = snippet(body, term_pattern(analyze(typed, mode="query")), window=400)
     got = {m.lower() for m in re.findall(r"<mark>(.*?)</mark>", shown)}
     assert set(marked) <= got and not (set(not_marked) & got), shown
+
+
+@pytest.mark.parametrize(("typed", "meant"), [
+    ("hedersfortrycket", "hedersförtrycket"), ("sakerhetsplanering", "säkerhetsplanering"),
+    ("garningsperson", "gärningsperson"), ("valdsforebyggande", "våldsförebyggande"), ("sexkopslagen", "sexköpslagen"),
+    ("barnahus", "barnahus"),  # a compound as typed: as typed
+    ("hedersrelaterat", "hedersrelaterat"), ("vald", "vald"),  # no better split; a real word
+])
+def test_a_compound_typed_without_its_accents_is_the_compound_it_splits_into(typed: str, meant: str) -> None:
+    """The second review: "garningsperson" found nothing, "hedersfortrycket" 29 pages on "hed", "fort" and "ryck"."""
+    from index.accents import restore_accents
+
+    assert restore_accents(typed) == meant
+
+
+def test_a_word_typed_without_its_accents_finds_what_the_accented_word_finds(tmp_path: Path) -> None:
+    """The index's own word with its å/ä/ö, when that is all the suggestion changes (a name no lexicon has,
+    "Västanvik"; or a compound, restored from the lexicon): searched as that word."""
+    pages = {"a": ("Västanvik", "Våldsförebyggande arbete i skolan."),  # the name in the title: first, as typed
+             "b": ("Förebyggande insatser", "Västanvik, Västanvik och Västanvik förebygger våld tidigt i kommunen."),
+             "c": ("Trafik", "Om trafiksäkerhet.")}
+    with serving(tmp_path, pages) as service:
+        for typed, meant in (("vastanvik", "västanvik"), ("Vastanvik våld", "Västanvik våld"),
+                             ("valdsforebyggandet", "våldsförebyggandet")):
+            plain = service.search(SearchRequest(q=typed))
+            accented = service.search(SearchRequest(q=meant))
+            assert [h.url for h in plain.results] == [h.url for h in accented.results] and plain.results, typed
+            assert plain.suggestion is not None and plain.notice is None
