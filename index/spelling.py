@@ -17,6 +17,7 @@ from index.query import analyze
 if TYPE_CHECKING:
     from index.generation import Generation
 
+_FIRST_ACCENTS = {"a": "åä", "o": "ö"}
 SURFACE_DOCS = 20  # documents read to find how a corrected word is really written
 SURFACE_CHARS = 200_000  # characters of each such document's text looked at
 SPELLING_CACHE_WORDS = 10_000  # unknown words remembered per generation before the cache starts over
@@ -101,11 +102,15 @@ def _correct(gen: Generation, reader: Any, word: str) -> tuple[str, str]:
         return "", ""
     maxdist = 1 if len(word) < 7 else 2
     best: tuple[int, int, str] | None = None
+    # the first letter is kept (the automaton's prefix), except an a/o typed for å/ä/ö ("orebro" → örebro)
+    starts = [stem] + [c + stem[1:] for c in _FIRST_ACCENTS.get(stem[0], "")]
     for dist in range(1, maxdist + 1):
-        for cand in reader.terms_within("body", stem, dist, prefix=1):
-            df = reader.doc_frequency("body", cand)
-            if df and (best is None or (-df, cand) < (best[1], best[2])):
-                best = (dist, -df, cand)
+        for start in starts:
+            extra = 1 if start is not stem else 0  # the changed first letter counts as an edit
+            for cand in reader.terms_within("body", start, dist - extra, prefix=1):
+                df = reader.doc_frequency("body", cand)
+                if df and (best is None or (-df, cand) < (best[1], best[2])):
+                    best = (dist, -df, cand)
         if best is not None:
             break
     if best is None:

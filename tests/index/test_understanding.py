@@ -474,9 +474,11 @@ def test_a_word_typed_without_its_accents_finds_what_the_accented_word_finds(tmp
     "Västanvik"; or a compound, restored from the lexicon): searched as that word."""
     pages = {"a": ("Västanvik", "Våldsförebyggande arbete i skolan."),  # the name in the title: first, as typed
              "b": ("Förebyggande insatser", "Västanvik, Västanvik och Västanvik förebygger våld tidigt i kommunen."),
-             "c": ("Trafik", "Om trafiksäkerhet.")}
+             "c": ("Trafik", "Om trafiksäkerhet."),
+             "d": ("Örebro län", "Samverkan i Örebro län mot våld. Örebro, Örebro.")}
     with serving(tmp_path, pages) as service:
         for typed, meant in (("vastanvik", "västanvik"), ("Vastanvik våld", "Västanvik våld"),
+                             ("orebro", "örebro"),  # the first letter too (it was kept as typed: no "Menade du")
                              ("valdsforebyggandet", "våldsförebyggandet")):
             plain = service.search(SearchRequest(q=typed))
             accented = service.search(SearchRequest(q=meant))
