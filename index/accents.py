@@ -8,7 +8,8 @@ from pathlib import Path
 
 from index.morphology import HUNSPELL_PATH, fold, lexicon, split_compound
 
-_ACCENTS = {"a": "aåä", "o": "oö"}
+ACCENTED = {"a": "åä", "o": "ö"}  # the letters with å/ä/ö, by the letter typed for them
+_ACCENTS = {k: k + v for k, v in ACCENTED.items()}
 MAX_ACCENT_SLOTS = 6  # a word with more a/o than this is not restored (3^6 candidates at most)
 
 

@@ -33,20 +33,13 @@ class TermPattern:
         folded = sorted({fold(s) for s in self.stems}, key=len, reverse=True)
         alts = "|".join(re.escape(s) for s in folded)
         self.regex = re.compile(r"(?<!\w)(?:" + alts + r")\w*", re.IGNORECASE)
-        self._verdicts: dict[str, bool] = {}  # words repeat within a page and across a page of hits
 
     def finditer(self, text: str) -> Iterator[re.Match[str]]:
         return self.regex.finditer(text)
 
     def accepts(self, word: str) -> bool:
         """Is ``word`` (as the text writes it) one of the query's words, inflected or as a compound part?"""
-        low = word.lower()
-        verdict = self._verdicts.get(low)
-        if verdict is None:
-            verdict = any(t in self.stems or fold(t) in self.folded for t in _word_stems(low))
-            if len(self._verdicts) < 10_000:
-                self._verdicts[low] = verdict
-        return verdict
+        return any(t in self.stems or fold(t) in self.folded for t in _word_stems(word.lower()))
 
 
 @lru_cache(maxsize=65_536)

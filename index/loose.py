@@ -11,7 +11,7 @@ from whoosh import query as wq
 from index.expansion import missing_space
 from index.morphology import fold
 from index.parsing import ParsedQuery
-from index.query import _first_stem, _stems_query, clause_query, compound_atoms, content_clauses
+from index.query import _first_stem, _stems_query, clause_query, compound_atoms, content_clauses, indexed
 from index.thesaurus import related_stems, swapped_part_queries
 
 THESAURUS_WEIGHT = 0.2  # a general synonym ("prata" → "samtala") of a typed word
@@ -40,7 +40,7 @@ def part_query(schema: Any, parsed: ParsedQuery, reader: Any = None) -> wq.Query
 def _apart(schema: Any, word: str, reader: Any) -> list[str]:
     """The stems of the two words a word is written together from ("sexuelltofredande": a page with "ofredande"
     alone was not found when no page says "sexuellt ofredande"); none without a reader or a split."""
-    if reader is None:
+    if reader is None or indexed(schema, reader, _first_stem(schema, word)):
         return []
     split = missing_space(word, lambda w: _first_stem(schema, w), reader.doc_frequency)
     return [s for w in split for s in [_first_stem(schema, w)] if s] if split else []
@@ -74,7 +74,7 @@ def absent_compounds(schema: Any, parsed: ParsedQuery, reader: Any) -> list[tupl
             continue
         word = c.words[0]
         stem = _first_stem(schema, word)
-        if not stem or any(reader.doc_frequency(f, stem) for f in ("body", "title") if f in schema):
+        if not stem or indexed(schema, reader, stem):
             continue
         if "folded" in schema and reader.doc_frequency("folded", fold(stem)):  # "stodlinjen": the texts have it
             continue

@@ -181,6 +181,11 @@ def _first_stem(schema: Any, word: str) -> str:
     return tokens[0][0] if len(tokens) == 1 else ""
 
 
+def indexed(schema: Any, reader: Any, stem: str) -> bool:
+    """Does any indexed text have ``stem`` (in its body or title)?"""
+    return any(reader.doc_frequency(f, stem) for f in ("body", "title") if f in schema)
+
+
 def _stems_query(schema: Any, stems: Sequence[str], weight: float) -> wq.Query | None:
     """Already-analysed body stems in every searchable field (folded for the folded field)."""
     subs: list[wq.Query] = [wq.Term(f, fold(s) if f == "folded" else s, boost=fw * weight)
@@ -197,7 +202,7 @@ def word_expansions(schema: Any, reader: Any, word: str) -> list[wq.Query]:
         return []
     out: list[wq.Query] = []
     df = reader.doc_frequency
-    if not df("body", stem) and not ("title" in schema and df("title", stem)) and not compound_atoms(word):
+    if not indexed(schema, reader, stem) and not compound_atoms(word):
         # unknown, and no compound either: perhaps two words typed without the space between them
         split = missing_space(word, lambda w: _first_stem(schema, w), df)
         q = clause_query(schema, split, True, weight=MISSING_SPACE_WEIGHT) if split else None

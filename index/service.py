@@ -89,9 +89,7 @@ class SearchService(GenerationHolder):
         """``request`` with its filter values as the index has them ("format=PDF", "malgrupp=Skola", a county's name)."""
         if not request.filters:
             return request
-        if gen.overview is None:
-            gen.overview = gen.table.counts(gen.table.reps, {}, {}, self.taxonomy)
-        filters = canonical_filters(request.filters, gen.overview, self.taxonomy.label)
+        filters = canonical_filters(request.filters, self._overview(gen), self.taxonomy.label)
         return request if filters == request.filters else dataclasses.replace(request, filters=filters)
 
     def _search(self, gen: Generation, request: SearchRequest) -> SearchResponse:
@@ -148,9 +146,13 @@ class SearchService(GenerationHolder):
             if gen is None:
                 return {}
             with gen.lock:
-                if gen.overview is None:
-                    gen.overview = gen.table.counts(gen.table.reps, {}, {}, self.taxonomy)
-                return copy.deepcopy(gen.overview)
+                return copy.deepcopy(self._overview(gen))
+
+    def _overview(self, gen: Generation) -> dict[str, list[FacetValue]]:
+        """Facet counts over every document of ``gen``, counted once (the caller holds ``gen.lock``)."""
+        if gen.overview is None:
+            gen.overview = gen.table.counts(gen.table.reps, {}, {}, self.taxonomy)
+        return gen.overview
 
     # -- autocomplete -------------------------------------------------------------
     def suggest(self, prefix: str, limit: int = 8) -> list[str]:

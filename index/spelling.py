@@ -9,15 +9,15 @@ from typing import TYPE_CHECKING, Any
 
 from whoosh import query as wq
 
+from index.accents import ACCENTED
 from index.morphology import fold, lexicon
 from index.parsing import _WORD_RE as QUERY_WORD_RE
 from index.parsing import ParsedQuery
-from index.query import analyze
+from index.query import analyze, indexed
 
 if TYPE_CHECKING:
     from index.generation import Generation
 
-_FIRST_ACCENTS = {"a": "åä", "o": "ö"}
 SURFACE_DOCS = 20  # documents read to find how a corrected word is really written
 SURFACE_CHARS = 200_000  # characters of each such document's text looked at
 SPELLING_CACHE_WORDS = 10_000  # unknown words remembered per generation before the cache starts over
@@ -88,7 +88,7 @@ def _plausible(gen: Generation, typed: str, term: str, neighbours: list[str]) ->
 def _known(gen: Generation, reader: Any, word: str) -> bool:
     """Does the index have the word (its stem, in body or title)?"""
     tokens = analyze(gen.schema, "body", word)
-    return bool(tokens) and any(reader.doc_frequency(f, tokens[0][0]) for f in ("body", "title") if f in gen.schema)
+    return bool(tokens) and indexed(gen.schema, reader, tokens[0][0])
 
 
 def _correct(gen: Generation, reader: Any, word: str) -> tuple[str, str]:
@@ -98,12 +98,12 @@ def _correct(gen: Generation, reader: Any, word: str) -> tuple[str, str]:
     if not tokens:
         return "", ""
     stem = tokens[0][0]
-    if reader.doc_frequency("body", stem) or ("title" in schema and reader.doc_frequency("title", stem)):
+    if indexed(schema, reader, stem):
         return "", ""
     maxdist = 1 if len(word) < 7 else 2
     best: tuple[int, int, str] | None = None
     # the first letter is kept (the automaton's prefix), except an a/o typed for å/ä/ö ("orebro" → örebro)
-    starts = [stem] + [c + stem[1:] for c in _FIRST_ACCENTS.get(stem[0], "")]
+    starts = [stem] + [c + stem[1:] for c in ACCENTED.get(stem[0], "")]
     for dist in range(1, maxdist + 1):
         for start in starts:
             extra = 1 if start is not stem else 0  # the changed first letter counts as an edit
