@@ -10,6 +10,7 @@ from index.morphology import HUNSPELL_PATH, fold, lexicon, split_compound
 
 ACCENTED = {"a": "åä", "o": "ö"}  # the letters with å/ä/ö, by the letter typed for them
 _ACCENTS = {k: k + v for k, v in ACCENTED.items()}
+MIN_CAPITALS_RESTORED = 6  # a word in capitals this long is no abbreviation
 MAX_ACCENT_SLOTS = 6  # a word with more a/o than this is not restored (3^6 candidates at most)
 
 
@@ -31,7 +32,8 @@ def restore_accents(word: str) -> str:
     "har", "mal") and an ambiguous one stay as typed (``index.query._accentless_fields`` decides what folding may add
     to those). Stemming would otherwise take "aldre" to the stem of "aldrig"."""
     low = word.lower()
-    if len(low) < 2 or word.isupper() or low != fold(low) or not low.isalpha():
+    # capitals: an abbreviation ("MAL", "HAR") stays; a longer word in capitals ("VALDSUTOVARE") is a word
+    if len(low) < 2 or (word.isupper() and len(word) < MIN_CAPITALS_RESTORED) or low != fold(low) or not low.isalpha():
         return word
     slots = [i for i, c in enumerate(low) if c in _ACCENTS]
     lex = lexicon()
@@ -60,7 +62,7 @@ def restore_accents(word: str) -> str:
         found = _best_compound(low, compounds)
     if len(found) != 1:
         return word
-    return found[0].capitalize() if word[:1].isupper() else found[0]
+    return found[0].upper() if word.isupper() else found[0].capitalize() if word[:1].isupper() else found[0]
 
 
 def _best_compound(low: str, compounds: list[tuple[int, int, int, str]]) -> list[str]:

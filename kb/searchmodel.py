@@ -52,7 +52,7 @@ def clean_query(raw: object, limit: int) -> tuple[str, bool]:
 # right before a word ("våld −barn", "våld –barn") excludes it. A one-for-one swap, so positions stay those of the text.
 _DOUBLE_QUOTES = str.maketrans({q: '"' for q in "”“„«»″"})
 _SINGLE_QUOTED = re.compile(r"(?<![^\s(\-])['‘’]([^'‘’\"]*[^\W_][^'‘’\"]*)['‘’](?![^\W_])")
-_DASH_BEFORE_WORD = re.compile(r"(?<![^\s(])[−–](?=[\"'‘’”“„«]|[^\W_])")
+_DASH_BEFORE_WORD = re.compile(r"(?<![^\s(])[−–‐‑](?=[\"'‘’”“„«]|[^\W_])")  # minus, en dash, (non-breaking) hyphen
 
 
 def ascii_syntax(text: str) -> str:

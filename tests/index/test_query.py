@@ -157,3 +157,15 @@ def test_a_pasted_email_is_searched_by_its_key_words_to_the_end() -> None:
 ])
 def test_a_suspended_hyphen_completes_the_word(typed: str, words: list[str]) -> None:
     assert [w for c in parse(typed).clauses for w in c.words] == words
+
+
+def test_a_phrase_keeps_a_suspended_hyphen_and_caps_lock_is_typing_not_abbreviations() -> None:
+    """The third review: '"hälso- och sjukvården"' found nothing; "VALDSUTOVARE" and "VALD I NARA RELATIONER" were
+    not restored while "valdsutovare" was; "våld ‑barn" (a non-breaking hyphen) excluded nothing."""
+    p = parse('"hälso- och sjukvården"')
+    assert [(c.words, c.phrase) for c in p.clauses] == [(("hälso-", "och", "sjukvården"), True)]
+    assert [w for c in parse("VALDSUTOVARE").clauses for w in c.words] == ["VÅLDSUTÖVARE"]
+    assert [w for c in parse("VALD I NARA RELATIONER").clauses for w in c.words] == ["VALD", "I", "NÄRA", "RELATIONER"]
+    assert [w for c in parse("VINR I SKOLAN").clauses for w in c.words] == ["VINR", "I", "SKOLAN"]  # nothing to restore
+    assert [w for c in parse("MAL").clauses for w in c.words] == ["MAL"]  # short capitals: an abbreviation
+    assert [(c.words, c.negated) for c in parse("våld \u2011barn").clauses] == [(("våld",), False), (("barn",), True)]

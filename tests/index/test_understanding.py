@@ -482,3 +482,12 @@ def test_a_word_typed_without_its_accents_finds_what_the_accented_word_finds(tmp
             accented = service.search(SearchRequest(q=meant))
             assert [h.url for h in plain.results] == [h.url for h in accented.results] and plain.results, typed
             assert plain.suggestion is not None and plain.notice is None
+
+
+def test_a_quoted_phrase_with_a_suspended_hyphen_finds_the_pages_that_say_it(tmp_path: Path) -> None:
+    pages = {"hs": ("Hälso- och sjukvårdens ansvar", "Hälso- och sjukvården ska fråga om våld."),
+             "annat": ("Sjukvård och skola", "Om sjukvården och om hälsa i skolan.")}
+    with serving(tmp_path, pages) as service:
+        assert found(service, '"hälso- och sjukvården"') == ["hs"]
+        assert found(service, '”hälso- och sjukvården”') == ["hs"]
+        assert "hs" not in found(service, 'sjukvården -"hälso- och sjukvården"')
