@@ -21,7 +21,7 @@ from whoosh import index as whoosh_index
 from index.analysis import ANALYZER_VERSION, lexicon
 from index.checks import check_generation
 from index.expansion import DefinitionCounter
-from index.phrases import PhraseCounter
+from index.phrases import PhraseCounter, place_names
 from index.publish import (
     clean_incomplete,
     current_generation,
@@ -116,10 +116,11 @@ class _Indexer:
         self.sources = {s.id: s for s in sources}
         self.taxonomy = taxonomy
         self.changed: dict[str, str] = {}  # url -> when the store last saw its text change
-        self.phrases = PhraseCounter()  # autocomplete: words, title and heading phrases
         self.definitions = DefinitionCounter()  # abbreviations the indexed texts define ("Brottsförebyggande rådet (Brå)")
         self.corrections = corrections
         self.versions = VersionTracker(self.sources, self.corrections)  # filled before documents are added
+        # autocomplete: words, title and heading phrases, the counties and regions the texts name
+        self.phrases = PhraseCounter(place_names(self.versions.counties))
 
     def fields(self, doc: Document, duplicates: list[str], first_seen: str | None) -> dict[str, Any]:
         doc = composed(doc)  # a store filled before extraction composed its text ("ko\u0308nsstympning")

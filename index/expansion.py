@@ -11,6 +11,7 @@ import logging
 import re
 from collections import Counter
 from collections.abc import Callable, Iterable, Iterator
+from functools import lru_cache
 from pathlib import Path
 from typing import Any
 
@@ -62,6 +63,38 @@ def derived_stems(stem: str, doc_frequency: Any) -> list[str]:
         if df:
             found[cand] = df
     return [s for s, _ in sorted(found.items(), key=lambda kv: (-kv[1], kv[0]))[:MAX_DERIVED]]
+
+
+# -- verb forms Snowball cannot join ---------------------------------------------------------------------------
+VERB_FORMS_PATH = Path(__file__).with_name("data") / "verb_forms.txt"
+
+
+@lru_cache(maxsize=4)
+def _verb_table(path: Path = VERB_FORMS_PATH) -> dict[str, tuple[str, ...]]:
+    """Each form of ``path``'s verbs → the forms it may also search (its verb's unmarked forms)."""
+    table: dict[str, tuple[str, ...]] = {}
+    try:
+        lines = path.read_text(encoding="utf-8").splitlines()
+    except OSError as exc:
+        log.warning("no verb forms (%s): strong verbs are searched as typed", exc)
+        return table
+    for line in lines:
+        forms = line.split("#", 1)[0].split()
+        searchable = tuple(f for f in forms if not f.startswith("*"))
+        for f in forms:
+            table[f.lstrip("*")] = searchable
+    return table
+
+
+def verb_forms(word: str) -> list[str]:
+    """The other forms of the verb ``word`` is a form of ("slår" → slå, slog, slagit, slogs), passives included
+    ("slogs", "utsattes"; "utsätts", "döms" from utsätta, döma); [] for any other word."""
+    low = word.lower()
+    table = _verb_table()
+    forms = table.get(low) or ()
+    if not forms and low.endswith("s"):
+        forms = table.get(low[:-1]) or table.get(low[:-1] + "a") or ()
+    return [f for f in forms if f != low]
 
 
 # -- missing spaces -----------------------------------------------------------------------------------------

@@ -2,8 +2,10 @@
 
 A search page may list everything that shares one word with the query; a feed a person keeps may not. Every
 content word of the query must match (all but one when there are four or more), where a word matches through
-its derived forms and compound parts too, or a synonym of the whole query must match ("hedersvåld" for
-"hedersrelaterat våld"). Exclusions and facet filters apply as in the search.
+its derived forms and compound parts too, or through a synonym of it or of a run of words it is in ("hedersvåld"
+for "hedersrelaterat våld"; "hedersvåld skolan" still needs "skolan"). Words typed as alternatives
+("kvinnojour OR tjejjour", "kvinnojour/tjejjour") count as one word that either matches. Exclusions and facet
+filters apply as in the search.
 """
 
 from __future__ import annotations
@@ -42,28 +44,54 @@ def _word_query(gen: Generation, reader: Any, words: tuple[str, ...], phrase: bo
     return (subs[0] if len(subs) == 1 else wq.Or(subs)) if subs else None
 
 
+def requirements(parsed: ParsedQuery) -> list[list[Clause]]:
+    """The query's content clauses, alternatives ("a OR b", "a/b") grouped: a watched search needs one of each group."""
+    content = content_clauses(parsed) if parsed.positive else []
+    grouped: list[list[Clause]] = []
+    for c in parsed.positive:
+        if c.either and grouped:
+            grouped[-1].append(c)
+        else:
+            grouped.append([c])
+    return [kept for g in grouped if (kept := [c for c in g if c in content])]
+
+
 def strict_match(gen: Generation, parsed: ParsedQuery) -> tuple[np.ndarray, np.ndarray]:
     """(matched, score) of the documents matching the query well (see the module docstring)."""
     reader = gen.searcher.reader()
-    clauses = content_clauses(parsed) if parsed.positive else []
-    if not clauses:
-        mask, score = gen.live_mask.copy(), np.zeros(gen.size, dtype=np.float64)
+    needed = requirements(parsed)
+    score = np.zeros(gen.size, dtype=np.float64)
+    if not needed:
+        mask = gen.live_mask.copy()
     else:
+        # per required group: which documents satisfy it, or None when no word of it searches anything
+        # ("med", "om", "till" have no query and cannot be required)
+        either: list[np.ndarray | None] = []
+        for group in needed:
+            queries = [q for c in group if (q := _word_query(gen, reader, c.words, c.phrase)) is not None]
+            either.append(None)
+            for q in queries:
+                m, s = match(gen, q)
+                either[-1] = m if either[-1] is None else either[-1] | m
+                score += s
+        # a synonym stands for the words it matched ("hedersvåld" for "hedersrelaterat" and "våld"), not the query
+        group_of = {id(c): g for g, group in enumerate(needed) for c in group}
+        word_group = [group_of.get(id(c)) for c in parsed.positive for _w in c.words]
+        for run, others in gen.synonyms.runs(gen.schema, parsed, reader=gen.postings):
+            m = np.zeros(gen.size, dtype=bool)
+            for member in others:
+                mm, s = match(gen, synonym_query(gen.schema, tuple(member.split()), SYNONYM_WEIGHT))
+                m |= mm
+                score += s
+            for g in {word_group[k] for k in run} - {None}:
+                assert g is not None
+                either[g] = m if either[g] is None else either[g] | m
+        counted = [m for m in either if m is not None]
         hits = np.zeros(gen.size, dtype=np.int32)
-        score = np.zeros(gen.size, dtype=np.float64)
-        # a word the analyzer drops ("med", "om", "till") has no query and cannot be required
-        queries = [q for c in clauses if (q := _word_query(gen, reader, c.words, c.phrase)) is not None]
-        for q in queries:
-            m, s = match(gen, q)
+        for m in counted:
             hits += m
-            score += s
-        need = len(queries) - 1 if len(queries) >= ALL_BUT_ONE_FROM else len(queries)
-        mask = hits >= need if queries else np.zeros(gen.size, dtype=bool)  # only common words: as the search, nothing
-        for member in gen.synonyms.expansions(gen.schema, parsed, reader=gen.postings):
-            words = tuple(member.split())
-            m, s = match(gen, synonym_query(gen.schema, words, SYNONYM_WEIGHT))
-            mask |= m
-            score += s
+        need = len(counted) - 1 if len(counted) >= ALL_BUT_ONE_FROM else len(counted)
+        mask = hits >= need if counted else np.zeros(gen.size, dtype=bool)  # only common words: as the search, nothing
     for c in parsed.negative:
         m, _ = match(gen, clause_query(gen.schema, c.words, c.phrase))
         mask &= ~m

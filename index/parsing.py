@@ -33,6 +33,7 @@ class Clause:
     words: tuple[str, ...]
     phrase: bool = False
     negated: bool = False
+    either: bool = False  # an alternative to the clause before it ("kvinnojour OR tjejjour", "kvinnojour/tjejjour")
 
     @property
     def text(self) -> str:
@@ -62,6 +63,10 @@ class ParsedQuery:
         return [w for c in self.positive for w in c.words]
 
 
+# Field names other search boxes take before a colon ("title:våld", "filetype:pdf"): here plain text, and no word to
+# search or to correct ("title" was searched, and "Menade du titta:våld" offered)
+FIELD_PREFIXES = frozenset({"title", "titel", "intitle", "site", "inurl", "url", "filetype", "author", "body", "text",
+                            "headings", "format", "organisation", "delomrade", "year", "ar", "år"})
 _QUOTED_OR_WORD = re.compile(r'"[^"]*(?:"|$)|(?<![^\s(])-?' + _WORD)
 
 
@@ -73,7 +78,7 @@ def _split_slashes(text: str) -> str:
         token = m.group(0)
         if token.startswith('"') or "/" not in token or any(len(p) < 2 for p in token.lstrip("-").split("/")):
             return token
-        return token.replace("/", " -" if token.startswith("-") else " ")
+        return token.replace("/", " -" if token.startswith("-") else " OR ")
 
     return _QUOTED_OR_WORD.sub(split, text)
 
@@ -129,6 +134,7 @@ def parse(raw: str, max_chars: int = MAX_QUERY_CHARS, max_terms: int = MAX_QUERY
     seen: set[tuple[tuple[str, ...], bool, bool]] = set()
     n_words = 0
     negate_next = False
+    either_next = False
     cut = False
     syntax = _complete_suspended(_split_slashes(ascii_syntax(text)))
     caps_lock = text.isupper() and len(_WORD_RE.findall(text)) > 1
@@ -140,14 +146,19 @@ def parse(raw: str, max_chars: int = MAX_QUERY_CHARS, max_terms: int = MAX_QUERY
         else:
             word = m.group("word")
             if word in ("OR", "AND", "ELLER", "OCH") and not m.group("neg2"):
-                continue  # words combine as OR with a coordination bonus anyway
+                # the search ranks words as OR with a coordination bonus anyway; a watched search needs every word
+                # but one of alternatives ("hedersvåld OR hedersförtryck")
+                either_next = word in ("OR", "ELLER") and bool(clauses) and not clauses[-1].negated
+                continue
             if word == "NOT" and not m.group("neg2"):
                 negate_next = True
+                continue
+            if word.lower() in FIELD_PREFIXES and syntax.startswith(":", m.end()):
                 continue
             words = (word,)
             negated = bool(m.group("neg2")) or negate_next
             is_phrase = False
-        negate_next = False
+        either, negate_next, either_next = either_next and not negated, False, False
         if not words:
             continue
         # "aldre" means "äldre", not the stem of "aldrig"; with caps lock on ("VALD I NARA RELATIONER") as typed lower
@@ -165,7 +176,7 @@ def parse(raw: str, max_chars: int = MAX_QUERY_CHARS, max_terms: int = MAX_QUERY
         if key in seen:
             continue
         seen.add(key)
-        clauses.append(Clause(words, is_phrase, negated))
+        clauses.append(Clause(words, is_phrase, negated, either))
         n_words += counted
         if n_words >= max_terms and m.end() < len(syntax) and _TOKEN.search(syntax, m.end()):
             cut = True

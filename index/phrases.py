@@ -1,4 +1,5 @@
-"""What autocomplete offers: whole words as written, title and heading phrases, taxonomy terms, with document counts.
+"""What autocomplete offers: whole words as written, title and heading phrases, places, taxonomy terms, with document
+counts.
 
 Counted while the index is built (each candidate once per document) and saved with the generation, so a
 suggestion is a word or phrase people will find pages with ("skyddat boende", "hedersrelaterat våld och
@@ -17,6 +18,7 @@ from pathlib import Path
 import numpy as np
 
 from index.morphology import STOP_WORDS, fold
+from kb.lan import Counties
 
 PHRASES_FILE = "phrases.json"  # [[text, documents], …] of a generation
 MIN_DOCS = 2  # a candidate in fewer documents is not offered
@@ -46,19 +48,29 @@ def _phrases(line: str) -> set[str]:
     return out
 
 
-class PhraseCounter:
-    """Document counts of whole words (title, headings, body) and phrases (titles, headings) of one build."""
+def place_names(counties: Counties) -> list[str]:
+    """County and region names ("Örebro län", "Region Örebro län"): what a body text names and no heading may."""
+    return list(dict.fromkeys(n for c in counties.counties for n in (c.name, *c.regions)))
 
-    def __init__(self) -> None:
+
+class PhraseCounter:
+    """Document counts of whole words (title, headings, body), phrases (titles, headings) and the ``places`` the
+    texts name ("örebro l" → örebro län) of one build."""
+
+    def __init__(self, places: Iterable[str] = ()) -> None:
         self.words: Counter[str] = Counter()
         self.phrases: Counter[str] = Counter()
         self.titles: Counter[str] = Counter()
+        names = sorted({p.lower() for p in places}, key=len, reverse=True)
+        self._places = re.compile(r"(?<!\w)(?:" + "|".join(map(re.escape, names)) + r")(?!\w)") if names else None
 
     def add(self, title: str, headings: Sequence[str], body: str) -> None:
         lines = [title, *headings]
         self.words.update({w for w in _words(" ".join([*lines, body[:BODY_CHARS]]).lower())
                            if len(w) > 2 and w not in STOP_WORDS})
         self.phrases.update(set().union(*(_phrases(line) for line in lines)))
+        if self._places is not None:
+            self.phrases.update(set(self._places.findall(" ".join([*lines, body[:BODY_CHARS]]).lower())))
         words = _WORD.findall(title.lower())
         if 2 <= len(words) <= MAX_TITLE_WORDS:
             self.titles[" ".join(words)] += 1

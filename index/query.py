@@ -3,13 +3,14 @@
 from __future__ import annotations
 
 import logging
+import os
 import re
 from collections.abc import Iterable, Sequence
 from typing import Any
 
 from whoosh import query as wq
 
-from index.expansion import QUERY_STOP_WORDS, derived_stems, missing_space
+from index.expansion import QUERY_STOP_WORDS, derived_stems, missing_space, verb_forms
 from index.morphology import fold
 from index.parsing import _WORD_RE, Clause, ParsedQuery
 from index.synonyms import SynonymTable
@@ -209,10 +210,23 @@ def word_expansions(schema: Any, reader: Any, word: str) -> list[wq.Query]:
         if q is not None:
             out.append(q)
     typed_df = int(df("body", stem))
-    for d in derived_stems(stem, df):
+    for d in dict.fromkeys(derived_stems(stem, df) + _verb_stems(schema, reader, word, stem)):
         derived = _stems_query(schema, [d], derivation_weight(typed_df, int(df("body", d))))
         if derived is not None:
             out.append(derived)
+    return out
+
+
+def _verb_stems(schema: Any, reader: Any, word: str, stem: str) -> list[str]:
+    """Stems of the other forms of a verb Snowball does not join ("slår" → slå, slog, slagit) that the index knows.
+    A stem shorter than what the verb's forms share is another word's ("våldta" read as våld + ta)."""
+    forms = verb_forms(word)
+    root = os.path.commonprefix([word.lower(), *forms])
+    out = []
+    for form in forms:
+        s = _first_stem(schema, form)
+        if s and s != stem and len(s) >= len(root) and indexed(schema, reader, s):
+            out.append(s)
     return out
 
 

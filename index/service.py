@@ -36,6 +36,7 @@ from kb.searchmodel import (
     Hit,
     SearchRequest,
     SearchResponse,
+    ascii_syntax,
 )
 from kb.settings import Settings
 from kb.taxonomy import Taxonomy, load_taxonomy
@@ -158,7 +159,7 @@ class SearchService(GenerationHolder):
     def suggest(self, prefix: str, limit: int = 8) -> list[str]:
         """Completions of the last word (or a taxonomy phrase) that occur in the index, most documents first."""
         text, _ = clean_text(prefix, MAX_SUGGEST_CHARS)
-        text = text.lower()
+        text = ascii_syntax(text).lower()  # ”skyddat b: as the search reads it
         limit = max(1, min(int(limit), MAX_SUGGESTIONS))
         if len(text.replace(" ", "")) < 2:
             return []

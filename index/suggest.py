@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import bisect
 import logging
+import re
 from collections.abc import Callable, Iterable
 from pathlib import Path
 from typing import TYPE_CHECKING
@@ -93,6 +94,26 @@ def completions_of(gen: Generation, terms: list[str]) -> Completions:
     return gen.completions
 
 
+# Search syntax around the words being completed: quotes anywhere, a minus that starts a word
+_SYNTAX = re.compile(r'"|(?:(?<=\s)|^)-')
+
+
+def with_syntax(text: str, complete: Callable[[str], list[str]]) -> list[str]:
+    """``complete`` applied to ``text`` without its quotes and minus signs, which each suggestion gets back where they
+    were typed; an open quote is closed ('"skyddat b' → '"skyddat boende"')."""
+    marks = [(m.start(), m.group(0)) for m in _SYNTAX.finditer(text)]
+    if not marks:
+        return complete(text)
+    bare = _SYNTAX.sub("", text)
+    shifted = [(at - k, mark) for k, (at, mark) in enumerate(marks)]  # positions in ``bare``
+    out = []
+    for s in complete(" ".join(bare.split())):
+        for at, mark in reversed(shifted):
+            s = s[:at] + mark + s[at:]
+        out.append(s + '"' if text.count('"') % 2 else s)
+    return out
+
+
 def cached_suggestions(gen: Generation, text: str, vocab: Callable[[], SortedWords], terms: list[str]) -> list[str]:
     """Completions of ``text`` (cleaned, lowercase), remembered per generation; the caller holds no lock.
 
@@ -104,7 +125,8 @@ def cached_suggestions(gen: Generation, text: str, vocab: Callable[[], SortedWor
             gen.suggestions.move_to_end(text)
             return cached
         completions = completions_of(gen, terms)
-        found = phrase_suggestions(completions, text) if len(completions) else suggestions(gen, text, vocab())
+        found = with_syntax(text, lambda bare: phrase_suggestions(completions, bare) if len(completions)
+                            else suggestions(gen, bare, vocab()))
         gen.suggestions[text] = found
         if len(gen.suggestions) > SUGGESTION_CACHE_SIZE:
             gen.suggestions.popitem(last=False)

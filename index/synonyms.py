@@ -81,15 +81,24 @@ class SynonymTable:
         """Other members of every group a positive clause (or run of words) matches. An abbreviation that is also a
         word ("SoL", sun) needs its capitals, unless typed in capitals ("SOL") or, with ``reader``, the word is in
         no indexed text ("sol" on a phone found nothing at all)."""
+        out: list[str] = []
+        for _run, others in self.runs(schema, parsed, fieldname, reader):
+            out.extend(text for text in others if text not in out)
+        return out
+
+    def runs(self, schema: Any, parsed: ParsedQuery, fieldname: str = "body",
+             reader: Any = None) -> list[tuple[range, list[str]]]:
+        """``expansions`` with where each came from: (the indices in ``parsed.words`` of the words a group's member
+        matched, the group's other members)."""
         if not self.groups or fieldname not in schema:
             return []
-        # (raw word, stem) sequence of the positive words in order.
-        seq: list[tuple[str, str]] = []
-        for w in parsed.words:
+        # (index in parsed.words, raw word, stem) of the positive words in order; a stop word has no stem
+        seq: list[tuple[int, str, str]] = []
+        for k, w in enumerate(parsed.words):
             for t, _ in analyze(schema, fieldname, w)[:1]:
-                seq.append((w, t))
-        stems = [s for _, s in seq]
-        out: list[str] = []
+                seq.append((k, w, t))
+        stems = [s for _, _, s in seq]
+        out: list[tuple[range, list[str]]] = []
         typed = {w.lower() for w in parsed.words}
         for members in self.groups:
             matched = None
@@ -102,18 +111,18 @@ class SynonymTable:
                                                 or not all(t.isascii() for t in typed_run)):
                         continue
                     if is_abbr:
-                        raw = seq[i][0]
+                        raw = seq[i][1]
                         if raw.lower() != text.lower():
                             continue
                         if raw != text and not raw.isupper() and (len(raw) < 3 or (
                                 raw.lower() in self.ambiguous and not _absent(reader, fieldname, stems[i]))):
                             continue
-                    matched = text
+                    matched = (text, range(seq[i][0], seq[i + n - 1][0] + 1))
                     break
                 if matched:
                     break
             if matched:
-                for text, _, _ in members:
-                    if text != matched and text.lower() not in typed and text not in out:
-                        out.append(text)
+                others = [text for text, _, _ in members if text != matched[0] and text.lower() not in typed]
+                if others:
+                    out.append((matched[1], others))
         return out

@@ -85,3 +85,22 @@ def test_words_the_analyzer_drops_are_not_required_in_a_feed(service: SearchServ
 def test_a_feed_of_only_common_words_is_empty_like_its_search(service: SearchService) -> None:
     assert service.search(SearchRequest(q="hur är det")).total == 0
     assert service.feed(SearchRequest(q="hur är det")) == []
+
+
+@pytest.mark.parametrize("q", ["skolan OR vägledning", "skolan ELLER vägledning", "skolan/vägledning",
+                               'skolan OR "ny vägledning"'])
+def test_alternatives_in_a_feed_need_one_of_them_not_both(service: SearchService, q: str) -> None:
+    # no page has both words: before, a feed of alternatives required every one of them and was empty
+    assert slugs_of(service.feed(SearchRequest(q=q))) == ["heder-ny", "hedersvald"]
+
+
+def test_an_alternative_still_counts_as_one_required_word(service: SearchService) -> None:
+    # "hedersvåld" (or its synonym) is required; "skolan OR socialtjänsten" is one more word either satisfies
+    assert slugs_of(service.feed(SearchRequest(q="hedersvåld skolan OR socialtjänsten"))) == ["heder-ny", "hedersvald"]
+    assert slugs_of(service.feed(SearchRequest(q="vägledning -skolan OR hedersvåld"))) == ["heder-ny"]
+
+
+def test_a_synonym_stands_for_its_own_words_not_for_the_whole_query(service: SearchService) -> None:
+    # "hedersvåld" matches "hedersrelaterat våld" pages through its synonym, but "skolan" is still required:
+    # before, the synonym's pages joined the feed whatever else was asked ("heder-gammal" has no school)
+    assert slugs_of(service.feed(SearchRequest(q="hedersvåld skolan"))) == ["hedersvald"]

@@ -27,7 +27,7 @@ def test_words_phrases_exclusion_and_or() -> None:
 def test_syntax_characters_are_plain_separators() -> None:
     p = parse("title:x *a* ??* content:[a TO ö] våld^2 hot~")
     words = [w for c in p.clauses for w in c.words]
-    assert words == ["title", "x", "a", "content", "TO", "ö", "våld", "2", "hot"]
+    assert words == ["x", "a", "content", "TO", "ö", "våld", "2", "hot"]  # "title:" is another box's field name
     assert not any(c.negated or c.phrase for c in p.clauses)
 
 
@@ -169,3 +169,21 @@ def test_a_phrase_keeps_a_suspended_hyphen_and_caps_lock_is_typing_not_abbreviat
     assert [w for c in parse("VINR I SKOLAN").clauses for w in c.words] == ["VINR", "I", "SKOLAN"]  # nothing to restore
     assert [w for c in parse("MAL").clauses for w in c.words] == ["MAL"]  # short capitals: an abbreviation
     assert [(c.words, c.negated) for c in parse("våld \u2011barn").clauses] == [(("våld",), False), (("barn",), True)]
+
+
+@pytest.mark.parametrize(("typed", "words"), [
+    ("title:våld", ["våld"]),  # "title" was searched and "corrected": "Menade du titta:våld"
+    ("filetype:pdf våld", ["pdf", "våld"]),
+    ("våld title", ["våld", "title"]),  # a word, without the colon
+    ("klockan 10:30", ["klockan", "10", "30"]),
+])
+def test_another_search_boxs_field_name_is_no_word(typed: str, words: list[str]) -> None:
+    assert parse(typed).words == words
+
+
+def test_alternatives_are_marked_for_the_feed() -> None:
+    p = parse("kvinnojour/tjejjour skydd OR boende ELLER stöd -hot OR våld")
+    assert [(c.text, c.either, c.negated) for c in p.clauses] == [
+        ("kvinnojour", False, False), ("tjejjour", True, False), ("skydd", False, False), ("boende", True, False),
+        ("stöd", True, False), ("hot", False, True), ("våld", False, False)]  # after an exclusion: no alternative
+    assert [c.either for c in parse("OR våld").clauses] == [False]
