@@ -71,7 +71,7 @@ VERB_FORMS_PATH = Path(__file__).with_name("data") / "verb_forms.txt"
 
 @lru_cache(maxsize=4)
 def _verb_table(path: Path = VERB_FORMS_PATH) -> dict[str, tuple[str, ...]]:
-    """Each form of ``path``'s verbs → the forms it may also search (its verb's unmarked forms)."""
+    """Each unmarked form of ``path``'s verbs → its verb's unmarked forms (a marked form is another word: "band")."""
     table: dict[str, tuple[str, ...]] = {}
     try:
         lines = path.read_text(encoding="utf-8").splitlines()
@@ -81,8 +81,8 @@ def _verb_table(path: Path = VERB_FORMS_PATH) -> dict[str, tuple[str, ...]]:
     for line in lines:
         forms = line.split("#", 1)[0].split()
         searchable = tuple(f for f in forms if not f.startswith("*"))
-        for f in forms:
-            table[f.lstrip("*")] = searchable
+        for f in searchable:
+            table[f] = searchable
     return table
 
 

@@ -20,9 +20,11 @@ from index.parsing import Clause, ParsedQuery
 from index.postings import mask_from_bits
 from index.query import (
     SYNONYM_WEIGHT,
+    analyze,
     clause_query,
     content_clauses,
     decompound_queries,
+    indexed,
     synonym_query,
     typed_clause_query,
     word_expansions,
@@ -37,10 +39,15 @@ ALL_BUT_ONE_FROM = 4  # a query with this many content words needs all but one o
 
 
 def _word_query(gen: Generation, reader: Any, words: tuple[str, ...], phrase: bool) -> wq.Query | None:
-    """One typed word (or phrase) with everything that stands for it: derived forms, compound parts."""
+    """One typed word (or phrase) with everything that stands for it: derived forms; for a compound no text has, all
+    its parts (a compound the texts have is that word: "socialtjänstlagen" listed 51 pages, 43 of them on "socialtjänst"
+    through two of its three parts)."""
     subs = [q for q in [typed_clause_query(gen.schema, reader, Clause(words, phrase))] if q is not None]
     if not phrase and len(words) == 1:
-        subs += decompound_queries(gen.schema, words[0]) + word_expansions(gen.schema, reader, words[0])
+        stems = analyze(gen.schema, "body", words[0])
+        if not (len(stems) == 1 and indexed(gen.schema, gen.postings, stems[0][0])):
+            subs += decompound_queries(gen.schema, words[0], pairs=False)  # every part; not each adjacent pair
+        subs += word_expansions(gen.schema, reader, words[0])
     return (subs[0] if len(subs) == 1 else wq.Or(subs)) if subs else None
 
 
@@ -74,19 +81,27 @@ def strict_match(gen: Generation, parsed: ParsedQuery) -> tuple[np.ndarray, np.n
                 m, s = match(gen, q)
                 either[-1] = m if either[-1] is None else either[-1] | m
                 score += s
-        # a synonym stands for the words it matched ("hedersvåld" for "hedersrelaterat" and "våld"), not the query
+        # a synonym stands for the words it matched ("hedersvåld" for "hedersrelaterat" and "våld"), not the query;
+        # the words of a multi-word synonym count as one ("mäns våld mot kvinnor Örebro" needs MVK and Örebro)
         group_of = {id(c): g for g, group in enumerate(needed) for c in group}
         word_group = [group_of.get(id(c)) for c in parsed.positive for _w in c.words]
+        unit = list(range(len(needed)))  # union-find over groups: those one synonym run covers are one unit
+        joined: dict[int, np.ndarray] = {}  # a run's synonym matches, by the first group it covers
         for run, others in gen.synonyms.runs(gen.schema, parsed, reader=gen.postings):
             m = np.zeros(gen.size, dtype=bool)
             for member in others:
                 mm, s = match(gen, synonym_query(gen.schema, tuple(member.split()), SYNONYM_WEIGHT))
                 m |= mm
                 score += s
-            for g in {word_group[k] for k in run} - {None}:
-                assert g is not None
+            covered = sorted({g for k in run if (g := word_group[k]) is not None})
+            if len(covered) == 1:
+                g = covered[0]
                 either[g] = m if either[g] is None else either[g] | m
-        counted = [m for m in either if m is not None]
+            elif covered:
+                for g in covered[1:]:
+                    unit[_root(unit, g)] = _root(unit, covered[0])
+                joined[covered[0]] = joined.get(covered[0], np.zeros(gen.size, dtype=bool)) | m
+        counted = _units(either, unit, joined)
         hits = np.zeros(gen.size, dtype=np.int32)
         for m in counted:
             hits += m
@@ -97,6 +112,32 @@ def strict_match(gen: Generation, parsed: ParsedQuery) -> tuple[np.ndarray, np.n
         mask &= ~m
     score[~mask] = 0.0
     return mask, score
+
+
+def _root(unit: list[int], g: int) -> int:
+    while unit[g] != g:
+        g = unit[g]
+    return g
+
+
+def _units(either: list[np.ndarray | None], unit: list[int], joined: dict[int, np.ndarray]) -> list[np.ndarray]:
+    """What satisfies each required unit: every group of it by its words, or a synonym of the run that joined them."""
+    words: dict[int, np.ndarray] = {}
+    for g, m in enumerate(either):
+        if m is not None:
+            r = _root(unit, g)
+            words[r] = words[r] & m if r in words else m
+    synonyms: dict[int, np.ndarray] = {}
+    for g, m in joined.items():
+        r = _root(unit, g)
+        synonyms[r] = synonyms[r] | m if r in synonyms else m
+    out: list[np.ndarray] = []
+    for r in dict.fromkeys([*words, *synonyms]):
+        if r in words and r in synonyms:
+            out.append(words[r] | synonyms[r])
+        else:
+            out.append(words[r] if r in words else synonyms[r])
+    return out
 
 
 def feed_docs(gen: Generation, parsed: ParsedQuery, request: SearchRequest, limit: int) -> list[tuple[float, int]]:

@@ -13,7 +13,7 @@ from dataclasses import dataclass
 from index.accents import restore_accents
 from index.expansion import QUERY_STOP_WORDS
 from index.morphology import STOP_WORDS, analyse_word
-from kb.searchmodel import MAX_QUERY_CHARS, MAX_QUERY_TERMS, NOTICE_TRUNCATED, ascii_syntax, clean_query
+from kb.searchmodel import FIELD_PREFIXES, MAX_QUERY_CHARS, MAX_QUERY_TERMS, NOTICE_TRUNCATED, ascii_syntax, clean_query
 
 NOTICE_TOO_MANY_TERMS = "Sökfrågan hade för många sökord; de första {n} används."
 
@@ -63,10 +63,6 @@ class ParsedQuery:
         return [w for c in self.positive for w in c.words]
 
 
-# Field names other search boxes take before a colon ("title:våld", "filetype:pdf"): here plain text, and no word to
-# search or to correct ("title" was searched, and "Menade du titta:våld" offered)
-FIELD_PREFIXES = frozenset({"title", "titel", "intitle", "site", "inurl", "url", "filetype", "author", "body", "text",
-                            "headings", "format", "organisation", "delomrade", "year", "ar", "år"})
 _QUOTED_OR_WORD = re.compile(r'"[^"]*(?:"|$)|(?<![^\s(])-?' + _WORD)
 
 
@@ -83,16 +79,19 @@ def _split_slashes(text: str) -> str:
     return _QUOTED_OR_WORD.sub(split, text)
 
 
-_SUSPENDED = re.compile(r"(?<![^\s(])([^\W\d_]{2,})-(?=\s+(?:och|eller|samt)\s+([^\W\d_]+))", re.IGNORECASE)
+_SUSPENDED = re.compile(r"(?<![^\s(])([^\W\d_]{2,})-(\s+)(?:och|eller|samt)(?=\s+([^\W\d_]+))", re.IGNORECASE)
 
 
 def _complete_suspended(text: str) -> str:
-    """"kvinno- och tjejjourer" means kvinnojourer och tjejjourer: the first word takes the second's last part (as the
-    index does for its texts). Before, "kvinno" was searched alone, found 3 of 13 pages and was "corrected" to
-    "kvinnor- och tjejjourer"."""
+    """"kvinno- och tjejjourer" means kvinnojourer or tjejjourer, two kinds named at once: the first word takes the
+    second's last part (as the index does for its texts) and the two are alternatives (a watched search needs one of
+    them). Before, "kvinno" was searched alone, found 3 of 13 pages and was "corrected" to "kvinnor- och tjejjourer".
+    Inside quotes the phrase keeps its hyphen, as the texts write it."""
     def complete(m: re.Match[str]) -> str:
-        head = analyse_word(m.group(2).lower())[2]
-        return m.group(1) + head if head else m.group(0)
+        head = analyse_word(m.group(3).lower())[2]
+        if not head or text.count('"', 0, m.start()) % 2:
+            return m.group(0)
+        return m.group(1) + head + m.group(2) + "OR"
 
     return _SUSPENDED.sub(complete, text)
 
@@ -150,10 +149,14 @@ def parse(raw: str, max_chars: int = MAX_QUERY_CHARS, max_terms: int = MAX_QUERY
                 # but one of alternatives ("hedersvåld OR hedersförtryck")
                 either_next = word in ("OR", "ELLER") and bool(clauses) and not clauses[-1].negated
                 continue
+            if word.lower() == "eller" and clauses and not clauses[-1].negated and not m.group("neg2"):
+                either_next = True  # "kvinnojour eller tjejjour", as people write it
+                continue
             if word == "NOT" and not m.group("neg2"):
                 negate_next = True
                 continue
-            if word.lower() in FIELD_PREFIXES and syntax.startswith(":", m.end()):
+            if word.lower() in FIELD_PREFIXES and re.match(r"\s?:", syntax[m.end():]):
+                negate_next = negate_next or bool(m.group("neg2"))  # "-title:barn" excludes "barn"
                 continue
             words = (word,)
             negated = bool(m.group("neg2")) or negate_next

@@ -62,6 +62,7 @@ class PhraseCounter:
         self.phrases: Counter[str] = Counter()
         self.titles: Counter[str] = Counter()
         names = sorted({p.lower() for p in places}, key=len, reverse=True)
+        self._place_names = frozenset(names)  # offered from one document: a curated name is no noise
         self._places = re.compile(r"(?<!\w)(?:" + "|".join(map(re.escape, names)) + r")(?!\w)") if names else None
 
     def add(self, title: str, headings: Sequence[str], body: str) -> None:
@@ -83,8 +84,8 @@ class PhraseCounter:
             for text, n in read_phrases(prev, min_docs=1):
                 (phrases if " " in text else words)[text] += n
         rows = [[t, n] for t, n in words.most_common(MAX_WORDS) if n >= MIN_DOCS]
-        rows += [[t, n] for t, n in phrases.most_common(MAX_PHRASES) if (n >= MIN_DOCS or t in self.titles)
-                 and not _runs_on(t, n, phrases)]
+        rows += [[t, n] for t, n in phrases.most_common(MAX_PHRASES)
+                 if (n >= MIN_DOCS or t in self.titles or t in self._place_names) and not _runs_on(t, n, phrases)]
         (gen / PHRASES_FILE).write_text(json.dumps(rows, ensure_ascii=False), encoding="utf-8")
 
 

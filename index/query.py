@@ -138,13 +138,14 @@ def compound_atoms(word: str) -> list[str]:
     return atoms[:MAX_COMPOUND_PARTS] if len(atoms) > 1 else []
 
 
-def decompound_queries(schema: Any, word: str) -> list[wq.Query]:
-    """For a compound: all its parts (AND) and each adjacent pair of parts (AND), in every field, down-weighted."""
+def decompound_queries(schema: Any, word: str, pairs: bool = True) -> list[wq.Query]:
+    """For a compound: all its parts (AND) and, with ``pairs``, each adjacent pair of parts (AND), in every field,
+    down-weighted."""
     atoms = compound_atoms(word)
     if not atoms:
         return []
     groups: list[tuple[tuple[str, ...], float]] = [(tuple(atoms), DECOMPOUND_WEIGHT)]
-    if len(atoms) > 2:
+    if len(atoms) > 2 and pairs:
         groups += [((a, b), DECOMPOUND_PAIR_WEIGHT) for a, b in zip(atoms, atoms[1:], strict=False)]
     out: list[wq.Query] = []
     for group, weight in groups:
@@ -194,27 +195,41 @@ def _stems_query(schema: Any, stems: Sequence[str], weight: float) -> wq.Query |
     return (subs[0] if len(subs) == 1 else wq.Or(subs)) if subs else None
 
 
-def word_expansions(schema: Any, reader: Any, word: str) -> list[wq.Query]:
-    """Derived forms of a typed word that the index knows; for a word it does not know, the two words run together."""
+def _expansions(schema: Any, reader: Any, word: str) -> tuple[str, tuple[str, str] | None, list[str]]:
+    """(the typed word's stem, the two words it runs together if it is unknown and no compound, the stems of its
+    derived and other verb forms the index knows); ("", None, []) without a reader."""
     if reader is None or "body" not in schema:
-        return []
+        return "", None, []
     stem = _first_stem(schema, word)
     if not stem:
-        return []
-    out: list[wq.Query] = []
+        return "", None, []
+    split = None
     df = reader.doc_frequency
     if not indexed(schema, reader, stem) and not compound_atoms(word):
         # unknown, and no compound either: perhaps two words typed without the space between them
         split = missing_space(word, lambda w: _first_stem(schema, w), df)
-        q = clause_query(schema, split, True, weight=MISSING_SPACE_WEIGHT) if split else None
-        if q is not None:
-            out.append(q)
-    typed_df = int(df("body", stem))
-    for d in dict.fromkeys(derived_stems(stem, df) + _verb_stems(schema, reader, word, stem)):
-        derived = _stems_query(schema, [d], derivation_weight(typed_df, int(df("body", d))))
-        if derived is not None:
-            out.append(derived)
+    return stem, split, list(dict.fromkeys(derived_stems(stem, df) + _verb_stems(schema, reader, word, stem)))
+
+
+def word_expansions(schema: Any, reader: Any, word: str) -> list[wq.Query]:
+    """Derived forms of a typed word that the index knows; for a word it does not know, the two words run together."""
+    stem, split, derived = _expansions(schema, reader, word)
+    out: list[wq.Query] = []
+    q = clause_query(schema, split, True, weight=MISSING_SPACE_WEIGHT) if split else None
+    if q is not None:
+        out.append(q)
+    typed_df = int(reader.doc_frequency("body", stem)) if stem else 0
+    for d in derived:
+        dq = _stems_query(schema, [d], derivation_weight(typed_df, int(reader.doc_frequency("body", d))))
+        if dq is not None:
+            out.append(dq)
     return out
+
+
+def expansion_stems(schema: Any, reader: Any, word: str) -> list[str]:
+    """The body stems a typed word also searches through ``word_expansions`` (for snippets to mark: "slår" → slagit)."""
+    _stem, split, derived = _expansions(schema, reader, word)
+    return derived + [t for w in split or () for t, _ in analyze(schema, "body", w)]
 
 
 def _verb_stems(schema: Any, reader: Any, word: str, stem: str) -> list[str]:

@@ -15,7 +15,16 @@ from index import semantic
 from index.loose import absent_compounds, loose_query, part_query
 from index.parsing import ParsedQuery, parse
 from index.postings import Unsupported, bits_from_mask, mask_from_bits
-from index.query import PROXIMITY_SLOP, PROXIMITY_WEIGHT, analyze, build_query, clause_query, proximity_pairs
+from index.query import (
+    PROXIMITY_SLOP,
+    PROXIMITY_WEIGHT,
+    analyze,
+    build_query,
+    clause_query,
+    content_clauses,
+    expansion_stems,
+    proximity_pairs,
+)
 from index.schema import parse_dscores
 from index.spelling import accents_only, corrections_for
 from kb.searchmodel import NOTICE_FUZZY, FacetValue, SearchRequest
@@ -142,6 +151,8 @@ def rank(gen: Generation, parsed: ParsedQuery, request: SearchRequest, taxonomy:
                        [] if browse else proximity_pairs(schema, parsed))
     stems = [t for w in list(parsed.words) + list(corrections.values()) + synonyms
              for t, _ in analyze(schema, "body", w)] if "body" in schema else []
+    stems += [t for c in content_clauses(parsed) if not c.phrase and len(c.words) == 1
+              for t in expansion_stems(schema, reader, c.words[0])]  # "slår" marks "slagit", "psykisktvåld" both words
     return Ranked(total=final.bit_count(), docs=docs, suggestion=suggestion,
                    notice=" ".join(notices) or None, stems=stems, facets=facets)
 

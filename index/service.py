@@ -12,6 +12,7 @@ from typing import TYPE_CHECKING
 import numpy as np
 
 from index import semantic, thesaurus
+from index.affixes import load_forms_cached
 from index.feed import entry_times, feed_docs
 from index.generation import Generation
 from index.highlight import term_pattern
@@ -61,6 +62,7 @@ class SearchService(GenerationHolder):
         limit_malloc_arenas()  # before the server's thread pool starts allocating
         semantic.for_serving()  # one engine thread: a build or another worker beside it cannot stall a question
         load_lexicon_cached(settings.data_dir / "cache")  # the analyzers' word lists, from data/cache/ (~0.05 s, not ~0.35 s)
+        load_forms_cached(settings.data_dir / "cache")  # hunspell-sv's inflected forms for spelling (~0.01 s, not ~2 s)
         super().__init__(settings.index_root, self.taxonomy, settings.semantic)
         self._vocab: SortedWords | None = None
         self._terms = taxonomy_terms(self.taxonomy)
@@ -159,7 +161,7 @@ class SearchService(GenerationHolder):
     def suggest(self, prefix: str, limit: int = 8) -> list[str]:
         """Completions of the last word (or a taxonomy phrase) that occur in the index, most documents first."""
         text, _ = clean_text(prefix, MAX_SUGGEST_CHARS)
-        text = ascii_syntax(text).lower()  # ”skyddat b: as the search reads it
+        text = ascii_syntax(text)  # ”skyddat b: as the search reads it; lower case but for operators (with_syntax)
         limit = max(1, min(int(limit), MAX_SUGGESTIONS))
         if len(text.replace(" ", "")) < 2:
             return []

@@ -10,6 +10,8 @@ from typing import TYPE_CHECKING, Any
 from whoosh import query as wq
 
 from index.accents import ACCENTED
+from index.affixes import is_form
+from index.expansion import verb_forms
 from index.morphology import fold, lexicon
 from index.parsing import _WORD_RE as QUERY_WORD_RE
 from index.parsing import ParsedQuery
@@ -37,8 +39,10 @@ def corrections_for(gen: Generation, parsed: ParsedQuery) -> tuple[dict[str, str
     shown = {typed: word for typed, word in parsed.restored if _known(gen, reader, word)}  # searched so; shown too
     words = parsed.words
     for i, word in enumerate(words):
-        if len(word) < 5 or not word.isalpha() or word.isupper() or word.lower() in gen.synonyms.words:
-            continue  # a word of the taxonomy's synonyms is no typo ("intimate partner violence" → "intima")
+        if (len(word) < 5 or not word.isalpha() or word.isupper() or word.lower() in gen.synonyms.words
+                or verb_forms(word)):
+            continue  # a word of the taxonomy's synonyms is no typo ("intimate partner violence" → "intima"), nor
+            # a form of a listed verb ("köpte sex" was offered "köp sex")
         if word not in gen.spelling:  # the same unknown word costs the automaton walk once per generation
             if len(gen.spelling) > SPELLING_CACHE_WORDS:
                 gen.spelling.clear()
@@ -71,7 +75,7 @@ def _plausible(gen: Generation, typed: str, term: str, neighbours: list[str]) ->
     the texts ("skyddat bonde" → "skyddat boende"): a real word is no typo of another without context saying so."""
     lex = lexicon()
     low = typed.lower()
-    if low not in lex.forms and low not in lex.lemmas:
+    if low not in lex.forms and low not in lex.lemmas and not is_form(low):  # "misshandlare", "stalkad" are Swedish
         return True
     schema = gen.schema
     fixed = analyze(schema, "body", term)

@@ -12,9 +12,10 @@ from typing import TYPE_CHECKING
 import numpy as np
 
 from index.expansion import QUERY_STOP_WORDS
+from index.morphology import STOP_WORDS
 from index.phrases import Completions, read_phrases
 from index.query import analyze
-from kb.searchmodel import MAX_SUGGESTIONS
+from kb.searchmodel import MAX_SUGGESTIONS, QUERY_OPERATORS
 from kb.taxonomy import Taxonomy
 
 if TYPE_CHECKING:
@@ -25,6 +26,9 @@ log = logging.getLogger(__name__)
 # Never offered as the word a suggestion ends with: question and function words, and prepositions that searching
 # keeps (they carry a little meaning in a query: "enligt lagen") but nobody wants completed.
 NOT_SUGGESTED = QUERY_STOP_WORDS | {"via", "samt", "enligt", "bland", "utan", "under", "efter", "inom", "mellan"}
+
+# A whole small word typed after others: the next word is coming, so it is not completed into a longer one
+NOT_COMPLETED_AFTER_OTHERS = NOT_SUGGESTED | STOP_WORDS
 
 WORDLIST = Path("/usr/share/dict/swedish")
 CANDIDATES_CHECKED = 300  # vocabulary words with the typed prefix looked up in the index, per needle
@@ -90,27 +94,45 @@ def completions_of(gen: Generation, terms: list[str]) -> Completions:
         for term in terms:
             tokens = analyze(gen.schema, "body", term)
             known.append((term, min((reader.doc_frequency("body", t) for t, _ in tokens), default=0)))
-        gen.completions = Completions(read_phrases(gen.path), known)
+        gen.completions = Completions(read_phrases(gen.path, min_docs=1), known)  # as saved: titles and places from one
     return gen.completions
 
 
-# Search syntax around the words being completed: quotes anywhere, a minus that starts a word
-_SYNTAX = re.compile(r'"|(?:(?<=\s)|^)-')
+# A minus that starts a word, and quotes: kept where they were typed
+_MARKS = re.compile(r'"|(?:(?<=\s)|^)-')
 
 
 def with_syntax(text: str, complete: Callable[[str], list[str]]) -> list[str]:
-    """``complete`` applied to ``text`` without its quotes and minus signs, which each suggestion gets back where they
-    were typed; an open quote is closed ('"skyddat b' → '"skyddat boende"')."""
-    marks = [(m.start(), m.group(0)) for m in _SYNTAX.finditer(text)]
-    if not marks:
-        return complete(text)
-    bare = _SYNTAX.sub("", text)
-    shifted = [(at - k, mark) for k, (at, mark) in enumerate(marks)]  # positions in ``bare``
+    """``complete`` applied to ``text`` without its search syntax, which each suggestion keeps as typed.
+
+    - Quotes and minus signs go back where they were; an open quote is closed ('"skyddat b' → '"skyddat boende"').
+    - Nothing is completed after a closed phrase or an operator ('"skyddat boende"' offered '"skyddat boende"n',
+      'kvinnojour OR' "kvinnojour orosanmälan").
+    - No completion spans an operator or an excluded word before the last: the words after them are completed
+      ('kvinnojour OR tj' → 'kvinnojour OR tjejjour', not a phrase "kvinnojour or tjejjour"); the operator keeps its
+      capitals, which make it one.
+    - An excluded last word is completed as one word, or as an excluded phrase: '-skydd' → '-skyddat',
+      '-"skyddat boende"' (not '-skyddat boende', which excludes only "skyddat")."""
+    tokens = text.split(" ")
+    if tokens[-1] in QUERY_OPERATORS or (text.endswith('"') and text.count('"') % 2 == 0):
+        return []
+    excluded_word = tokens[-1].startswith("-") and '"' not in tokens[-1]
+    cut = len(tokens) - 2 if excluded_word else max(
+        (i for i, t in enumerate(tokens[:-1]) if t in QUERY_OPERATORS or (t.startswith("-") and '"' not in t)), default=-1)
+    kept, rest = "".join(t + " " for t in tokens[:cut + 1]), " ".join(tokens[cut + 1:])
+    marks = [(m.start() - k, m.group(0)) for k, m in enumerate(_MARKS.finditer(rest))]  # positions without them
+    bare = _MARKS.sub("", rest).lower()
+    if kept and bare in NOT_COMPLETED_AFTER_OTHERS:
+        return []  # "våld -barn som" is no "våld -barn sömnproblem"
     out = []
-    for s in complete(" ".join(bare.split())):
-        for at, mark in reversed(shifted):
-            s = s[:at] + mark + s[at:]
-        out.append(s + '"' if text.count('"') % 2 else s)
+    for s in complete(bare):
+        if excluded_word:
+            s = "-" + s if " " not in s else '-"' + s + '"'
+        else:
+            for at, mark in reversed(marks):
+                s = s[:at] + mark + s[at:]
+            s = s + '"' if text.count('"') % 2 else s
+        out.append(kept + s)
     return out
 
 
@@ -141,6 +163,8 @@ def phrase_suggestions(completions: Completions, text: str) -> list[str]:
         needle, lead = " ".join(words[k:]), " ".join(words[:k])
         if k and scored:  # the whole text completes as a phrase the texts have: no made-up ones ("skyddat bort")
             break
+        if k and needle in NOT_COMPLETED_AFTER_OTHERS:
+            break  # "hur anmäler man" is no "hur anmäler mannen", "… med" no "… meddelanden": a whole small word
         if len(needle) >= 2:
             weight = LAST_WORD_WEIGHT if k else 1.0
             scored += [(score * weight, f"{lead} {cand}" if lead else cand)

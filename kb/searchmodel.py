@@ -66,11 +66,18 @@ QUERY_OPERATORS = frozenset({"OR", "AND", "ELLER", "OCH", "NOT"})
 NO_WORDS = "Skriv ett eller flera sökord"
 
 
+# Field names other search boxes take before a colon ("title:våld", "filetype:pdf"): the query parser reads them as
+# no word ("title" was searched, and "Menade du titta:våld" offered)
+FIELD_PREFIXES = frozenset({"title", "titel", "intitle", "site", "inurl", "url", "filetype", "author", "body", "text",
+                            "headings", "format", "organisation", "delomrade", "year", "ar", "år"})
+_FIELD_PREFIX = re.compile(r"(?<![^\s(\-])(?:" + "|".join(sorted(FIELD_PREFIXES)) + r")\s?:", re.IGNORECASE)
+
+
 def has_searchable_word(text: str) -> bool:
-    """True when ``text`` holds a letter or a digit outside a bare operator: "#", "*", '""' or "OR" search for
-    nothing (the whole collection) and count as no query."""
+    """True when ``text`` holds a letter or a digit outside a bare operator or field name: "#", "*", '""', "OR" or
+    "title:" search for nothing (the whole collection) and count as no query."""
     return any(token not in QUERY_OPERATORS and any(unicodedata.category(ch)[0] in "LN" for ch in token)
-               for token in text.split())
+               for token in _FIELD_PREFIX.sub(" ", text).split())
 
 
 def no_words_notice(raw_q: str) -> str:

@@ -14,6 +14,9 @@ PAGES = [
     ("Regional samordning", "Länsstyrelsen i Örebro län samordnar arbetet mot våld."),
     ("Handlingsplan", "Kommunerna i Örebro län har en gemensam handlingsplan. Region Örebro län deltar."),
     ("Utbildning", "Region Örebro län erbjuder utbildning om våld."),
+    ("Kvinnor", "Stöd till kvinnor. Kvinnor i skyddat boende."),
+    ("Mannen i huset", "Mannen berättar om våld."),
+    ("Pappor", "Mannen är pappa."),
     ("Stockholm", "Stockholm har många skolor. Varje län har en länsstyrelse."),  # "Stockholms län" never said
     ("Skyddat boende för kvinnor", "Ett skyddat boende ger skydd."),
     ("Skyddat boende och barn", "Barn i skyddat boende har rätt till skolgång."),
@@ -46,9 +49,41 @@ def test_a_county_whose_words_only_stand_apart_is_not_offered(service: SearchSer
     ('"skyddat b', '"skyddat boende"'),  # an open quote is closed
     ("\u201dskyddat b", '"skyddat boende"'),  # the Swedish quote, as the search reads it
     ('barn "skyddat b', 'barn "skyddat boende"'),
-    ("-skyddat b", "-skyddat boende"),
+    ("-skyddat bo", "-skyddat boende"),  # "skyddat" excluded, "bo…" a word of its own, as typed
     ('"skyddat boende" för k', '"skyddat boende" för kvinnor'),
+    ("kvinnor OR sk", "kvinnor OR skyddat boende"),  # the operator keeps its capitals
 ])
 def test_completions_keep_the_search_syntax_typed(service: SearchService, typed: str, first: str) -> None:
     # before, a quote or minus in front made the text match no candidate, so nothing was offered
     assert service.suggest(typed)[:1] == [first]
+
+
+def test_an_excluded_last_word_is_completed_as_a_word_or_an_excluded_phrase(service: SearchService) -> None:
+    # the review: "våld -skyddat b" was offered "våld -skyddat boende", which excludes only "skyddat"
+    got = service.suggest("våld -skydd")
+    assert got and all(s.startswith("våld -") for s in got)
+    assert 'våld -"skyddat boende"' in got and "våld -skyddat boende" not in got
+    assert service.suggest("våld -skyddat b") == []  # "b" alone: too short to complete, and no phrase across "-"
+
+
+@pytest.mark.parametrize("typed", ['"skyddat boende"', '"hed"', '"skyddat b"', "kvinnor OR", "kvinnor ELLER"])
+def test_nothing_is_completed_after_a_closed_phrase_or_an_operator(service: SearchService, typed: str) -> None:
+    # the review: '"skyddat boende"' → '"skyddat boende"n', '"hed"' → '"hed"ersvåld', "kvinnojour OR" → "… orosanmälan"
+    assert service.suggest(typed) == []
+
+
+def test_no_completion_spans_an_operator(service: SearchService) -> None:
+    # "kvinnojour OR tj" was offered "kvinnojour or tjejjour": a phrase, its feed empty
+    assert all(s.startswith("kvinnor OR ") for s in service.suggest("kvinnor OR sk"))
+
+
+def test_a_whole_small_word_after_others_is_not_completed(service: SearchService) -> None:
+    # "hur anmäler man" → "hur anmäler mannen", "hur pratar man med" → "… meddelanden" in the review
+    assert "mannen" in service.suggest("man")  # alone, "man" may be the start of a word
+    assert not [s for s in service.suggest("stöd till man") if "mannen" in s]
+    assert service.suggest("våld -barn som") == []  # "… -barn sömnproblem" in the review
+
+
+def test_a_place_one_text_names_is_offered(service: SearchService) -> None:
+    # "jämtlands l" found nothing: one document is too few for a word, not for a county's name
+    assert "region örebro län" in service.suggest("region")

@@ -150,13 +150,15 @@ def test_a_pasted_email_is_searched_by_its_key_words_to_the_end() -> None:
 
 
 @pytest.mark.parametrize(("typed", "words"), [
-    ("kvinno- och tjejjourer", ["kvinnojourer", "och", "tjejjourer"]),  # the first word takes the second's last part
-    ("Hälso- och sjukvården", ["Hälsovården", "och", "sjukvården"]),
-    ("barn- eller ungdomspsykiatrin", ["barnpsykiatrin", "eller", "ungdomspsykiatrin"]),
+    # the first word takes the second's last part, and the two are alternatives (one kind or the other)
+    ("kvinno- och tjejjourer", ["kvinnojourer", "tjejjourer"]),
+    ("Hälso- och sjukvården", ["Hälsovården", "sjukvården"]),
+    ("barn- eller ungdomspsykiatrin", ["barnpsykiatrin", "ungdomspsykiatrin"]),
     ("kvinno- och föräldrar", ["kvinno", "och", "föräldrar"]),  # no compound after it: as typed
 ])
 def test_a_suspended_hyphen_completes_the_word(typed: str, words: list[str]) -> None:
     assert [w for c in parse(typed).clauses for w in c.words] == words
+    assert [c.either for c in parse(typed).clauses][1:] == ([True] if len(words) == 2 else [False, False])
 
 
 def test_a_phrase_keeps_a_suspended_hyphen_and_caps_lock_is_typing_not_abbreviations() -> None:

@@ -1,0 +1,91 @@
+"""What a user-style review of the eighth round of issue 12 broke, each fixed: watched searches of compounds, of
+multi-word synonyms and of "eller"; field names before a colon; taxonomy abbreviations; marks in snippets."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+
+import pytest
+from _search_corpus import BASE, make_document, publish, settings_for
+
+from index.parsing import parse
+from index.service import SearchService
+from kb.searchmodel import SearchRequest, has_searchable_word
+
+PAGES = {
+    "lagen": ("Socialtjänstlagen ändras", "Socialtjänstlagen får nya regler om stöd till våldsutsatta."),
+    "tjanst1": ("Socialtjänst och lag", "Socialtjänsten arbetar enligt lag med barn."),
+    "tjanst2": ("Socialtjänstens uppdrag", "Lagen ger socialtjänsten ett ansvar. Socialtjänst i kommunen."),
+    "mvk-orebro": ("Mäns våld mot kvinnor i Örebro", "Örebro län samlar arbetet mot mäns våld mot kvinnor."),
+    "mvk": ("Mäns våld mot kvinnor", "Mäns våld mot kvinnor är ett samhällsproblem."),
+    "vald-orebro": ("Våld i Örebro", "Kvinnor i Örebro utsätts för våld."),
+    "kvinnofrid": ("Kvinnofrid", "Arbetet för kvinnofrid fortsätter i hela landet."),
+    "jour": ("Kvinnojouren i kommunen", "Kvinnojouren har öppet dygnet runt."),
+    "tjej": ("Tjejjouren", "Tjejjouren svarar på chatten."),
+    "fgm": ("Könsstympning", "Kvinnlig könsstympning, FGM, är förbjuden."),
+    "heder": ("Hedersrelaterat våld", "Hedersrelaterat våld och förtryck drabbar unga."),
+    "slagit": ("För dig som utövar våld", "Har du slagit din partner? Du kan få hjälp att sluta."),
+    "barn": ("Barn i skolan", "Barn i skolan behöver trygghet."),
+}
+
+
+@pytest.fixture(scope="module")
+def service(tmp_path_factory: pytest.TempPathFactory) -> Iterator[SearchService]:
+    settings = settings_for(tmp_path_factory.mktemp("round8"))
+    publish(settings, [make_document(url=f"{BASE}/{slug}", title=title, text=text) for slug, (title, text) in PAGES.items()])
+    svc = SearchService(settings)
+    yield svc
+    svc.close()
+
+
+def feed(service: SearchService, q: str) -> set[str]:
+    return {i.hit.url.removeprefix(BASE + "/") for i in service.feed(SearchRequest(q=q))}
+
+
+def test_a_feed_of_a_compound_the_texts_have_lists_pages_with_that_word(service: SearchService) -> None:
+    # "socialtjänstlagen" listed 51 pages, 43 of them on "socialtjänst" through two of its three parts
+    assert feed(service, "socialtjänstlagen") == {"lagen"}
+
+
+def test_a_multi_word_synonym_counts_as_one_required_word(service: SearchService) -> None:
+    # a synonym ("kvinnofrid") satisfied each of the four words it stands for, so "all but one" let "Örebro" go:
+    # 9 of 16 entries lacked it
+    assert feed(service, "mäns våld mot kvinnor Örebro") == {"mvk-orebro"}
+    assert "kvinnofrid" in feed(service, "mäns våld mot kvinnor")
+
+
+@pytest.mark.parametrize("q", ["kvinnojour eller tjejjour", "kvinno- eller tjejjourer", "kvinno- och tjejjourer"])
+def test_eller_and_a_suspended_hyphen_are_alternatives_in_a_feed(service: SearchService, q: str) -> None:
+    # "kvinnojour eller tjejjour" listed 3 entries, "kvinnojour ELLER tjejjour" 30
+    assert feed(service, q) >= {"jour", "tjej"}
+
+
+def test_eller_alone_is_still_a_word() -> None:
+    assert [c.text for c in parse("eller").clauses] == ["eller"]
+    assert [c.text for c in parse('"hälso- och sjukvården"').clauses] == ["hälso- och sjukvården"]  # a phrase as typed
+
+
+def test_an_excluded_field_name_excludes_its_word(service: SearchService) -> None:
+    # "-title:barn våld" searched "barn" as a wanted word
+    hits = [h.url.removeprefix(BASE + "/") for h in service.search(SearchRequest(q="-title:barn skolan")).results]
+    assert "barn" not in hits
+    assert [c.negated for c in parse("-title:barn skolan").clauses] == [True, False]
+    assert [c.text for c in parse("title :våld").clauses] == ["våld"]
+
+
+def test_a_field_name_alone_is_no_query() -> None:
+    # "title:" listed all 80 pages without the notice "#" and "OR" get
+    assert not has_searchable_word("title:") and not has_searchable_word("-title: år:")
+    assert has_searchable_word("title:våld") and has_searchable_word("titel")
+
+
+def test_fgm_is_könsstympning_not_every_page_on_honour(service: SearchService) -> None:
+    # FGM was an abbreviation of the whole sub-area, so it found every "hedersrelaterat våld" page
+    hits = {h.url.removeprefix(BASE + "/") for h in service.search(SearchRequest(q="FGM")).results}
+    assert hits == {"fgm"}
+
+
+def test_a_snippet_marks_the_form_that_matched(service: SearchService) -> None:
+    # "slår" found the page through "slagit", which the snippet did not mark
+    (hit,) = service.search(SearchRequest(q="slår")).results
+    assert "<mark>slagit</mark>" in str(hit.snippet)
