@@ -25,7 +25,8 @@ from index import morphology, wordcache
 log = logging.getLogger(__name__)
 
 AFF_PATH = morphology.HUNSPELL_PATH.with_suffix(".aff")
-NEEDAFFIX, FORBIDDEN = "¤", "%"  # sv_SE.aff's flags: a stem that is no word alone; a word that is none at all
+# sv_SE.aff's flags: a stem that is no word alone; a word that is none at all; a form only inside compounds ("kvinno")
+NEEDAFFIX, FORBIDDEN, ONLYINCOMPOUND = "¤", "%", "Z"
 _installed: list[np.ndarray] = []
 
 
@@ -49,19 +50,23 @@ def _apply(word: str, flags: str, rules: dict[str, list[tuple[str, str, re.Patte
 
 
 def generate_forms(dic: Path = morphology.HUNSPELL_PATH, aff: Path = AFF_PATH) -> Iterator[str]:
-    """Each word of ``dic`` that is a word alone, and each form its suffix flags (and theirs, once) make."""
+    """Each word of ``dic`` that is a word alone, and each form its suffix flags (and theirs, once) make. Names (a
+    capital first letter: "Barents", "Flickr") are left out, so "barents bästa" is still a typo of "barnens bästa",
+    and so are forms that only start compounds ("kvinno", "känslo")."""
     rules = _rules(aff)
     lines = dic.read_text(encoding="utf-8").splitlines()
     for line in lines[1:]:  # the first line is the entry count
         word, _, flags = line.strip().partition("/")
-        if not word or FORBIDDEN in flags:
+        if not word or FORBIDDEN in flags or not word[0].islower():
             continue
-        if NEEDAFFIX not in flags:
-            yield word.lower()
+        if NEEDAFFIX not in flags and ONLYINCOMPOUND not in flags:
+            yield word
         for form, cont in _apply(word, flags, rules):
-            yield form.lower()
-            for again, _ in _apply(form, cont, rules):
-                yield again.lower()
+            if ONLYINCOMPOUND not in cont:
+                yield form
+            for again, more in _apply(form, cont, rules):
+                if ONLYINCOMPOUND not in more:
+                    yield again
 
 
 def _hash(words: Iterator[str] | list[str]) -> np.ndarray:

@@ -149,8 +149,8 @@ def parse(raw: str, max_chars: int = MAX_QUERY_CHARS, max_terms: int = MAX_QUERY
                 # but one of alternatives ("hedersvåld OR hedersförtryck")
                 either_next = word in ("OR", "ELLER") and bool(clauses) and not clauses[-1].negated
                 continue
-            if word.lower() == "eller" and clauses and not clauses[-1].negated and not m.group("neg2"):
-                either_next = True  # "kvinnojour eller tjejjour", as people write it
+            if word.lower() in ("eller", "or") and clauses and not clauses[-1].negated and not m.group("neg2"):
+                either_next = True  # "kvinnojour eller tjejjour", as people write it ("or" is no Swedish word)
                 continue
             if word == "NOT" and not m.group("neg2"):
                 negate_next = True
@@ -161,7 +161,9 @@ def parse(raw: str, max_chars: int = MAX_QUERY_CHARS, max_terms: int = MAX_QUERY
             words = (word,)
             negated = bool(m.group("neg2")) or negate_next
             is_phrase = False
-        either, negate_next, either_next = either_next and not negated, False, False
+        either, negate_next = either_next and not negated, False
+        # "kvinnojour eller en tjejjour": the alternative is the next word that searches something, not "en"
+        either_next = either_next and not negated and not is_phrase and len(words) == 1 and words[0].lower() in STOP_WORDS
         if not words:
             continue
         # "aldre" means "äldre", not the stem of "aldrig"; with caps lock on ("VALD I NARA RELATIONER") as typed lower

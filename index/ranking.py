@@ -6,7 +6,7 @@ import bisect
 import logging
 from dataclasses import dataclass, replace
 from datetime import date
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 import numpy as np
 from whoosh import query as wq
@@ -21,8 +21,10 @@ from index.query import (
     analyze,
     build_query,
     clause_query,
+    compound_atoms,
     content_clauses,
     expansion_stems,
+    indexed,
     proximity_pairs,
 )
 from index.schema import parse_dscores
@@ -140,8 +142,10 @@ def rank(gen: Generation, parsed: ParsedQuery, request: SearchRequest, taxonomy:
         final = table.apply(matched, allowed)
         # only when the parts are all that was searched: not for a word corrected, nor a query a synonym widened
         plain = final and not corrections and not synonyms
+        # nor for a word whose derived or other verb forms were found ("polisanmälde": polisanmält, polisanmälan)
         absent = [w for w, apart in (absent_compounds(schema, parsed, reader) if plain else [])
-                  if apart is None or not match(gen, clause_query(schema, apart, True))[0].any()]
+                  if (apart is None or not match(gen, clause_query(schema, apart, True))[0].any())
+                  and not expansion_stems(schema, reader, w)]
         if absent:
             notices.append(NOTICE_PARTS_ONLY.format(words=" eller ".join(f"”{w}”" for w in absent)))
     facets = table.counts(matched, request.filters, allowed, taxonomy)
@@ -152,9 +156,17 @@ def rank(gen: Generation, parsed: ParsedQuery, request: SearchRequest, taxonomy:
     stems = [t for w in list(parsed.words) + list(corrections.values()) + synonyms
              for t, _ in analyze(schema, "body", w)] if "body" in schema else []
     stems += [t for c in content_clauses(parsed) if not c.phrase and len(c.words) == 1
-              for t in expansion_stems(schema, reader, c.words[0])]  # "slår" marks "slagit", "psykisktvåld" both words
+              for t in _also_marked(schema, reader, c.words[0])]
     return Ranked(total=final.bit_count(), docs=docs, suggestion=suggestion,
                    notice=" ".join(notices) or None, stems=stems, facets=facets)
+
+def _also_marked(schema: wq.Schema, reader: Any, word: str) -> list[str]:
+    """Stems a snippet marks for a typed word besides its own: derived and verb forms, two words typed together, and a
+    compound's parts when no text has it ("slår" → slagit, "psykisktvåld", "skyddatboende" → skyddat, boende)."""
+    own = analyze(schema, "body", word)
+    parts = compound_atoms(word) if own and not indexed(schema, reader, own[0][0]) else []
+    return expansion_stems(schema, reader, word) + parts
+
 
 def _fuzzy(gen: Generation, parsed: ParsedQuery, mask: np.ndarray, scores: np.ndarray, allowed: dict[str, int],
            corrections: dict[str, str]) -> tuple[int, np.ndarray, int] | None:

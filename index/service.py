@@ -21,6 +21,7 @@ from index.parsing import clean_text, parse
 from index.query import analyze
 from index.ranking import rank
 from index.reloader import GenerationHolder
+from index.spelling import corrections_for
 from index.storage import limit_malloc_arenas
 from index.suggest import SortedWords, cached_suggestions, load_vocabulary, taxonomy_terms
 from index.thesaurus import load_thesaurus
@@ -120,6 +121,10 @@ class SearchService(GenerationHolder):
                 with gen.lock:
                     parsed = parse(request.q)
                     docs = feed_docs(gen, parsed, self._canonical(gen, request), limit)
+                    suggestion = corrections_for(gen, parsed)[1] if not docs and parsed.positive else None
+                    if suggestion:  # as the search shows hits for "skyddat bonde", its feed lists "skyddat boende"
+                        parsed = parse(suggestion)
+                        docs = feed_docs(gen, parsed, self._canonical(gen, request), limit)
                     pattern = term_pattern([t for w in parsed.words for t, _ in analyze(gen.schema, "body", w)])
                     return [FeedItem(make_hit(gen, d, score, pattern), *entry_times(gen, d)) for score, d in docs]
             except Exception:
@@ -162,6 +167,8 @@ class SearchService(GenerationHolder):
         """Completions of the last word (or a taxonomy phrase) that occur in the index, most documents first."""
         text, _ = clean_text(prefix, MAX_SUGGEST_CHARS)
         text = ascii_syntax(text)  # ”skyddat b: as the search reads it; lower case but for operators (with_syntax)
+        if text and isinstance(prefix, str) and prefix[-1:].isspace():
+            text += " "  # the last word is whole: "hur anmäler man " continues as a phrase, never "… mannen"
         limit = max(1, min(int(limit), MAX_SUGGESTIONS))
         if len(text.replace(" ", "")) < 2:
             return []

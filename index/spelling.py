@@ -12,7 +12,7 @@ from whoosh import query as wq
 from index.accents import ACCENTED
 from index.affixes import is_form
 from index.expansion import verb_forms
-from index.morphology import fold, lexicon
+from index.morphology import STOP_WORDS, fold, lexicon
 from index.parsing import _WORD_RE as QUERY_WORD_RE
 from index.parsing import ParsedQuery
 from index.query import analyze, indexed
@@ -22,6 +22,8 @@ if TYPE_CHECKING:
 
 SURFACE_DOCS = 20  # documents read to find how a corrected word is really written
 SURFACE_CHARS = 200_000  # characters of each such document's text looked at
+CAPITALS_CORRECTED_FROM = 8  # a word in capitals this long is no abbreviation: "KÖNSTYMPNING" (caps lock) is a typo
+CONTEXT_SLOP = 3  # a correction's neighbour may stand this many positions away (stop words are not indexed)
 SPELLING_CACHE_WORDS = 10_000  # unknown words remembered per generation before the cache starts over
 _WORD_RE = re.compile(r"[^\W\d_]+")
 
@@ -38,23 +40,24 @@ def corrections_for(gen: Generation, parsed: ParsedQuery) -> tuple[dict[str, str
     corrections: dict[str, str] = {}
     shown = {typed: word for typed, word in parsed.restored if _known(gen, reader, word)}  # searched so; shown too
     words = parsed.words
+    caps_lock = parsed.text.isupper() and len(words) > 1  # "SKYDDAT BONDE": typing, not abbreviations
     for i, word in enumerate(words):
-        if (len(word) < 5 or not word.isalpha() or word.isupper() or word.lower() in gen.synonyms.words
-                or verb_forms(word)):
-            continue  # a word of the taxonomy's synonyms is no typo ("intimate partner violence" → "intima"), nor
-            # a form of a listed verb ("köpte sex" was offered "köp sex")
+        if (len(word) < 5 or not word.isalpha() or (word.isupper() and len(word) < CAPITALS_CORRECTED_FROM and not caps_lock)
+                or word.lower() in gen.synonyms.words or verb_forms(word)):
+            continue  # an abbreviation, a word of the taxonomy's synonyms ("intimate partner violence" → "intima") or
+            # a form of a listed verb ("köpte sex" was offered "köp sex") is no typo
         if word not in gen.spelling:  # the same unknown word costs the automaton walk once per generation
             if len(gen.spelling) > SPELLING_CACHE_WORDS:
                 gen.spelling.clear()
                 gen.surfaces.clear()
             gen.spelling[word] = _correct(gen, reader, word)
         term, surface = gen.spelling[word]
-        if term and not _plausible(gen, word, term, words[max(0, i - 1):i] + words[i + 1:i + 2]):
+        if term and not _plausible(gen, word, term, _neighbours(words, i)):
             continue
         if term:
             corrections[word] = term
         if surface:
-            shown[word] = surface
+            shown[word] = surface.upper() if caps_lock else surface
     if not shown:
         return corrections, None
     # a restored stop word beside them too: "pa nätet" is shown as "på nätet", not half of it
@@ -69,10 +72,18 @@ def accents_only(typed: str, suggested: str) -> bool:
     return len(a) == len(b) and a != b and all(fold(x.lower()) == fold(y.lower()) for x, y in zip(a, b, strict=True))
 
 
+def _neighbours(words: list[str], i: int) -> list[str]:
+    """The nearest word on each side of ``words[i]`` that is no stop word ("våld och förtyck": "våld")."""
+    before = [w for w in words[:i] if w.lower() not in STOP_WORDS][-1:]
+    after = [w for w in words[i + 1:] if w.lower() not in STOP_WORDS][:1]
+    return before + after
+
+
 def _plausible(gen: Generation, typed: str, term: str, neighbours: list[str]) -> bool:
     """May ``term`` replace ``typed``? Always for a word Swedish does not have ("valdsutsatta"); for a real Swedish word
     ("killar", "förföljd", "länge") only when the correction stands right beside a neighbouring query word somewhere in
-    the texts ("skyddat bonde" → "skyddat boende"): a real word is no typo of another without context saying so."""
+    the texts ("skyddat bonde" → "skyddat boende"; "våld och förtyck" → "våld och förtryck", within CONTEXT_SLOP
+    words): a real word is no typo of another without context saying so."""
     lex = lexicon()
     low = typed.lower()
     if low not in lex.forms and low not in lex.lemmas and not is_form(low):  # "misshandlare", "stalkad" are Swedish
@@ -83,7 +94,7 @@ def _plausible(gen: Generation, typed: str, term: str, neighbours: list[str]) ->
         return False
     for n in neighbours:
         near = analyze(schema, "body", n)
-        if near and any(gen.searcher.search(wq.Phrase("body", pair), limit=1).scored_length()
+        if near and any(gen.searcher.search(wq.Phrase("body", pair, slop=CONTEXT_SLOP), limit=1).scored_length()
                         for pair in ([near[0][0], fixed[0][0]], [fixed[0][0], near[0][0]])):
             return True
     return False

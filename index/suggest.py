@@ -12,10 +12,9 @@ from typing import TYPE_CHECKING
 import numpy as np
 
 from index.expansion import QUERY_STOP_WORDS
-from index.morphology import STOP_WORDS
 from index.phrases import Completions, read_phrases
 from index.query import analyze
-from kb.searchmodel import MAX_SUGGESTIONS, QUERY_OPERATORS
+from kb.searchmodel import FIELD_PREFIXES, MAX_SUGGESTIONS, QUERY_OPERATORS
 from kb.taxonomy import Taxonomy
 
 if TYPE_CHECKING:
@@ -26,9 +25,6 @@ log = logging.getLogger(__name__)
 # Never offered as the word a suggestion ends with: question and function words, and prepositions that searching
 # keeps (they carry a little meaning in a query: "enligt lagen") but nobody wants completed.
 NOT_SUGGESTED = QUERY_STOP_WORDS | {"via", "samt", "enligt", "bland", "utan", "under", "efter", "inom", "mellan"}
-
-# A whole small word typed after others: the next word is coming, so it is not completed into a longer one
-NOT_COMPLETED_AFTER_OTHERS = NOT_SUGGESTED | STOP_WORDS
 
 WORDLIST = Path("/usr/share/dict/swedish")
 CANDIDATES_CHECKED = 300  # vocabulary words with the typed prefix looked up in the index, per needle
@@ -102,28 +98,44 @@ def completions_of(gen: Generation, terms: list[str]) -> Completions:
 _MARKS = re.compile(r'"|(?:(?<=\s)|^)-')
 
 
+# The last word's piece after a slash or another box's field name ("kvinnojour/tj", "title:vå")
+_LAST_PIECE = re.compile(r"(.*/|-?(?:" + "|".join(sorted(FIELD_PREFIXES)) + r"):)([^/:]*)$", re.IGNORECASE)
+
+
+def _operator(token: str) -> bool:
+    """OR, AND, NOT, ELLER, OCH as the parser reads them, and "or" in any case (no Swedish word)."""
+    return token in QUERY_OPERATORS or token.lower() == "or"
+
+
 def with_syntax(text: str, complete: Callable[[str], list[str]]) -> list[str]:
     """``complete`` applied to ``text`` without its search syntax, which each suggestion keeps as typed.
 
     - Quotes and minus signs go back where they were; an open quote is closed ('"skyddat b' → '"skyddat boende"').
     - Nothing is completed after a closed phrase or an operator ('"skyddat boende"' offered '"skyddat boende"n',
-      'kvinnojour OR' "kvinnojour orosanmälan").
+      'kvinnojour OR' "kvinnojour orosanmälan"); after a slash or field name only the piece that follows is.
     - No completion spans an operator or an excluded word before the last: the words after them are completed
       ('kvinnojour OR tj' → 'kvinnojour OR tjejjour', not a phrase "kvinnojour or tjejjour"); the operator keeps its
       capitals, which make it one.
     - An excluded last word is completed as one word, or as an excluded phrase: '-skydd' → '-skyddat',
       '-"skyddat boende"' (not '-skyddat boende', which excludes only "skyddat")."""
+    if text.count("'") % 2 and ((at := text.rfind("'")) == 0 or text[at - 1] == " "):
+        text = text[:at] + '"' + text[at + 1:]  # "'skyddat b": a single quote opens a phrase too
     tokens = text.split(" ")
-    if tokens[-1] in QUERY_OPERATORS or (text.endswith('"') and text.count('"') % 2 == 0):
+    if _operator(tokens[-1]) or (text.endswith('"') and text.count('"') % 2 == 0):
         return []
-    excluded_word = tokens[-1].startswith("-") and '"' not in tokens[-1]
+    last = tokens[-1]
+    piece = _LAST_PIECE.match(last) if '"' not in last else None
+    if piece is not None:  # "kvinnojour/tj", "title:vå": the piece after the slash or field name, on its own
+        lead, tail = text[: len(text) - len(piece.group(2))], piece.group(2)
+        found = with_syntax(tail, complete) if len(tail) >= 2 else []
+        # one word after a slash: "-hot/våld i nära relationer" would exclude "våld" and search the rest
+        return [lead + s for s in found if " " not in s or not lead.endswith("/")]
+    excluded_word = last.startswith("-") and '"' not in last
     cut = len(tokens) - 2 if excluded_word else max(
-        (i for i, t in enumerate(tokens[:-1]) if t in QUERY_OPERATORS or (t.startswith("-") and '"' not in t)), default=-1)
+        (i for i, t in enumerate(tokens[:-1]) if _operator(t) or (t.startswith("-") and '"' not in t)), default=-1)
     kept, rest = "".join(t + " " for t in tokens[:cut + 1]), " ".join(tokens[cut + 1:])
     marks = [(m.start() - k, m.group(0)) for k, m in enumerate(_MARKS.finditer(rest))]  # positions without them
     bare = _MARKS.sub("", rest).lower()
-    if kept and bare in NOT_COMPLETED_AFTER_OTHERS:
-        return []  # "våld -barn som" is no "våld -barn sömnproblem"
     out = []
     for s in complete(bare):
         if excluded_word:
@@ -163,8 +175,6 @@ def phrase_suggestions(completions: Completions, text: str) -> list[str]:
         needle, lead = " ".join(words[k:]), " ".join(words[:k])
         if k and scored:  # the whole text completes as a phrase the texts have: no made-up ones ("skyddat bort")
             break
-        if k and needle in NOT_COMPLETED_AFTER_OTHERS:
-            break  # "hur anmäler man" is no "hur anmäler mannen", "… med" no "… meddelanden": a whole small word
         if len(needle) >= 2:
             weight = LAST_WORD_WEIGHT if k else 1.0
             scored += [(score * weight, f"{lead} {cand}" if lead else cand)

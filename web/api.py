@@ -107,6 +107,8 @@ class Api:
             q = strict_text(raw, "q", MAX_SUGGEST_CHARS)
         except BadParameter as exc:
             return problem(400, exc.title, str(exc))
+        if q and raw[-1:].isspace():
+            q += " "  # the last word is whole ("hur anmäler man "): completions continue after it
         backend = self.searcher.backend
         headers, not_modified = self.validators.revalidated(request, backend.generation)
         if not_modified is not None:

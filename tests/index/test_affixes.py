@@ -22,11 +22,13 @@ SFX B 0 s e
 SFX C Y 1
 SFX C 0 en [^e]
 """
-DIC = """4
+DIC = """6
 hota/A
 bil/C
 stamm/¤C
 fel/%C
+kvinno/Z
+Barents/C
 """
 
 
@@ -34,7 +36,8 @@ def test_suffix_rules_conditions_continuations_and_special_flags(tmp_path: Path)
     (tmp_path / "t.aff").write_text(AFF, encoding="utf-8")
     (tmp_path / "t.dic").write_text(DIC, encoding="utf-8")
     forms = set(affixes.generate_forms(tmp_path / "t.dic", tmp_path / "t.aff"))
-    # hota + r, hota - a + ade, then ade + s (continuation class B); bil + en; stamm only with a suffix; fel never
+    # hota + r, hota - a + ade, then ade + s (continuation class B); bil + en; stamm only with a suffix; fel never;
+    # kvinno only inside compounds (ONLYINCOMPOUND); a name is no word to keep from being corrected
     assert forms == {"hota", "hotar", "hotade", "hotades", "bil", "bilen", "stammen"}
 
 

@@ -77,11 +77,24 @@ def test_no_completion_spans_an_operator(service: SearchService) -> None:
     assert all(s.startswith("kvinnor OR ") for s in service.suggest("kvinnor OR sk"))
 
 
-def test_a_whole_small_word_after_others_is_not_completed(service: SearchService) -> None:
-    # "hur anmäler man" → "hur anmäler mannen", "hur pratar man med" → "… meddelanden" in the review
-    assert "mannen" in service.suggest("man")  # alone, "man" may be the start of a word
-    assert not [s for s in service.suggest("stöd till man") if "mannen" in s]
-    assert service.suggest("våld -barn som") == []  # "… -barn sömnproblem" in the review
+def test_a_word_followed_by_a_space_is_whole(service: SearchService) -> None:
+    # "hur anmäler man" was offered "hur anmäler mannen"; keeping every small word whole instead left "stöd till ut"
+    # with nothing (the second review): the space the person typed says which
+    assert "stöd till mannen" in service.suggest("stöd till man")  # still typing
+    assert not [s for s in service.suggest("stöd till man ") if "mannen" in s]
+    assert service.suggest("skyddat ") and all(s.startswith("skyddat ") for s in service.suggest("skyddat "))
+    assert service.suggest("-skyddat ") == [] and service.suggest("kvinnor OR ") == []
+
+
+@pytest.mark.parametrize(("typed", "first"), [
+    ("kvinnor/sk", "kvinnor/skyddat"),  # the piece after a slash, one word ("-hot/våld i …" would exclude only "våld")
+    ("title:sk", "title:skyddat boende"),  # after another box's field name
+    ("'skyddat b", '"skyddat boende"'),  # an unpaired single quote opens a phrase
+    ("kvinnor Or sk", "kvinnor Or skyddat boende"),  # "or" in any case is an operator, kept as typed
+])
+def test_the_piece_after_a_slash_field_name_or_single_quote_is_completed(service: SearchService, typed: str,
+                                                                        first: str) -> None:
+    assert service.suggest(typed)[:1] == [first]
 
 
 def test_a_place_one_text_names_is_offered(service: SearchService) -> None:

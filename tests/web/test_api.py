@@ -78,6 +78,10 @@ def test_suggest_api(client: Any) -> None:
     assert body["suggestions"] and all(s.startswith("kvinno") for s in body["suggestions"])
     assert len(body["suggestions"]) <= 8
     assert client.get("/api/v1/suggest", params={"q": ""}).json() == {"query": "", "suggestions": []}
+    # a space after the last word says it is whole: only phrases that continue after it ("kvinno" is none)
+    spaced = client.get("/api/v1/suggest", params={"q": "kvinno "}).json()
+    assert spaced["query"] == "kvinno " and all(s.startswith("kvinno ") for s in spaced["suggestions"])
+    assert "kvinno " not in [s[:7] for s in body["suggestions"]]
 
 
 def test_suggest_api_answers_what_its_openapi_says(client: Any) -> None:

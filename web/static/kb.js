@@ -80,10 +80,11 @@
     }
 
     function fetchSuggestions() {
-      var q = input.value.trim();
+      // one space after the last word is kept: it says the word is whole ("hur anmäler man " is no "… mannen")
+      var q = input.value.replace(/^\s+/, "").replace(/\s+$/, " ");
       if (q === lastQuery) { return; }
       lastQuery = q;
-      if (q.length < 2) { render([]); return; }
+      if (q.trim().length < 2) { render([]); return; }
       var seq = ++requestSeq;
       fetch(endpoint + "?q=" + encodeURIComponent(q), { headers: { "Accept": "application/json" } })
         .then(function (r) { return r.ok ? r.json() : { suggestions: [] }; })
