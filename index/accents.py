@@ -6,6 +6,7 @@ import itertools
 from functools import lru_cache
 from pathlib import Path
 
+from index.affixes import is_form
 from index.morphology import HUNSPELL_PATH, fold, lexicon, split_compound
 
 ACCENTED = {"a": "åä", "o": "ö"}  # the letters with å/ä/ö, by the letter typed for them
@@ -37,8 +38,8 @@ def restore_accents(word: str) -> str:
         return word
     slots = [i for i, c in enumerate(low) if c in _ACCENTS]
     lex = lexicon()
-    if not slots or len(slots) > MAX_ACCENT_SLOTS or low in lex.forms or low in lex.lemmas:
-        return word
+    if not slots or len(slots) > MAX_ACCENT_SLOTS or low in lex.forms or low in lex.lemmas or is_form(low):
+        return word  # "mottagningarna" was searched as "mottagningärna": a form hunspell-sv makes is a word too
     # A known word with an -s (passive, genitive) is real too: "har utsatts för" is not "utsätts"; likewise a past
     # passive ("utsatt" → "utsattes")
     if low[:-1] in lex.forms and low.endswith("s") or low[:-2] in lex.forms and low.endswith(("des", "tes")):

@@ -125,16 +125,16 @@ class Completions:
     def __len__(self) -> int:
         return len(self.texts)
 
-    def complete(self, prefix: str, limit: int) -> list[tuple[float, str]]:
-        """The ``limit`` most useful candidates starting with ``prefix`` (and longer than it); a prefix typed without
-        å/ä/ö that starts none also completes to those it starts once folded ("valdsu" → våldsutsatta)."""
+    def complete(self, prefix: str, limit: int, folded: bool = True) -> list[tuple[float, str]]:
+        """The ``limit`` most useful candidates starting with ``prefix`` (and longer than it); with ``folded``, a prefix
+        typed without å/ä/ö that starts none also completes to those it starts once folded ("valdsu" → våldsutsatta)."""
         lo = bisect.bisect_left(self.texts, prefix)
         hi = bisect.bisect_left(self.texts, prefix + "\uffff")
         rows = np.arange(lo, hi)
-        if hi <= lo and prefix.isascii():
-            folded, order = self._folded_texts()
-            flo = bisect.bisect_left(folded, prefix)
-            rows = order[flo:bisect.bisect_left(folded, prefix + "\uffff", flo)]
+        if hi <= lo and folded and prefix.isascii():
+            texts, order = self._folded_texts()
+            flo = bisect.bisect_left(texts, prefix)
+            rows = order[flo:bisect.bisect_left(texts, prefix + "\uffff", flo)]
         if not len(rows):
             return []
         scores = self.scores[rows]

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import bisect
+import itertools
 import logging
 import re
 from collections.abc import Callable, Iterable
@@ -117,7 +118,8 @@ def with_syntax(text: str, complete: Callable[[str], list[str]]) -> list[str]:
       ('kvinnojour OR tj' → 'kvinnojour OR tjejjour', not a phrase "kvinnojour or tjejjour"); the operator keeps its
       capitals, which make it one.
     - An excluded last word is completed as one word, or as an excluded phrase: '-skydd' → '-skyddat',
-      '-"skyddat boende"' (not '-skyddat boende', which excludes only "skyddat")."""
+      '-"skyddat boende"' (not '-skyddat boende', which excludes only "skyddat"); a phrase after an operator or a field
+      name is quoted ('våld OR "hedersrelaterat våld och förtryck"')."""
     if text.count("'") % 2 and ((at := text.rfind("'")) == 0 or text[at - 1] == " "):
         text = text[:at] + '"' + text[at + 1:]  # "'skyddat b": a single quote opens a phrase too
     tokens = text.split(" ")
@@ -128,18 +130,26 @@ def with_syntax(text: str, complete: Callable[[str], list[str]]) -> list[str]:
     if piece is not None:  # "kvinnojour/tj", "title:vå": the piece after the slash or field name, on its own
         lead, tail = text[: len(text) - len(piece.group(2))], piece.group(2)
         found = with_syntax(tail, complete) if len(tail) >= 2 else []
-        # one word after a slash: "-hot/våld i nära relationer" would exclude "våld" and search the rest
-        return [lead + s for s in found if " " not in s or not lead.endswith("/")]
+        # one word after a slash ("-hot/våld i nära relationer" would exclude "våld" and search the rest); a phrase
+        # after a field name quoted ("-title:skyddat boende" excluded "skyddat" and needed "boende")
+        return [lead + (s if " " not in s or s.startswith('"') else f'"{s}"') for s in found
+                if " " not in s or not lead.endswith("/")]
     excluded_word = last.startswith("-") and '"' not in last
+    quotes = list(itertools.accumulate(t.count('"') for t in tokens))  # quotes up to and including each token
     cut = len(tokens) - 2 if excluded_word else max(
-        (i for i, t in enumerate(tokens[:-1]) if _operator(t) or (t.startswith("-") and '"' not in t)), default=-1)
+        (i for i, t in enumerate(tokens[:-1])
+         if _operator(t) or (t.startswith("-") and '"' not in t) or ('"' in t and quotes[i] % 2 == 0)), default=-1)
     kept, rest = "".join(t + " " for t in tokens[:cut + 1]), " ".join(tokens[cut + 1:])
+    # a phrase after an operator is quoted: "våld OR hedersrelaterat våld och förtryck" would need only "hedersrelaterat"
+    quote = cut >= 0 and _operator(tokens[cut])
     marks = [(m.start() - k, m.group(0)) for k, m in enumerate(_MARKS.finditer(rest))]  # positions without them
     bare = _MARKS.sub("", rest).lower()
     out = []
     for s in complete(bare):
         if excluded_word:
             s = "-" + s if " " not in s else '-"' + s + '"'
+        elif quote and not marks and " " in s:
+            s = '"' + s + '"'
         else:
             for at, mark in reversed(marks):
                 s = s[:at] + mark + s[at:]
@@ -177,8 +187,10 @@ def phrase_suggestions(completions: Completions, text: str) -> list[str]:
             break
         if len(needle) >= 2:
             weight = LAST_WORD_WEIGHT if k else 1.0
+            # typed without å/ä/ö only where a word may be unfinished or is long: "man " and "kan" are no "män", "kän…"
+            whole = needle.split(" ")[-2] if needle.endswith(" ") else needle if " " not in needle else ""
             scored += [(score * weight, f"{lead} {cand}" if lead else cand)
-                       for score, cand in completions.complete(needle, MAX_SUGGESTIONS)]
+                       for score, cand in completions.complete(needle, MAX_SUGGESTIONS, folded=len(whole) > 3 or not whole)]
     out: list[str] = []
     for _, s in sorted(scored, key=lambda x: (-x[0], len(x[1]), x[1])):
         if s not in out and s != text and s.rpartition(" ")[2] not in NOT_SUGGESTED:  # "vi" → not "vill", "via"

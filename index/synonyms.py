@@ -82,14 +82,15 @@ class SynonymTable:
         word ("SoL", sun) needs its capitals, unless typed in capitals ("SOL") or, with ``reader``, the word is in
         no indexed text ("sol" on a phone found nothing at all)."""
         out: list[str] = []
+        typed = {w.lower() for w in parsed.words}
         for _run, others in self.runs(schema, parsed, fieldname, reader):
-            out.extend(text for text in others if text not in out)
+            out.extend(text for text in others if text not in out and text.lower() not in typed)
         return out
 
     def runs(self, schema: Any, parsed: ParsedQuery, fieldname: str = "body",
              reader: Any = None) -> list[tuple[range, list[str]]]:
-        """``expansions`` with where each came from: (the indices in ``parsed.words`` of the words a group's member
-        matched, the group's other members)."""
+        """Where each group's members stand in the query: (the indices in ``parsed.words`` of the words a member
+        matched, the group's other members, typed ones included)."""
         if not self.groups or fieldname not in schema:
             return []
         # (index in parsed.words, raw word, stem) of the positive words in order; a stop word has no stem
@@ -99,30 +100,35 @@ class SynonymTable:
                 seq.append((k, w, t))
         stems = [s for _, _, s in seq]
         out: list[tuple[range, list[str]]] = []
-        typed = {w.lower() for w in parsed.words}
         for members in self.groups:
-            matched = None
-            for text, mstems, is_abbr in members:
-                n = len(mstems)
-                for i in range(len(stems) - n + 1):
-                    typed_run = tuple(stems[i:i + n])
-                    # typed without å/ä/ö ("garningsperson"): the member as folded, as search folds it
-                    if typed_run != mstems and (is_abbr or typed_run != self.folded.get(mstems)
-                                                or not all(t.isascii() for t in typed_run)):
-                        continue
-                    if is_abbr:
-                        raw = seq[i][1]
-                        if raw.lower() != text.lower():
-                            continue
-                        if raw != text and not raw.isupper() and (len(raw) < 3 or (
-                                raw.lower() in self.ambiguous and not _absent(reader, fieldname, stems[i]))):
-                            continue
-                    matched = (text, range(seq[i][0], seq[i + n - 1][0] + 1))
-                    break
-                if matched:
-                    break
-            if matched:
-                others = [text for text, _, _ in members if text != matched[0] and text.lower() not in typed]
-                if others:
-                    out.append((matched[1], others))
+            # every member the query has counts, and stands for all the others, typed too ("FGM könsstympning")
+            for matched in self._matches(members, seq, stems, fieldname, reader):
+                out.append((matched[1], [text for text, _, _ in members if text != matched[0]]))
         return out
+
+    def _matches(self, members: list[tuple[str, tuple[str, ...], bool]], seq: list[tuple[int, str, str]],
+                 stems: list[str], fieldname: str, reader: Any) -> list[tuple[str, range]]:
+        """(member, the indices in the query's words it matched) for each member of a group the query has, first
+        occurrence."""
+        found = []
+        for text, mstems, is_abbr in members:
+            matched = None
+            n = len(mstems)
+            for i in range(len(stems) - n + 1):
+                typed_run = tuple(stems[i:i + n])
+                # typed without å/ä/ö ("garningsperson"): the member as folded, as search folds it
+                if typed_run != mstems and (is_abbr or typed_run != self.folded.get(mstems)
+                                            or not all(t.isascii() for t in typed_run)):
+                    continue
+                if is_abbr:
+                    raw = seq[i][1]
+                    if raw.lower() != text.lower():
+                        continue
+                    if raw != text and not raw.isupper() and (len(raw) < 3 or (
+                            raw.lower() in self.ambiguous and not _absent(reader, fieldname, stems[i]))):
+                        continue
+                matched = (text, range(seq[i][0], seq[i + n - 1][0] + 1))
+                break
+            if matched:
+                found.append(matched)
+        return found

@@ -50,8 +50,8 @@ def test_a_county_whose_words_only_stand_apart_is_not_offered(service: SearchSer
     ("\u201dskyddat b", '"skyddat boende"'),  # the Swedish quote, as the search reads it
     ('barn "skyddat b', 'barn "skyddat boende"'),
     ("-skyddat bo", "-skyddat boende"),  # "skyddat" excluded, "bo…" a word of its own, as typed
-    ('"skyddat boende" för k', '"skyddat boende" för kvinnor'),
-    ("kvinnor OR sk", "kvinnor OR skyddat boende"),  # the operator keeps its capitals
+    ('"skyddat boende" kv', '"skyddat boende" kvinnor'),  # after a closed phrase, the next word
+    ("kvinnor OR sk", 'kvinnor OR "skyddat boende"'),  # the operator keeps its capitals; a phrase after it, quoted
 ])
 def test_completions_keep_the_search_syntax_typed(service: SearchService, typed: str, first: str) -> None:
     # before, a quote or minus in front made the text match no candidate, so nothing was offered
@@ -88,9 +88,9 @@ def test_a_word_followed_by_a_space_is_whole(service: SearchService) -> None:
 
 @pytest.mark.parametrize(("typed", "first"), [
     ("kvinnor/sk", "kvinnor/skyddat"),  # the piece after a slash, one word ("-hot/våld i …" would exclude only "våld")
-    ("title:sk", "title:skyddat boende"),  # after another box's field name
+    ("title:sk", 'title:"skyddat boende"'),  # after another box's field name, a phrase quoted
     ("'skyddat b", '"skyddat boende"'),  # an unpaired single quote opens a phrase
-    ("kvinnor Or sk", "kvinnor Or skyddat boende"),  # "or" in any case is an operator, kept as typed
+    ("kvinnor Or sk", 'kvinnor Or "skyddat boende"'),  # "or" in any case is an operator, kept as typed
 ])
 def test_the_piece_after_a_slash_field_name_or_single_quote_is_completed(service: SearchService, typed: str,
                                                                         first: str) -> None:
@@ -100,3 +100,17 @@ def test_the_piece_after_a_slash_field_name_or_single_quote_is_completed(service
 def test_a_place_one_text_names_is_offered(service: SearchService) -> None:
     # "jämtlands l" found nothing: one document is too few for a word, not for a county's name
     assert "region örebro län" in service.suggest("region")
+
+
+def test_nothing_continues_a_closed_phrase_and_no_short_whole_word_is_folded(service: SearchService) -> None:
+    # the third review: '"skyddat boende" ' went on '… placering och krav …' (the phrase then searched loose words),
+    # "vad gör man " became "… män …" and "hur kan" "hur kän…" through the å/ä/ö-folded fallback
+    assert service.suggest('"skyddat boende" ') == [] and service.suggest('-"skyddat boende" ') == []
+    assert not [s for s in service.suggest("stöd till man ") + service.suggest("till kan") if "ä" in s]
+    assert "skyddat boende" in service.suggest("skyddat bo")  # a long or unfinished word still folds: "vald i n"
+
+
+def test_an_excluded_field_name_gets_a_quoted_phrase(service: SearchService) -> None:
+    # "-title:skyddat boende" excluded "skyddat" and needed "boende": 0 hits
+    got = service.suggest("-title:sk")
+    assert '-title:"skyddat boende"' in got and "-title:skyddat boende" not in got

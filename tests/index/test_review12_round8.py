@@ -4,9 +4,10 @@ multi-word synonyms and of "eller"; field names before a colon; taxonomy abbrevi
 from __future__ import annotations
 
 from collections.abc import Iterator
+from pathlib import Path
 
 import pytest
-from _search_corpus import BASE, make_document, publish, settings_for
+from _search_corpus import BASE, make_document, publish, serving, settings_for
 
 from index.parsing import parse
 from index.service import SearchService
@@ -140,3 +141,29 @@ def test_a_snippet_marks_the_parts_of_a_compound_no_text_has(service: SearchServ
     # "skyddatboende" and "hedersrelateratvåld" left every snippet unmarked
     hits = service.search(SearchRequest(q="hedersrelateratvåld")).results
     assert hits and "<mark>" in str(hits[0].snippet)
+
+
+
+# -- the third review ---------------------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize(("typed", "fixed"), [("förtyck", "förtryck"), ("krängningar", "kränkningar")])
+def test_a_rare_form_one_letter_from_an_indexed_word_is_a_typo(tmp_path: Path, typed: str, fixed: str) -> None:
+    # hunspell-sv makes "förtyck" (förtycka) and "krängningar" (krängning): taken as words, they found nothing and
+    # had no "Menade du"; "misshandlare" and "stalkad", further from any indexed word, stay words of their own
+    pages = {"fortryck": ("Förtryck", "Förtryck och kränkningar i hemmet."), "x": ("Starka", "Starka kvinnor."),
+             "y": ("Misshandel", "Misshandel är ett brott.")}
+    with serving(tmp_path, pages) as svc:
+        assert svc.search(SearchRequest(q=typed)).suggestion == fixed
+        assert svc.search(SearchRequest(q="stalkad")).suggestion is None
+
+
+def test_a_form_hunspell_makes_is_not_given_accents(tmp_path: Path) -> None:
+    # "mottagningarna" was searched as "mottagningärna": "Ingen text … innehåller ”mottagningärna”"
+    assert parse("mottagningarna").words == ["mottagningarna"] and parse("placeringarna").words == ["placeringarna"]
+    assert parse("aldre").words == ["äldre"]
+
+
+def test_two_members_of_one_synonym_group_in_a_feed(service: SearchService) -> None:
+    # "FGM könsstympning" had an empty feed: only the first member of the group stood for the others
+    assert feed(service, "FGM könsstympning") == feed(service, "könsstympning FGM") == {"fgm", "konsstympning"}
