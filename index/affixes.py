@@ -130,15 +130,18 @@ def _write(cache: Path, arr: np.ndarray) -> None:
 
 
 def load_forms_cached(cache_dir: Path) -> np.ndarray:
-    """The hashes from ``cache_dir`` when current, else built and cached; once per process."""
+    """The hashes from ``cache_dir`` when current, else built and cached; built or read once per process, and written
+    to another data directory's cache this process serves or builds when that has none."""
+    cache = _cache_file(cache_dir)
     if not _installed:
-        cache = _cache_file(cache_dir)
         arr = _read(cache) if cache is not None else None
         if arr is None:
             arr = build_hashes()
             if cache is not None and len(arr):
                 _write(cache, arr)
         _installed.append(arr)
+    elif cache is not None and not cache.exists() and len(_installed[0]):
+        _write(cache, _installed[0])
     return _installed[0]
 
 

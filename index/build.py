@@ -18,6 +18,7 @@ from typing import Any
 
 from whoosh import index as whoosh_index
 
+from index.affixes import load_forms_cached
 from index.analysis import ANALYZER_VERSION, lexicon
 from index.checks import check_generation
 from index.expansion import DefinitionCounter
@@ -401,6 +402,7 @@ def build_and_publish(
         prune_generations(root, settings.keep_generations)
     except OSError as exc:  # old generations left behind are harmless
         log.warning("could not prune old index generations: %s", exc)
+    load_forms_cached(settings.data_dir / "cache")  # written here, so no web worker spends ~2 s making it at start
     return BuildResult(
         generation=gen.name,
         mode="incremental" if incremental else "full",

@@ -75,12 +75,8 @@ def strict_match(gen: Generation, parsed: ParsedQuery) -> tuple[np.ndarray, np.n
         # ("med", "om", "till" have no query and cannot be required)
         either: list[np.ndarray | None] = []
         for group in needed:
-            queries = [q for c in group if (q := _word_query(gen, reader, c.words, c.phrase)) is not None]
-            either.append(None)
-            for q in queries:
-                m, s = match(gen, q)
-                either[-1] = m if either[-1] is None else either[-1] | m
-                score += s
+            found = [match(gen, q) for c in group if (q := _word_query(gen, reader, c.words, c.phrase)) is not None]
+            either.append(_any(found, score) if found else None)
         # a synonym stands for the words it matched ("hedersvåld" for "hedersrelaterat" and "våld"), not the query;
         # the words of a multi-word synonym count as one ("mäns våld mot kvinnor Örebro" needs MVK and Örebro)
         group_of = {id(c): g for g, group in enumerate(needed) for c in group}
@@ -88,11 +84,8 @@ def strict_match(gen: Generation, parsed: ParsedQuery) -> tuple[np.ndarray, np.n
         unit = list(range(len(needed)))  # union-find over groups: those one synonym run covers are one unit
         joined: dict[int, np.ndarray] = {}  # a run's synonym matches, by the first group it covers
         for run, others in gen.synonyms.runs(gen.schema, parsed, reader=gen.postings):
-            m = np.zeros(gen.size, dtype=bool)
-            for member in others:
-                mm, s = match(gen, synonym_query(gen.schema, tuple(member.split()), SYNONYM_WEIGHT))
-                m |= mm
-                score += s
+            m = _any([match(gen, synonym_query(gen.schema, tuple(member.split()), SYNONYM_WEIGHT)) for member in others],
+                     score)
             covered = sorted({g for k in run if (g := word_group[k]) is not None})
             if len(covered) == 1:
                 g = covered[0]
@@ -114,6 +107,14 @@ def strict_match(gen: Generation, parsed: ParsedQuery) -> tuple[np.ndarray, np.n
     return mask, score
 
 
+def _any(found: list[tuple[np.ndarray, np.ndarray]], score: np.ndarray) -> np.ndarray:
+    """The documents any of ``found`` (mask, score) matches; their scores are added to ``score``."""
+    for _m, s in found:
+        score += s
+    hit: np.ndarray = np.logical_or.reduce([m for m, _s in found])
+    return hit
+
+
 def _root(unit: list[int], g: int) -> int:
     while unit[g] != g:
         g = unit[g]
@@ -131,13 +132,7 @@ def _units(either: list[np.ndarray | None], unit: list[int], joined: dict[int, n
     for g, m in joined.items():
         r = _root(unit, g)
         synonyms[r] = synonyms[r] | m if r in synonyms else m
-    out: list[np.ndarray] = []
-    for r in dict.fromkeys([*words, *synonyms]):
-        if r in words and r in synonyms:
-            out.append(words[r] | synonyms[r])
-        else:
-            out.append(words[r] if r in words else synonyms[r])
-    return out
+    return [np.logical_or.reduce([d[r] for d in (words, synonyms) if r in d]) for r in dict.fromkeys([*words, *synonyms])]
 
 
 def feed_docs(gen: Generation, parsed: ParsedQuery, request: SearchRequest, limit: int) -> list[tuple[float, int]]:

@@ -104,6 +104,11 @@ def _restored(word: str, caps_lock: bool) -> str:
     return word if restored == word.lower() else restored.upper()
 
 
+def typed_in_capitals(text: str) -> bool:
+    """Caps lock on: more than one word, all in capitals ("VALD I NARA RELATIONER"), is typing, not abbreviations."""
+    return text.isupper() and len(_WORD_RE.findall(text)) > 1
+
+
 def clean_text(raw: str, max_chars: int = MAX_QUERY_CHARS) -> tuple[str, str | None]:
     """``kb.searchmodel.clean_query`` with the Swedish notice the search shows when the query was cut."""
     text, shortened = clean_query(raw, max_chars)
@@ -136,7 +141,7 @@ def parse(raw: str, max_chars: int = MAX_QUERY_CHARS, max_terms: int = MAX_QUERY
     either_next = False
     cut = False
     syntax = _complete_suspended(_split_slashes(ascii_syntax(text)))
-    caps_lock = text.isupper() and len(_WORD_RE.findall(text)) > 1
+    caps_lock = typed_in_capitals(text)
     for m in _TOKEN.finditer(syntax):
         if m.group("phrase") is not None:
             words = tuple(_PHRASE_WORD_RE.findall(m.group("phrase")))

@@ -14,7 +14,7 @@ from index.affixes import is_form
 from index.expansion import verb_forms
 from index.morphology import STOP_WORDS, fold, lexicon
 from index.parsing import _WORD_RE as QUERY_WORD_RE
-from index.parsing import ParsedQuery
+from index.parsing import ParsedQuery, typed_in_capitals
 from index.query import analyze, indexed
 
 if TYPE_CHECKING:
@@ -40,7 +40,7 @@ def corrections_for(gen: Generation, parsed: ParsedQuery) -> tuple[dict[str, str
     corrections: dict[str, str] = {}
     shown = {typed: word for typed, word in parsed.restored if _known(gen, reader, word)}  # searched so; shown too
     words = parsed.words
-    caps_lock = parsed.text.isupper() and len(words) > 1  # "SKYDDAT BONDE": typing, not abbreviations
+    caps_lock = typed_in_capitals(parsed.text)  # "SKYDDAT BONDE"
     for i, word in enumerate(words):
         if (len(word) < 5 or not word.isalpha() or (word.isupper() and len(word) < CAPITALS_CORRECTED_FROM and not caps_lock)
                 or word.lower() in gen.synonyms.words or verb_forms(word)):

@@ -121,3 +121,10 @@ def serving(tmp: Path, pages: dict[str, tuple[str, str]]) -> Iterator[Any]:
         yield svc
     finally:
         svc.close()
+
+
+def found(service: Any, q: str, per_page: int = 50) -> list[str]:
+    """The slugs (URL after BASE) a search for ``q`` lists, in order."""
+    from kb.searchmodel import SearchRequest
+
+    return [h.url.removeprefix(BASE + "/") for h in service.search(SearchRequest(q=q, per_page=per_page)).results]

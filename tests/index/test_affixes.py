@@ -79,3 +79,13 @@ def test_the_hashes_are_cached_checked_and_rebuilt(tmp_path: Path, monkeypatch: 
     np.save(stale, built[:10])
     affixes._write(cache, built)
     assert not stale.exists()  # a stale version is removed when the current one is written
+
+
+def test_a_build_leaves_the_cache_for_the_web_workers(tmp_path: Path) -> None:
+    # each web worker spent ~2 s making the hashes at its first start (two workers, both at once)
+    from _search_corpus import make_document, publish, settings_for
+
+    settings = settings_for(tmp_path)
+    publish(settings, [make_document()])
+    (cache,) = (settings.data_dir / "cache").glob("hunspell-forms-*.npy")
+    assert affixes._read(cache) is not None

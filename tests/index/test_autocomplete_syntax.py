@@ -6,7 +6,7 @@ from __future__ import annotations
 from collections.abc import Iterator
 
 import pytest
-from _search_corpus import BASE, make_document, publish, settings_for
+from _search_corpus import serving
 
 from index.service import SearchService
 
@@ -25,11 +25,8 @@ PAGES = [
 
 @pytest.fixture(scope="module")
 def service(tmp_path_factory: pytest.TempPathFactory) -> Iterator[SearchService]:
-    settings = settings_for(tmp_path_factory.mktemp("autocomplete"))
-    publish(settings, [make_document(url=f"{BASE}/p{i}", title=t, text=x) for i, (t, x) in enumerate(PAGES)])
-    svc = SearchService(settings)
-    yield svc
-    svc.close()
+    with serving(tmp_path_factory.mktemp("autocomplete"), {f"p{i}": page for i, page in enumerate(PAGES)}) as svc:
+        yield svc
 
 
 def test_a_county_the_texts_name_is_offered(service: SearchService) -> None:

@@ -7,7 +7,7 @@ from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
-from _search_corpus import BASE, make_document, publish, serving, settings_for
+from _search_corpus import BASE, found, serving
 
 from index.parsing import parse
 from index.service import SearchService
@@ -36,11 +36,8 @@ PAGES = {
 
 @pytest.fixture(scope="module")
 def service(tmp_path_factory: pytest.TempPathFactory) -> Iterator[SearchService]:
-    settings = settings_for(tmp_path_factory.mktemp("round8"))
-    publish(settings, [make_document(url=f"{BASE}/{slug}", title=title, text=text) for slug, (title, text) in PAGES.items()])
-    svc = SearchService(settings)
-    yield svc
-    svc.close()
+    with serving(tmp_path_factory.mktemp("round8"), PAGES) as svc:
+        yield svc
 
 
 def feed(service: SearchService, q: str) -> set[str]:
@@ -72,7 +69,7 @@ def test_eller_alone_is_still_a_word() -> None:
 
 def test_an_excluded_field_name_excludes_its_word(service: SearchService) -> None:
     # "-title:barn våld" searched "barn" as a wanted word
-    hits = [h.url.removeprefix(BASE + "/") for h in service.search(SearchRequest(q="-title:barn skolan")).results]
+    hits = found(service, "-title:barn skolan")
     assert "barn" not in hits
     assert [c.negated for c in parse("-title:barn skolan").clauses] == [True, False]
     assert [c.text for c in parse("title :våld").clauses] == ["våld"]
@@ -86,7 +83,7 @@ def test_a_field_name_alone_is_no_query() -> None:
 
 def test_fgm_is_könsstympning_not_every_page_on_honour(service: SearchService) -> None:
     # FGM was an abbreviation of the whole sub-area, so it found every "hedersrelaterat våld" page
-    hits = {h.url.removeprefix(BASE + "/") for h in service.search(SearchRequest(q="FGM")).results}
+    hits = set(found(service, "FGM"))
     assert hits == {"fgm", "konsstympning"}  # its synonym group, not the sub-area
 
 

@@ -8,7 +8,7 @@ from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
-from _search_corpus import BASE, make_document, publish, settings_for
+from _search_corpus import found, serving
 
 from index.analysis import analyze
 from index.expansion import _verb_table, verb_forms
@@ -28,15 +28,9 @@ PAGES = {
 
 @pytest.fixture(scope="module")
 def service(tmp_path_factory: pytest.TempPathFactory) -> Iterator[SearchService]:
-    settings = settings_for(tmp_path_factory.mktemp("verbs"))
-    publish(settings, [make_document(url=f"{BASE}/{slug}", title=title, text=text) for slug, (title, text) in PAGES.items()])
-    svc = SearchService(settings)
-    yield svc
-    svc.close()
+    with serving(tmp_path_factory.mktemp("verbs"), PAGES) as svc:
+        yield svc
 
-
-def found(service: SearchService, q: str) -> list[str]:
-    return [h.url.removeprefix(BASE + "/") for h in service.search(SearchRequest(q=q, per_page=50)).results]
 
 
 @pytest.mark.parametrize("q", ["slår", "slå", "slogs"])
